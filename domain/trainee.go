@@ -1,0 +1,133 @@
+package domain
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Trainee is a person trained by a programme. A child parliamentarian is a
+// minor: no phone, e-mail or national ID is ever kept for them.
+type Trainee struct {
+	ID              int64    `db:"id" json:"id"`
+	Category        Category `db:"category" json:"category" validate:"required,oneof=institutional_actor associative_actor child_parliamentarian"`
+	FullNameAr      *string  `db:"full_name_ar" json:"full_name_ar" validate:"omitempty,max=200"`
+	FullNameLatin   *string  `db:"full_name_latin" json:"full_name_latin" validate:"omitempty,max=200"`
+	Sex             Sex      `db:"sex" json:"sex" validate:"required,oneof=female male"`
+	BirthYear       *int     `db:"birth_year" json:"birth_year" validate:"omitempty,gte=1900,lte=2100"`
+	OrganisationID  *int64   `db:"organisation_id" json:"organisation_id"`
+	Province        *string  `db:"province" json:"province"`
+	Phone           *string  `db:"phone" json:"phone"`
+	Email           *string  `db:"email" json:"email" validate:"omitempty,email,max=254"`
+	NationalID      *string  `db:"national_id" json:"national_id"`
+	GuardianConsent bool     `db:"guardian_consent" json:"guardian_consent"`
+}
+
+var (
+	phonePattern      = regexp.MustCompile(`^\+?[0-9]{6,15}$`)
+	nationalIDPattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9]{1,7}$`)
+)
+
+// Normalize tidies what people type: blank optional fields become absent,
+// a phone keeps only its digits, a national ID (CIN) is upper case without spaces.
+func (t *Trainee) Normalize() {
+	t.FullNameAr = trimmed(t.FullNameAr)
+	t.FullNameLatin = trimmed(t.FullNameLatin)
+	t.Province = trimmed(t.Province)
+	t.Email = trimmed(t.Email)
+	if p := trimmed(t.Phone); p != nil {
+		d := digitsOnly(*p)
+		t.Phone = &d
+	} else {
+		t.Phone = nil
+	}
+	if n := trimmed(t.NationalID); n != nil {
+		u := strings.ToUpper(strings.ReplaceAll(*n, " ", ""))
+		t.NationalID = &u
+	} else {
+		t.NationalID = nil
+	}
+	if t.Email != nil {
+		e := strings.ToLower(*t.Email)
+		t.Email = &e
+	}
+}
+
+// NameKey is the folded form of both names that search and the duplicate
+// warning compare.
+func (t *Trainee) NameKey() string {
+	var parts []string
+	for _, n := range []*string{t.FullNameAr, t.FullNameLatin} {
+		if n != nil {
+			parts = append(parts, SearchKey(*n))
+		}
+	}
+	return strings.Join(parts, " | ")
+}
+
+// Validate normalizes t and checks every rule that needs no database: the
+// category rules, the formats, and that a birth year is not in the future.
+// The organisation's kind is checked by the store, which can look it up.
+func (t *Trainee) Validate(now time.Time) error {
+	t.Normalize()
+	p := Problems{}
+	checkTags(t, p)
+	if t.FullNameAr == nil && t.FullNameLatin == nil {
+		p.Add("full_name_ar", "trainee.name_required")
+		p.Add("full_name_latin", "trainee.name_required")
+	}
+	if t.BirthYear != nil && *t.BirthYear > now.Year() {
+		p.Add("birth_year", "trainee.birth_year_future")
+	}
+	if t.Phone != nil && !phonePattern.MatchString(*t.Phone) {
+		p.Add("phone", "trainee.phone_format")
+	}
+	if t.NationalID != nil && !nationalIDPattern.MatchString(*t.NationalID) {
+		p.Add("national_id", "trainee.national_id_format")
+	}
+	t.checkCategoryRules(p)
+	return p.Err()
+}
+
+// checkCategoryRules applies what each category requires and refuses.
+func (t *Trainee) checkCategoryRules(p Problems) {
+	switch t.Category {
+	case ChildParliamentarian:
+		for field, value := range map[string]*string{"phone": t.Phone, "email": t.Email, "national_id": t.NationalID} {
+			if value != nil {
+				p.Add(field, "trainee.child_refuses_field")
+			}
+		}
+		if t.BirthYear == nil {
+			p.Add("birth_year", "trainee.child_birth_year_required")
+		}
+		if !t.GuardianConsent {
+			p.Add("guardian_consent", "trainee.child_consent_required")
+		}
+	case InstitutionalActor:
+		if t.OrganisationID == nil {
+			p.Add("organisation_id", "trainee.institution_required")
+		}
+	case AssociativeActor:
+		if t.OrganisationID == nil {
+			p.Add("organisation_id", "trainee.association_required")
+		}
+	}
+}
+
+// IsMinorIn reports whether someone born in birthYear is under 18 during year.
+// A child parliamentarian must be a minor in the year of each course.
+func IsMinorIn(birthYear, year int) bool { return year-birthYear < 18 }
+
+// DisplayName is the name to show: the Arabic one first, as the ministry reads.
+func (t *Trainee) DisplayName() string {
+	switch {
+	case t.FullNameAr != nil && t.FullNameLatin != nil:
+		return *t.FullNameAr + " — " + *t.FullNameLatin
+	case t.FullNameAr != nil:
+		return *t.FullNameAr
+	case t.FullNameLatin != nil:
+		return *t.FullNameLatin
+	}
+	return ""
+}

@@ -1,0 +1,54 @@
+package domain
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// maxPasswordBytes is bcrypt's limit: longer passwords would be cut silently.
+const maxPasswordBytes = 72
+
+// NormalizeEmail is the form in which e-mail addresses are stored and compared.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Validate checks a user's fields, normalising the e-mail address first.
+func (u *User) Validate() error {
+	u.Email = NormalizeEmail(u.Email)
+	u.Name = strings.TrimSpace(u.Name)
+	p := Problems{}
+	checkTags(u, p)
+	return p.Err()
+}
+
+// CheckPasswordPolicy refuses passwords that are too short, too long for
+// bcrypt, or the same as the e-mail address.
+func CheckPasswordPolicy(password, email string) error {
+	switch {
+	case utf8.RuneCountInString(password) < MinPasswordLength:
+		return Invalid("password", "password.too_short")
+	case len(password) > maxPasswordBytes:
+		return Invalid("password", "password.too_long")
+	case strings.EqualFold(strings.TrimSpace(password), NormalizeEmail(email)):
+		return Invalid("password", "password.is_email")
+	}
+	return nil
+}
+
+// HashPassword hashes a password with bcrypt.
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}
+
+// PasswordMatches reports whether password is the one hashed in hash.
+func PasswordMatches(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}

@@ -1,0 +1,286 @@
+// Command takaffoul is the training-management server of the national
+// training programmes: CLI and wiring only, the work is in app/ and repository/.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Africa/Casablanca on machines without a zoneinfo database
+
+	"golang.org/x/term"
+
+	"takaffoul/app"
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+const usage = `takaffoul — training management for the national training programmes
+
+Usage:
+  takaffoul [serve]                       run the web server (default)
+  takaffoul migrate [up|status]           apply or list database migrations
+  takaffoul user add -email E -name N -role R
+                                          add a user; the password is read from stdin or a prompt
+
+Environment:
+  DATABASE_URL   PostgreSQL URL; when empty an embedded server is started, its data under DATA_DIR
+  DATA_DIR       where the embedded database keeps its data (default ./data)
+  ADDR           address to listen on (default :8080)
+  COOKIE_SECURE  true when served over TLS: cookies are then marked Secure
+  DB_MAX_CONNS   connection pool size (default 20)
+  LOG_LEVEL      debug, info, warn or error (default info)
+
+Run "takaffoul COMMAND -h" for a command's flags.
+`
+
+func main() {
+	log := newLogger(os.Getenv("LOG_LEVEL"))
+	slog.SetDefault(log)
+	if err := run(os.Args[1:], log); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "takaffoul:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
+}
+
+// run dispatches to the command named by the first argument.
+func run(args []string, log *slog.Logger) error {
+	command := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		command, args = args[0], args[1:]
+	}
+	switch command {
+	case "serve":
+		return serve(args, log)
+	case "migrate":
+		return migrate(args)
+	case "user":
+		return userCommand(args)
+	case "help":
+		fmt.Print(usage)
+		return nil
+	}
+	if command == "-h" || command == "--help" {
+		fmt.Print(usage)
+		return flag.ErrHelp
+	}
+	return fmt.Errorf("unknown command %q (see takaffoul -h)", command)
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// newFlags makes a command's flag set with the shared -h text.
+func newFlags(name, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: takaffoul %s\n", summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// database is the store every command uses: DATABASE_URL's server, else the
+// embedded one, started for the command and stopped by close.
+type database struct {
+	store    *repository.Store
+	embedded *repository.Embedded
+}
+
+func openDatabase(ctx context.Context, migrateUp bool) (*database, error) {
+	d := &database{}
+	dsn := os.Getenv("DATABASE_URL")
+	if dsn == "" {
+		dir := envOr("DATA_DIR", "data")
+		slog.Info("DATABASE_URL is not set: starting the embedded PostgreSQL", "data_dir", dir)
+		embedded, err := repository.StartEmbedded(dir, io.Discard)
+		if err != nil {
+			return nil, err
+		}
+		d.embedded = embedded
+		dsn = embedded.URL
+	}
+	maxConns, _ := strconv.Atoi(os.Getenv("DB_MAX_CONNS"))
+	store, err := repository.Open(ctx, dsn, repository.PoolConfig{MaxOpen: maxConns})
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	d.store = store
+	if migrateUp {
+		if err := store.Migrate(ctx); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *database) close() {
+	if d.store != nil {
+		_ = d.store.Close()
+	}
+	if d.embedded != nil {
+		if err := d.embedded.Stop(); err != nil {
+			slog.Error("embedded PostgreSQL did not stop cleanly", "error", err)
+		}
+	}
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// serve runs the web server until SIGINT or SIGTERM, then lets in-flight
+// requests finish before stopping the database.
+func serve(args []string, log *slog.Logger) error {
+	fs := newFlags("serve", "serve [-addr :8080]")
+	addr := fs.String("addr", envOr("ADDR", ":8080"), "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+
+	web, err := app.New(app.Config{CookieSecure: os.Getenv("COOKIE_SECURE") == "true"}, db.store, log)
+	if err != nil {
+		return err
+	}
+	listenErr := make(chan error, 1)
+	go func() { listenErr <- web.Listen(*addr) }()
+	log.Info("serving", "addr", *addr)
+
+	select {
+	case err := <-listenErr:
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	if err := web.ShutdownWithTimeout(30 * time.Second); err != nil {
+		log.Error("shutdown", "error", err)
+	}
+	return nil
+}
+
+// migrate applies the migrations (up) or lists them (status).
+func migrate(args []string) error {
+	fs := newFlags("migrate", "migrate [up|status]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	action := fs.Arg(0)
+	if action == "" {
+		action = "up"
+	}
+	if action != "up" && action != "status" {
+		return fmt.Errorf("unknown migrate action %q: use up or status", action)
+	}
+	ctx := context.Background()
+	db, err := openDatabase(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	if action == "status" {
+		return db.store.MigrationStatus(ctx, os.Stdout)
+	}
+	if err := db.store.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Println("database is up to date")
+	return nil
+}
+
+// userCommand manages users: only "add" for now.
+func userCommand(args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: takaffoul user add -email E -name N -role admin|coordinator|trainer|ministry")
+	}
+	fs := newFlags("user add", "user add -email E -name N -role R  (password from stdin or a prompt)")
+	email := fs.String("email", "", "e-mail address used to sign in")
+	name := fs.String("name", "", "full name")
+	role := fs.String("role", "", "admin, coordinator, trainer or ministry")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	password, err := readPassword()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	u := &domain.User{Email: *email, Name: *name, Role: domain.Role(*role)}
+	if err := db.store.CreateUser(ctx, u, password); err != nil {
+		return describeUserError(err)
+	}
+	fmt.Printf("user %d added: %s (%s)\n", u.ID, u.Email, u.Role)
+	return nil
+}
+
+// describeUserError turns store errors into one line for the terminal.
+func describeUserError(err error) error {
+	if errors.Is(err, domain.ErrConflict) {
+		return errors.New("a user with this e-mail address exists already")
+	}
+	if v, ok := domain.AsValidation(err); ok {
+		var parts []string
+		for field, p := range v.Fields {
+			parts = append(parts, field+": "+p.Key)
+		}
+		return fmt.Errorf("invalid user: %s", strings.Join(parts, ", "))
+	}
+	return err
+}
+
+// readPassword reads the password without echo from a terminal, or as the
+// first line of stdin: never from argv, where other users could see it.
+func readPassword() (string, error) {
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		fmt.Fprint(os.Stderr, "Password: ")
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		return string(b), err
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,56 @@
+package repository
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"takaffoul/domain"
+)
+
+// EnrollOptions says who enrols and whether a full course may take one more.
+type EnrollOptions struct {
+	By               *int64 // the user enrolling, nil for the system (seed, import)
+	OverrideCapacity bool   // coordinators may enrol beyond capacity
+}
+
+// Enroll enrols a trainee in a course, in one transaction.
+func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+	var e *domain.Enrollment
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		e, err = enroll(ctx, tx, courseID, traineeID, opt)
+		return err
+	})
+	return e, err
+}
+
+// enroll checks that the course is open and has room, then inserts the
+// enrolment. The course row is locked so that two trainers enrolling the
+// last place at once cannot both succeed.
+func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+	var course struct {
+		Capacity int  `db:"capacity"`
+		Archived bool `db:"archived"`
+		Taken    int  `db:"taken"`
+	}
+	const lock = `SELECT capacity, archived,
+	                     (SELECT count(*) FROM enrollments WHERE course_id = c.id AND status <> 'withdrawn') AS taken
+	                FROM courses c WHERE id = $1 FOR UPDATE`
+	if err := getOne(ctx, tx, &course, lock, courseID); err != nil {
+		return nil, err
+	}
+	if course.Archived {
+		return nil, domain.Invalid("course_id", "course.archived")
+	}
+	if course.Taken >= course.Capacity && !opt.OverrideCapacity {
+		return nil, domain.Invalid("course_id", "enrollment.course_full")
+	}
+	var e domain.Enrollment
+	const q = `INSERT INTO enrollments (trainee_id, course_id, enrolled_by) VALUES ($1, $2, $3)
+	           RETURNING id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at`
+	if err := getOne(ctx, tx, &e, q, traineeID, courseID, opt.By); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}

@@ -1,0 +1,96 @@
+package repository
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+
+	"takaffoul/domain"
+)
+
+// constraintProblem is the field a constraint is about and the message key
+// to show next to it.
+type constraintProblem struct {
+	field string
+	key   string
+}
+
+// constraintProblems covers every constraint whose violation a user can
+// cause. Domain validation normally catches these first; the constraint is
+// the guarantee behind it.
+var constraintProblems = map[string]constraintProblem{
+	"trainees_national_id_key":       {"national_id", "trainee.national_id_taken"},
+	"organisations_registration_key": {"registration_number", "organisation.registration_taken"},
+	"users_email_key":                {"email", "user.email_taken"},
+	"programmes_code_key":            {"code", "programme.code_taken"},
+	"courses_programme_id_code_key":  {"code", "course.code_taken"},
+	"provinces_code_key":             {"code", "province.code_taken"},
+	"enrollments_trainee_course_key": {"trainee_id", "enrollment.already_enrolled"},
+	"trainees_child_minimal_data":    {"category", "trainee.child_minimal_data"},
+	"trainees_institutional_actor":   {"organisation_id", "trainee.institution_required"},
+	"trainees_associative_actor":     {"organisation_id", "trainee.association_required"},
+	"trainees_organisation_fkey":     {"organisation_id", "trainee.organisation_unknown"},
+	"trainees_province_id_fkey":      {"province", "province.unknown"},
+	"organisations_province_id_fkey": {"province", "province.unknown"},
+	"provinces_region_id_fkey":       {"region_id", "region.unknown"},
+	"courses_programme_id_fkey":      {"programme_id", "programme.unknown"},
+	"courses_province_id_fkey":       {"province", "province.unknown"},
+	"sessions_course_id_fkey":        {"course_id", "course.unknown"},
+	"enrollments_trainee_id_fkey":    {"trainee_id", "trainee.unknown"},
+	"enrollments_course_id_fkey":     {"course_id", "course.unknown"},
+	"enrollments_child_is_minor":     {"birth_year", "enrollment.child_not_minor"},
+	"course_trainers_user_id_fkey":   {"user_id", "user.unknown"},
+	"attendance_enrollment_fkey":     {"trainee_id", "attendance.not_enrolled"},
+	"attendance_session_fkey":        {"session_id", "attendance.not_enrolled"},
+}
+
+// ConflictError is a unique violation: the row the user tried to create
+// exists already. It unwraps to domain.ErrConflict.
+type ConflictError struct {
+	Constraint string
+	Field      string
+	Key        string
+}
+
+func (e *ConflictError) Error() string { return "conflict on " + e.Constraint }
+
+// Unwrap makes errors.Is(err, domain.ErrConflict) true.
+func (e *ConflictError) Unwrap() error { return domain.ErrConflict }
+
+// mapError translates PostgreSQL errors into the domain's: a unique
+// violation is a conflict, a check or foreign-key violation is invalid input.
+// Anything else is returned as it is, to be logged and answered with a 500.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	pqErr := pq.As(err, pqerror.UniqueViolation, pqerror.CheckViolation, pqerror.ForeignKeyViolation,
+		pqerror.NotNullViolation, pqerror.NumericValueOutOfRange, pqerror.InvalidTextRepresentation,
+		pqerror.StringDataRightTruncation)
+	if pqErr == nil {
+		return err
+	}
+	problem, known := constraintProblems[pqErr.Constraint]
+	if !known {
+		problem = constraintProblem{field: pqErr.Column, key: "validation.rejected"}
+	}
+	if pqErr.Code == pqerror.UniqueViolation {
+		return &ConflictError{Constraint: pqErr.Constraint, Field: problem.field, Key: problem.key}
+	}
+	return domain.Invalid(problem.field, problem.key)
+}
+
+// notFound is domain.ErrNotFound with the query's context for the log.
+func notFound(what string) error {
+	return fmt.Errorf("%.60s: %w", what, domain.ErrNotFound)
+}
+
+// IsConflict reports whether err is a unique violation on constraint.
+func IsConflict(err error, constraint string) bool {
+	var c *ConflictError
+	return errors.As(err, &c) && c.Constraint == constraint
+}
+
+func isNotFound(err error) bool { return errors.Is(err, domain.ErrNotFound) }

@@ -1,0 +1,60 @@
+package repository
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"takaffoul/domain"
+)
+
+const organisationSelect = `SELECT o.id, o.kind, o.name_ar, o.name_fr, p.code AS province, o.registration_number
+  FROM organisations o LEFT JOIN provinces p ON p.id = o.province_id`
+
+// CreateOrganisation validates and stores an institution or association.
+func (s *Store) CreateOrganisation(ctx context.Context, o *domain.Organisation) error {
+	return createOrganisation(ctx, s.db, o)
+}
+
+func createOrganisation(ctx context.Context, q sqlx.QueryerContext, o *domain.Organisation) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	provinceID, err := provinceID(ctx, q, o.Province)
+	if err != nil {
+		return err
+	}
+	const insert = `INSERT INTO organisations (kind, name_ar, name_fr, province_id, registration_number)
+	                VALUES ($1, $2, $3, $4, $5) RETURNING id`
+	return getOne(ctx, q, &o.ID, insert, o.Kind, o.NameAr, o.NameFr, provinceID, o.RegistrationNumber)
+}
+
+// Organisation finds an organisation by id.
+func (s *Store) Organisation(ctx context.Context, id int64) (*domain.Organisation, error) {
+	return organisationIn(ctx, s.db, id)
+}
+
+func organisationIn(ctx context.Context, q sqlx.QueryerContext, id int64) (*domain.Organisation, error) {
+	var o domain.Organisation
+	if err := getOne(ctx, q, &o, organisationSelect+` WHERE o.id = $1`, id); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// provinceID resolves an optional province code to its id; an unknown code
+// is invalid input.
+func provinceID(ctx context.Context, q sqlx.QueryerContext, code *string) (*int64, error) {
+	if code == nil {
+		return nil, nil
+	}
+	var id int64
+	err := getOne(ctx, q, &id, `SELECT id FROM provinces WHERE code = lower($1)`, *code)
+	if isNotFound(err) {
+		return nil, domain.Invalid("province", "province.unknown")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}

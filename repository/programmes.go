@@ -1,0 +1,46 @@
+package repository
+
+import (
+	"context"
+
+	"takaffoul/domain"
+)
+
+const programmeColumns = `id, code, name_ar, name_fr, name_en, start_year, end_year, archived`
+
+// CreateProgramme validates and stores a programme; a code in use is a conflict.
+func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	const q = `INSERT INTO programmes (code, name_ar, name_fr, name_en, start_year, end_year)
+	           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	return getOne(ctx, s.db, &p.ID, q, p.Code, p.NameAr, p.NameFr, p.NameEn, p.StartYear, p.EndYear)
+}
+
+// Programmes lists the programmes, oldest first.
+func (s *Store) Programmes(ctx context.Context) ([]domain.Programme, error) {
+	var ps []domain.Programme
+	const q = `SELECT ` + programmeColumns + ` FROM programmes ORDER BY start_year, code`
+	return ps, mapError(s.db.SelectContext(ctx, &ps, q))
+}
+
+// Programme finds a programme by id.
+func (s *Store) Programme(ctx context.Context, id int64) (*domain.Programme, error) {
+	var p domain.Programme
+	const q = `SELECT ` + programmeColumns + ` FROM programmes WHERE id = $1`
+	if err := getOne(ctx, s.db, &p, q, id); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ProgrammeByCode finds a programme by its code.
+func (s *Store) ProgrammeByCode(ctx context.Context, code string) (*domain.Programme, error) {
+	var p domain.Programme
+	const q = `SELECT ` + programmeColumns + ` FROM programmes WHERE code = $1`
+	if err := getOne(ctx, s.db, &p, q, code); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

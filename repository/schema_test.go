@@ -1,0 +1,185 @@
+package repository_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+	"takaffoul/repository/dbtest"
+)
+
+func TestMigrateUpFromEmptyDatabase(t *testing.T) {
+	ctx := context.Background()
+	store, err := repository.Open(ctx, dbtest.EmptyDatabase(t), repository.PoolConfig{})
+	must(t, err)
+	defer store.Close()
+	must(t, store.Migrate(ctx))
+	must(t, store.Migrate(ctx)) // a second run is a no-op
+
+	regions, err := store.Regions(ctx)
+	must(t, err)
+	if len(regions) != 12 {
+		t.Fatalf("want the 12 regions of Morocco, got %d", len(regions))
+	}
+	var tables int
+	must(t, store.DB().Get(&tables, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_name = ANY('{programmes,courses,sessions,organisations,trainees,enrollments,attendance,users,course_trainers,audit_log,provinces}')`))
+	if tables != 11 {
+		t.Fatalf("want 11 core tables, got %d", tables)
+	}
+}
+
+func TestChildParliamentarianWithPhoneIsRefused(t *testing.T) {
+	f := newFixture(t)
+	child := f.child("ياسين")
+	child.Phone = ptr("0612345678")
+	wantInvalid(t, f.store.CreateTrainee(f.ctx, child), "phone")
+
+	// The database refuses it too, whatever the Go code does.
+	_, err := f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, phone, guardian_consent)
+		VALUES ('child_parliamentarian', 'ياسين', 'ياسين', 'male', 2006, '0612345678', true)`)
+	wantCheckViolation(t, err, "trainees_child_minimal_data")
+	assertCount(t, f, "trainees", 0)
+}
+
+func TestChildParliamentarianNeedsConsentAndBirthYear(t *testing.T) {
+	f := newFixture(t)
+	child := f.child("سلمى")
+	child.GuardianConsent = false
+	child.BirthYear = nil
+	err := f.store.CreateTrainee(f.ctx, child)
+	wantInvalid(t, err, "guardian_consent")
+	wantInvalid(t, err, "birth_year")
+	_, err = f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, guardian_consent)
+		VALUES ('child_parliamentarian', 'سلمى', 'سلمى', 'female', 2006, false)`)
+	wantCheckViolation(t, err, "trainees_child_minimal_data")
+}
+
+func TestChildParliamentarianMustBeAMinorInTheCourseYear(t *testing.T) {
+	f := newFixture(t)
+	adult := f.child("كريم")
+	adult.BirthYear = ptr(1995) // 24 in 2019
+	must(t, f.store.CreateTrainee(f.ctx, adult))
+	_, err := f.store.Enroll(f.ctx, f.course.ID, adult.ID, repository.EnrollOptions{})
+	wantInvalid(t, err, "birth_year")
+
+	minor := f.child("سلمى")
+	must(t, f.store.CreateTrainee(f.ctx, minor))
+	if _, err := f.store.Enroll(f.ctx, f.course.ID, minor.ID, repository.EnrollOptions{}); err != nil {
+		t.Fatalf("a 13-year-old child parliamentarian enrols: %v", err)
+	}
+}
+
+func TestActorsBelongToTheRightKindOfOrganisation(t *testing.T) {
+	f := newFixture(t)
+	wrong := f.institutionalActor("Amina Tazi")
+	wrong.OrganisationID = &f.association.ID
+	wantInvalid(t, f.store.CreateTrainee(f.ctx, wrong), "organisation_id")
+
+	_, err := f.store.DB().Exec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind)
+		VALUES ('institutional_actor', 'Amina', 'amina', 'female', $1, 'association')`, f.association.ID)
+	wantCheckViolation(t, err, "trainees_institutional_actor")
+
+	noOrg := &domain.Trainee{Category: domain.AssociativeActor, FullNameLatin: ptr("Said"), Sex: domain.Male}
+	wantInvalid(t, f.store.CreateTrainee(f.ctx, noOrg), "organisation_id")
+	// A kind that lies about the organisation is caught by the composite foreign key.
+	_, err = f.store.DB().Exec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind)
+		VALUES ('associative_actor', 'Said', 'said', 'male', $1, 'association')`, f.institution.ID)
+	if pq.As(err, pqerror.ForeignKeyViolation) == nil {
+		t.Fatalf("want a foreign key violation, got %v", err)
+	}
+}
+
+func TestDuplicateNationalIDIsAConflict(t *testing.T) {
+	f := newFixture(t)
+	first := f.institutionalActor("Nadia Alaoui")
+	first.NationalID = ptr("AB123456")
+	must(t, f.store.CreateTrainee(f.ctx, first))
+	second := f.institutionalActor("Nadia El Alaoui")
+	second.NationalID = ptr(" ab123456 ") // typed differently, same CIN
+	err := f.store.CreateTrainee(f.ctx, second)
+	if !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("want domain.ErrConflict, got %v", err)
+	}
+	assertCount(t, f, "trainees", 1)
+}
+
+func TestAttendanceForAnotherCoursesSessionIsRefused(t *testing.T) {
+	f := newFixture(t)
+	tr := f.institutionalActor("Hélène Aït-Lahcen")
+	must(t, f.store.CreateTrainee(f.ctx, tr))
+	e, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+	must(t, err)
+
+	err = f.store.SaveAttendance(f.ctx, f.otherSess.ID, []repository.Mark{{TraineeID: tr.ID, Status: domain.Present}}, nil)
+	wantInvalid(t, err, "trainee_id")
+	assertCount(t, f, "attendance", 0)
+
+	// Written directly, the composite foreign keys refuse the cross-course mark.
+	_, err = f.store.DB().Exec(`INSERT INTO attendance (enrollment_id, session_id, course_id, status)
+		VALUES ($1, $2, $3, 'present')`, e.ID, f.otherSess.ID, f.course.ID)
+	if pq.As(err, pqerror.ForeignKeyViolation) == nil {
+		t.Fatalf("want a foreign key violation, got %v", err)
+	}
+
+	must(t, f.store.SaveAttendance(f.ctx, f.session.ID, []repository.Mark{{TraineeID: tr.ID, Status: domain.Present}}, nil))
+	assertCount(t, f, "attendance", 1)
+}
+
+func TestDoubleEnrolmentIsAConflict(t *testing.T) {
+	f := newFixture(t)
+	tr := f.institutionalActor("Youssef Benali")
+	must(t, f.store.CreateTrainee(f.ctx, tr))
+	_, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+	must(t, err)
+	_, err = f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+	if !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("want domain.ErrConflict, got %v", err)
+	}
+	assertCount(t, f, "enrollments", 1)
+}
+
+func TestSessionMustEndAfterItStarts(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.store.DB().Exec(`INSERT INTO sessions (course_id, starts_at, ends_at, hours) VALUES ($1, now(), now() - interval '1 hour', 1)`, f.course.ID)
+	if pq.As(err, pqerror.CheckViolation) == nil {
+		t.Fatalf("want a check violation, got %v", err)
+	}
+}
+
+func TestArabicAndFrenchNamesRoundTripByteForByte(t *testing.T) {
+	f := newFixture(t)
+	tr := f.institutionalActor("Hélène Aït-Lahcen")
+	tr.FullNameAr = ptr("فاطمة الزهراء بنعلي")
+	must(t, f.store.CreateTrainee(f.ctx, tr))
+	got, err := f.store.Trainee(f.ctx, tr.ID)
+	must(t, err)
+	if *got.FullNameAr != "فاطمة الزهراء بنعلي" || *got.FullNameLatin != "Hélène Aït-Lahcen" {
+		t.Fatalf("names changed on the way: %q / %q", *got.FullNameAr, *got.FullNameLatin)
+	}
+	if _, err := f.store.Trainee(f.ctx, tr.ID+1000); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("an unknown id: want domain.ErrNotFound, got %v", err)
+	}
+}
+
+func wantCheckViolation(t *testing.T, err error, constraint string) {
+	t.Helper()
+	pqErr := pq.As(err, pqerror.CheckViolation)
+	if pqErr == nil || pqErr.Constraint != constraint {
+		t.Fatalf("want check violation of %s, got %v", constraint, err)
+	}
+}
+
+func assertCount(t *testing.T, f *fixture, table string, want int) {
+	t.Helper()
+	var got int
+	must(t, f.store.DB().Get(&got, "SELECT count(*) FROM "+table))
+	if got != want {
+		t.Fatalf("%s: want %d rows, got %d", table, want, got)
+	}
+}

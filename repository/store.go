@@ -1,0 +1,139 @@
+// Package repository is Takaffoul's only door to PostgreSQL: SQL next to the
+// Go that runs it, one transaction per user action, SQL errors translated
+// into the domain's errors.
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+)
+
+// Store runs every query of the application.
+type Store struct {
+	db *sqlx.DB
+}
+
+// PoolConfig sizes the connection pool; zero values take the defaults.
+type PoolConfig struct {
+	MaxOpen int
+	MaxIdle int
+}
+
+// Open connects to the database at dsn, creating the database first when the
+// server answers that it does not exist, and checks that it answers.
+func Open(ctx context.Context, dsn string, pool PoolConfig) (*Store, error) {
+	db, err := connect(ctx, dsn)
+	if err != nil && isMissingDatabase(err) {
+		if err := createDatabase(ctx, dsn); err != nil {
+			return nil, err
+		}
+		db, err = connect(ctx, dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pool.MaxOpen == 0 {
+		pool.MaxOpen = 20
+	}
+	if pool.MaxIdle == 0 {
+		pool.MaxIdle = pool.MaxOpen
+	}
+	db.SetMaxOpenConns(pool.MaxOpen)
+	db.SetMaxIdleConns(pool.MaxIdle)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{db: db}, nil
+}
+
+// connect opens a pool and pings it within a few seconds, so that an
+// unreachable server gives one clear error instead of a hang.
+func connect(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: %w", RedactURL(dsn), err)
+	}
+	return db, nil
+}
+
+func isMissingDatabase(err error) bool {
+	return pq.As(err, pqerror.InvalidCatalogName) != nil
+}
+
+// createDatabase creates the database named in dsn, connecting to the
+// server's "postgres" database to do so.
+func createDatabase(ctx context.Context, dsn string) error {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return fmt.Errorf("cannot create the database: DATABASE_URL must be a postgres:// URL")
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin, err := connect(ctx, u.String())
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil &&
+		pq.As(err, pqerror.DuplicateDatabase) == nil {
+		return fmt.Errorf("create database %q: %w", name, err)
+	}
+	return nil
+}
+
+// RedactURL hides the password of a database URL, for logs and messages.
+func RedactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "(the configured database)"
+	}
+	return u.Redacted()
+}
+
+// Close releases the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping reports whether the database answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// DB exposes the pool to tests and benchmarks that inspect rows directly.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// inTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise, so that a user action is saved whole or not at all.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// getOne runs a single-row query; no row is domain.ErrNotFound.
+func getOne(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
+	err := sqlx.GetContext(ctx, q, dest, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(query)
+	}
+	return mapError(err)
+}
