@@ -42,3 +42,119 @@ func courseIn(ctx context.Context, q sqlx.QueryerContext, id int64) (*domain.Cou
 	}
 	return &c, nil
 }
+
+// CourseFilter narrows a list of courses. TrainerID, when set, keeps only the
+// courses that user is assigned to: a trainer's view of the world.
+type CourseFilter struct {
+	ProgrammeID     int64
+	Year            int
+	TrainerID       int64
+	IncludeArchived bool
+}
+
+// CourseSummary is a course with what a list of courses shows beside it.
+type CourseSummary struct {
+	domain.Course
+	ProgrammeCode string `db:"programme_code" json:"programme_code"`
+	Enrolled      int    `db:"enrolled" json:"enrolled"`
+	Sessions      int    `db:"sessions" json:"sessions"`
+}
+
+// Courses lists courses, newest first.
+func (s *Store) Courses(ctx context.Context, f CourseFilter) ([]CourseSummary, error) {
+	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
+	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
+	       (SELECT count(*) FROM enrollments e WHERE e.course_id = c.id AND e.status <> 'withdrawn') AS enrolled,
+	       (SELECT count(*) FROM sessions ss WHERE ss.course_id = c.id) AS sessions
+	  FROM courses c
+	  JOIN provinces p ON p.id = c.province_id
+	  JOIN programmes pr ON pr.id = c.programme_id
+	 WHERE ($1 = 0 OR c.programme_id = $1)
+	   AND ($2 = 0 OR c.year = $2)
+	   AND ($3 = 0 OR EXISTS (SELECT 1 FROM course_trainers ct WHERE ct.course_id = c.id AND ct.user_id = $3))
+	   AND ($4 OR NOT c.archived)
+	 ORDER BY c.start_date DESC, c.id DESC
+	 LIMIT 500`
+	var cs []CourseSummary
+	return cs, mapError(s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, f.TrainerID, f.IncludeArchived))
+}
+
+// UpdateCourse validates and saves a course's editable fields, logging the
+// change. The programme of a course does not change.
+func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		before, err := courseIn(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		province, err := provinceID(ctx, tx, &c.Province)
+		if err != nil {
+			return err
+		}
+		const q = `UPDATE courses SET code = $2, title_ar = $3, title_fr = $4, year = $5, province_id = $6,
+		                  start_date = $7, end_date = $8, capacity = $9, completion_threshold = $10, archived = $11
+		            WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, c.ID, c.Code, c.TitleAr, c.TitleFr, c.Year, *province,
+			c.StartDate, c.EndDate, c.Capacity, c.CompletionThreshold, c.Archived); err != nil {
+			return mapError(err)
+		}
+		c.ProgrammeID = before.ProgrammeID
+		return audit(ctx, tx, by, "course.update", "course", c.ID, before, c)
+	})
+}
+
+// AssignTrainer gives a trainer a course; assigning twice changes nothing.
+// Only users with the trainer role can be assigned.
+func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *int64) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var role domain.Role
+		err := getOne(ctx, tx, &role, `SELECT role FROM users WHERE id = $1 AND active`, userID)
+		if isNotFound(err) || (err == nil && role != domain.RoleTrainer) {
+			return domain.Invalid("user_id", "course.trainer_unknown")
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO course_trainers (course_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, courseID, userID)
+		if err != nil {
+			return mapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit(ctx, tx, by, "course.assign_trainer", "course", courseID, nil, map[string]int64{"user_id": userID})
+	})
+}
+
+// UnassignTrainer takes a course away from a trainer.
+func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by *int64) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM course_trainers WHERE course_id = $1 AND user_id = $2`, courseID, userID)
+		if err != nil {
+			return mapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("course trainer")
+		}
+		return audit(ctx, tx, by, "course.unassign_trainer", "course", courseID, map[string]int64{"user_id": userID}, nil)
+	})
+}
+
+// CourseTrainers lists the trainers assigned to a course.
+func (s *Store) CourseTrainers(ctx context.Context, courseID int64) ([]domain.User, error) {
+	const q = `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.created_at
+	             FROM users u JOIN course_trainers ct ON ct.user_id = u.id
+	            WHERE ct.course_id = $1 ORDER BY u.name`
+	var us []domain.User
+	return us, mapError(s.db.SelectContext(ctx, &us, q, courseID))
+}
+
+// TrainsCourse reports whether the user is assigned to the course.
+func (s *Store) TrainsCourse(ctx context.Context, userID, courseID int64) (bool, error) {
+	var ok bool
+	const q = `SELECT EXISTS (SELECT 1 FROM course_trainers WHERE user_id = $1 AND course_id = $2)`
+	return ok, getOne(ctx, s.db, &ok, q, userID, courseID)
+}

@@ -52,5 +52,34 @@ func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt Enr
 	if err := getOne(ctx, tx, &e, q, traineeID, courseID, opt.By); err != nil {
 		return nil, err
 	}
-	return &e, nil
+	return &e, audit(ctx, tx, opt.By, "enrollment.create", "enrollment", e.ID, nil, map[string]int64{"course_id": courseID, "trainee_id": traineeID})
+}
+
+// EnrollNew creates a trainee and enrols them in one transaction: if the
+// enrolment is refused (course full, archived…), the person is not created.
+func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions) (*domain.Enrollment, error) {
+	var e *domain.Enrollment
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := createTrainee(ctx, tx, t); err != nil {
+			return err
+		}
+		var err error
+		e, err = enroll(ctx, tx, courseID, t.ID, opt)
+		return err
+	})
+	return e, err
+}
+
+// Withdraw marks a trainee's enrolment withdrawn. The enrolment and its
+// attendance stay: the history of what happened is kept.
+func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int64) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var id int64
+		const q = `UPDATE enrollments SET status = 'withdrawn', withdrawn_at = now()
+		            WHERE course_id = $1 AND trainee_id = $2 AND status <> 'withdrawn' RETURNING id`
+		if err := getOne(ctx, tx, &id, q, courseID, traineeID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, "enrollment.withdraw", "enrollment", id, nil, map[string]string{"status": "withdrawn"})
+	})
 }

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -70,4 +71,123 @@ func (s *Store) Trainee(ctx context.Context, id int64) (*domain.Trainee, error) 
 		return nil, err
 	}
 	return &t, nil
+}
+
+// TraineeMatch is a search result: enough to recognise a person and enrol
+// them, with the organisation's name for context.
+type TraineeMatch struct {
+	domain.Trainee
+	OrganisationName *string `db:"organisation_name" json:"organisation_name"`
+}
+
+// SearchTrainees finds people by name (Arabic or Latin script, insensitive to
+// case, accents and Arabic diacritics), phone or national ID.
+func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) ([]TraineeMatch, error) {
+	key := domain.SearchKey(query)
+	if key == "" {
+		return []TraineeMatch{}, nil
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	probe := domain.Trainee{Phone: &query, NationalID: &query}
+	probe.Normalize()
+	const q = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year,
+	       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent,
+	       coalesce(o.name_ar, o.name_fr) AS organisation_name
+	  FROM trainees t
+	  LEFT JOIN provinces p ON p.id = t.province_id
+	  LEFT JOIN organisations o ON o.id = t.organisation_id
+	 WHERE t.name_key LIKE '%' || $1 || '%' OR t.phone = $2 OR t.national_id = $3
+	 ORDER BY (t.national_id = $3 OR t.phone = $2) DESC, t.name_key
+	 LIMIT $4`
+	matches := []TraineeMatch{}
+	err := s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, limit)
+	return matches, mapError(err)
+}
+
+// escapeLike makes % and _ in a user's query match themselves.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// PossibleDuplicates lists people with the same folded name, birth year and
+// organisation as t: probably the same person, whom the user should enrol
+// instead of creating a new record.
+func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) ([]TraineeMatch, error) {
+	probe := *t
+	probe.Normalize()
+	const q = traineeSelect + ` WHERE t.name_key = $1 AND t.birth_year IS NOT DISTINCT FROM $2
+	   AND t.organisation_id IS NOT DISTINCT FROM $3 AND t.id <> $4 LIMIT 10`
+	var found []domain.Trainee
+	if err := s.db.SelectContext(ctx, &found, q, probe.NameKey(), probe.BirthYear, probe.OrganisationID, probe.ID); err != nil {
+		return nil, mapError(err)
+	}
+	matches := make([]TraineeMatch, len(found))
+	for i := range found {
+		matches[i].Trainee = found[i]
+	}
+	return matches, nil
+}
+
+// UpdateTrainee validates and saves a trainee's fields, logging the change.
+func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, by *int64) error {
+	if err := t.Validate(time.Now()); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var before domain.Trainee
+		if err := getOne(ctx, tx, &before, traineeSelect+` WHERE t.id = $1 FOR UPDATE OF t`, t.ID); err != nil {
+			return err
+		}
+		kind, err := organisationKindFor(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		province, err := provinceID(ctx, tx, t.Province)
+		if err != nil {
+			return err
+		}
+		const q = `UPDATE trainees SET category = $2, full_name_ar = $3, full_name_latin = $4, name_key = $5, sex = $6,
+		                  birth_year = $7, organisation_id = $8, organisation_kind = $9, province_id = $10,
+		                  phone = $11, email = $12, national_id = $13, guardian_consent = $14
+		            WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, t.ID, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex,
+			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
+			return mapError(err)
+		}
+		// The audit log records which fields changed, not the personal data itself.
+		return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, nil, map[string]any{"changed": changedFields(&before, t)})
+	})
+}
+
+// changedFields names the fields whose value differs between two versions.
+func changedFields(a, b *domain.Trainee) []string {
+	var changed []string
+	differs := func(x, y *string) bool { return (x == nil) != (y == nil) || (x != nil && *x != *y) }
+	if a.Category != b.Category {
+		changed = append(changed, "category")
+	}
+	if differs(a.FullNameAr, b.FullNameAr) {
+		changed = append(changed, "full_name_ar")
+	}
+	if differs(a.FullNameLatin, b.FullNameLatin) {
+		changed = append(changed, "full_name_latin")
+	}
+	if a.Sex != b.Sex {
+		changed = append(changed, "sex")
+	}
+	if differs(a.Phone, b.Phone) {
+		changed = append(changed, "phone")
+	}
+	if differs(a.Email, b.Email) {
+		changed = append(changed, "email")
+	}
+	if differs(a.NationalID, b.NationalID) {
+		changed = append(changed, "national_id")
+	}
+	if differs(a.Province, b.Province) {
+		changed = append(changed, "province")
+	}
+	return changed
 }
