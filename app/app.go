@@ -58,4 +58,5 @@ func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, err
 func (s *Server) routes(f *fiber.App) {
 	f.Get("/healthz", s.healthz)
 	f.Get("/readyz", s.readyz)
+	s.apiRoutes(f.Group("/api/v1"))
 }

@@ -84,3 +84,14 @@ func (o *Organisation) Validate() error {
 	}
 	return problems.Err()
 }
+
+// NameKey is the folded form of both names, for search.
+func (o *Organisation) NameKey() string {
+	var parts []string
+	for _, n := range []*string{o.NameAr, o.NameFr} {
+		if n != nil {
+			parts = append(parts, SearchKey(*n))
+		}
+	}
+	return strings.Join(parts, " | ")
+}

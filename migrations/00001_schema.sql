@@ -108,11 +108,14 @@ CREATE TABLE organisations (
     name_fr             text,
     province_id         bigint REFERENCES provinces (id),
     registration_number text,
+    -- folded form of both names (domain.SearchKey), for search
+    name_key            text NOT NULL DEFAULT '',
     CHECK (coalesce(btrim(name_ar), '') <> '' OR coalesce(btrim(name_fr), '') <> ''),
     CHECK (registration_number IS NULL OR btrim(registration_number) <> ''),
     -- lets trainees reference (organisation, kind) so the category rule is enforced here
     UNIQUE (id, kind)
 );
+CREATE INDEX organisations_name_key_trgm ON organisations USING gin (name_key gin_trgm_ops);
 CREATE UNIQUE INDEX organisations_registration_key ON organisations (registration_number)
     WHERE registration_number IS NOT NULL;
 

@@ -24,9 +24,9 @@ func createOrganisation(ctx context.Context, q sqlx.QueryerContext, o *domain.Or
 	if err != nil {
 		return err
 	}
-	const insert = `INSERT INTO organisations (kind, name_ar, name_fr, province_id, registration_number)
-	                VALUES ($1, $2, $3, $4, $5) RETURNING id`
-	return getOne(ctx, q, &o.ID, insert, o.Kind, o.NameAr, o.NameFr, provinceID, o.RegistrationNumber)
+	const insert = `INSERT INTO organisations (kind, name_ar, name_fr, province_id, registration_number, name_key)
+	                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	return getOne(ctx, q, &o.ID, insert, o.Kind, o.NameAr, o.NameFr, provinceID, o.RegistrationNumber, o.NameKey())
 }
 
 // Organisation finds an organisation by id.
@@ -57,4 +57,15 @@ func provinceID(ctx context.Context, q sqlx.QueryerContext, code *string) (*int6
 		return nil, err
 	}
 	return &id, nil
+}
+
+// Organisations lists organisations whose name contains q (any script,
+// accents ignored), optionally of one kind.
+func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind) ([]domain.Organisation, error) {
+	const query = organisationSelect + `
+	 WHERE ($1 = '' OR o.kind = $1)
+	   AND ($2 = '' OR o.name_key LIKE '%' || $2 || '%')
+	 ORDER BY coalesce(o.name_fr, o.name_ar) LIMIT 50`
+	orgs := []domain.Organisation{}
+	return orgs, mapError(s.db.SelectContext(ctx, &orgs, query, string(kind), escapeLike(domain.SearchKey(q))))
 }

@@ -191,3 +191,12 @@ func changedFields(a, b *domain.Trainee) []string {
 	}
 	return changed
 }
+
+// TraineeInTrainersCourses reports whether the trainee is enrolled in a
+// course the trainer is assigned to: the trainees a trainer may see.
+func (s *Store) TraineeInTrainersCourses(ctx context.Context, trainerID, traineeID int64) (bool, error) {
+	var ok bool
+	const q = `SELECT EXISTS (SELECT 1 FROM enrollments e JOIN course_trainers ct ON ct.course_id = e.course_id
+	                           WHERE ct.user_id = $1 AND e.trainee_id = $2)`
+	return ok, getOne(ctx, s.db, &ok, q, trainerID, traineeID)
+}

@@ -1,0 +1,179 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// apiListProgrammes answers GET /api/v1/programmes.
+func (s *Server) apiListProgrammes(c *fiber.Ctx) error {
+	ps, err := s.store.Programmes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(ps)
+}
+
+// apiCreateProgramme answers POST /api/v1/programmes.
+func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
+	var p domain.Programme
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	p.ID = 0
+	if err := s.store.CreateProgramme(c.UserContext(), &p); err != nil {
+		return err
+	}
+	return created(c, p)
+}
+
+// apiListCourses answers GET /api/v1/courses: every course for coordinators,
+// a trainer's own courses for a trainer.
+func (s *Server) apiListCourses(c *fiber.Ctx) error {
+	u := s.currentUser(c)
+	f := repository.CourseFilter{ProgrammeID: int64(c.QueryInt("programme_id")), Year: c.QueryInt("year"),
+		IncludeArchived: c.QueryBool("archived")}
+	if !managesEverything(u) {
+		f.TrainerID = u.ID
+	}
+	cs, err := s.store.Courses(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cs)
+}
+
+// apiCreateCourse answers POST /api/v1/courses.
+func (s *Server) apiCreateCourse(c *fiber.Ctx) error {
+	var course domain.Course
+	if err := decodeJSON(c, &course); err != nil {
+		return err
+	}
+	course.ID = 0
+	if err := s.store.CreateCourse(c.UserContext(), &course); err != nil {
+		return err
+	}
+	return created(c, course)
+}
+
+// courseFromPath loads the course named in the path after checking that the
+// user may see it.
+func (s *Server) courseFromPath(c *fiber.Ctx) (*domain.Course, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeCourseObject(c, s.currentUser(c), id); err != nil {
+		return nil, err
+	}
+	return s.store.Course(c.UserContext(), id)
+}
+
+// apiGetCourse answers GET /api/v1/courses/{id}.
+func (s *Server) apiGetCourse(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(course)
+}
+
+// apiPatchCourse answers PATCH /api/v1/courses/{id}: the fields sent replace
+// the stored ones, the others stay.
+func (s *Server) apiPatchCourse(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	id, programme := course.ID, course.ProgrammeID
+	if err := decodeJSON(c, course); err != nil {
+		return err
+	}
+	course.ID, course.ProgrammeID = id, programme
+	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(s.currentUser(c))); err != nil {
+		return err
+	}
+	return c.JSON(course)
+}
+
+// sessionsRequest is either one session or a series of them.
+type sessionsRequest struct {
+	domain.Session
+	Series *domain.SessionSeries `json:"series"`
+}
+
+// apiCreateSessions answers POST /api/v1/courses/{id}/sessions with one
+// session ({starts_at, ends_at, place, hours}) or a series ({"series": {...}}).
+func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	var req sessionsRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	sessions := []domain.Session{req.Session}
+	if req.Series != nil {
+		if sessions, err = req.Series.Sessions(); err != nil {
+			return err
+		}
+	}
+	if err := s.store.CreateSessions(c.UserContext(), course.ID, sessions); err != nil {
+		return err
+	}
+	return created(c, sessions)
+}
+
+// apiRoster answers GET /api/v1/courses/{id}/roster.
+func (s *Server) apiRoster(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	roster, err := s.store.Roster(c.UserContext(), course.ID)
+	if err != nil {
+		return err
+	}
+	sessions, err := s.store.SessionSummaries(c.UserContext(), course.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"course": course, "roster": roster, "sessions": sessions})
+}
+
+// apiAssignTrainer answers POST /api/v1/courses/{id}/trainers {"user_id": N}.
+func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		UserID int64 `json:"user_id"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, userIDOf(s.currentUser(c))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// apiUnassignTrainer answers DELETE /api/v1/courses/{id}/trainers/{user_id}.
+func (s *Server) apiUnassignTrainer(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	userID, err := paramID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(s.currentUser(c))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,197 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// apiListOrganisations answers GET /api/v1/organisations?q=&kind=.
+func (s *Server) apiListOrganisations(c *fiber.Ctx) error {
+	kind := domain.OrganisationKind(c.Query("kind"))
+	if kind != "" && !kind.Valid() {
+		return domain.Invalid("kind", "validation.oneof")
+	}
+	orgs, err := s.store.Organisations(c.UserContext(), c.Query("q"), kind)
+	if err != nil {
+		return err
+	}
+	return c.JSON(orgs)
+}
+
+// apiCreateOrganisation answers POST /api/v1/organisations.
+func (s *Server) apiCreateOrganisation(c *fiber.Ctx) error {
+	var o domain.Organisation
+	if err := decodeJSON(c, &o); err != nil {
+		return err
+	}
+	o.ID = 0
+	if err := s.store.CreateOrganisation(c.UserContext(), &o); err != nil {
+		return err
+	}
+	return created(c, o)
+}
+
+// traineeSummary is what a trainer sees of a search result: enough to
+// recognise and enrol a person, without their contact details or CIN.
+type traineeSummary struct {
+	ID               int64           `json:"id"`
+	Category         domain.Category `json:"category"`
+	FullNameAr       *string         `json:"full_name_ar"`
+	FullNameLatin    *string         `json:"full_name_latin"`
+	Sex              domain.Sex      `json:"sex"`
+	BirthYear        *int            `json:"birth_year"`
+	OrganisationID   *int64          `json:"organisation_id"`
+	OrganisationName *string         `json:"organisation_name"`
+}
+
+func summarize(matches []repository.TraineeMatch) []traineeSummary {
+	out := make([]traineeSummary, len(matches))
+	for i, m := range matches {
+		out[i] = traineeSummary{ID: m.ID, Category: m.Category, FullNameAr: m.FullNameAr, FullNameLatin: m.FullNameLatin,
+			Sex: m.Sex, BirthYear: m.BirthYear, OrganisationID: m.OrganisationID, OrganisationName: m.OrganisationName}
+	}
+	return out
+}
+
+// apiSearchTrainees answers GET /api/v1/trainees?q=: by name (any script,
+// accents and diacritics ignored), phone or national ID.
+func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
+	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), c.QueryInt("limit", 20))
+	if err != nil {
+		return err
+	}
+	if !managesEverything(s.currentUser(c)) {
+		return c.JSON(summarize(matches))
+	}
+	return c.JSON(matches)
+}
+
+// apiCreateTrainee answers POST /api/v1/trainees.
+func (s *Server) apiCreateTrainee(c *fiber.Ctx) error {
+	var t domain.Trainee
+	if err := decodeJSON(c, &t); err != nil {
+		return err
+	}
+	t.ID = 0
+	if err := s.store.CreateTrainee(c.UserContext(), &t); err != nil {
+		return err
+	}
+	return created(c, t)
+}
+
+// traineeFromPath loads the trainee named in the path after checking that
+// the user may see them.
+func (s *Server) traineeFromPath(c *fiber.Ctx) (*domain.Trainee, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeTrainee(c, s.currentUser(c), id); err != nil {
+		return nil, err
+	}
+	return s.store.Trainee(c.UserContext(), id)
+}
+
+// apiGetTrainee answers GET /api/v1/trainees/{id}.
+func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
+	t, err := s.traineeFromPath(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+// apiPatchTrainee answers PATCH /api/v1/trainees/{id}.
+func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
+	t, err := s.traineeFromPath(c)
+	if err != nil {
+		return err
+	}
+	id := t.ID
+	if err := decodeJSON(c, t); err != nil {
+		return err
+	}
+	t.ID = id
+	if err := s.store.UpdateTrainee(c.UserContext(), t, userIDOf(s.currentUser(c))); err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+// enrollRequest enrols an existing person (trainee_id) or a new one (trainee).
+type enrollRequest struct {
+	TraineeID        int64           `json:"trainee_id"`
+	Trainee          *domain.Trainee `json:"trainee"`
+	OverrideCapacity bool            `json:"override_capacity"`
+	// ConfirmNew creates the person even though a record with the same name,
+	// birth year and organisation exists.
+	ConfirmNew bool `json:"confirm_new"`
+}
+
+// apiEnroll answers POST /api/v1/courses/{id}/enrollments.
+func (s *Server) apiEnroll(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	var req enrollRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u := s.currentUser(c)
+	opt := repository.EnrollOptions{By: userIDOf(u), OverrideCapacity: req.OverrideCapacity && managesEverything(u)}
+	ctx := c.UserContext()
+	switch {
+	case req.Trainee != nil && req.TraineeID != 0:
+		return domain.Invalid("trainee_id", "enrollment.one_of_trainee")
+	case req.Trainee != nil:
+		req.Trainee.ID = 0
+		if !req.ConfirmNew {
+			if dups, err := s.store.PossibleDuplicates(ctx, req.Trainee); err != nil || len(dups) > 0 {
+				if err != nil {
+					return err
+				}
+				return s.duplicateWarning(c, dups)
+			}
+		}
+		e, err := s.store.EnrollNew(ctx, course.ID, req.Trainee, opt)
+		if err != nil {
+			return err
+		}
+		return created(c, fiber.Map{"enrollment": e, "trainee": req.Trainee})
+	case req.TraineeID != 0:
+		e, err := s.store.Enroll(ctx, course.ID, req.TraineeID, opt)
+		if err != nil {
+			return err
+		}
+		return created(c, fiber.Map{"enrollment": e})
+	}
+	return domain.Invalid("trainee_id", "enrollment.one_of_trainee")
+}
+
+// duplicateWarning answers 409 with the records that look like the person
+// being created, so that the user can enrol one of them instead.
+func (s *Server) duplicateWarning(c *fiber.Ctx, dups []repository.TraineeMatch) error {
+	return c.Status(fiber.StatusConflict).JSON(fiber.Map{
+		"error":      s.message(c, "enrollment.possible_duplicate"),
+		"duplicates": summarize(dups),
+	})
+}
+
+// apiWithdraw answers DELETE /api/v1/courses/{id}/enrollments/{trainee_id}.
+func (s *Server) apiWithdraw(c *fiber.Ctx) error {
+	course, err := s.courseFromPath(c)
+	if err != nil {
+		return err
+	}
+	traineeID, err := paramID(c, "trainee_id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(s.currentUser(c))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
