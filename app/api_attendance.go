@@ -18,7 +18,7 @@ func (s *Server) sessionFromPath(c *fiber.Ctx) (*domain.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeCourseObject(c, s.currentUser(c), session.CourseID); err != nil {
+	if err := s.authorizeCourseObject(c, currentUser(c), session.CourseID); err != nil {
 		return nil, err
 	}
 	return session, nil
@@ -48,7 +48,7 @@ func (s *Server) apiPutAttendance(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &marks); err != nil {
 		return err
 	}
-	if err := s.store.SaveAttendance(c.UserContext(), session.ID, marks, userIDOf(s.currentUser(c))); err != nil {
+	if err := s.store.SaveAttendance(c.UserContext(), session.ID, marks, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return s.apiGetAttendance(c)

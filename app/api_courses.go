@@ -32,7 +32,7 @@ func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
 // apiListCourses answers GET /api/v1/courses: every course for coordinators,
 // a trainer's own courses for a trainer.
 func (s *Server) apiListCourses(c *fiber.Ctx) error {
-	u := s.currentUser(c)
+	u := currentUser(c)
 	f := repository.CourseFilter{ProgrammeID: int64(c.QueryInt("programme_id")), Year: c.QueryInt("year"),
 		IncludeArchived: c.QueryBool("archived")}
 	if !managesEverything(u) {
@@ -65,7 +65,7 @@ func (s *Server) courseFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeCourseObject(c, s.currentUser(c), id); err != nil {
+	if err := s.authorizeCourseObject(c, currentUser(c), id); err != nil {
 		return nil, err
 	}
 	return s.store.Course(c.UserContext(), id)
@@ -92,7 +92,7 @@ func (s *Server) apiPatchCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course.ID, course.ProgrammeID = id, programme
-	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(s.currentUser(c))); err != nil {
+	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return c.JSON(course)
@@ -156,7 +156,7 @@ func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, userIDOf(s.currentUser(c))); err != nil {
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -172,7 +172,7 @@ func (s *Server) apiUnassignTrainer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(s.currentUser(c))); err != nil {
+	if err := s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -62,7 +62,7 @@ func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !managesEverything(s.currentUser(c)) {
+	if !managesEverything(currentUser(c)) {
 		return c.JSON(summarize(matches))
 	}
 	return c.JSON(matches)
@@ -88,7 +88,7 @@ func (s *Server) traineeFromPath(c *fiber.Ctx) (*domain.Trainee, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeTrainee(c, s.currentUser(c), id); err != nil {
+	if err := s.authorizeTrainee(c, currentUser(c), id); err != nil {
 		return nil, err
 	}
 	return s.store.Trainee(c.UserContext(), id)
@@ -114,7 +114,7 @@ func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 		return err
 	}
 	t.ID = id
-	if err := s.store.UpdateTrainee(c.UserContext(), t, userIDOf(s.currentUser(c))); err != nil {
+	if err := s.store.UpdateTrainee(c.UserContext(), t, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return c.JSON(t)
@@ -140,7 +140,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u := s.currentUser(c)
+	u := currentUser(c)
 	opt := repository.EnrollOptions{By: userIDOf(u), OverrideCapacity: req.OverrideCapacity && managesEverything(u)}
 	ctx := c.UserContext()
 	switch {
@@ -175,7 +175,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 // being created, so that the user can enrol one of them instead.
 func (s *Server) duplicateWarning(c *fiber.Ctx, dups []repository.TraineeMatch) error {
 	return c.Status(fiber.StatusConflict).JSON(fiber.Map{
-		"error":      s.message(c, "enrollment.possible_duplicate"),
+		"error":      s.tr(c).T("enrollment.possible_duplicate"),
 		"duplicates": summarize(dups),
 	})
 }
@@ -190,7 +190,7 @@ func (s *Server) apiWithdraw(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(s.currentUser(c))); err != nil {
+	if err := s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -8,18 +8,20 @@ import (
 
 // TEMPORARY: replaced by the accounts work (sessions, tokens, roles, i18n).
 
-const userKey = "user"
-
-func (s *Server) currentUser(c *fiber.Ctx) *domain.User {
-	u, _ := c.Locals(userKey).(*domain.User)
+func currentUser(c *fiber.Ctx) *domain.User {
+	u, _ := c.Locals("user").(*domain.User)
 	return u
 }
 
-func (s *Server) message(c *fiber.Ctx, key string) string { return key }
+type stubTranslator struct{}
 
-func requireRoles(roles ...domain.Role) fiber.Handler {
+func (stubTranslator) T(key string, args ...any) string { return key }
+
+func (s *Server) tr(c *fiber.Ctx) stubTranslator { return stubTranslator{} }
+
+func (s *Server) require(roles ...domain.Role) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		u, _ := c.Locals(userKey).(*domain.User)
+		u := currentUser(c)
 		if u == nil {
 			return fiber.ErrUnauthorized
 		}
