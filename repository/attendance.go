@@ -64,6 +64,7 @@ WITH session AS (
 ), saved AS (
     INSERT INTO attendance (enrollment_id, session_id, course_id, status, marked_by, marked_at)
     SELECT enrollment_id, session_id, course_id, status, $4, now() FROM matched WHERE (SELECT ok FROM complete)
+     ORDER BY enrollment_id  -- the counters trigger locks enrolments in this order: two saves cannot deadlock
     ON CONFLICT (enrollment_id, session_id) DO UPDATE
        SET status = excluded.status, marked_by = excluded.marked_by, marked_at = excluded.marked_at
      WHERE attendance.status IS DISTINCT FROM excluded.status

@@ -1,0 +1,281 @@
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"takaffoul/domain"
+)
+
+// Totals computes the ministry's figures for filter f, following the rules
+// written in domain/totals.go ("How we count"). Everything is counted in the
+// database, in two aggregate queries run in one read-only snapshot so that
+// the figures agree with each other. A malformed filter or an unknown code
+// is a *domain.ValidationError, never a 500.
+func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	t := &domain.Totals{Filters: f}
+	err := s.inReadSnapshot(ctx, func(tx *sqlx.Tx) error {
+		scope, err := resolveScope(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		if err := courseFigures(ctx, tx, scope, t); err != nil {
+			return err
+		}
+		return peopleFigures(ctx, tx, scope, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// inReadSnapshot runs fn in a read-only, repeatable-read transaction, with
+// enough memory for the aggregates' hash tables at national scale.
+func (s *Store) inReadSnapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return fmt.Errorf("totals work_mem: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// totalsScope is the filter with its codes resolved to ids; nil means "any".
+type totalsScope struct {
+	ProgrammeID *int64  `db:"programme_id"`
+	RegionID    *int16  `db:"region_id"`
+	ProvinceID  *int64  `db:"province_id"`
+	CourseID    *int64  `db:"course_id"`
+	Year        *int    `db:"-"`
+	Sex         *string `db:"-"`
+	Category    *string `db:"-"`
+}
+
+// args are the scope as the totals queries' parameters $1…$7.
+func (sc totalsScope) args() []any {
+	return []any{sc.ProgrammeID, sc.Year, sc.RegionID, sc.ProvinceID, sc.CourseID, sc.Sex, sc.Category}
+}
+
+// resolveScope turns codes into ids in one round trip; a code or course
+// that does not exist is a validation error on its field.
+func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (totalsScope, error) {
+	var sc totalsScope
+	const q = `SELECT (SELECT id FROM programmes WHERE code = $1) AS programme_id,
+	                  (SELECT id FROM regions WHERE code = $2) AS region_id,
+	                  (SELECT id FROM provinces WHERE code = $3) AS province_id,
+	                  (SELECT id FROM courses WHERE id = $4) AS course_id`
+	if err := getOne(ctx, tx, &sc, q, f.Programme, f.Region, f.Province, f.Course); err != nil {
+		return sc, err
+	}
+	p := domain.Problems{}
+	if f.Programme != "" && sc.ProgrammeID == nil {
+		p.Add("programme", "totals.unknown_programme")
+	}
+	if f.Region != "" && sc.RegionID == nil {
+		p.Add("region", "totals.unknown_region")
+	}
+	if f.Province != "" && sc.ProvinceID == nil {
+		p.Add("province", "totals.unknown_province")
+	}
+	if f.Course != 0 && sc.CourseID == nil {
+		p.Add("course", "totals.unknown_course")
+	}
+	if f.Year != 0 {
+		sc.Year = &f.Year
+	}
+	if f.Sex != "" {
+		sex := string(f.Sex)
+		sc.Sex = &sex
+	}
+	if f.Category != "" {
+		cat := string(f.Category)
+		sc.Category = &cat
+	}
+	return sc, p.Err()
+}
+
+// scopedCoursesSQL is the courses matching the course filters ($1 programme,
+// $2 year, $3 region, $4 province, $5 course), with where and when they took
+// place, and each course's session figures ("held" = at least one mark).
+const scopedCoursesSQL = `
+scoped_courses AS (
+    SELECT c.id, c.programme_id, c.year, c.province_id, p.region_id, c.completion_threshold
+      FROM courses c JOIN provinces p ON p.id = c.province_id
+     WHERE ($1::bigint IS NULL OR c.programme_id = $1)
+       AND ($2::int IS NULL OR c.year = $2)
+       AND ($3::smallint IS NULL OR p.region_id = $3)
+       AND ($4::bigint IS NULL OR c.province_id = $4)
+       AND ($5::bigint IS NULL OR c.id = $5)
+), course_sessions AS (
+    SELECT s.course_id, count(*) AS planned,
+           count(*) FILTER (WHERE s.has_marks) AS held,
+           coalesce(sum(s.hours) FILTER (WHERE s.has_marks), 0) AS hours
+      FROM sessions s JOIN scoped_courses c ON c.id = s.course_id
+     GROUP BY s.course_id
+)`
+
+// courseFigures counts courses, sessions held and training hours. These are
+// course figures: the sex and category filters ($6, $7) do not narrow them.
+func courseFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
+	const q = `WITH ` + scopedCoursesSQL + `
+SELECT (SELECT count(*) FROM scoped_courses) AS courses,
+       coalesce(sum(held), 0) AS sessions_held,
+       coalesce(sum(hours), 0)::float8 AS training_hours
+  FROM course_sessions`
+	var row struct {
+		Courses       int     `db:"courses"`
+		SessionsHeld  int     `db:"sessions_held"`
+		TrainingHours float64 `db:"training_hours"`
+	}
+	if err := getOne(ctx, tx, &row, q, sc.args()[:5]...); err != nil { // the course filters only
+		return fmt.Errorf("totals (courses): %w", err)
+	}
+	t.Courses, t.SessionsHeld, t.TrainingHours = row.Courses, row.SessionsHeld, row.TrainingHours
+	return nil
+}
+
+// peopleSQL counts people and associations for the headline figures and
+// every breakdown in one pass over the enrolments in scope:
+//
+//  1. facts: one row per enrolment in scope with its three flags (enrolled,
+//     trained, completed), read from the counters the attendance trigger keeps;
+//  2. people: one row per person and breakdown value (GROUPING SETS), the
+//     flags OR-ed over that person's enrolments: this is where a person in
+//     two courses becomes one;
+//  3. the final aggregate counts people per category, and distinct
+//     associations, per breakdown value.
+//
+// dimension is 'all', 'programme', 'year', 'region', 'province' or 'sex';
+// category is NULL on the rows that carry the association counts and marks.
+const peopleSQL = `WITH ` + scopedCoursesSQL + `,
+facts AS (
+    SELECT e.trainee_id, t.category, t.sex,
+           CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
+           c.programme_id, c.year, c.region_id, c.province_id,
+           e.status <> 'withdrawn' AS enrolled,
+           e.attended_count > 0 AS trained,
+           coalesce(cs.planned > 0 AND e.attended_count * 100 >= c.completion_threshold * cs.planned, false) AS completed,
+           e.attended_count, e.marks_count
+      FROM enrollments e
+      JOIN scoped_courses c ON c.id = e.course_id
+      JOIN trainees t ON t.id = e.trainee_id
+      LEFT JOIN course_sessions cs ON cs.course_id = e.course_id
+     WHERE ($6::text IS NULL OR t.sex = $6)
+       AND ($7::text IS NULL OR t.category = $7)
+), people AS (
+    SELECT CASE WHEN GROUPING(programme_id) = 0 THEN 'programme'
+                WHEN GROUPING(year) = 0 THEN 'year'
+                WHEN GROUPING(region_id) = 0 THEN 'region'
+                WHEN GROUPING(province_id) = 0 THEN 'province'
+                WHEN GROUPING(sex) = 0 THEN 'sex'
+                ELSE 'all' END AS dimension,
+           coalesce(programme_id::text, year::text, region_id::text, province_id::text, sex, '') AS key,
+           trainee_id, category, association_id,
+           bool_or(enrolled) AS enrolled, bool_or(trained) AS trained, bool_or(completed) AS completed,
+           sum(attended_count) AS attended_marks, sum(marks_count) AS marks
+      FROM facts
+     GROUP BY GROUPING SETS (
+           (trainee_id, category, association_id),
+           (programme_id, trainee_id, category, association_id),
+           (year, trainee_id, category, association_id),
+           (region_id, trainee_id, category, association_id),
+           (province_id, trainee_id, category, association_id),
+           (sex, trainee_id, category, association_id))
+), counted AS (
+    SELECT dimension, key, category,
+           count(*) FILTER (WHERE enrolled) AS enrolled,
+           count(*) FILTER (WHERE trained) AS trained,
+           count(*) FILTER (WHERE completed) AS completed,
+           count(DISTINCT association_id) FILTER (WHERE enrolled) AS associations_enrolled,
+           count(DISTINCT association_id) FILTER (WHERE trained) AS associations_trained,
+           coalesce(sum(attended_marks), 0)::bigint AS attended_marks,
+           coalesce(sum(marks), 0)::bigint AS marks
+      FROM people
+     GROUP BY GROUPING SETS ((dimension, key, category), (dimension, key))
+), labels AS (
+    SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
+           lpad(start_year::text, 4, '0') || code AS ord FROM programmes
+    UNION ALL
+    SELECT 'region', id::text, code, name_ar, name_fr, lpad(id::text, 2, '0') FROM regions
+    UNION ALL
+    SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces
+)
+SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS name_ar, coalesce(l.name_fr, '') AS name_fr,
+       n.category, n.enrolled, n.trained, n.completed, n.associations_enrolled, n.associations_trained,
+       n.attended_marks, n.marks
+  FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
+ ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
+
+// peopleRow is one row of peopleSQL.
+type peopleRow struct {
+	Dimension            string           `db:"dimension"`
+	Key                  string           `db:"key"`
+	NameAr               string           `db:"name_ar"`
+	NameFr               string           `db:"name_fr"`
+	Category             *domain.Category `db:"category"`
+	Enrolled             int              `db:"enrolled"`
+	Trained              int              `db:"trained"`
+	Completed            int              `db:"completed"`
+	AssociationsEnrolled int              `db:"associations_enrolled"`
+	AssociationsTrained  int              `db:"associations_trained"`
+	AttendedMarks        int64            `db:"attended_marks"`
+	Marks                int64            `db:"marks"`
+}
+
+// peopleFigures runs peopleSQL and files its rows into t.
+func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
+	var rows []peopleRow
+	if err := tx.SelectContext(ctx, &rows, peopleSQL, sc.args()...); err != nil {
+		return fmt.Errorf("totals (people): %w", mapError(err))
+	}
+	var all domain.Breakdown
+	breakdowns := map[string]*[]domain.Breakdown{
+		"all": nil, "programme": &t.ByProgramme, "year": &t.ByYear,
+		"region": &t.ByRegion, "province": &t.ByProvince, "sex": &t.BySex,
+	}
+	for _, list := range breakdowns {
+		if list != nil {
+			*list = []domain.Breakdown{} // an empty breakdown is [] in JSON, not null
+		}
+	}
+	for _, r := range rows {
+		var b *domain.Breakdown
+		if list := breakdowns[r.Dimension]; list == nil {
+			b = &all
+		} else {
+			// Rows come ordered by dimension then key, the totals row (category NULL) first.
+			if n := len(*list); n == 0 || (*list)[n-1].Key != r.Key {
+				*list = append(*list, domain.Breakdown{Key: r.Key, NameAr: r.NameAr, NameFr: r.NameFr})
+			}
+			b = &(*list)[len(*list)-1]
+		}
+		fileRow(b, r)
+	}
+	t.ByCategory, t.LocalActors, t.Associations, t.AttendanceRate = all.ByCategory, all.LocalActors, all.Associations, all.AttendanceRate
+	return nil
+}
+
+// fileRow adds one result row to its breakdown row: a category's counts,
+// or (category NULL) the associations and the attendance rate.
+func fileRow(b *domain.Breakdown, r peopleRow) {
+	if r.Category != nil {
+		b.ByCategory.Set(*r.Category, domain.Counts{Enrolled: r.Enrolled, Trained: r.Trained, Completed: r.Completed})
+		b.LocalActors = b.ByCategory.LocalActors()
+		return
+	}
+	b.Associations = domain.AssociationCounts{Enrolled: r.AssociationsEnrolled, Trained: r.AssociationsTrained}
+	b.AttendanceRate = domain.AttendanceRate(r.AttendedMarks, r.Marks)
+}
