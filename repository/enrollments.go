@@ -71,15 +71,26 @@ func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee
 }
 
 // Withdraw marks a trainee's enrolment withdrawn. The enrolment and its
-// attendance stay: the history of what happened is kept.
+// attendance stay: the history of what happened is kept. Withdrawing twice
+// changes nothing; no enrolment at all is domain.ErrNotFound.
 func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int64) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var id int64
-		const q = `UPDATE enrollments SET status = 'withdrawn', withdrawn_at = now()
-		            WHERE course_id = $1 AND trainee_id = $2 AND status <> 'withdrawn' RETURNING id`
-		if err := getOne(ctx, tx, &id, q, courseID, traineeID); err != nil {
+		var e struct {
+			ID     int64                   `db:"id"`
+			Status domain.EnrollmentStatus `db:"status"`
+		}
+		const lock = `SELECT id, status FROM enrollments WHERE course_id = $1 AND trainee_id = $2 FOR UPDATE`
+		if err := getOne(ctx, tx, &e, lock, courseID, traineeID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, by, "enrollment.withdraw", "enrollment", id, nil, map[string]string{"status": "withdrawn"})
+		if e.Status == domain.Withdrawn {
+			return nil
+		}
+		const q = `UPDATE enrollments SET status = 'withdrawn', withdrawn_at = now() WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, e.ID); err != nil {
+			return mapError(err)
+		}
+		return audit(ctx, tx, by, "enrollment.withdraw", "enrollment", e.ID,
+			map[string]string{"status": string(e.Status)}, map[string]string{"status": "withdrawn"})
 	})
 }
