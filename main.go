@@ -32,6 +32,8 @@ Usage:
   takaffoul migrate [up|status]           apply or list database migrations
   takaffoul user add -email E -name N -role R
                                           add a user; the password is read from stdin or a prompt
+  takaffoul seed scale -trainees N -courses C -sessions S
+                                          generate a synthetic national dataset (benchmarks)
 
 Environment:
   DATABASE_URL   PostgreSQL URL; when empty an embedded server is started, its data under DATA_DIR
@@ -75,6 +77,8 @@ func run(args []string, log *slog.Logger) error {
 		return migrate(args)
 	case "user":
 		return userCommand(args)
+	case "seed":
+		return seedCommand(args)
 	case "help":
 		fmt.Print(usage)
 		return nil
@@ -283,4 +287,31 @@ func readPassword() (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// seedCommand loads data: "scale" generates a synthetic national dataset.
+func seedCommand(args []string) error {
+	if len(args) == 0 || args[0] != "scale" {
+		return errors.New("usage: takaffoul seed scale -trainees N -courses C -sessions S")
+	}
+	fs := newFlags("seed scale", "seed scale -trainees N -courses C -sessions S")
+	trainees := fs.Int("trainees", 1_000_000, "number of people")
+	courses := fs.Int("courses", 20_000, "number of courses")
+	sessions := fs.Int("sessions", 10, "sessions per course")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := openDatabase(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	start := time.Now()
+	opt := repository.ScaleOptions{Trainees: *trainees, Courses: *courses, SessionsPerCourse: *sessions, Progress: os.Stdout}
+	if err := db.store.SeedScale(ctx, opt); err != nil {
+		return err
+	}
+	fmt.Printf("synthetic dataset ready in %.1fs\n", time.Since(start).Seconds())
+	return nil
 }

@@ -125,11 +125,12 @@ var (
 // scaleTrainees streams the people through COPY, with names in both
 // scripts and the folded search key computed as the application does.
 func scaleTrainees(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, error) {
-	var orgs struct {
-		First int64 `db:"first"`
-		Count int64 `db:"count"`
+	var orgs scaleOrgs
+	const orgsOfKind = `SELECT id FROM organisations WHERE kind = $1 AND name_key LIKE 'synthetic organisation %' ORDER BY id`
+	if err := tx.SelectContext(ctx, &orgs.institutions, orgsOfKind, "institution"); err != nil {
+		return 0, err
 	}
-	if err := tx.GetContext(ctx, &orgs, `SELECT min(id) AS first, count(*) AS count FROM organisations WHERE name_key LIKE 'synthetic organisation %'`); err != nil {
+	if err := tx.SelectContext(ctx, &orgs.associations, orgsOfKind, "association"); err != nil {
 		return 0, err
 	}
 	// Remember where the synthetic people start, for the enrolment step.
@@ -144,7 +145,7 @@ func scaleTrainees(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, e
 	}
 	rng := rand.New(rand.NewPCG(42, 1))
 	for i := 0; i < opt.Trainees; i++ {
-		if _, err := stmt.ExecContext(ctx, scaleTraineeRow(rng, i, orgs.First, orgs.Count)...); err != nil {
+		if _, err := stmt.ExecContext(ctx, scaleTraineeRow(rng, i, orgs)...); err != nil {
 			stmt.Close()
 			return 0, err
 		}
@@ -156,9 +157,11 @@ func scaleTrainees(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, e
 	return int64(opt.Trainees), stmt.Close()
 }
 
-// scaleTraineeRow is one synthetic person; organisations alternate
-// institution (even offset) and association (odd offset).
-func scaleTraineeRow(rng *rand.Rand, i int, firstOrg, orgCount int64) []any {
+// scaleOrgs are the ids of the synthetic organisations of each kind.
+type scaleOrgs struct{ institutions, associations []int64 }
+
+// scaleTraineeRow is one synthetic person.
+func scaleTraineeRow(rng *rand.Rand, i int, orgs scaleOrgs) []any {
 	f, l := rng.IntN(len(scaleFirstAr)), rng.IntN(len(scaleLastAr))
 	nameAr := scaleFirstAr[f] + " " + scaleLastAr[l]
 	nameLatin := fmt.Sprintf("%s %s %d", scaleFirstLatin[f], scaleLastLatin[l], i)
@@ -167,13 +170,14 @@ func scaleTraineeRow(rng *rand.Rand, i int, firstOrg, orgCount int64) []any {
 	if rng.IntN(100) < 56 {
 		sex = "female"
 	}
-	org := firstOrg + 2*int64(rng.IntN(int(max(1, orgCount/2))))
 	switch r := rng.IntN(100); {
 	case r < 70:
+		org := orgs.institutions[rng.IntN(len(orgs.institutions))]
 		return []any{"institutional_actor", nameAr, nameLatin, t.NameKey(), sex, 1960 + rng.IntN(40), org, "institution",
 			fmt.Sprintf("06%08d", i), fmt.Sprintf("ZZ%07d", i), false}
 	case r < 90:
-		return []any{"associative_actor", nameAr, nameLatin, t.NameKey(), sex, 1960 + rng.IntN(40), org + 1, "association",
+		org := orgs.associations[rng.IntN(len(orgs.associations))]
+		return []any{"associative_actor", nameAr, nameLatin, t.NameKey(), sex, 1960 + rng.IntN(40), org, "association",
 			fmt.Sprintf("07%08d", i), nil, false}
 	default:
 		return []any{"child_parliamentarian", nameAr, nameLatin, t.NameKey(), sex, 2009 + rng.IntN(2), nil, nil, nil, nil, true}
@@ -183,7 +187,7 @@ func scaleTraineeRow(rng *rand.Rand, i int, firstOrg, orgCount int64) []any {
 func scaleCourses(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, error) {
 	perCourse := opt.Trainees/opt.Courses + opt.Trainees/(opt.Courses*10) + 10
 	const q = `INSERT INTO courses (programme_id, code, title_ar, title_fr, year, province_id, start_date, end_date, capacity)
-	  SELECT (SELECT id FROM programmes WHERE code = $3[1 + i % 3]), 'S' || i, 'دورة تجريبية ' || i, 'Cours fictif ' || i,
+	  SELECT (SELECT id FROM programmes WHERE code = ($3::text[])[1 + i % 3]), 'S' || i, 'دورة تجريبية ' || i, 'Cours fictif ' || i,
 	         y, (SELECT id FROM provinces WHERE code = 'synthetic-' || lpad((1 + (i * 7) % 75)::text, 2, '0')),
 	         make_date(y, 1 + i % 12, 1), make_date(y, 1 + i % 12, 28), $2
 	    FROM generate_series(1, $1) i, LATERAL (SELECT 2018 + i % 9 AS y) yr`
@@ -201,23 +205,34 @@ func scaleSessions(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, e
 // scaleEnrollments spreads the people over the courses, round robin, and
 // enrols one in ten in a second course.
 func scaleEnrollments(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
+	var courses int64
+	const count = `SELECT count(*) FROM courses c JOIN programmes p ON p.id = c.programme_id AND p.code = ANY($1)`
+	if err := tx.GetContext(ctx, &courses, count, pq.Array(scaleProgrammeCodes)); err != nil {
+		return 0, err
+	}
+	// The join keys depend on one side each, so PostgreSQL can hash-join them.
 	const q = `WITH cs AS (
-	    SELECT c.id, row_number() OVER (ORDER BY c.id) - 1 AS n, count(*) OVER () AS total
+	    SELECT c.id, row_number() OVER (ORDER BY c.id) - 1 AS n
 	      FROM courses c JOIN programmes p ON p.id = c.programme_id AND p.code = ANY($1)
 	), ts AS (
 	    SELECT t.id, row_number() OVER (ORDER BY t.id) - 1 AS n FROM trainees t WHERE t.id > (SELECT trainee_after FROM scale_bounds)
 	)
 	INSERT INTO enrollments (trainee_id, course_id, enrolled_at)
-	SELECT ts.id, cs.id, now() FROM ts JOIN cs ON cs.n = ts.n % cs.total
+	SELECT ts.id, cs.id, now() FROM ts JOIN cs ON cs.n = ts.n % $2
 	UNION ALL
-	SELECT ts.id, cs.id, now() FROM ts JOIN cs ON cs.n = (ts.n + 7) % cs.total WHERE ts.n % 10 = 3 AND cs.total > 1`
-	return execCount(ctx, tx, q, pq.Array(scaleProgrammeCodes))
+	SELECT ts.id, cs.id, now() FROM ts JOIN cs ON cs.n = (ts.n + 7) % $2 WHERE ts.n % 10 = 3 AND $2 > 1`
+	return execCount(ctx, tx, q, pq.Array(scaleProgrammeCodes), courses)
 }
 
-// scaleAttendance marks every enrolment at every session of its course,
-// with the counters' trigger off (the next step recomputes them at once).
+// scaleAttendance marks every enrolment at every session of its course.
+// As in any bulk load, the per-row work is set aside and done once at the
+// end: the counters' trigger is off (the next step recomputes them) and the
+// two composite foreign keys are dropped and re-created (validated in one
+// pass) with the same definitions as in migrations/00001_schema.sql.
 func scaleAttendance(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
-	if _, err := tx.ExecContext(ctx, `ALTER TABLE attendance DISABLE TRIGGER attendance_keep_counts`); err != nil {
+	const before = `ALTER TABLE attendance DISABLE TRIGGER attendance_keep_counts,
+	    DROP CONSTRAINT attendance_enrollment_fkey, DROP CONSTRAINT attendance_session_fkey`
+	if _, err := tx.ExecContext(ctx, before); err != nil {
 		return 0, err
 	}
 	const q = `INSERT INTO attendance (enrollment_id, session_id, course_id, status, marked_at)
@@ -226,12 +241,16 @@ func scaleAttendance(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, e
 	         s.ends_at
 	    FROM enrollments e
 	    JOIN sessions s ON s.course_id = e.course_id
-	    CROSS JOIN LATERAL (SELECT abs(hashint8(e.id * 1000003 + s.id)) % 100 AS h) r`
+	    CROSS JOIN LATERAL (SELECT abs(hashint8(e.id * 1000003 + s.id)) % 100 AS h) r
+	   WHERE e.trainee_id > (SELECT trainee_after FROM scale_bounds)`
 	n, err := execCount(ctx, tx, q)
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `ALTER TABLE attendance ENABLE TRIGGER attendance_keep_counts`)
+	const after = `ALTER TABLE attendance ENABLE TRIGGER attendance_keep_counts,
+	    ADD CONSTRAINT attendance_enrollment_fkey FOREIGN KEY (enrollment_id, course_id) REFERENCES enrollments (id, course_id),
+	    ADD CONSTRAINT attendance_session_fkey FOREIGN KEY (session_id, course_id) REFERENCES sessions (id, course_id)`
+	_, err = tx.ExecContext(ctx, after)
 	return n, err
 }
 
@@ -241,12 +260,13 @@ func scaleCounters(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, err
 	const enrollments = `UPDATE enrollments e SET attended_count = a.attended, marks_count = a.marks
 	  FROM (SELECT enrollment_id, count(*) FILTER (WHERE status IN ('present', 'late')) AS attended, count(*) AS marks
 	          FROM attendance GROUP BY enrollment_id) a
-	 WHERE a.enrollment_id = e.id`
+	 WHERE a.enrollment_id = e.id AND e.trainee_id > (SELECT trainee_after FROM scale_bounds)`
 	n, err := execCount(ctx, tx, enrollments)
 	if err != nil {
 		return 0, err
 	}
-	const sessions = `UPDATE sessions s SET has_marks = true WHERE NOT has_marks AND EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.id)`
+	const sessions = `UPDATE sessions s SET has_marks = true
+	  FROM (SELECT DISTINCT session_id FROM attendance) a WHERE a.session_id = s.id AND NOT s.has_marks`
 	m, err := execCount(ctx, tx, sessions)
 	return n + m, err
 }
