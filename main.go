@@ -32,12 +32,18 @@ Usage:
   takaffoul migrate [up|status]           apply or list database migrations
   takaffoul user add -email E -name N -role R
                                           add a user; the password is read from stdin or a prompt
+  takaffoul token create -email E         print a new API token for the user (shown once)
+  takaffoul token list -email E           list the user's tokens (prefix, dates; never the token)
+  takaffoul token revoke -email E [-prefix P]
+                                          revoke all the user's tokens, or the one with prefix P
+  takaffoul seed demo                     add demo accounts (demo only, never with real data)
 
 Environment:
   DATABASE_URL   PostgreSQL URL; when empty an embedded server is started, its data under DATA_DIR
   DATA_DIR       where the embedded database keeps its data (default ./data)
   ADDR           address to listen on (default :8080)
   COOKIE_SECURE  true when served over TLS: cookies are then marked Secure
+  TRUSTED_PROXIES comma-separated addresses of load balancers whose X-Forwarded-For is believed
   DB_MAX_CONNS   connection pool size (default 20)
   LOG_LEVEL      debug, info, warn or error (default info)
 
@@ -75,6 +81,10 @@ func run(args []string, log *slog.Logger) error {
 		return migrate(args)
 	case "user":
 		return userCommand(args)
+	case "token":
+		return tokenCommand(args)
+	case "seed":
+		return seedCommand(args)
 	case "help":
 		fmt.Print(usage)
 		return nil
@@ -151,6 +161,17 @@ func (d *database) close() {
 	}
 }
 
+// splitList reads a comma-separated setting.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
 func envOr(name, fallback string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -175,7 +196,10 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	defer db.close()
 
-	web, err := app.New(app.Config{CookieSecure: os.Getenv("COOKIE_SECURE") == "true"}, db.store, log)
+	web, err := app.New(app.Config{
+		CookieSecure:   os.Getenv("COOKIE_SECURE") == "true",
+		TrustedProxies: splitList(os.Getenv("TRUSTED_PROXIES")),
+	}, db.store, log)
 	if err != nil {
 		return err
 	}
