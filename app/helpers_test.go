@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -163,3 +164,21 @@ func countRows(t *testing.T, store *repository.Store, query string, args ...any)
 
 // newStore is a store on a fresh migrated database.
 func newStore(t *testing.T) *repository.Store { return dbtest.Store(t) }
+
+// newSecureApp is the application as served over TLS (COOKIE_SECURE=true).
+func newSecureApp(store *repository.Store) (*fiber.App, error) {
+	return app.New(app.Config{CookieSecure: true, TrustedProxies: []string{"0.0.0.0"}, SessionPurgeInterval: -1}, store, quietLog)
+}
+
+// serveOnLoopback serves web on a free loopback port until the test ends,
+// for the few answers app.Test cannot show (a body over the limit).
+func serveOnLoopback(t *testing.T, web *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = web.Listener(ln) }()
+	t.Cleanup(func() { _ = web.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
