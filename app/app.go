@@ -46,6 +46,12 @@ type Server struct {
 // New builds the Fiber application with every route registered. It fails
 // when the templates or the message files do not load.
 func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, error) {
+	_, f, err := newServer(cfg, store, log)
+	return f, err
+}
+
+// newServer is New, also returning the Server for the package's own tests.
+func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, *fiber.App, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
 	}
@@ -57,15 +63,15 @@ func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, err
 	}
 	messages, err := loadMessages(views.FS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	engine, err := newEngine(views.FS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	static, err := fs.Sub(views.FS, "static")
 	if err != nil {
-		return nil, fmt.Errorf("static files: %w", err)
+		return nil, nil, fmt.Errorf("static files: %w", err)
 	}
 	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static}
 	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0))
@@ -91,7 +97,7 @@ func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, err
 	f.Hooks().OnShutdown(storage.Close)
 	f.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders)
 	s.routes(f)
-	return f, nil
+	return s, f, nil
 }
 
 func proxyHeader(trusted []string) string {
