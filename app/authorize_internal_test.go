@@ -102,4 +102,3 @@ func assign(t *testing.T, store *repository.Store, courseID, userID int64) {
 		t.Fatal(err)
 	}
 }
-
