@@ -112,6 +112,7 @@ func (s *Server) startSession(c *fiber.Ctx, u *domain.User) error {
 	sess.Delete(csrfSessionKey)
 	sess.Set(sessionUserID, u.ID)
 	sess.Set(sessionFingerprint, passwordFingerprint(u))
+	sess.Set(sessionStarted, time.Now().Unix())
 	return sess.Save()
 }
 

@@ -28,11 +28,15 @@ const (
 	// sessionLifetime is how long a session lives without a request: each
 	// request extends it.
 	sessionLifetime = 8 * time.Hour
+	// sessionMaxAge is how long a session lives at most, however busy:
+	// a stolen cookie stops working within a day.
+	sessionMaxAge = 24 * time.Hour
 
 	// Session keys.
 	sessionUserID      = "uid"
 	sessionFingerprint = "pwv" // which password hash the session was opened with
 	sessionFlash       = "flash"
+	sessionStarted     = "since" // Unix time of the login
 	csrfSessionKey     = "csrf"
 
 	// c.Locals keys.
@@ -103,8 +107,9 @@ func hasBearerToken(c *fiber.Ctx) bool {
 // authenticate finds who makes the request: the API token in the
 // Authorization header, else the session. The user is loaded afresh on each
 // request, so that a deactivation, a role change or a password reset takes
-// effect at once. A session whose user is gone, inactive or whose password
-// changed is destroyed: the request continues as anonymous.
+// effect at once. A session whose user is gone or inactive, whose password
+// changed, or older than sessionMaxAge is destroyed: the request continues
+// as anonymous.
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	if header := c.Get(fiber.HeaderAuthorization); header != "" {
 		return s.authenticateToken(c, header)
@@ -124,7 +129,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return err
 	}
-	if u == nil || !u.Active || sess.Get(sessionFingerprint) != passwordFingerprint(u) {
+	started, _ := sess.Get(sessionStarted).(int64)
+	tooOld := time.Since(time.Unix(started, 0)) > sessionMaxAge
+	if u == nil || !u.Active || tooOld || sess.Get(sessionFingerprint) != passwordFingerprint(u) {
 		if err := sess.Destroy(); err != nil {
 			return fmt.Errorf("end stale session: %w", err)
 		}
