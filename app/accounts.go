@@ -36,7 +36,6 @@ func (s *Server) login(c *fiber.Ctx) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
 	form := NewForm(map[string]string{"email": email, "next": c.FormValue("next")})
 	if err := checkLoginInput(email, password); err != nil {
-		form.Values["email"] = "" // may be 10 MB of garbage: don't send it back
 		return s.renderForm(c, "login", nil, form, err)
 	}
 	ctx := c.UserContext()

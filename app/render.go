@@ -89,11 +89,20 @@ type Form struct {
 	Message string            // a translated message about the whole form
 }
 
+// maxEchoedValue is the longest entered value a form shows again: a field
+// pasted full of megabytes gets its "too long" message, not a copy of itself.
+const maxEchoedValue = 20_000
+
 // NewForm is a form holding the entered values (pass the fields the form
 // shows again; never a password).
 func NewForm(values map[string]string) *Form {
 	if values == nil {
 		values = map[string]string{}
+	}
+	for field, v := range values {
+		if len(v) > maxEchoedValue {
+			values[field] = ""
+		}
 	}
 	return &Form{Values: values, Errors: map[string]string{}}
 }

@@ -36,17 +36,16 @@ func (s *Server) newUserPage(c *fiber.Ctx) error {
 // createUser adds a user with the password the admin chose (the policy
 // applies), recorded in the audit log as the admin's doing.
 func (s *Server) createUser(c *fiber.Ctx) error {
-	form := NewForm(map[string]string{
-		"email": c.FormValue("email"), "name": c.FormValue("name"),
-		"role": c.FormValue("role"), "language": c.FormValue("language"),
-	})
-	if !domain.ValidLanguage(form.Values["language"]) {
-		form.Values["language"] = "ar"
+	language := c.FormValue("language")
+	if !domain.ValidLanguage(language) {
+		language = "ar"
 	}
-	u := &domain.User{Email: form.Values["email"], Name: form.Values["name"],
-		Role: domain.Role(form.Values["role"]), Language: form.Values["language"]}
+	u := &domain.User{Email: c.FormValue("email"), Name: c.FormValue("name"),
+		Role: domain.Role(c.FormValue("role")), Language: language}
 	err := s.store.CreateUserBy(c.UserContext(), currentUser(c).ID, u, c.FormValue("password"))
 	if err != nil {
+		form := NewForm(map[string]string{"email": c.FormValue("email"), "name": c.FormValue("name"),
+			"role": c.FormValue("role"), "language": language})
 		return s.renderForm(c, "users/new", domain.Roles, form, err)
 	}
 	return s.redirectWithFlash(c, "/users", "flash.user_created")

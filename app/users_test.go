@@ -30,6 +30,12 @@ func TestAdminManagesUsers(t *testing.T) {
 	if strings.Contains(resp.Body, `value="short"`) {
 		t.Error("the password is sent back")
 	}
+	resp = cl.post("/users", url.Values{"email": {"fatima@example.ma"}, "name": {strings.Repeat("n", 10<<20)},
+		"role": {"trainer"}, "password": {"a-good-long-password"}})
+	expectStatus(t, "10 MB name", resp, 422)
+	if !strings.Contains(resp.Body, "يجب ألا يتجاوز حقل «الاسم الكامل» 200 حرف.") || len(resp.Body) > 100_000 {
+		t.Fatalf("a 10 MB name gets a short message (%d bytes)", len(resp.Body))
+	}
 	resp = cl.post("/users", url.Values{"email": {"fatima@example.ma"}, "name": {"فاطمة الزهراء بنعلي"},
 		"role": {"trainer"}, "password": {"fatima@example.ma"}})
 	expectStatus(t, "password = e-mail", resp, 422)
