@@ -65,6 +65,7 @@ func (s *Server) renderError(c *fiber.Ctx, status int, err error) error {
 		BodyKey:   errorMessageKey(status, err),
 		RequestID: requestIDOf(c),
 	}
+	p.Title = p.T(p.Error.TitleKey)
 	if v, ok := domain.AsValidation(err); ok {
 		p.Form.Errors = s.tr(c).Problems(v)
 	}
