@@ -32,6 +32,11 @@ Usage:
   takaffoul migrate [up|status]           apply or list database migrations
   takaffoul user add -email E -name N -role R
                                           add a user; the password is read from stdin or a prompt
+  takaffoul token create -email E         print a new API token for the user (shown once)
+  takaffoul token list -email E           list the user's tokens (prefix, dates; never the token)
+  takaffoul token revoke -email E [-prefix P]
+                                          revoke all the user's tokens, or the one with prefix P
+  takaffoul seed demo                     load the demo programmes and accounts (demo only, never with real data)
   takaffoul seed scale -trainees N -courses C -sessions S
                                           generate a synthetic national dataset (benchmarks)
 
@@ -40,6 +45,7 @@ Environment:
   DATA_DIR       where the embedded database keeps its data (default ./data)
   ADDR           address to listen on (default :8080)
   COOKIE_SECURE  true when served over TLS: cookies are then marked Secure
+  TRUSTED_PROXIES comma-separated addresses of load balancers whose X-Forwarded-For is believed
   DB_MAX_CONNS   connection pool size (default 20)
   LOG_LEVEL      debug, info, warn or error (default info)
 
@@ -77,6 +83,8 @@ func run(args []string, log *slog.Logger) error {
 		return migrate(args)
 	case "user":
 		return userCommand(args)
+	case "token":
+		return tokenCommand(args)
 	case "seed":
 		return seedCommand(args)
 	case "help":
@@ -155,6 +163,17 @@ func (d *database) close() {
 	}
 }
 
+// splitList reads a comma-separated setting.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
 func envOr(name, fallback string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -179,7 +198,10 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	defer db.close()
 
-	web, err := app.New(app.Config{CookieSecure: os.Getenv("COOKIE_SECURE") == "true"}, db.store, log)
+	web, err := app.New(app.Config{
+		CookieSecure:   os.Getenv("COOKIE_SECURE") == "true",
+		TrustedProxies: splitList(os.Getenv("TRUSTED_PROXIES")),
+	}, db.store, log)
 	if err != nil {
 		return err
 	}
@@ -289,16 +311,27 @@ func readPassword() (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// seedCommand loads data: "scale" generates a synthetic national dataset.
+// seedCommand loads data: "demo" the demo programmes and accounts, "scale"
+// a synthetic national dataset.
 func seedCommand(args []string) error {
-	if len(args) == 0 || args[0] != "scale" {
-		return errors.New("usage: takaffoul seed scale -trainees N -courses C -sessions S")
+	if len(args) > 0 {
+		switch args[0] {
+		case "demo":
+			return seedDemoCommand(args[1:])
+		case "scale":
+			return seedScaleCommand(args[1:])
+		}
 	}
+	return errors.New("usage: takaffoul seed demo | takaffoul seed scale -trainees N -courses C -sessions S")
+}
+
+// seedScaleCommand generates a synthetic national dataset for benchmarks.
+func seedScaleCommand(args []string) error {
 	fs := newFlags("seed scale", "seed scale -trainees N -courses C -sessions S")
 	trainees := fs.Int("trainees", 1_000_000, "number of people")
 	courses := fs.Int("courses", 20_000, "number of courses")
 	sessions := fs.Int("sessions", 10, "sessions per course")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()

@@ -18,7 +18,7 @@ func (s *Server) sessionFromPath(c *fiber.Ctx) (*domain.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeCourseObject(c, currentUser(c), session.CourseID); err != nil {
+	if err := s.authorizeCourse(c, session.CourseID); err != nil {
 		return nil, err
 	}
 	return session, nil

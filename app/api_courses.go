@@ -65,7 +65,7 @@ func (s *Server) courseFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeCourseObject(c, currentUser(c), id); err != nil {
+	if err := s.authorizeCourse(c, id); err != nil {
 		return nil, err
 	}
 	return s.store.Course(c.UserContext(), id)

@@ -19,26 +19,6 @@ func managesEverything(u *domain.User) bool {
 	return u != nil && (u.Role == domain.RoleAdmin || u.Role == domain.RoleCoordinator)
 }
 
-// authorizeCourseObject lets coordinators and admins at any course, and
-// trainers at the courses assigned to them. Anyone else gets "not found",
-// so that a guessed id does not even reveal that the course exists.
-func (s *Server) authorizeCourseObject(c *fiber.Ctx, u *domain.User, courseID int64) error {
-	if managesEverything(u) {
-		return nil
-	}
-	if u == nil || u.Role != domain.RoleTrainer {
-		return domain.ErrNotFound
-	}
-	assigned, err := s.store.TrainsCourse(c.UserContext(), u.ID, courseID)
-	if err != nil {
-		return err
-	}
-	if !assigned {
-		return domain.ErrNotFound
-	}
-	return nil
-}
-
 // authorizeTrainee lets coordinators and admins at anyone, and trainers at
 // the people enrolled in one of their courses.
 func (s *Server) authorizeTrainee(c *fiber.Ctx, u *domain.User, traineeID int64) error {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -51,4 +52,26 @@ func HashPassword(password string) (string, error) {
 // PasswordMatches reports whether password is the one hashed in hash.
 func PasswordMatches(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
+// dummyHash is compared against when the e-mail address is unknown (or the
+// account inactive), so that such an attempt costs the same bcrypt time as a
+// wrong password and the answer's timing does not reveal who has an account.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("takaffoul-dummy-password-for-timing")
+	if err != nil {
+		panic(err) // bcrypt cannot fail on a short constant
+	}
+	return h
+})
+
+// Authenticate reports whether password opens u's account. u may be nil (no
+// such e-mail address) or inactive: the answer is then false, after the same
+// amount of work.
+func Authenticate(u *User, password string) bool {
+	if u == nil || !u.Active {
+		PasswordMatches(dummyHash(), password)
+		return false
+	}
+	return PasswordMatches(u.PasswordHash, password)
 }

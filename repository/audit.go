@@ -8,26 +8,43 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// audit writes one audit-log entry inside the caller's transaction, so the
-// entry exists exactly when the change does. before and after are encoded as
-// JSON (nil stays NULL); they must never hold passwords or tokens.
-func audit(ctx context.Context, tx sqlx.ExecerContext, actor *int64, action, entity string, entityID int64, before, after any) error {
-	b, err := jsonOrNil(before)
+// AuditEntry is one line of the audit log: who did what to which entity,
+// with the state before and after (never a password or a token).
+type AuditEntry struct {
+	ActorID  *int64
+	Action   string // "user.create", "login.failure", …
+	Entity   string // "user", "api_token", …
+	EntityID *int64
+	Before   any // marshalled to JSON; nil is NULL
+	After    any
+}
+
+// Audit writes one audit-log entry on its own, for events that change no
+// other row (a login, a logout).
+func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return writeAudit(ctx, s.db, e)
+}
+
+// writeAudit writes e with q, so that a change and its audit entry share a
+// transaction.
+func writeAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error {
+	before, err := jsonOrNull(e.Before)
 	if err != nil {
 		return err
 	}
-	a, err := jsonOrNil(after)
+	after, err := jsonOrNull(e.After)
 	if err != nil {
 		return err
 	}
-	const q = `INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6)`
-	if _, err := tx.ExecContext(ctx, q, actor, action, entity, entityID, b, a); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
+	const insert = `INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after)
+	                VALUES ($1, $2, $3, $4, $5, $6)`
+	if _, err := q.ExecContext(ctx, insert, e.ActorID, e.Action, e.Entity, e.EntityID, before, after); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	return nil
 }
 
-func jsonOrNil(v any) (any, error) {
+func jsonOrNull(v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35,5 +52,9 @@ func jsonOrNil(v any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return string(b), nil
+	s := string(b)
+	return &s, nil
 }
+
+// Int64 is a pointer to id, for the optional ids of an AuditEntry.
+func Int64(id int64) *int64 { return &id }

@@ -102,7 +102,7 @@ func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) e
 			return mapError(err)
 		}
 		c.ProgrammeID = before.ProgrammeID
-		return audit(ctx, tx, by, "course.update", "course", c.ID, before, c)
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "course.update", Entity: "course", EntityID: &c.ID, Before: before, After: c})
 	})
 }
 
@@ -125,7 +125,8 @@ func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *i
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return audit(ctx, tx, by, "course.assign_trainer", "course", courseID, nil, map[string]int64{"user_id": userID})
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "course.assign_trainer", Entity: "course", EntityID: &courseID,
+			After: map[string]int64{"user_id": userID}})
 	})
 }
 
@@ -139,7 +140,8 @@ func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("course trainer")
 		}
-		return audit(ctx, tx, by, "course.unassign_trainer", "course", courseID, map[string]int64{"user_id": userID}, nil)
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "course.unassign_trainer", Entity: "course", EntityID: &courseID,
+			Before: map[string]int64{"user_id": userID}})
 	})
 }
 
@@ -150,11 +152,4 @@ func (s *Store) CourseTrainers(ctx context.Context, courseID int64) ([]domain.Us
 	            WHERE ct.course_id = $1 ORDER BY u.name`
 	var us []domain.User
 	return us, mapError(s.db.SelectContext(ctx, &us, q, courseID))
-}
-
-// TrainsCourse reports whether the user is assigned to the course.
-func (s *Store) TrainsCourse(ctx context.Context, userID, courseID int64) (bool, error) {
-	var ok bool
-	const q = `SELECT EXISTS (SELECT 1 FROM course_trainers WHERE user_id = $1 AND course_id = $2)`
-	return ok, getOne(ctx, s.db, &ok, q, userID, courseID)
 }

@@ -52,7 +52,8 @@ func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt Enr
 	if err := getOne(ctx, tx, &e, q, traineeID, courseID, opt.By); err != nil {
 		return nil, err
 	}
-	return &e, audit(ctx, tx, opt.By, "enrollment.create", "enrollment", e.ID, nil, map[string]int64{"course_id": courseID, "trainee_id": traineeID})
+	return &e, writeAudit(ctx, tx, AuditEntry{ActorID: opt.By, Action: "enrollment.create", Entity: "enrollment",
+		EntityID: &e.ID, After: map[string]int64{"course_id": courseID, "trainee_id": traineeID}})
 }
 
 // EnrollNew creates a trainee and enrols them in one transaction: if the
@@ -90,7 +91,7 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 		if _, err := tx.ExecContext(ctx, q, e.ID); err != nil {
 			return mapError(err)
 		}
-		return audit(ctx, tx, by, "enrollment.withdraw", "enrollment", e.ID,
-			map[string]string{"status": string(e.Status)}, map[string]string{"status": "withdrawn"})
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "enrollment.withdraw", Entity: "enrollment", EntityID: &e.ID,
+			Before: map[string]string{"status": string(e.Status)}, After: map[string]string{"status": "withdrawn"}})
 	})
 }

@@ -157,7 +157,8 @@ func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, by *int64)
 			return mapError(err)
 		}
 		// The audit log records which fields changed, not the personal data itself.
-		return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, nil, map[string]any{"changed": changedFields(&before, t)})
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
+			After: map[string]any{"changed": changedFields(&before, t)}})
 	})
 }
 

@@ -2,6 +2,9 @@ package repository
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
 
 	"takaffoul/domain"
 )
@@ -11,6 +14,25 @@ const userColumns = `id, email, name, role, password_hash, active, language, cre
 // CreateUser validates u, hashes password and stores both; an e-mail address
 // already in use (in any letter case) is a conflict.
 func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := insertUser(ctx, tx, u, password); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
+	})
+}
+
+// CreateUserBy is CreateUser done by an admin, recorded as theirs in the audit log.
+func (s *Store) CreateUserBy(ctx context.Context, actorID int64, u *domain.User, password string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := insertUser(ctx, tx, u, password); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: &actorID, Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
+	})
+}
+
+func insertUser(ctx context.Context, tx *sqlx.Tx, u *domain.User, password string) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -27,7 +49,7 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string)
 	}
 	const q = `INSERT INTO users (email, name, role, password_hash, active, language)
 	           VALUES ($1, $2, $3, $4, true, $5) RETURNING ` + userColumns
-	return getOne(ctx, s.db, u, q, u.Email, u.Name, u.Role, u.PasswordHash, u.Language)
+	return getOne(ctx, tx, u, q, u.Email, u.Name, u.Role, u.PasswordHash, u.Language)
 }
 
 // UserByEmail finds a user by e-mail address, in any letter case.
@@ -48,4 +70,124 @@ func (s *Store) User(ctx context.Context, id int64) (*domain.User, error) {
 		return nil, err
 	}
 	return &u, nil
+}
+
+// auditedUser is what the audit log keeps of a user: never the password hash.
+func auditedUser(u *domain.User) map[string]any {
+	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "active": u.Active}
+}
+
+// Users lists every user, active ones first, by name.
+func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
+	users := []domain.User{}
+	const q = `SELECT ` + userColumns + ` FROM users ORDER BY active DESC, lower(name), id`
+	if err := sqlx.SelectContext(ctx, s.db, &users, q); err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	return users, nil
+}
+
+// SetUserRole changes a user's role. The last active admin keeps the role:
+// otherwise nobody could manage users any more.
+func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.Role) error {
+	if !role.Valid() {
+		return domain.Invalid("role", "validation.oneof")
+	}
+	return s.changeUser(ctx, actorID, id, "user.role", func(tx *sqlx.Tx, u *domain.User) error {
+		if u.Role == domain.RoleAdmin && role != domain.RoleAdmin && u.Active {
+			if err := keepAnAdmin(ctx, tx, id, "role"); err != nil {
+				return err
+			}
+		}
+		u.Role = role
+		_, err := tx.ExecContext(ctx, `UPDATE users SET role = $2 WHERE id = $1`, id, role)
+		return mapError(err)
+	})
+}
+
+// SetUserActive deactivates (or reactivates) a user. A deactivated user's
+// sessions and API tokens stop working at their next request, because every
+// request loads the user afresh. The last active admin cannot be deactivated.
+func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active bool) error {
+	action := "user.deactivate"
+	if active {
+		action = "user.activate"
+	}
+	return s.changeUser(ctx, actorID, id, action, func(tx *sqlx.Tx, u *domain.User) error {
+		if !active && u.Role == domain.RoleAdmin && u.Active {
+			if err := keepAnAdmin(ctx, tx, id, "active"); err != nil {
+				return err
+			}
+		}
+		u.Active = active
+		_, err := tx.ExecContext(ctx, `UPDATE users SET active = $2 WHERE id = $1`, id, active)
+		return mapError(err)
+	})
+}
+
+// SetUserPassword replaces a user's password (an admin's reset). Sessions
+// opened with the old password end: they carry a fingerprint of the hash.
+func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password string) error {
+	return s.changeUser(ctx, actorID, id, "user.password_reset", func(tx *sqlx.Tx, u *domain.User) error {
+		if err := domain.CheckPasswordPolicy(password, u.Email); err != nil {
+			return err
+		}
+		hash, err := domain.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = hash
+		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash)
+		return mapError(err)
+	})
+}
+
+// SetUserLanguage records the interface language a user chose.
+func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) error {
+	if !domain.ValidLanguage(lang) {
+		return domain.Invalid("language", "validation.oneof")
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
+	return mapError(err)
+}
+
+// changeUser runs change on the locked user row and writes the audit entry,
+// all in one transaction.
+func (s *Store) changeUser(ctx context.Context, actorID, id int64, action string, change func(*sqlx.Tx, *domain.User) error) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var u domain.User
+		if err := getOne(ctx, tx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		before := auditedUser(&u)
+		if err := change(tx, &u); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: &actorID, Action: action, Entity: "user", EntityID: &id,
+			Before: before, After: auditedUser(&u)})
+	})
+}
+
+// keepAnAdmin refuses a change that would leave no active admin. The admin
+// rows are locked so that two admins demoting each other cannot both succeed.
+func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, exceptID int64, field string) error {
+	var others []int64
+	const q = `SELECT id FROM users WHERE role = 'admin' AND active AND id <> $1 FOR UPDATE`
+	if err := sqlx.SelectContext(ctx, tx, &others, q, exceptID); err != nil {
+		return fmt.Errorf("count admins: %w", err)
+	}
+	if len(others) == 0 {
+		return domain.Invalid(field, "user.last_admin")
+	}
+	return nil
+}
+
+// IsCourseTrainer reports whether the user is assigned to train the course.
+func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (bool, error) {
+	var assigned bool
+	const q = `SELECT EXISTS (SELECT 1 FROM course_trainers WHERE course_id = $1 AND user_id = $2)`
+	if err := getOne(ctx, s.db, &assigned, q, courseID, userID); err != nil {
+		return false, err
+	}
+	return assigned, nil
 }

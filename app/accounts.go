@@ -1,0 +1,185 @@
+package app
+
+import (
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// Longest e-mail address and password a login form accepts: anything longer
+// is refused with a message before any work is done.
+const (
+	maxEmailLength    = 254
+	maxPasswordLength = 1024
+)
+
+// loginPage shows the login form; a signed-in user goes home.
+func (s *Server) loginPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(safeRedirectPath(c.Query("next")), fiber.StatusSeeOther)
+	}
+	form := NewForm(map[string]string{"next": safeRedirectPath(c.Query("next"))})
+	return s.renderForm(c, "login", nil, form, nil)
+}
+
+// login checks the e-mail address and password. Unknown address, wrong
+// password and deactivated account get the same message after the same
+// bcrypt work; after domain.MaxFailedLogins failures for the account or the
+// address within domain.LoginWindow, attempts are refused with 429 without
+// even looking at the password.
+func (s *Server) login(c *fiber.Ctx) error {
+	email, password := c.FormValue("email"), c.FormValue("password")
+	form := NewForm(map[string]string{"email": email, "next": c.FormValue("next")})
+	if err := checkLoginInput(email, password); err != nil {
+		return s.renderForm(c, "login", nil, form, err)
+	}
+	ctx := c.UserContext()
+	ip := clientIP(c)
+	throttled, err := s.store.LoginThrottled(ctx, email, ip)
+	if err != nil {
+		return err
+	}
+	if throttled {
+		s.audit(c, repository.AuditEntry{Action: "login.throttled", Entity: "user", After: map[string]any{"ip": ip}})
+		form.Message = s.tr(c).T("auth.throttled")
+		return s.renderPage(c, fiber.StatusTooManyRequests, "login", nil, form)
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	ok := domain.Authenticate(u, password)
+	if err := s.store.RecordLogin(ctx, email, ip, ok); err != nil {
+		return err
+	}
+	if !ok {
+		s.audit(c, failedLogin(u, ip))
+		form.Message = s.tr(c).T("auth.invalid_credentials")
+		return s.renderPage(c, fiber.StatusUnauthorized, "login", nil, form)
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	s.audit(c, repository.AuditEntry{ActorID: &u.ID, Action: "login.success", Entity: "user", EntityID: &u.ID,
+		After: map[string]any{"ip": ip}})
+	s.setLanguageCookie(c, u.Language)
+	return c.Redirect(safeRedirectPath(form.Values["next"]), fiber.StatusSeeOther)
+}
+
+func checkLoginInput(email, password string) error {
+	p := domain.Problems{}
+	switch {
+	case email == "":
+		p.Add("email", "validation.required")
+	case utf8.RuneCountInString(email) > maxEmailLength:
+		p.AddParam("email", "validation.max", "254")
+	}
+	switch {
+	case password == "":
+		p.Add("password", "validation.required")
+	case len(password) > maxPasswordLength:
+		p.AddParam("password", "validation.max", "1024")
+	}
+	return p.Err()
+}
+
+// failedLogin is the audit entry of a refused login: the account when it
+// exists, never the password or the address typed.
+func failedLogin(u *domain.User, ip string) repository.AuditEntry {
+	e := repository.AuditEntry{Action: "login.failure", Entity: "user", After: map[string]any{"ip": ip}}
+	if u != nil {
+		e.EntityID = &u.ID
+	}
+	return e
+}
+
+// startSession signs u in: the session gets a new id (an id planted before
+// login is worthless after it) and a new CSRF token on the next page.
+func (s *Server) startSession(c *fiber.Ctx, u *domain.User) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Regenerate(); err != nil {
+		return err
+	}
+	sess.Delete(csrfSessionKey)
+	sess.Set(sessionUserID, u.ID)
+	sess.Set(sessionFingerprint, passwordFingerprint(u))
+	sess.Set(sessionStarted, time.Now().Unix())
+	return sess.Save()
+}
+
+// logout ends the session on the server: the old cookie opens nothing.
+func (s *Server) logout(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if c.Locals(authByKey) == authBySess {
+		sess, err := s.sessions.Get(c)
+		if err != nil {
+			return err
+		}
+		if err := sess.Destroy(); err != nil {
+			return err
+		}
+		c.ClearCookie(csrfCookie)
+		s.audit(c, repository.AuditEntry{ActorID: &u.ID, Action: "logout", Entity: "user", EntityID: &u.ID})
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// switchLanguage remembers the chosen language in a cookie and, for a
+// signed-in user, in their account, then goes back to the page.
+func (s *Server) switchLanguage(c *fiber.Ctx) error {
+	lang := c.FormValue("lang")
+	if domain.ValidLanguage(lang) {
+		s.setLanguageCookie(c, lang)
+		if u := currentUser(c); u != nil {
+			if err := s.store.SetUserLanguage(c.UserContext(), u.ID, lang); err != nil {
+				return err
+			}
+		}
+	}
+	return c.Redirect(safeRedirectPath(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+func (s *Server) setLanguageCookie(c *fiber.Ctx, lang string) {
+	c.Cookie(&fiber.Cookie{
+		Name: langCookie, Value: lang, Path: "/", Expires: time.Now().AddDate(1, 0, 0),
+		HTTPOnly: true, Secure: s.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// home is the landing page after login; what it offers depends on the role.
+func (s *Server) home(c *fiber.Ctx) error {
+	return s.render(c, "home", nil)
+}
+
+// apiMe answers who the token (or session) belongs to: a script's first check.
+func (s *Server) apiMe(c *fiber.Ctx) error {
+	u := currentUser(c)
+	return c.JSON(fiber.Map{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "language": u.Language})
+}
+
+// audit writes an audit entry for an event that changes nothing else (a
+// login, a logout). Failing to write it does not fail the request: it is
+// logged, without personal data.
+func (s *Server) audit(c *fiber.Ctx, e repository.AuditEntry) {
+	if err := s.store.Audit(c.UserContext(), e); err != nil {
+		s.log.Error("audit entry not written", "request_id", c.Locals(requestIDKey), "action", e.Action, "error", err)
+	}
+}
+
+// clientIP is the client's address (from X-Forwarded-For when the request
+// comes through a trusted proxy), as login throttling counts it.
+func clientIP(c *fiber.Ctx) string {
+	ip := c.IP()
+	if len(ip) > 64 {
+		ip = ip[:64]
+	}
+	return ip
+}

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"takaffoul/domain"
+)
+
+const (
+	sessionCookie = "takaffoul_session"
+	csrfCookie    = "takaffoul_csrf"
+	// CSRFField is the hidden form field that carries the CSRF token.
+	CSRFField = "_csrf"
+	// CSRFHeader carries the token for scripts of progressive enhancement
+	// (read it from <meta name="csrf-token">).
+	CSRFHeader = "X-CSRF-Token"
+
+	// sessionLifetime is how long a session lives without a request: each
+	// request extends it.
+	sessionLifetime = 8 * time.Hour
+	// sessionMaxAge is how long a session lives at most, however busy:
+	// a stolen cookie stops working within a day.
+	sessionMaxAge = 24 * time.Hour
+
+	// Session keys.
+	sessionUserID      = "uid"
+	sessionFingerprint = "pwv" // which password hash the session was opened with
+	sessionFlash       = "flash"
+	sessionStarted     = "since" // Unix time of the login
+	csrfSessionKey     = "csrf"
+
+	// c.Locals keys.
+	userKey      = "user"    // *domain.User of the request, when signed in
+	authByKey    = "auth_by" // "session" or "token"
+	csrfTokenKey = "csrf"    // the CSRF token to put in forms
+	flashKey     = "flash"   // a flash message waiting in the session
+	authBySess   = "session"
+	authByToken  = "token"
+)
+
+// errUnauthenticated: no valid session or token. Pages redirect to the
+// login page; the API answers 401.
+var errUnauthenticated = fmt.Errorf("not signed in: %w", fiber.ErrUnauthorized)
+
+// errCSRF: a state-changing request without the right CSRF token.
+var errCSRF = fmt.Errorf("missing or wrong CSRF token: %w", fiber.ErrForbidden)
+
+// newSessions is the session store over PostgreSQL (repository.SessionStorage).
+func (s *Server) newSessions(storage fiber.Storage) *session.Store {
+	return session.New(session.Config{
+		Storage:        storage,
+		Expiration:     sessionLifetime,
+		KeyLookup:      "cookie:" + sessionCookie,
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.CookieSecure,
+		CookieSameSite: fiber.CookieSameSiteLaxMode,
+		CookiePath:     "/",
+		KeyGenerator:   utils.UUIDv4, // 122 random bits from crypto/rand
+	})
+}
+
+// csrfProtection is fiber's CSRF middleware bound to the session: the token
+// is kept in the session and must come back in the "_csrf" form field (or
+// the X-CSRF-Token header) and in the CSRF cookie. Requests that carry an
+// API token are exempt: a browser never adds that header on its own.
+func (s *Server) csrfProtection() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Next:           hasBearerToken,
+		Session:        s.sessions,
+		SessionKey:     csrfSessionKey,
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.CookieSecure,
+		CookieSameSite: fiber.CookieSameSiteLaxMode,
+		Expiration:     sessionLifetime,
+		ContextKey:     csrfTokenKey,
+		Extractor:      csrfFromFormOrHeader,
+		ErrorHandler:   func(*fiber.Ctx, error) error { return errCSRF },
+	})
+}
+
+func csrfFromFormOrHeader(c *fiber.Ctx) (string, error) {
+	if token := c.Get(CSRFHeader); token != "" {
+		return token, nil
+	}
+	if token := c.FormValue(CSRFField); token != "" {
+		return token, nil
+	}
+	return "", csrf.ErrTokenNotFound
+}
+
+func hasBearerToken(c *fiber.Ctx) bool {
+	return c.Get(fiber.HeaderAuthorization) != ""
+}
+
+// authenticate finds who makes the request: the API token in the
+// Authorization header, else the session. The user is loaded afresh on each
+// request, so that a deactivation, a role change or a password reset takes
+// effect at once. A session whose user is gone or inactive, whose password
+// changed, or older than sessionMaxAge is destroyed: the request continues
+// as anonymous.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	if header := c.Get(fiber.HeaderAuthorization); header != "" {
+		return s.authenticateToken(c, header)
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return fmt.Errorf("load session: %w", err)
+	}
+	if _, waiting := sess.Get(sessionFlash).(string); waiting {
+		c.Locals(flashKey, true)
+	}
+	id, ok := sess.Get(sessionUserID).(int64)
+	if !ok {
+		return c.Next()
+	}
+	u, err := s.store.User(c.UserContext(), id)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	started, _ := sess.Get(sessionStarted).(int64)
+	tooOld := time.Since(time.Unix(started, 0)) > sessionMaxAge
+	if u == nil || !u.Active || tooOld || sess.Get(sessionFingerprint) != passwordFingerprint(u) {
+		if err := sess.Destroy(); err != nil {
+			return fmt.Errorf("end stale session: %w", err)
+		}
+		return c.Next()
+	}
+	c.Locals(userKey, u)
+	c.Locals(authByKey, authBySess)
+	return c.Next()
+}
+
+func (s *Server) authenticateToken(c *fiber.Ctx, header string) error {
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return errUnauthenticated
+	}
+	u, err := s.store.UserByAPIToken(c.UserContext(), strings.TrimSpace(token))
+	if errors.Is(err, domain.ErrNotFound) {
+		return errUnauthenticated
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals(userKey, u)
+	c.Locals(authByKey, authByToken)
+	return c.Next()
+}
+
+// passwordFingerprint ties a session to the password it was opened with:
+// resetting the password ends every other session of the user.
+func passwordFingerprint(u *domain.User) string {
+	sum := sha256.Sum256([]byte(u.PasswordHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// publicRoutes are the routes an anonymous visitor may use (besides the
+// health endpoints and /static/, which are registered before any session
+// middleware). Every other route requires a signed-in user, so a route
+// added without thinking about access is at least closed to strangers.
+var publicRoutes = map[string]bool{
+	"GET /login":     true,
+	"HEAD /login":    true,
+	"POST /login":    true,
+	"POST /language": true,
+}
+
+// requireSignIn refuses anonymous requests outside publicRoutes.
+func (s *Server) requireSignIn(c *fiber.Ctx) error {
+	if currentUser(c) != nil || publicRoutes[c.Method()+" "+c.Path()] {
+		return c.Next()
+	}
+	return errUnauthenticated
+}
+
+// require admits the listed roles (and admins, who may do everything a
+// coordinator does) and answers 403 to the others:
+//
+//	f.Get("/courses", s.require(domain.RoleCoordinator, domain.RoleTrainer), s.listCourses)
+//
+// It checks the role only; per-object checks are the handler's (authorizeCourse).
+func (s *Server) require(roles ...domain.Role) fiber.Handler {
+	allowed := map[domain.Role]bool{domain.RoleAdmin: true}
+	for _, r := range roles {
+		allowed[r] = true
+	}
+	return func(c *fiber.Ctx) error {
+		u := currentUser(c)
+		if u == nil {
+			return errUnauthenticated
+		}
+		if !allowed[u.Role] {
+			return domain.ErrForbidden
+		}
+		return c.Next()
+	}
+}
+
+// authorizeCourse is the per-object check for a course's pages, API and
+// exports: admins and coordinators see every course; a trainer only the
+// courses assigned to them; nobody else any. A refusal is domain.ErrNotFound
+// (404), so that another course's existence does not leak. It does not
+// check that the course exists: the handler's own lookup does.
+func (s *Server) authorizeCourse(c *fiber.Ctx, courseID int64) error {
+	u := currentUser(c)
+	if u == nil {
+		return errUnauthenticated
+	}
+	switch u.Role {
+	case domain.RoleAdmin, domain.RoleCoordinator:
+		return nil
+	case domain.RoleTrainer:
+		assigned, err := s.store.IsCourseTrainer(c.UserContext(), courseID, u.ID)
+		if err != nil {
+			return err
+		}
+		if assigned {
+			return nil
+		}
+	}
+	return fmt.Errorf("course %d not available to user %d: %w", courseID, u.ID, domain.ErrNotFound)
+}
+
+// currentUser is the signed-in user of the request, or nil.
+func currentUser(c *fiber.Ctx) *domain.User {
+	u, _ := c.Locals(userKey).(*domain.User)
+	return u
+}
+
+// csrfToken is the token to put in the request's forms ("" when the request
+// did not pass through the CSRF middleware, e.g. an error before it).
+func csrfToken(c *fiber.Ctx) string {
+	t, _ := c.Locals(csrfTokenKey).(string)
+	return t
+}

@@ -1,0 +1,184 @@
+package app_test
+
+// The route × role matrix: EVERY route registered in the application must
+// have an entry here, saying what each role and an anonymous visitor get.
+// A route without an entry fails TestRouteRoleMatrix, so adding a route
+// means deciding (and testing) who may use it.
+//
+// To add a route: add `"METHOD /path/as/registered": {url: ..., want: ...}`.
+//   - url is the concrete URL to request; "{user}" becomes the id of a
+//     target user, "{course}" the id of a course assigned to trainer@ (add
+//     fixtures to newMatrixFixture when you need others).
+//   - form is the POST body; the CSRF token is added for you.
+//   - want gives the status per principal: anonymous, admin, coordinator,
+//     trainer, ministry. Helpers: pages(…) and api(…) fill in the anonymous
+//     answer (303 to /login for pages, 401 for the API).
+//   - HEAD routes (Fiber adds one for each GET) use their GET entry.
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"takaffoul/domain"
+)
+
+type matrixEntry struct {
+	url        string
+	form       url.Values
+	want       map[string]int
+	ownSession bool // the request ends the session (logout): use a session of its own
+}
+
+const (
+	anonymous   = "anonymous"
+	admin       = "admin"
+	coordinator = "coordinator"
+	trainer     = "trainer"
+	ministry    = "ministry"
+)
+
+var principals = []string{anonymous, admin, coordinator, trainer, ministry}
+
+// everyone answers status to every principal.
+func everyone(status int) map[string]int {
+	return map[string]int{anonymous: status, admin: status, coordinator: status, trainer: status, ministry: status}
+}
+
+// pages: a page for signed-in users; anonymous visitors are sent to /login.
+func pages(adminS, coordinatorS, trainerS, ministryS int) map[string]int {
+	return map[string]int{anonymous: 303, admin: adminS, coordinator: coordinatorS, trainer: trainerS, ministry: ministryS}
+}
+
+// api: an API route; anonymous callers get 401.
+func api(adminS, coordinatorS, trainerS, ministryS int) map[string]int {
+	return map[string]int{anonymous: 401, admin: adminS, coordinator: coordinatorS, trainer: trainerS, ministry: ministryS}
+}
+
+var authzMatrix = map[string]matrixEntry{
+	// Public.
+	"GET /healthz":  {url: "/healthz", want: everyone(200)},
+	"GET /readyz":   {url: "/readyz", want: everyone(200)},
+	"GET /static/*": {url: "/static/app.css", want: everyone(200)},
+	"GET /login":    {url: "/login", want: map[string]int{anonymous: 200, admin: 303, coordinator: 303, trainer: 303, ministry: 303}},
+	"POST /login": {url: "/login", form: url.Values{"email": {"nobody@example.ma"}, "password": {"not-the-password"}},
+		want: everyone(401)},
+	"POST /language": {url: "/language", form: url.Values{"lang": {"ar"}, "next": {"/"}}, want: everyone(303)},
+
+	// Any signed-in user.
+	"GET /":        {url: "/", want: pages(200, 200, 200, 200)},
+	"POST /logout": {url: "/logout", want: everyone(303), ownSession: true},
+	"GET /api/me":  {url: "/api/me", want: api(200, 200, 200, 200)},
+
+	// Admins: users.
+	"GET /users":     {url: "/users", want: pages(200, 403, 403, 403)},
+	"GET /users/new": {url: "/users/new", want: pages(200, 403, 403, 403)},
+	"POST /users": {url: "/users", form: url.Values{"email": {"new.user@example.ma"}, "name": {"New User"},
+		"role": {"trainer"}, "language": {"fr"}, "password": {"a-long-enough-password"}}, want: pages(303, 403, 403, 403)},
+	"GET /users/:id<int>":           {url: "/users/{user}", want: pages(200, 403, 403, 403)},
+	"POST /users/:id<int>/role":     {url: "/users/{user}/role", form: url.Values{"role": {"coordinator"}}, want: pages(303, 403, 403, 403)},
+	"POST /users/:id<int>/password": {url: "/users/{user}/password", form: url.Values{"password": {"another-long-password"}}, want: pages(303, 403, 403, 403)},
+	"POST /users/:id<int>/active":   {url: "/users/{user}/active", form: url.Values{"active": {"false"}}, want: pages(303, 403, 403, 403)},
+	"GET /api/users":                {url: "/api/users", want: api(200, 403, 403, 403)},
+}
+
+type matrixFixture struct {
+	ids map[string]int64 // "{user}" → id
+}
+
+func TestRouteRoleMatrix(t *testing.T) {
+	store := newStore(t)
+	web := newApp(t, store)
+	fx := matrixFixture{ids: map[string]int64{}}
+	emails := map[string]string{}
+	for _, role := range domain.Roles {
+		email := string(role) + "@matrix.ma"
+		addUser(t, store, email, role)
+		emails[string(role)] = email
+	}
+	fx.ids["{user}"] = addUser(t, store, "target@matrix.ma", domain.RoleTrainer).ID
+
+	// One signed-in browser per principal, each from its own address (so
+	// that the failed logins of the matrix do not throttle one another).
+	clients := map[string]*client{}
+	for i, p := range principals {
+		cl := newClient(t, web)
+		cl.ip = "198.51.100." + strconv.Itoa(10+i)
+		if p == anonymous {
+			cl.get("/login")
+		} else {
+			cl.login(emails[p], testPassword)
+		}
+		clients[p] = cl
+	}
+
+	routes := web.GetRoutes(true)
+	keys := make([]string, 0, len(routes))
+	for _, r := range routes {
+		keys = append(keys, r.Method+" "+r.Path)
+	}
+	sort.Strings(keys)
+	seen := map[string]bool{}
+	for _, key := range keys {
+		entryKey := strings.Replace(key, "HEAD ", "GET ", 1)
+		entry, ok := authzMatrix[entryKey]
+		if !ok {
+			t.Errorf("route %q has no entry in authzMatrix (app/authz_matrix_test.go): decide who may use it", key)
+			continue
+		}
+		seen[entryKey] = true
+		method, _, _ := strings.Cut(key, " ")
+		target := entry.url
+		for placeholder, id := range fx.ids {
+			target = strings.ReplaceAll(target, placeholder, strconv.FormatInt(id, 10))
+		}
+		for _, p := range principals {
+			want, ok := entry.want[p]
+			if !ok {
+				t.Errorf("%s: no expected status for %s", key, p)
+				continue
+			}
+			cl := clients[p]
+			if entry.ownSession && p != anonymous {
+				cl = newClient(t, web)
+				cl.ip = clients[p].ip
+				cl.login(emails[p], testPassword)
+			}
+			var got response
+			switch method {
+			case "GET", "HEAD":
+				got = cl.do(method, target, nil, "")
+			default:
+				form := url.Values{}
+				for k, v := range entry.form {
+					form[k] = v
+				}
+				got = cl.post(target, form)
+			}
+			if got.StatusCode != want {
+				t.Errorf("%s as %s (%s): want %d, got %d", key, p, target, want, got.StatusCode)
+			}
+		}
+	}
+	for key := range authzMatrix {
+		if !seen[key] {
+			t.Errorf("authzMatrix has %q but the app registers no such route: remove or fix the entry", key)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	// The admin's actions really happened, and were audited as theirs.
+	var role string
+	var active bool
+	row := store.DB().QueryRowContext(context.Background(), `SELECT role, active FROM users WHERE id = $1`, fx.ids["{user}"])
+	if err := row.Scan(&role, &active); err != nil {
+		t.Fatal(err)
+	}
+	if role != "coordinator" || active {
+		t.Fatalf("admin's changes to the target user: role %s active %v", role, active)
+	}
+}

@@ -1,0 +1,337 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// mainLayout wraps every page: header, navigation, language switch, flash.
+const mainLayout = "layouts/main"
+
+// Page is what every template receives. Handlers give only the page's own
+// Data (and a Form when there is one); render fills in the rest.
+//
+// In templates:
+//
+//	{{.T "key"}}  {{.T "home.welcome" "Name" .User.Name}}  {{.N "users.count" (len .Data.Users)}}
+//	{{.Form.Value "email"}}  {{.Form.Error "email"}}  {{datetime .Data.CreatedAt}}
+//
+// and inside {{range}}, $ is the Page: {{$.T "key"}}.
+type Page struct {
+	Lang  string       // "ar", "fr" or "en"
+	Dir   string       // "rtl" or "ltr"
+	Title string       // translated "title.<view>" (see render)
+	User  *domain.User // nil when anonymous
+	CSRF  string       // for the hidden "_csrf" field of every POST form
+	Path  string       // where the language switch comes back to
+	Nav   []NavItem    // the signed-in user's navigation
+	Flash *Flash       // a one-time message after a redirect
+	Form  *Form        // entered values and per-field errors
+	Data  any          // the page's own data
+	Error *ErrorInfo   // on error pages only
+	tr    *Translator
+}
+
+// T translates a message key (see Translator.T).
+func (p *Page) T(key string, args ...any) string { return p.tr.T(key, args...) }
+
+// N translates a message with plural forms (see Translator.N).
+func (p *Page) N(key string, count int, args ...any) string { return p.tr.N(key, count, args...) }
+
+// Has reports whether the signed-in user has one of the roles (admins have
+// them all). For showing links only: routes enforce roles themselves.
+func (p *Page) Has(roles ...string) bool {
+	if p.User == nil {
+		return false
+	}
+	for _, r := range roles {
+		if p.User.Role == domain.Role(r) || p.User.Role == domain.RoleAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// LanguageOption is one button of the language switch.
+type LanguageOption struct {
+	Code, Name string
+	Current    bool
+}
+
+// Languages are the choices of the language switch, each named in itself.
+func (p *Page) Languages() []LanguageOption {
+	out := make([]LanguageOption, 0, len(domain.Languages))
+	for _, l := range domain.Languages {
+		out = append(out, LanguageOption{Code: l, Name: p.tr.T("lang." + l), Current: l == p.Lang})
+	}
+	return out
+}
+
+// Flash is a message shown once, on the page after a redirect.
+type Flash struct {
+	Kind string // "success" or "error"
+	Key  string // message key
+}
+
+// Form is a form's state: what the user entered, and what is wrong with it.
+type Form struct {
+	Values  map[string]string
+	Errors  map[string]string // field → translated message
+	Message string            // a translated message about the whole form
+}
+
+// maxEchoedValue is the longest entered value a form shows again: a field
+// pasted full of megabytes gets its "too long" message, not a copy of itself.
+const maxEchoedValue = 20_000
+
+// NewForm is a form holding the entered values (pass the fields the form
+// shows again; never a password).
+func NewForm(values map[string]string) *Form {
+	if values == nil {
+		values = map[string]string{}
+	}
+	for field, v := range values {
+		if len(v) > maxEchoedValue {
+			values[field] = ""
+		}
+	}
+	return &Form{Values: values, Errors: map[string]string{}}
+}
+
+// Value is what the user entered in field.
+func (f *Form) Value(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[field]
+}
+
+// Error is the message to show next to field, or "".
+func (f *Form) Error(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[field]
+}
+
+// HasErrors reports whether anything is wrong with the form.
+func (f *Form) HasErrors() bool { return f != nil && (len(f.Errors) > 0 || f.Message != "") }
+
+// ErrorInfo is what an error page shows: never the error's own text.
+type ErrorInfo struct {
+	Status    int
+	TitleKey  string
+	BodyKey   string
+	RequestID string
+}
+
+// newEngine loads the templates at start-up: a broken template stops the
+// server from starting instead of failing page by page.
+func newEngine(views fs.FS) (*html.Engine, error) {
+	engine := html.NewFileSystem(http.FS(views), ".html")
+	engine.AddFunc("datetime", DateTime)
+	engine.AddFunc("date", Date)
+	engine.AddFunc("dict", dict)
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("load views: %w", err)
+	}
+	return engine, nil
+}
+
+// dict builds a map from name/value pairs, to pass several values to a
+// partial: {{template "partials/input" (dict "Page" $ "Name" "email")}}.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m, nil
+}
+
+// page builds the common part of every page for this request.
+func (s *Server) page(c *fiber.Ctx, view string) *Page {
+	t := s.tr(c)
+	p := &Page{
+		Lang: t.Lang, Dir: t.Dir(), User: currentUser(c), CSRF: csrfToken(c),
+		Path: returnPath(c), Form: NewForm(nil), tr: t,
+	}
+	p.Title = t.T("title." + strings.ReplaceAll(view, "/", "."))
+	if p.User != nil {
+		p.Nav = navigationFor(p.User, c.Path())
+	}
+	return p
+}
+
+// render writes the page view ("users/list" is views/pages/users/list.html)
+// with data, status 200. Its <title> is the message "title.<view>" with
+// slashes as dots ("title.users.list"): add that key with a new page.
+func (s *Server) render(c *fiber.Ctx, view string, data any) error {
+	return s.renderPage(c, fiber.StatusOK, view, data, nil)
+}
+
+// renderForm re-renders a form after a failed POST. A validation error puts
+// its translated messages next to their fields (status 422) with the values
+// the user entered; any other error is returned to the error handler.
+//
+//	if err := s.store.CreateUserBy(ctx, me.ID, u, password); err != nil {
+//	    return s.renderForm(c, "users/new", nil, form, err)
+//	}
+func (s *Server) renderForm(c *fiber.Ctx, view string, data any, form *Form, err error) error {
+	if v, ok := domain.AsValidation(err); ok {
+		for field, msg := range s.translateProblems(c, v) {
+			form.Errors[field] = msg
+		}
+		if form.Message == "" {
+			form.Message = s.tr(c).T("form.invalid")
+		}
+		return s.renderPage(c, fiber.StatusUnprocessableEntity, view, data, form)
+	}
+	if field, problem, ok := conflictProblem(err); ok {
+		form.Errors[field] = s.tr(c).Problem(field, problem)
+		form.Message = s.tr(c).T("form.invalid")
+		return s.renderPage(c, fiber.StatusConflict, view, data, form)
+	}
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if form.HasErrors() {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return s.renderPage(c, status, view, data, form)
+}
+
+// renderPage is render with a status and a form.
+func (s *Server) renderPage(c *fiber.Ctx, status int, view string, data any, form *Form) error {
+	p := s.page(c, view)
+	p.Data = data
+	if form != nil {
+		p.Form = form
+	}
+	if c.Locals(flashKey) == true {
+		p.Flash = s.popFlash(c)
+	}
+	return s.writePage(c, status, "pages/"+view, p)
+}
+
+func (s *Server) writePage(c *fiber.Ctx, status int, template string, p *Page) error {
+	c.Status(status)
+	if err := c.Render(template, p, mainLayout); err != nil {
+		return fmt.Errorf("render %s: %w", template, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return nil
+}
+
+// returnPath is where the language switch sends the user back to: this
+// page for a GET, the home page after a POST (its URL is an action).
+func returnPath(c *fiber.Ctx) string {
+	if c.Method() != fiber.MethodGet {
+		return "/"
+	}
+	return c.OriginalURL()
+}
+
+// safeRedirectPath accepts only a path on this site ("/users?x=1"), never
+// "//evil.example" or "https://…", so that ?next= cannot send users away.
+func safeRedirectPath(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// NavItem is one link of the navigation.
+type NavItem struct {
+	Href    string
+	Key     string // message key of the label
+	Current bool
+}
+
+// navigation lists every navigation link and who sees it; add yours here
+// (an empty Roles list means every signed-in user). Routes enforce access
+// themselves: this list only avoids showing links that would answer 403.
+var navigation = []struct {
+	Href  string
+	Key   string
+	Roles []domain.Role
+}{
+	{"/", "nav.home", nil},
+	{"/users", "nav.users", []domain.Role{domain.RoleAdmin}},
+}
+
+func navigationFor(u *domain.User, path string) []NavItem {
+	var items []NavItem
+	for _, n := range navigation {
+		if !roleIn(u.Role, n.Roles) {
+			continue
+		}
+		current := path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/"))
+		items = append(items, NavItem{Href: n.Href, Key: n.Key, Current: current})
+	}
+	return items
+}
+
+func roleIn(r domain.Role, roles []domain.Role) bool {
+	if len(roles) == 0 || r == domain.RoleAdmin {
+		return true
+	}
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// setFlash keeps a message for the next page the user sees (after a redirect).
+func (s *Server) setFlash(c *fiber.Ctx, kind, key string) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	sess.Set(sessionFlash, kind+":"+key)
+	return sess.Save()
+}
+
+// popFlash takes the waiting flash message out of the session.
+func (s *Server) popFlash(c *fiber.Ctx) *Flash {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		s.log.Warn("flash: session unavailable", "error", err)
+		return nil
+	}
+	raw, _ := sess.Get(sessionFlash).(string)
+	sess.Delete(sessionFlash)
+	if err := sess.Save(); err != nil {
+		s.log.Warn("flash: session not saved", "error", err)
+	}
+	kind, key, ok := strings.Cut(raw, ":")
+	if !ok {
+		return nil
+	}
+	return &Flash{Kind: kind, Key: key}
+}
+
+// conflictProblem is the field and message of a unique violation the store
+// could name ("user.email_taken" on "email").
+func conflictProblem(err error) (string, domain.Problem, bool) {
+	var conflict *repository.ConflictError
+	if errors.As(err, &conflict) && conflict.Field != "" {
+		return conflict.Field, domain.Problem{Key: conflict.Key}, true
+	}
+	return "", domain.Problem{}, false
+}

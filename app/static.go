@@ -1,0 +1,33 @@
+package app
+
+import (
+	"io/fs"
+	"mime"
+	"path"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// staticFiles serves views/static/ under /static/: the CSS, icons and any
+// script, all embedded in the binary (no CDN). fs.FS refuses "..", so a
+// path cannot leave the folder.
+func (s *Server) staticFiles(c *fiber.Ctx) error {
+	name := c.Params("*")
+	if !fs.ValidPath(name) || name == "." {
+		return fiber.ErrNotFound
+	}
+	if info, err := fs.Stat(s.static, name); err != nil || info.IsDir() {
+		return fiber.ErrNotFound
+	}
+	data, err := fs.ReadFile(s.static, name)
+	if err != nil {
+		return err
+	}
+	if ctype := mime.TypeByExtension(path.Ext(name)); ctype != "" {
+		c.Set(fiber.HeaderContentType, ctype)
+	}
+	// Assets change only with a new release; an hour keeps pages fast
+	// without serving a stale stylesheet for long after an upgrade.
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(data)
+}

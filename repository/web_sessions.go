@@ -1,0 +1,156 @@
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"takaffoul/domain"
+)
+
+// SessionStorage is a fiber.Storage over the web_sessions table: the web
+// sessions of every app instance live in PostgreSQL, so they survive a
+// restart and follow a user across instances behind a load balancer.
+//
+// Rows are keyed by the SHA-256 of the session id. Expired rows are never
+// returned, are deleted when read, and are purged every purgeInterval.
+//
+// fiber.Storage has no context parameter: each call gets its own timeout.
+type SessionStorage struct {
+	db       *sqlx.DB
+	timeout  time.Duration
+	stopOnce sync.Once
+	stop     chan struct{}
+}
+
+// sessionCallTimeout bounds each storage call: a hung database must not hang
+// every request.
+const sessionCallTimeout = 5 * time.Second
+
+// SessionStorage returns the web-session storage, purging expired sessions
+// (and old login attempts) every purgeInterval until Close; 0 disables the
+// periodic purge.
+func (s *Store) SessionStorage(purgeInterval time.Duration) *SessionStorage {
+	st := &SessionStorage{db: s.db, timeout: sessionCallTimeout, stop: make(chan struct{})}
+	if purgeInterval > 0 {
+		go st.purgeEvery(purgeInterval, s)
+	}
+	return st
+}
+
+func (st *SessionStorage) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), st.timeout)
+}
+
+// Get returns the session's data, or nil (and no error) when there is no
+// such session or it has expired: fiber then starts a fresh one.
+func (st *SessionStorage) Get(key string) ([]byte, error) {
+	if key == "" {
+		return nil, nil
+	}
+	ctx, cancel := st.ctx()
+	defer cancel()
+	var row struct {
+		Data    []byte `db:"data"`
+		Expired bool   `db:"expired"`
+	}
+	const q = `SELECT data, coalesce(expires_at <= now(), false) AS expired FROM web_sessions WHERE id_hash = $1`
+	err := sqlx.GetContext(ctx, st.db, &row, q, domain.HashSecret(key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web session: %w", err)
+	}
+	if row.Expired {
+		return nil, st.Delete(key)
+	}
+	return row.Data, nil
+}
+
+// Set stores the session's data for exp (0: without expiry).
+func (st *SessionStorage) Set(key string, val []byte, exp time.Duration) error {
+	if key == "" || len(val) == 0 {
+		return nil
+	}
+	ctx, cancel := st.ctx()
+	defer cancel()
+	var expiresAt *time.Time
+	if exp > 0 {
+		t := time.Now().Add(exp)
+		expiresAt = &t
+	}
+	const q = `INSERT INTO web_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
+	           ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`
+	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key), val, expiresAt); err != nil {
+		return fmt.Errorf("save web session: %w", err)
+	}
+	return nil
+}
+
+// Delete removes a session; an unknown one is no error.
+func (st *SessionStorage) Delete(key string) error {
+	if key == "" {
+		return nil
+	}
+	ctx, cancel := st.ctx()
+	defer cancel()
+	const q = `DELETE FROM web_sessions WHERE id_hash = $1`
+	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key)); err != nil {
+		return fmt.Errorf("delete web session: %w", err)
+	}
+	return nil
+}
+
+// Reset removes every session: everybody is signed out.
+func (st *SessionStorage) Reset() error {
+	ctx, cancel := st.ctx()
+	defer cancel()
+	if _, err := st.db.ExecContext(ctx, `DELETE FROM web_sessions`); err != nil {
+		return fmt.Errorf("reset web sessions: %w", err)
+	}
+	return nil
+}
+
+// Close stops the periodic purge; the pool belongs to the Store.
+func (st *SessionStorage) Close() error {
+	st.stopOnce.Do(func() { close(st.stop) })
+	return nil
+}
+
+func (st *SessionStorage) purgeEvery(interval time.Duration, s *Store) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-st.stop:
+			return
+		case <-ticker.C:
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if err := s.PurgeExpired(ctx); err != nil {
+				slog.Warn("purge of expired sessions failed", "error", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// PurgeExpired deletes expired web sessions and the login attempts that no
+// throttling window needs any more. Several instances may run it at once:
+// the deletes are idempotent.
+func (s *Store) PurgeExpired(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at <= now()`); err != nil {
+		return fmt.Errorf("purge web sessions: %w", err)
+	}
+	const q = `DELETE FROM login_attempts WHERE at < now() - $1 * interval '1 second'`
+	if _, err := s.db.ExecContext(ctx, q, (24 * time.Hour).Seconds()); err != nil {
+		return fmt.Errorf("purge login attempts: %w", err)
+	}
+	return nil
+}
