@@ -41,7 +41,7 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	// A date or time the decoder could not read: it does not say which field.
 	var timeErr *time.ParseError
 	if errors.As(err, &timeErr) {
-		return domain.Invalid("", "validation.date_format")
+		return domain.Invalid("date", "validation.date_format")
 	}
 	return errMalformedJSON
 }

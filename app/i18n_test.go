@@ -121,7 +121,7 @@ func TestMessageFilesAgree(t *testing.T) {
 // ValidationError, has a message in every language.
 func TestEveryProblemHasAMessage(t *testing.T) {
 	byLang, _ := loadAllMessages(t)
-	keys, fields := problemKeysInSource(t, "../domain", "../repository")
+	keys, fields := problemKeysInSource(t, "../domain", "../repository", ".")
 	for _, tag := range domain.ValidationTags {
 		keys["validation."+tag] = true
 	}
