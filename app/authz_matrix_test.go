@@ -85,6 +85,26 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /users/:id<int>/active":   {url: "/users/{user}/active", form: url.Values{"active": {"false"}}, want: pages(303, 403, 403, 403)},
 	"GET /api/users":                {url: "/api/users", want: api(200, 403, 403, 403)},
 
+	// Pages of programmes, courses, enrolment and attendance. Forms are sent
+	// incomplete where that is possible, for the same reason as below.
+	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},
+	"POST /programmes":                                     {url: "/programmes", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
+	"GET /courses":                                         {url: "/courses", want: pages(200, 200, 200, 403)},
+	"GET /courses/new":                                     {url: "/courses/new", want: pages(200, 200, 403, 403)},
+	"POST /courses":                                        {url: "/courses", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
+	"GET /courses/:id<int>":                                {url: "/courses/{course}", want: pages(200, 200, 200, 403)},
+	"GET /courses/:id<int>/edit":                           {url: "/courses/{course}/edit", want: pages(200, 200, 403, 403)},
+	"POST /courses/:id<int>":                               {url: "/courses/{course}", form: url.Values{"capacity": {"0"}}, want: pages(422, 422, 403, 403)},
+	"POST /courses/:id<int>/sessions":                      {url: "/courses/{course}/sessions", form: url.Values{"count": {"0"}}, want: pages(422, 422, 403, 403)},
+	"POST /courses/:id<int>/trainers":                      {url: "/courses/{course}/trainers", form: url.Values{"user_id": {"abc"}}, want: pages(422, 422, 403, 403)},
+	"GET /courses/:id<int>/enrol":                          {url: "/courses/{course}/enrol?q=fatima", want: pages(200, 200, 200, 403)},
+	"POST /courses/:id<int>/enrollments":                   {url: "/courses/{course}/enrollments", form: url.Values{"category": {"x"}}, want: pages(422, 422, 422, 403)},
+	"POST /courses/:id<int>/trainers/:user_id<int>/remove": {url: "/courses/{course}/trainers/{user}/remove", want: pages(404, 404, 403, 403)},
+	"POST /courses/:id<int>/enrollments/:trainee_id<int>/withdraw": {url: "/courses/{course}/enrollments/{user}/withdraw",
+		want: pages(404, 404, 404, 403)},
+	"GET /sessions/:id<int>/attendance":  {url: "/sessions/{session}/attendance", want: pages(200, 200, 200, 403)},
+	"POST /sessions/:id<int>/attendance": {url: "/sessions/{session}/attendance", want: pages(303, 303, 303, 403)},
+
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so
 	// the next principal meets the same state), one kept out 403 or 404.

@@ -141,11 +141,15 @@ func newEngine(views fs.FS) (*html.Engine, error) {
 	engine.AddFunc("datetime", DateTime)
 	engine.AddFunc("date", Date)
 	engine.AddFunc("dict", dict)
+	engine.AddFunc("percent", percent)
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load views: %w", err)
 	}
 	return engine, nil
 }
+
+// percent writes a 0..1 rate as a whole percentage ("83 %").
+func percent(rate float64) string { return fmt.Sprintf("%.0f %%", rate*100) }
 
 // dict builds a map from name/value pairs, to pass several values to a
 // partial: {{template "partials/input" (dict "Page" $ "Name" "email")}}.
@@ -270,6 +274,8 @@ var navigation = []struct {
 	Roles []domain.Role
 }{
 	{"/", "nav.home", nil},
+	{"/courses", "nav.courses", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
+	{"/programmes", "nav.programmes", []domain.Role{domain.RoleCoordinator}},
 	{"/users", "nav.users", []domain.Role{domain.RoleAdmin}},
 }
 

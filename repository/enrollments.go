@@ -95,3 +95,29 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 			Before: map[string]string{"status": string(e.Status)}, After: map[string]string{"status": "withdrawn"}})
 	})
 }
+
+// EnrollNewWithOrganisation is EnrollNew for a person whose organisation is
+// new too (typed into the enrolment form): the organisation, the person and
+// the enrolment are saved together or not at all.
+func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t *domain.Trainee, org *domain.Organisation, opt EnrollOptions) (*domain.Enrollment, error) {
+	if org == nil {
+		return s.EnrollNew(ctx, courseID, t, opt)
+	}
+	var e *domain.Enrollment
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := createOrganisation(ctx, tx, org); err != nil {
+			return err
+		}
+		t.OrganisationID = &org.ID
+		if err := createTrainee(ctx, tx, t); err != nil {
+			return err
+		}
+		var err error
+		e, err = enroll(ctx, tx, courseID, t.ID, opt)
+		return err
+	})
+	if err != nil {
+		t.OrganisationID = nil
+	}
+	return e, err
+}

@@ -191,3 +191,11 @@ func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (bo
 	}
 	return assigned, nil
 }
+
+// ActiveUsersWithRole lists the active users of one role, by name (the
+// trainers a coordinator can assign to a course).
+func (s *Store) ActiveUsersWithRole(ctx context.Context, role domain.Role) ([]domain.User, error) {
+	const q = `SELECT ` + userColumns + ` FROM users WHERE role = $1 AND active ORDER BY name`
+	users := []domain.User{}
+	return users, mapError(s.db.SelectContext(ctx, &users, q, role))
+}

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// attendancePageData is a session's attendance sheet.
+type attendancePageData struct {
+	Course   *domain.Course
+	Session  *domain.Session
+	Marks    []repository.SessionMark
+	Statuses []domain.AttendanceStatus
+}
+
+func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
+	session, err := s.sessionFromPath(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.UserContext()
+	course, err := s.store.Course(ctx, session.CourseID)
+	if err != nil {
+		return nil, err
+	}
+	marks, err := s.store.SessionAttendance(ctx, session.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses}, nil
+}
+
+// attendancePage shows one line per enrolled trainee with the four marks,
+// big enough to tap on a phone.
+func (s *Server) attendancePage(c *fiber.Ctx) error {
+	data, err := s.attendancePageData(c)
+	if err != nil {
+		return err
+	}
+	return s.renderForm(c, "sessions/attendance", data, attendanceForm(data.Marks), nil)
+}
+
+// attendanceForm shows each trainee's current mark ("status_<trainee id>").
+func attendanceForm(marks []repository.SessionMark) *Form {
+	values := map[string]string{}
+	for _, m := range marks {
+		if m.Status != nil {
+			values[statusField(m.TraineeID)] = string(*m.Status)
+		}
+	}
+	return NewForm(values)
+}
+
+func statusField(traineeID int64) string { return "status_" + strconv.FormatInt(traineeID, 10) }
+
+// saveAttendanceForm saves the sheet in one statement. "Mark all present"
+// (action=all_present) marks everyone present; otherwise each trainee gets
+// the mark chosen, and trainees left unmarked stay unmarked.
+func (s *Server) saveAttendanceForm(c *fiber.Ctx) error {
+	data, err := s.attendancePageData(c)
+	if err != nil {
+		return err
+	}
+	allPresent := c.FormValue("action") == "all_present"
+	var marks []repository.Mark
+	for _, m := range data.Marks {
+		status := domain.AttendanceStatus(c.FormValue(statusField(m.TraineeID)))
+		if allPresent {
+			status = domain.Present
+		}
+		if status == "" {
+			continue
+		}
+		marks = append(marks, repository.Mark{TraineeID: m.TraineeID, Status: status})
+	}
+	if err := s.store.SaveAttendance(c.UserContext(), data.Session.ID, marks, userIDOf(currentUser(c))); err != nil {
+		form := attendanceForm(data.Marks)
+		return s.renderForm(c, "sessions/attendance", data, form, err)
+	}
+	return s.redirectWithFlash(c, "/sessions/"+strconv.FormatInt(data.Session.ID, 10)+"/attendance", "flash.attendance_saved")
+}

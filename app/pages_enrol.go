@@ -1,0 +1,178 @@
+package app
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// enrolPageData is the enrolment page: search existing people, or enter a
+// new person, whose fields follow the category.
+type enrolPageData struct {
+	Course         *domain.Course
+	Query          string
+	Results        []repository.TraineeMatch
+	Duplicates     []repository.TraineeMatch // look-alikes of the person being created
+	Institutions   []domain.Organisation
+	Associations   []domain.Organisation
+	Provinces      []domain.Province
+	Categories     []domain.Category
+	CanOverride    bool
+	SearchTooBroad bool
+}
+
+var traineeFields = []string{"category", "full_name_ar", "full_name_latin", "sex", "birth_year", "organisation_id",
+	"new_organisation_name", "province", "phone", "email", "national_id", "guardian_consent", "confirm_new", "override_capacity"}
+
+func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
+	course, err := s.pageCourse(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.UserContext()
+	d := &enrolPageData{Course: course, Query: c.Query("q"), Categories: domain.Categories,
+		CanOverride: managesEverything(currentUser(c))}
+	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution); err != nil {
+		return nil, err
+	}
+	if d.Associations, err = s.store.Organisations(ctx, "", domain.Association); err != nil {
+		return nil, err
+	}
+	if d.Provinces, err = s.store.Provinces(ctx); err != nil {
+		return nil, err
+	}
+	if d.Query != "" {
+		if d.Results, err = s.store.SearchTrainees(ctx, d.Query, 20); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// enrolPage shows the search and the new-person form.
+func (s *Server) enrolPage(c *fiber.Ctx) error {
+	data, err := s.enrolPageData(c)
+	if err != nil {
+		return err
+	}
+	return s.renderForm(c, "courses/enrol", data, NewForm(map[string]string{"category": string(domain.InstitutionalActor)}), nil)
+}
+
+// enrolForm enrols an existing person (trainee_id) or creates and enrols a
+// new one, offering look-alike records before creating a duplicate.
+func (s *Server) enrolForm(c *fiber.Ctx) error {
+	data, err := s.enrolPageData(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	opt := repository.EnrollOptions{By: userIDOf(currentUser(c)), OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
+	if id := c.FormValue("trainee_id"); id != "" {
+		traineeID, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return domain.ErrNotFound
+		}
+		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt); err != nil {
+			return s.renderForm(c, "courses/enrol", data, NewForm(nil), enrolProblem(err))
+		}
+		return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
+	}
+	form := NewForm(formValues(c, traineeFields...))
+	p := domain.Problems{}
+	t := traineeFromForm(c, p)
+	newOrg := s.inlineOrganisation(c, t)
+	if len(p) > 0 {
+		return s.renderForm(c, "courses/enrol", data, form, withProblems(p, t.Validate(time.Now())))
+	}
+	if !formBool(c, "confirm_new") {
+		if data.Duplicates, err = s.store.PossibleDuplicates(ctx, t); err != nil {
+			return err
+		}
+		if len(data.Duplicates) > 0 {
+			// 409, as the API answers: the person may exist already.
+			form.Message = s.tr(c).T("enrollment.possible_duplicate")
+			return s.renderPage(c, fiber.StatusConflict, "courses/enrol", data, form)
+		}
+	}
+	// The store validates the person, inside the transaction that may first
+	// create their organisation.
+	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt); err != nil {
+		return s.renderForm(c, "courses/enrol", data, form, enrolProblem(err))
+	}
+	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
+}
+
+// enrolProblem shows "already enrolled" next to the form rather than as an
+// error page: it is something the user can act on.
+func enrolProblem(err error) error {
+	if repository.IsConflict(err, "enrollments_trainee_course_key") {
+		return domain.Invalid("trainee_id", "enrollment.already_enrolled")
+	}
+	return err
+}
+
+// traineeFromForm reads the new-person form.
+func traineeFromForm(c *fiber.Ctx, p domain.Problems) *domain.Trainee {
+	t := &domain.Trainee{Category: domain.Category(c.FormValue("category")), FullNameAr: formOptional(c, "full_name_ar"),
+		FullNameLatin: formOptional(c, "full_name_latin"), Sex: domain.Sex(c.FormValue("sex")),
+		BirthYear: formOptionalInt(c, "birth_year", p), Province: formOptional(c, "province"),
+		Phone: formOptional(c, "phone"), Email: formOptional(c, "email"), NationalID: formOptional(c, "national_id"),
+		GuardianConsent: formBool(c, "guardian_consent")}
+	if id := formOptionalInt(c, "organisation_id", p); id != nil && *id > 0 {
+		orgID := int64(*id)
+		t.OrganisationID = &orgID
+	}
+	return t
+}
+
+// inlineOrganisation is the organisation typed into the form when the
+// person's is not in the list yet: of the kind their category needs, created
+// in the same transaction as the person and the enrolment.
+func (s *Server) inlineOrganisation(c *fiber.Ctx, t *domain.Trainee) *domain.Organisation {
+	name := formOptional(c, "new_organisation_name")
+	kind := t.Category.OrganisationKind()
+	if name == nil || t.OrganisationID != nil || kind == "" {
+		return nil
+	}
+	org := &domain.Organisation{Kind: kind, Province: t.Province}
+	if isArabic(*name) {
+		org.NameAr = name
+	} else {
+		org.NameFr = name
+	}
+	return org
+}
+
+// isArabic reports whether s is written mostly in Arabic script.
+func isArabic(s string) bool {
+	arabic, other := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= 0x0600 && r <= 0x06FF:
+			arabic++
+		case r > ' ':
+			other++
+		}
+	}
+	return arabic > other
+}
+
+// withdrawForm withdraws a trainee from the course, keeping the history.
+func (s *Server) withdrawForm(c *fiber.Ctx) error {
+	course, err := s.pageCourse(c)
+	if err != nil {
+		return err
+	}
+	traineeID, err := paramID(c, "trainee_id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c))); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, coursePath(course.ID), "flash.withdrawn")
+}
