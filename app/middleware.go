@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -79,4 +80,18 @@ func setSecurityHeaders(c *fiber.Ctx) {
 	if !strings.HasPrefix(c.Path(), "/static/") {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
+}
+
+// withRequestTimeout bounds the database work of a request, so that a
+// database that hangs gives a 503 instead of a request that never ends.
+// Exports stream for as long as they need: they are bounded by the write
+// timeout instead.
+func (s *Server) withRequestTimeout(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Path(), "/exports/") {
+		return c.Next()
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
 }

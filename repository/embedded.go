@@ -47,7 +47,7 @@ func StartEmbedded(dir string, logOutput io.Writer) (*Embedded, error) {
 	if err := layout.prepare(); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := layout.port()
 	if err != nil {
 		return nil, err
 	}
@@ -303,6 +303,35 @@ func findRunuser() (string, error) {
 		}
 	}
 	return "", errors.New("running as root needs runuser (util-linux) to start the database as the postgres user")
+}
+
+// port is the cluster's port: the one it had last time when still free (so
+// that its URL stays the same across restarts and a running application
+// reconnects to a restarted database), else a new free one, remembered.
+func (l *embeddedLayout) port() (uint32, error) {
+	file := filepath.Join(l.root, "port")
+	if b, err := os.ReadFile(file); err == nil {
+		if p, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 16); err == nil && portFree(uint32(p)) {
+			return uint32(p), nil
+		}
+	}
+	p, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(file, []byte(strconv.FormatUint(uint64(p), 10)), 0o600); err != nil {
+		return 0, fmt.Errorf("embedded PostgreSQL port: %w", err)
+	}
+	return p, nil
+}
+
+func portFree(p uint32) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 // freePort asks the kernel for a free loopback port: the machine's own
