@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -28,6 +29,8 @@ func SearchKey(s string) string {
 		switch {
 		case unicode.Is(unicode.Mn, r), r == 'ـ':
 			continue // combining accents, harakat, superscript alef, tatweel
+		case r == utf8.RuneError, unicode.IsControl(r) && !unicode.IsSpace(r):
+			continue // bytes that are not text (a NUL, broken UTF-8) match nothing
 		case unicode.IsSpace(r) || r == '-' || r == '\'':
 			space = b.Len() > 0
 			continue

@@ -68,9 +68,13 @@ func mapError(err error) error {
 	}
 	pqErr := pq.As(err, pqerror.UniqueViolation, pqerror.CheckViolation, pqerror.ForeignKeyViolation,
 		pqerror.NotNullViolation, pqerror.NumericValueOutOfRange, pqerror.InvalidTextRepresentation,
-		pqerror.StringDataRightTruncation)
+		pqerror.StringDataRightTruncation, pqerror.CharacterNotInRepertoire, pqerror.UntranslatableCharacter)
 	if pqErr == nil {
 		return err
+	}
+	if pqErr.Code == pqerror.CharacterNotInRepertoire || pqErr.Code == pqerror.UntranslatableCharacter {
+		// A NUL byte or broken UTF-8 typed or pasted into a text field.
+		return domain.Invalid("text", "validation.text_encoding")
 	}
 	problem, known := constraintProblems[pqErr.Constraint]
 	if !known {
