@@ -245,3 +245,17 @@ func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfTokenKey).(string)
 	return t
 }
+
+// requireOrHide is require for routes that name an object (a course, a
+// session, a person): other roles get 404, as a trainer asking for another
+// trainer's course does, so that no role learns which ids exist.
+func (s *Server) requireOrHide(roles ...domain.Role) fiber.Handler {
+	check := s.require(roles...)
+	return func(c *fiber.Ctx) error {
+		err := check(c)
+		if errors.Is(err, domain.ErrForbidden) {
+			return fmt.Errorf("hidden from this role: %w", domain.ErrNotFound)
+		}
+		return err
+	}
+}
