@@ -70,62 +70,84 @@ var AttendanceColumns = []domain.Column{
 	{Key: "marked_at", Kind: domain.DateTime, Width: 17},
 }
 
-// attendanceExportSQL yields one row per enrolled trainee × session of the
-// course (LEFT JOIN: an unmarked session has an empty status). The WHERE
-// clause is appended by attendanceQuery. Both languages of each name are
-// read so that one pass serves every language.
+// attendanceExportSQL yields one row per enrolled trainee × session (LEFT
+// JOIN attendance: an unmarked session has an empty status), course after
+// course. The per-course LATERAL subquery sorts one course at a time (a few
+// hundred rows, in memory) while the courses come in primary-key order, so
+// the rows stream from the first one on. A flat join with one ORDER BY over
+// everything made PostgreSQL sort the whole export (gigabytes, on disk, at
+// national scale) before sending the first byte; see exportPlanner for the
+// plan this query needs. %s and %s are the course
+// and the row conditions, written by attendanceQuery. Both languages of
+// each name are read so that one pass serves every language.
 const attendanceExportSQL = `
-SELECT a.id, e.id, t.id, c.id, s.id, pg.code, c.code, c.title_ar, c.title_fr, s.starts_at,
-       t.full_name_ar, t.full_name_latin, t.category, o.name_ar, o.name_fr,
-       pv.code, pv.name_ar, pv.name_fr, t.sex, a.status, u.name, a.marked_at
+SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.code, c.code, c.title_ar, c.title_fr,
+       x.starts_at, x.full_name_ar, x.full_name_latin, x.category, x.org_ar, x.org_fr,
+       pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at
   FROM courses c
   JOIN programmes pg ON pg.id = c.programme_id
   JOIN provinces pv ON pv.id = c.province_id
-  JOIN sessions s ON s.course_id = c.id
-  JOIN enrollments e ON e.course_id = c.id
-  JOIN trainees t ON t.id = e.trainee_id
-  LEFT JOIN organisations o ON o.id = t.organisation_id
-  LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.session_id = s.id
-  LEFT JOIN users u ON u.id = a.marked_by`
+  CROSS JOIN LATERAL (
+      SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
+             t.full_name_ar, t.full_name_latin, t.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
+             a.status, u.name AS marked_by, a.marked_at
+        FROM sessions s
+        JOIN enrollments e ON e.course_id = s.course_id
+        JOIN trainees t ON t.id = e.trainee_id
+        LEFT JOIN organisations o ON o.id = t.organisation_id
+        LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.session_id = s.id
+        LEFT JOIN users u ON u.id = a.marked_by
+       WHERE s.course_id = c.id%s
+       ORDER BY s.starts_at, s.id, e.id) x
+ WHERE true%s
+ ORDER BY c.id`
 
 // attendanceQuery builds the export query for a filter and a scope. Only
 // the conditions in use are written, so the planner sees a plain query.
 func attendanceQuery(f AttendanceFilter, scope Scope) (string, []any) {
-	var where []string
+	var courseConds, rowConds strings.Builder
 	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	// add appends a condition whose "?" take args in order.
+	add := func(to *strings.Builder, cond string, condArgs ...any) {
+		for _, arg := range condArgs {
+			args = append(args, arg)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		to.WriteString("\n   AND " + cond)
 	}
 	if !scope.All() {
-		add("c.id = ANY(?)", pq.Array(scope.courses))
+		add(&courseConds, "c.id = ANY(?)", pq.Array(scope.courses))
 	}
 	if f.Programme != "" {
-		add("pg.code = ?", f.Programme)
+		add(&courseConds, "pg.code = ?", f.Programme)
 	}
 	if f.CourseID != 0 {
-		add("c.id = ?", f.CourseID)
-	}
-	if f.SessionID != 0 {
-		add("s.id = ?", f.SessionID)
-	}
-	if !f.From.IsZero() {
-		add("s.starts_at >= ?", startOfDay(f.From))
-	}
-	if !f.To.IsZero() {
-		add("s.starts_at < ?", startOfDay(f.To).AddDate(0, 0, 1))
+		add(&courseConds, "c.id = ?", f.CourseID)
 	}
 	if f.Province != "" {
-		add("pv.code = ?", f.Province)
+		add(&courseConds, "pv.code = ?", f.Province)
+	}
+	// Session conditions are written twice: in the subquery they pick the
+	// rows, on the courses they spare visiting courses that have none.
+	if f.SessionID != 0 {
+		add(&rowConds, "s.id = ?", f.SessionID)
+		add(&courseConds, "c.id = (SELECT course_id FROM sessions WHERE id = ?)", f.SessionID)
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		from, to := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		if !f.From.IsZero() {
+			from = startOfDay(f.From)
+		}
+		if !f.To.IsZero() {
+			to = startOfDay(f.To).AddDate(0, 0, 1)
+		}
+		add(&rowConds, "s.starts_at >= ? AND s.starts_at < ?", from, to)
+		add(&courseConds, "c.id IN (SELECT course_id FROM sessions WHERE starts_at >= ? AND starts_at < ?)", from, to)
 	}
 	if f.Category != "" {
-		add("t.category = ?", string(f.Category))
+		add(&rowConds, "t.category = ?", string(f.Category))
 	}
-	q := attendanceExportSQL
-	if len(where) > 0 {
-		q += "\n WHERE " + strings.Join(where, " AND ")
-	}
-	return q + "\n ORDER BY c.id, s.starts_at, s.id, e.id", args
+	return fmt.Sprintf(attendanceExportSQL, rowConds.String(), courseConds.String()), args
 }
 
 // startOfDay is midnight of day in Africa/Casablanca, where users live.
@@ -222,12 +244,7 @@ func (s *Store) ExportAttendance(ctx context.Context, w io.Writer, f AttendanceF
 		return 0, err
 	}
 	q, args := attendanceQuery(f, scope)
-	var row attendanceRow
-	values := make([]any, len(AttendanceColumns))
-	n, err := s.stream(ctx, exportFetchSize, q, args, func(rows *sql.Rows) error {
-		if err := row.scan(rows); err != nil {
-			return err
-		}
+	n, err := s.pipeline(ctx, q, args, func(row *attendanceRow, values []any) error {
 		row.values(values, opts)
 		return table.WriteRow(values)
 	})
@@ -237,6 +254,64 @@ func (s *Store) ExportAttendance(ctx context.Context, w io.Writer, f AttendanceF
 	return n, table.Close()
 }
 
+// exportBatch is how many scanned rows travel together from the reading
+// goroutine to the writing one; exportBatches are in flight at most, so
+// memory stays constant (a few hundred kilobytes).
+const exportBatch, exportBatches = 256, 4
+
+type rowBatch struct {
+	rows [exportBatch]attendanceRow
+	n    int
+}
+
+// pipeline reads the export's rows in this goroutine and formats them in
+// another, so that scanning (waiting on PostgreSQL) and writing the file
+// overlap on two cores: measured, a third faster than one loop doing both.
+// Batches are recycled; an error on either side stops both.
+func (s *Store) pipeline(ctx context.Context, q string, args []any, write func(*attendanceRow, []any) error) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	free, full := make(chan *rowBatch, exportBatches), make(chan *rowBatch, exportBatches)
+	for i := 0; i < exportBatches; i++ {
+		free <- &rowBatch{}
+	}
+	var writeErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		values := make([]any, len(AttendanceColumns))
+		for b := range full {
+			for i := 0; i < b.n && writeErr == nil; i++ {
+				if writeErr = write(&b.rows[i], values); writeErr != nil {
+					cancel() // the client went away: stop reading
+				}
+			}
+			b.n = 0
+			free <- b // never blocks: there are only exportBatches batches
+		}
+	}()
+	cur := <-free
+	n, err := s.stream(ctx, exportFetchSize, exportPlanner, q, args, func(rows *sql.Rows) error {
+		if err := cur.rows[cur.n].scan(rows); err != nil {
+			return err
+		}
+		if cur.n++; cur.n == exportBatch {
+			full <- cur
+			cur = <-free
+		}
+		return nil
+	})
+	if cur.n > 0 {
+		full <- cur
+	}
+	close(full)
+	<-done
+	if writeErr != nil {
+		return n, writeErr
+	}
+	return n, err
+}
+
 // exportFetchSize is how many rows a cursor fetches at a time; 0 runs one
 // plain query instead. lib/pq reads a plain query's rows from the socket as
 // they are scanned, so both keep memory flat; the benchmark
@@ -244,15 +319,32 @@ func (s *Store) ExportAttendance(ctx context.Context, w io.Writer, f AttendanceF
 // therefore the default.
 var exportFetchSize = 0
 
+// exportPlanner are planner settings for the attendance export, local to
+// its transaction. Every join of the per-course subquery has an index
+// (sessions and enrollments by course, trainees by id, attendance by
+// enrollment and session), so nested loops cost O(rows) and stream at once;
+// left to itself the planner under-estimates the per-course loops and
+// chose hash and merge joins that re-read whole tables for each course
+// (100,000 rows: 4.5 s instead of 0.5 s; 1,000,000 rows: 9.6 s instead of
+// 6.8 s, against 11.8 s for the flat sorted join). JIT compiles for tens of
+// milliseconds to save nothing on a query of index lookups.
+var exportPlanner = []string{"SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off", "SET LOCAL jit = off"}
+
 // stream runs q in a read-only, repeatable-read transaction (one consistent
-// snapshot for the whole file) and calls fn for each row. With fetch > 0 it
-// reads through a server-side cursor, fetch rows per round trip.
-func (s *Store) stream(ctx context.Context, fetch int, q string, args []any, fn func(*sql.Rows) error) (int64, error) {
+// snapshot for the whole file), after the given SET LOCAL settings, and
+// calls fn for each row. With fetch > 0 it reads through a server-side
+// cursor, fetch rows per round trip.
+func (s *Store) stream(ctx context.Context, fetch int, settings []string, q string, args []any, fn func(*sql.Rows) error) (int64, error) {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return 0, fmt.Errorf("begin export: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // read-only: nothing to commit
+	for _, set := range settings {
+		if _, err := tx.ExecContext(ctx, set); err != nil {
+			return 0, fmt.Errorf("export settings: %w", err)
+		}
+	}
 	if fetch <= 0 {
 		return scanAll(ctx, tx, q, args, fn)
 	}

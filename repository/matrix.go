@@ -80,7 +80,7 @@ func (s *Store) ExportCourseMatrix(ctx context.Context, w io.Writer, courseID in
 	)
 	values := make([]any, len(columns))
 	lead := len(matrixLeadColumns)
-	n, err := s.stream(ctx, 0, matrixSQL, []any{courseID, pq.Array(ids)}, func(rows *sql.Rows) error {
+	n, err := s.stream(ctx, 0, nil, matrixSQL, []any{courseID, pq.Array(ids)}, func(rows *sql.Rows) error {
 		if err := rows.Scan(&enrollmentID, &traineeID, &nameAr, &nameLatin, &category, &sex, &status, &sessionIDs, &marks); err != nil {
 			return err
 		}
