@@ -3,6 +3,7 @@ package domain
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -225,43 +226,38 @@ func GuardFormula(s string) string {
 	return s
 }
 
-// xlsxMaxRows is Excel's row limit per sheet; a longer export continues on
-// another sheet, header repeated.
-const xlsxMaxRows = 1 << 20
+// XLSXMaxRows is the most data rows an XLSX export holds: Excel's limit of
+// 1,048,576 rows per sheet, less the header. Beyond it the store refuses
+// the XLSX before writing anything (CSV has no limit): excelize builds the
+// whole compressed workbook in memory when it writes it out (File.WriteTo
+// goes through a bytes.Buffer), about 75 bytes a row, so this limit is also
+// what bounds an XLSX export's memory.
+const XLSXMaxRows = 1<<20 - 1
 
-// xlsxTable writes one XLSX workbook through excelize's StreamWriter, which
-// moves rows to a temporary file past 16 MB: memory stays flat.
+// xlsxTable writes one XLSX sheet through excelize's StreamWriter, which
+// moves rows to a temporary file past 16 MB.
 type xlsxTable struct {
 	out      io.Writer
 	file     *excelize.File
 	sheet    *excelize.StreamWriter
-	sheets   int
 	row      int
 	columns  []Column
-	headers  []string
-	rtl      bool
 	dateID   int // style of date-time cells
 	pctID    int // style of percentage cells
 	headerID int
 	cells    []any
 }
 
+// xlsxSheet is the name of the one sheet of an export.
+const xlsxSheet = "Sheet1"
+
 func newXLSXTable(w io.Writer, columns []Column, headers []string, rtl bool) (*xlsxTable, error) {
 	f := excelize.NewFile()
-	t := &xlsxTable{out: w, file: f, columns: columns, headers: headers, rtl: rtl, cells: make([]any, len(columns))}
-	var err error
-	dateFmt := "yyyy-mm-dd hh:mm"
-	if t.dateID, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+	t := &xlsxTable{out: w, file: f, columns: columns, cells: make([]any, len(columns))}
+	if err := t.styles(); err != nil {
 		return nil, t.fail(err)
 	}
-	pctFmt := "0.0%"
-	if t.pctID, err = f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt}); err != nil {
-		return nil, t.fail(err)
-	}
-	if t.headerID, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
-		return nil, t.fail(err)
-	}
-	if err := t.newSheet(); err != nil {
+	if err := t.startSheet(headers, rtl); err != nil {
 		return nil, t.fail(err)
 	}
 	return t, nil
@@ -272,28 +268,28 @@ func (t *xlsxTable) fail(err error) error {
 	return err
 }
 
-// newSheet starts a sheet (the default "Sheet1" first, renamed "1"), sets
-// its direction, widths and frozen header row, and writes the header.
-func (t *xlsxTable) newSheet() error {
-	t.sheets++
-	name := strconv.Itoa(t.sheets)
-	if t.sheets == 1 {
-		if err := t.file.SetSheetName("Sheet1", name); err != nil {
-			return err
-		}
-	} else {
-		if err := t.sheet.Flush(); err != nil {
-			return err
-		}
-		if _, err := t.file.NewSheet(name); err != nil {
-			return err
-		}
-	}
-	// The view must be set before the stream writer takes the sheet over.
-	if err := t.file.SetSheetView(name, 0, &excelize.ViewOptions{RightToLeft: &t.rtl}); err != nil {
+// styles registers the date, percentage and header styles.
+func (t *xlsxTable) styles() error {
+	var err error
+	dateFmt, pctFmt := "yyyy-mm-dd hh:mm", "0.0%"
+	if t.dateID, err = t.file.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
 		return err
 	}
-	sw, err := t.file.NewStreamWriter(name)
+	if t.pctID, err = t.file.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt}); err != nil {
+		return err
+	}
+	t.headerID, err = t.file.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	return err
+}
+
+// startSheet sets the sheet's direction, column widths and frozen header
+// row, and writes the header.
+func (t *xlsxTable) startSheet(headers []string, rtl bool) error {
+	// The view must be set before the stream writer takes the sheet over.
+	if err := t.file.SetSheetView(xlsxSheet, 0, &excelize.ViewOptions{RightToLeft: &rtl}); err != nil {
+		return err
+	}
+	sw, err := t.file.NewStreamWriter(xlsxSheet)
 	if err != nil {
 		return err
 	}
@@ -312,18 +308,16 @@ func (t *xlsxTable) newSheet() error {
 	if err := sw.SetPanes(frozen); err != nil {
 		return err
 	}
-	header := make([]any, len(t.headers))
-	for i, h := range t.headers {
+	header := make([]any, len(headers))
+	for i, h := range headers {
 		header[i] = excelize.Cell{StyleID: t.headerID, Value: h}
 	}
 	return sw.SetRow("A1", header)
 }
 
 func (t *xlsxTable) WriteRow(values []any) error {
-	if t.row == xlsxMaxRows {
-		if err := t.newSheet(); err != nil {
-			return err
-		}
+	if t.row > XLSXMaxRows {
+		return errors.New("xlsx: more rows than a sheet holds") // the store counts first
 	}
 	t.row++
 	for i, v := range values {

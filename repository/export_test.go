@@ -15,3 +15,11 @@ func AttendanceQueryForAll() string {
 // ExportPlannerSettings are the SET LOCAL statements the export runs first,
 // so that psql runs the same plan.
 func ExportPlannerSettings() []string { return exportPlanner }
+
+// SetXLSXRowLimit lowers the XLSX row limit for a test; it returns the
+// function that restores it.
+func SetXLSXRowLimit(n int) func() {
+	old := xlsxRowLimit
+	xlsxRowLimit = n
+	return func() { xlsxRowLimit = old }
+}

@@ -102,9 +102,34 @@ SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.co
  WHERE true%s
  ORDER BY c.id`
 
-// attendanceQuery builds the export query for a filter and a scope. Only
-// the conditions in use are written, so the planner sees a plain query.
+// attendanceCountSQL counts the rows attendanceExportSQL would return,
+// without reading attendance: trainees × sessions per course.
+const attendanceCountSQL = `
+SELECT count(*)
+  FROM courses c
+  JOIN programmes pg ON pg.id = c.programme_id
+  JOIN provinces pv ON pv.id = c.province_id
+  JOIN sessions s ON s.course_id = c.id
+  JOIN enrollments e ON e.course_id = c.id
+  JOIN trainees t ON t.id = e.trainee_id
+ WHERE true%s%s`
+
+// attendanceQuery builds the export query for a filter and a scope.
 func attendanceQuery(f AttendanceFilter, scope Scope) (string, []any) {
+	courseConds, rowConds, args := attendanceConditions(f, scope)
+	return fmt.Sprintf(attendanceExportSQL, rowConds, courseConds), args
+}
+
+// attendanceCountQuery builds the matching count query.
+func attendanceCountQuery(f AttendanceFilter, scope Scope) (string, []any) {
+	courseConds, rowConds, args := attendanceConditions(f, scope)
+	return fmt.Sprintf(attendanceCountSQL, courseConds, rowConds), args
+}
+
+// attendanceConditions writes the conditions of a filter and a scope: on
+// the course (aliases c, pg, pv) and on the rows (s, t). Only the
+// conditions in use are written, so the planner sees a plain query.
+func attendanceConditions(f AttendanceFilter, scope Scope) (string, string, []any) {
 	var courseConds, rowConds strings.Builder
 	var args []any
 	// add appends a condition whose "?" take args in order.
@@ -147,7 +172,7 @@ func attendanceQuery(f AttendanceFilter, scope Scope) (string, []any) {
 	if f.Category != "" {
 		add(&rowConds, "t.category = ?", string(f.Category))
 	}
-	return fmt.Sprintf(attendanceExportSQL, rowConds.String(), courseConds.String()), args
+	return courseConds.String(), rowConds.String(), args
 }
 
 // startOfDay is midnight of day in Africa/Casablanca, where users live.
@@ -239,6 +264,11 @@ func (s *Store) ExportAttendance(ctx context.Context, w io.Writer, f AttendanceF
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}
+	if opts.Format == domain.XLSX {
+		if err := s.checkXLSXSize(ctx, f, scope); err != nil {
+			return 0, err
+		}
+	}
 	table, err := domain.NewTableWriter(w, AttendanceColumns, opts)
 	if err != nil {
 		return 0, err
@@ -252,6 +282,25 @@ func (s *Store) ExportAttendance(ctx context.Context, w io.Writer, f AttendanceF
 		return n, err
 	}
 	return n, table.Close()
+}
+
+// xlsxRowLimit is domain.XLSXMaxRows; tests lower it.
+var xlsxRowLimit = domain.XLSXMaxRows
+
+// checkXLSXSize refuses, before anything is written, an XLSX export with
+// more rows than a sheet holds: the user is told to narrow the filter or
+// take the CSV.
+func (s *Store) checkXLSXSize(ctx context.Context, f AttendanceFilter, scope Scope) error {
+	q, args := attendanceCountQuery(f, scope)
+	var n int64
+	if err := getOne(ctx, s.db, &n, q, args...); err != nil {
+		return err
+	}
+	if n > int64(xlsxRowLimit) {
+		return &domain.ValidationError{Fields: map[string]domain.Problem{
+			"format": {Key: "export.xlsx_too_many_rows", Param: strconv.Itoa(xlsxRowLimit)}}}
+	}
+	return nil
 }
 
 // exportBatch is how many scanned rows travel together from the reading
@@ -314,9 +363,10 @@ func (s *Store) pipeline(ctx context.Context, q string, args []any, write func(*
 
 // exportFetchSize is how many rows a cursor fetches at a time; 0 runs one
 // plain query instead. lib/pq reads a plain query's rows from the socket as
-// they are scanned, so both keep memory flat; the benchmark
-// (BenchmarkExportAttendanceCSV) measured the plain query faster, which is
-// therefore the default.
+// they are scanned, so both keep memory flat; BenchmarkExportAttendance
+// measured the plain query faster (100,000 rows: 75,000 rows/s against
+// 56,000 with FETCH 5000: each FETCH is a round trip during which neither
+// side works), which is therefore the default.
 var exportFetchSize = 0
 
 // exportPlanner are planner settings for the attendance export, local to

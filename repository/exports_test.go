@@ -401,3 +401,20 @@ func TestExportFileNames(t *testing.T) {
 		t.Errorf("matrix name %q", got)
 	}
 }
+
+func TestXLSXBeyondASheetIsRefusedBeforeWriting(t *testing.T) {
+	w := newExportWorld(t)
+	defer repository.SetXLSXRowLimit(6)()
+	var buf bytes.Buffer
+	_, err := w.store.ExportAttendance(w.ctx, &buf, repository.AttendanceFilter{}, repository.AllCourses(), domain.ExportOptions{Format: domain.XLSX})
+	wantInvalid(t, err, "format")
+	if buf.Len() != 0 {
+		t.Fatalf("%d bytes written before the refusal", buf.Len())
+	}
+	// Narrowed to one course (6 rows), it fits; CSV has no limit.
+	_, n := w.export(t, repository.AttendanceFilter{CourseID: w.course.ID}, repository.AllCourses(), domain.ExportOptions{Format: domain.XLSX})
+	_, m := w.export(t, repository.AttendanceFilter{}, repository.AllCourses(), domain.ExportOptions{Format: domain.CSV})
+	if n != 6 || m != 7 {
+		t.Fatalf("got %d and %d rows", n, m)
+	}
+}

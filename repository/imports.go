@@ -56,6 +56,12 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		return nil, notFound("course")
 	}
+	if len(file.Rows) == 0 {
+		// Nothing readable (wrong encoding, no header...): no database work.
+		if err := file.Err(); err != nil {
+			return nil, err
+		}
+	}
 	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
