@@ -126,6 +126,9 @@ type TableWriter interface {
 	WriteRow(values []any) error
 	// Close finishes the file; nothing may be written after it.
 	Close() error
+	// Abort gives up a file that failed half-way, releasing what it holds
+	// (an XLSX's temporary files) without finishing it.
+	Abort()
 }
 
 // NewTableWriter writes a table with columns to w in opts.Format, header
@@ -185,6 +188,8 @@ func (t *csvTable) Close() error {
 	}
 	return t.buf.Flush()
 }
+
+func (t *csvTable) Abort() {}
 
 // CSVDateTimeLayout is how a date and time is written in CSV: Excel reads it
 // as a date in every locale.
@@ -349,6 +354,8 @@ func (t *xlsxTable) cell(kind ColumnKind, v any) any {
 	}
 	return v
 }
+
+func (t *xlsxTable) Abort() { _ = t.file.Close() }
 
 func (t *xlsxTable) Close() error {
 	defer t.file.Close()

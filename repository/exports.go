@@ -18,8 +18,8 @@ import (
 // AttendanceFilter narrows the attendance export. Zero fields do not filter.
 type AttendanceFilter struct {
 	Programme string          // programme code
-	CourseID  int64           //
-	SessionID int64           //
+	CourseID  int64           // one course
+	SessionID int64           // one session
 	From      domain.Date     // first day, inclusive, on the session's start in Africa/Casablanca
 	To        domain.Date     // last day, inclusive
 	Province  string          // code of the course's province
@@ -279,6 +279,7 @@ func (s *Store) ExportAttendance(ctx context.Context, w io.Writer, f AttendanceF
 		return table.WriteRow(values)
 	})
 	if err != nil {
+		table.Abort()
 		return n, err
 	}
 	return n, table.Close()

@@ -107,6 +107,7 @@ func (s *Store) ExportCourseMatrix(ctx context.Context, w io.Writer, courseID in
 		return table.WriteRow(values)
 	})
 	if err != nil {
+		table.Abort()
 		return n, err
 	}
 	return n, table.Close()
