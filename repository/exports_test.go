@@ -418,3 +418,40 @@ func TestXLSXBeyondASheetIsRefusedBeforeWriting(t *testing.T) {
 		t.Fatalf("got %d and %d rows", n, m)
 	}
 }
+
+// failingWriter fails every write, like a client that went away.
+type failingWriter struct{}
+
+var errClientGone = errors.New("client gone")
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errClientGone }
+
+// A download whose client goes away mid-file stops the query and returns
+// the write error: no hang, no goroutine left reading.
+func TestExportStopsWhenTheClientGoesAway(t *testing.T) {
+	w := newExportWorld(t)
+	var list strings.Builder
+	list.WriteString("name,category,sex,birth year,consent\n")
+	for i := 0; i < 2000; i++ {
+		list.WriteString("Enfant " + strconv.Itoa(i) + ",child,f,2008,yes\n")
+	}
+	_, err := w.importString(list.String(), "l.csv", repository.ImportOptions{CourseID: w.course.ID,
+		Scope: repository.AllCourses(), OverrideCapacity: true})
+	must(t, err)
+	for _, format := range []domain.Format{domain.CSV, domain.XLSX} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := w.store.ExportAttendance(w.ctx, failingWriter{}, repository.AttendanceFilter{}, repository.AllCourses(),
+				domain.ExportOptions{Format: format})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, errClientGone) {
+				t.Fatalf("%s: want the write error, got %v", format, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: the export did not stop", format)
+		}
+	}
+}
