@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -444,18 +445,17 @@ func (p *importParser) dataRow(row int, record []string) {
 		case "full_name_latin":
 			t.FullNameLatin = &value
 		case "birth_year":
-			year, err := strconv.Atoi(strings.TrimSuffix(value, ".0"))
-			if err != nil {
-				problem(column, "import.not_a_year", value)
-			} else {
+			if year, ok := yearOf(value); ok {
 				t.BirthYear = &year
+			} else {
+				problem(column, "import.not_a_year", value)
 			}
 		case "organisation":
 			organisation = value
 		case "province":
 			t.Province = &value
 		case "phone":
-			t.Phone = &value
+			t.Phone = restoreLeadingZero(value)
 		case "email":
 			t.Email = &value
 		case "national_id":
@@ -506,6 +506,33 @@ func (p *importParser) checkDuplicates(row int, t *Trainee, organisation string,
 		return
 	}
 	p.nationalIDs[*t.NationalID] = row
+}
+
+// datePattern finds the year in a full date of birth (2008-05-01,
+// 01/05/2008, 1.5.2008): a list may give the date where we keep the year.
+var datePattern = regexp.MustCompile(`^(?:(\d{4})[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](\d{4}))$`)
+
+// yearOf reads a birth year: "2008", "2008.0" (a number cell), or a date.
+func yearOf(value string) (int, bool) {
+	if year, err := strconv.Atoi(strings.TrimSuffix(value, ".0")); err == nil {
+		return year, true
+	}
+	if m := datePattern.FindStringSubmatch(value); m != nil {
+		year, _ := strconv.Atoi(m[1] + m[2])
+		return year, true
+	}
+	return 0, false
+}
+
+// restoreLeadingZero puts back the 0 that Excel drops when a Moroccan
+// number (06…, 07…, 05…) is typed into a number cell: 612345678 is
+// 0612345678.
+func restoreLeadingZero(phone string) *string {
+	if len(phone) == 9 && strings.IndexFunc(phone, func(r rune) bool { return r < '0' || r > '9' }) == -1 &&
+		strings.ContainsRune("5678", rune(phone[0])) {
+		phone = "0" + phone
+	}
+	return &phone
 }
 
 func sortedFields(fields map[string]Problem) []string {

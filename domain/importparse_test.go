@@ -209,3 +209,24 @@ func FuzzParseImport(f *testing.F) {
 		}
 	})
 }
+
+func TestExcelNumberCellsAreRepaired(t *testing.T) {
+	csv := "name,category,sex,organisation,phone,birth year\n" +
+		"Amina,institutional,f,1,612345678,01/05/1980\n" +
+		"Said,institutional,m,1,+212612345678,1979-12-31\n" +
+		"Karim,institutional,m,1,0612345678,1981.0\n"
+	f := parseString(csv, "a.csv")
+	if len(f.Problems) != 0 || len(f.Rows) != 3 {
+		t.Fatalf("got %+v", f.Problems)
+	}
+	for i, want := range []struct {
+		phone string
+		year  int
+	}{{"0612345678", 1980}, {"+212612345678", 1979}, {"0612345678", 1981}} {
+		tr := f.Rows[i].Trainee
+		if *tr.Phone != want.phone || *tr.BirthYear != want.year {
+			t.Errorf("row %d: phone %q, year %d", i+2, *tr.Phone, *tr.BirthYear)
+		}
+	}
+	wantProblem(t, parseString("name,category,sex,birth year,consent\nA,child,f,soon,yes\n", "a.csv"), 2, "birth_year", "import.not_a_year")
+}
