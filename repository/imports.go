@@ -190,7 +190,43 @@ func (im *importer) resolve() error {
 			im.problem(row.Row, "birth_year", "enrollment.child_not_minor", strconv.Itoa(im.courseYear))
 		}
 	}
+	im.refuseSameIdentity()
 	return nil
+}
+
+// refuseSameIdentity refuses two rows without a national ID that name the
+// same person once organisations and provinces are resolved ("1" and
+// "Centre multifonctionnel" may be one organisation): both would be
+// created, and matched to one person on the next import.
+func (im *importer) refuseSameIdentity() {
+	first := map[string]int{}
+	for i, row := range im.file.Rows {
+		t := &row.Trainee
+		if t.NationalID != nil {
+			continue // the national ID is the identity; the parser checked those
+		}
+		key := fmt.Sprint(t.NameKey(), "|", t.Category, "|", t.Sex, "|", intOrNil(t.BirthYear), "|",
+			int64OrNil(t.OrganisationID), "|", int64OrNil(im.provinces[i]))
+		if seen, dup := first[key]; dup {
+			im.problem(row.Row, "", "import.duplicate_row", strconv.Itoa(seen))
+			continue
+		}
+		first[key] = row.Row
+	}
+}
+
+func intOrNil(n *int) any {
+	if n == nil {
+		return nil
+	}
+	return *n
+}
+
+func int64OrNil(n *int64) any {
+	if n == nil {
+		return nil
+	}
+	return *n
 }
 
 func (im *importer) resolveOrganisation(i int, organisations *organisationIndex) {

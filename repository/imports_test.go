@@ -280,3 +280,12 @@ func TestConcurrentImportsNeverDuplicatePeople(t *testing.T) {
 	}
 	assertCount(t, f, "trainees", 100)
 }
+
+func TestSamePersonNamedTwoWaysIsADuplicate(t *testing.T) {
+	f := newFixture(t)
+	org := strconv.FormatInt(f.institution.ID, 10)
+	file := "name,category,sex,organisation\nAmina Tazi,institutional,f," + org + "\nAmina Tazi,institutional,f,Centre multifonctionnel\n"
+	_, err := f.importString(file, "l.csv", repository.ImportOptions{DryRun: true})
+	wantImportProblem(t, err, 3, "", "import.duplicate_row")
+	assertCount(t, f, "trainees", 0)
+}
