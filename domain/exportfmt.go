@@ -1,0 +1,382 @@
+package domain
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Africa/Casablanca on machines without a zoneinfo database
+
+	"github.com/xuri/excelize/v2"
+)
+
+// This file writes tables (the attendance exports, the course matrix) as CSV
+// and XLSX. It knows nothing of SQL: the store streams rows into a
+// TableWriter one by one, so an export of any size takes constant memory.
+//
+// File formats live in domain (not in repository) because they are pure
+// transformations that tests and fuzzers exercise without a database.
+
+// Casablanca is the time zone in which every date and time is shown.
+var Casablanca = mustLoadLocation("Africa/Casablanca")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Format is the file format of an export.
+type Format string
+
+// The export formats.
+const (
+	CSV  Format = "csv"
+	XLSX Format = "xlsx"
+)
+
+// Valid reports whether f is a known format.
+func (f Format) Valid() bool { return f == CSV || f == XLSX }
+
+// ContentType is the MIME type to send with a file of format f.
+func (f Format) ContentType() string {
+	if f == XLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// ColumnKind says how a column's values are written.
+type ColumnKind int
+
+// Column kinds. Text is guarded against formula injection; the other kinds
+// are produced by us, never typed by a user.
+const (
+	Text     ColumnKind = iota
+	Integer             // int64 ids and counts
+	DateTime            // time.Time, shown in Africa/Casablanca
+	Percent             // float64 fraction 0..1
+)
+
+// Column is one column of an exported table: a stable machine key (the
+// header with ?header=keys, and the suffix of its message key), its kind,
+// and its width in XLSX.
+type Column struct {
+	Key   string
+	Kind  ColumnKind
+	Width float64
+	// Label, when set, is the header text as is (a session's date in the
+	// matrix); otherwise the header is the translation of "export.col.<Key>".
+	Label string
+}
+
+// ExportOptions says how a table is written for one user.
+type ExportOptions struct {
+	Format Format
+	// Lang is ar, fr or en: Arabic turns the XLSX sheet right to left and
+	// picks Arabic titles and names where the data has both.
+	Lang string
+	// Keys writes machine keys for headers and values (?header=keys), for
+	// scripts; otherwise T translates them.
+	Keys bool
+	// T translates a message key (from views/locales/exports.<lang>.json)
+	// into the user's language. Nil behaves like Keys.
+	T func(key string) string
+	// Semicolon separates CSV fields with ';', which French-locale Excel
+	// expects when a file is opened by a double click. Default: RFC 4180 ','.
+	Semicolon bool
+}
+
+// machine reports whether headers and values are written as machine keys.
+func (o ExportOptions) machine() bool { return o.Keys || o.T == nil }
+
+// Header is the header text of column c.
+func (o ExportOptions) Header(c Column) string {
+	switch {
+	case c.Label != "":
+		return c.Label
+	case o.machine():
+		return c.Key
+	}
+	return o.T("export.col." + c.Key)
+}
+
+// Value translates an enumerated value (a category, a sex, a status) whose
+// message key is "export.<group>.<value>"; empty stays empty.
+func (o ExportOptions) Value(group, value string) string {
+	if value == "" || o.machine() {
+		return value
+	}
+	return o.T("export." + group + "." + value)
+}
+
+// TableWriter receives a table row by row. Values in a row are, by column
+// kind: string (Text), int64 (Integer), time.Time (DateTime), float64
+// (Percent), or nil for an empty cell.
+type TableWriter interface {
+	WriteRow(values []any) error
+	// Close finishes the file; nothing may be written after it.
+	Close() error
+	// Abort gives up a file that failed half-way, releasing what it holds
+	// (an XLSX's temporary files) without finishing it.
+	Abort()
+}
+
+// NewTableWriter writes a table with columns to w in opts.Format, header
+// first.
+func NewTableWriter(w io.Writer, columns []Column, opts ExportOptions) (TableWriter, error) {
+	headers := make([]string, len(columns))
+	for i, c := range columns {
+		headers[i] = opts.Header(c)
+	}
+	if opts.Format == XLSX {
+		return newXLSXTable(w, columns, headers, opts.Lang == "ar")
+	}
+	return newCSVTable(w, columns, headers, opts.Semicolon)
+}
+
+// utf8BOM lets Excel recognise a CSV file as UTF-8: without it, Arabic and
+// accented names are shown as mojibake.
+const utf8BOM = "\ufeff"
+
+// csvTable writes RFC 4180 CSV: UTF-8 with a BOM, CRLF line ends, fields
+// quoted when they hold the separator, a quote or a line break.
+type csvTable struct {
+	buf     *bufio.Writer
+	csv     *csv.Writer
+	columns []Column
+	record  []string
+}
+
+func newCSVTable(w io.Writer, columns []Column, headers []string, semicolon bool) (*csvTable, error) {
+	buf := bufio.NewWriterSize(w, 64<<10)
+	if _, err := buf.WriteString(utf8BOM); err != nil {
+		return nil, err
+	}
+	t := &csvTable{buf: buf, csv: csv.NewWriter(buf), columns: columns, record: make([]string, len(columns))}
+	t.csv.UseCRLF = true
+	if semicolon {
+		t.csv.Comma = ';'
+	}
+	for i := range headers {
+		headers[i] = GuardFormula(headers[i])
+	}
+	return t, t.csv.Write(headers)
+}
+
+func (t *csvTable) WriteRow(values []any) error {
+	for i, v := range values {
+		t.record[i] = csvValue(t.columns[i].Kind, v)
+	}
+	// csv.Writer writes into buf; buf reaches the network every 64 KiB.
+	return t.csv.Write(t.record)
+}
+
+func (t *csvTable) Close() error {
+	t.csv.Flush()
+	if err := t.csv.Error(); err != nil {
+		return err
+	}
+	return t.buf.Flush()
+}
+
+func (t *csvTable) Abort() {}
+
+// CSVDateTimeLayout is how a date and time is written in CSV: Excel reads it
+// as a date in every locale.
+const CSVDateTimeLayout = "2006-01-02 15:04"
+
+func csvValue(kind ColumnKind, v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return GuardFormula(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case time.Time:
+		return v.In(Casablanca).Format(CSVDateTimeLayout)
+	case float64:
+		if kind == Percent {
+			// A whole percentage: "87.5" would be text in French-locale Excel.
+			return strconv.Itoa(int(math.Round(v * 100)))
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return GuardFormula(fmt.Sprint(v))
+}
+
+// GuardFormula defuses formula injection: a cell that starts with one of the
+// characters that make a spreadsheet evaluate it (=, +, -, @, tab, carriage
+// return) gets a leading apostrophe, so that "=HYPERLINK(...)" typed as a
+// name is shown as text, never run.
+func GuardFormula(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// XLSXMaxRows is the most data rows an XLSX export holds: Excel's limit of
+// 1,048,576 rows per sheet, less the header. Beyond it the store refuses
+// the XLSX before writing anything; CSV has no limit.
+const XLSXMaxRows = 1<<20 - 1
+
+// xlsxTable writes one XLSX sheet through excelize's StreamWriter, which
+// moves rows to a temporary file past 16 MB, and zips the workbook straight
+// into the output (see newXLSXTable): memory stays flat.
+type xlsxTable struct {
+	file     *excelize.File
+	sheet    *excelize.StreamWriter
+	row      int
+	columns  []Column
+	dateID   int // style of date-time cells
+	pctID    int // style of percentage cells
+	headerID int
+	cells    []any
+}
+
+// xlsxSheet is the name of the one sheet of an export.
+const xlsxSheet = "Sheet1"
+
+func newXLSXTable(w io.Writer, columns []Column, headers []string, rtl bool) (*xlsxTable, error) {
+	f := excelize.NewFile()
+	// File.Write builds the whole zip in a bytes.Buffer before copying it
+	// out (about 75 bytes a row: 260 MB of heap for a million rows). Its
+	// zip writer is pluggable: given one that writes to w, the buffer stays
+	// empty and the workbook streams out. (excelize patches that buffer only
+	// for a part over 4 GB, which one sheet of Excel's size never reaches.)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	t := &xlsxTable{file: f, columns: columns, cells: make([]any, len(columns))}
+	if err := t.styles(); err != nil {
+		return nil, t.fail(err)
+	}
+	if err := t.startSheet(headers, rtl); err != nil {
+		return nil, t.fail(err)
+	}
+	return t, nil
+}
+
+func (t *xlsxTable) fail(err error) error {
+	_ = t.file.Close()
+	return err
+}
+
+// styles registers the date, percentage and header styles.
+func (t *xlsxTable) styles() error {
+	var err error
+	dateFmt, pctFmt := "yyyy-mm-dd hh:mm", "0.0%"
+	if t.dateID, err = t.file.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+		return err
+	}
+	if t.pctID, err = t.file.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt}); err != nil {
+		return err
+	}
+	t.headerID, err = t.file.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	return err
+}
+
+// startSheet sets the sheet's direction, column widths and frozen header
+// row, and writes the header.
+func (t *xlsxTable) startSheet(headers []string, rtl bool) error {
+	// The view must be set before the stream writer takes the sheet over.
+	if err := t.file.SetSheetView(xlsxSheet, 0, &excelize.ViewOptions{RightToLeft: &rtl}); err != nil {
+		return err
+	}
+	sw, err := t.file.NewStreamWriter(xlsxSheet)
+	if err != nil {
+		return err
+	}
+	t.sheet, t.row = sw, 1
+	for i, c := range t.columns {
+		width := c.Width
+		if width == 0 {
+			width = 14
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	frozen := &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}
+	if err := sw.SetPanes(frozen); err != nil {
+		return err
+	}
+	header := make([]any, len(headers))
+	for i, h := range headers {
+		header[i] = excelize.Cell{StyleID: t.headerID, Value: h}
+	}
+	return sw.SetRow("A1", header)
+}
+
+func (t *xlsxTable) WriteRow(values []any) error {
+	if t.row > XLSXMaxRows {
+		return errors.New("xlsx: more rows than a sheet holds") // the store counts first
+	}
+	t.row++
+	for i, v := range values {
+		t.cells[i] = t.cell(t.columns[i].Kind, v)
+	}
+	cell, err := excelize.CoordinatesToCellName(1, t.row)
+	if err != nil {
+		return err
+	}
+	return t.sheet.SetRow(cell, t.cells)
+}
+
+// cell types a value: text stays an inline string (never a formula, so no
+// guard is needed), dates become date serials with a date format.
+func (t *xlsxTable) cell(kind ColumnKind, v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		return excelize.Cell{StyleID: t.dateID, Value: v.In(Casablanca)}
+	case float64:
+		if kind == Percent {
+			return excelize.Cell{StyleID: t.pctID, Value: v}
+		}
+	}
+	return v
+}
+
+func (t *xlsxTable) Abort() { _ = t.file.Close() }
+
+func (t *xlsxTable) Close() error {
+	defer t.file.Close()
+	if err := t.sheet.Flush(); err != nil {
+		return err
+	}
+	// The zip goes to the output through the zip writer set in newXLSXTable;
+	// what File.Write would copy from its own buffer is empty.
+	return t.file.Write(io.Discard)
+}
+
+// fileNamePart keeps what is safe in a file name on every system.
+var fileNamePart = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// ExportFileName names a downloaded file after what it holds and the day it
+// was made: attendance_child-protection_2026-11-28.csv.
+func ExportFileName(kind, scope string, day time.Time, format Format) string {
+	parts := []string{kind}
+	if s := strings.Trim(fileNamePart.ReplaceAllString(scope, "-"), "-."); s != "" {
+		parts = append(parts, s)
+	}
+	parts = append(parts, day.In(Casablanca).Format(DateLayout))
+	return strings.Join(parts, "_") + "." + string(format)
+}

@@ -1,0 +1,628 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// This file reads a participant list that a coordinator made in Excel (CSV
+// or XLSX, Arabic, French or English headers) into trainees, and lists
+// every problem as (row, column, message key) so that the preview can show
+// all of them at once. It needs no database: the store resolves
+// organisations and provinces and writes the rows (repository/imports.go).
+
+// Import limits: beyond them the file is refused with a message that says so.
+const (
+	MaxImportBytes = 10 << 20
+	MaxImportRows  = 100_000
+)
+
+// ImportProblem is one thing to fix: the row as Excel numbers it (the header
+// is row 1; 0 for the whole file), the canonical column ("" for the whole
+// row or file), a message key and its parameter ({{.Param}} in the message).
+type ImportProblem struct {
+	Row    int    `json:"row"`
+	Column string `json:"column,omitempty"`
+	Key    string `json:"key"`
+	Param  string `json:"param,omitempty"`
+}
+
+// ImportRow is one valid row of the file. Trainee.Province holds the
+// province as written (a code or a name) and OrganisationID is nil: the
+// store resolves Organisation (an id, a registration number or a name).
+type ImportRow struct {
+	Row          int
+	Trainee      Trainee
+	Organisation string
+}
+
+// ImportFile is a parsed participant list: the rows without problems, and
+// the problems of the others.
+type ImportFile struct {
+	Rows     []ImportRow
+	Problems []ImportProblem
+	Columns  []string // canonical columns found, in file order
+	Ignored  []string // headers not recognised, kept out of the import
+}
+
+// ImportError refuses a file: nothing was written, and Problems says what
+// to fix, row by row. The HTTP layer answers it with 422 and the list.
+type ImportError struct {
+	Problems []ImportProblem
+}
+
+func (e *ImportError) Error() string {
+	return "import refused: " + strconv.Itoa(len(e.Problems)) + " problem(s), first " + e.Problems[0].Key
+}
+
+// Add records a problem.
+func (f *ImportFile) Add(row int, column, key, param string) {
+	f.Problems = append(f.Problems, ImportProblem{Row: row, Column: column, Key: key, Param: param})
+}
+
+// Err is an *ImportError listing the problems sorted by row, nil if none.
+func (f *ImportFile) Err() error {
+	if len(f.Problems) == 0 {
+		return nil
+	}
+	SortImportProblems(f.Problems)
+	return &ImportError{Problems: f.Problems}
+}
+
+// SortImportProblems orders problems by row, then column order in a file.
+func SortImportProblems(ps []ImportProblem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Row != ps[j].Row {
+			return ps[i].Row < ps[j].Row
+		}
+		return columnRank[ps[i].Column] < columnRank[ps[j].Column]
+	})
+}
+
+// ImportColumns are the canonical columns of a participant list.
+var ImportColumns = []string{"category", "full_name_ar", "full_name_latin", "sex", "birth_year",
+	"organisation", "province", "phone", "email", "national_id", "guardian_consent"}
+
+var columnRank = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range ImportColumns {
+		m[c] = i + 1
+	}
+	return m
+}()
+
+// ParseImport reads a participant list from r. The format is recognised
+// from the content (an XLSX file is a zip), not trusted from the name. It
+// never returns nil: a file that cannot be read at all has one problem on
+// row 0 saying why.
+func ParseImport(r io.Reader, filename string) *ImportFile {
+	f := &ImportFile{}
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	switch {
+	case err != nil:
+		f.Add(0, "", "import.unreadable", "")
+		return f
+	case len(data) > MaxImportBytes:
+		f.Add(0, "", "import.file_too_large", "10 MB")
+		return f
+	}
+	p := &importParser{file: f, now: time.Now(), nationalIDs: map[string]int{}, identical: map[string]int{}}
+	switch kind := sniff(data, filename); kind {
+	case "xlsx":
+		p.readXLSX(data)
+	case "csv":
+		p.readCSV(data)
+	default:
+		f.Add(0, "", kind, "")
+	}
+	switch {
+	case len(f.Problems) > 0:
+	case p.columns == nil:
+		f.Add(0, "", "import.file_empty", "")
+	case len(f.Rows) == 0:
+		f.Add(0, "", "import.no_data_rows", "")
+	}
+	SortImportProblems(f.Problems)
+	return f
+}
+
+var utf8BOMBytes = []byte("\xef\xbb\xbf")
+
+// sniff says how to read data: "xlsx", "csv", or the message key of a file
+// we cannot read.
+func sniff(data []byte, filename string) string {
+	text := bytes.TrimPrefix(data, utf8BOMBytes)
+	switch {
+	case len(bytes.TrimSpace(text)) == 0:
+		return "import.file_empty"
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return "xlsx"
+	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+		return "import.xls_not_supported" // Excel 97-2003 .xls
+	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
+		return "import.encoding_utf16" // Excel's "Unicode text"
+	case strings.EqualFold(filepath.Ext(filename), ".xlsx"):
+		return "import.xlsx_unreadable"
+	case looksBinary(text):
+		return "import.binary_file"
+	}
+	return "csv"
+}
+
+// looksBinary reports control characters that no spreadsheet text holds:
+// a NUL byte, or more than 1% of other control bytes.
+func looksBinary(b []byte) bool {
+	if len(b) > 8192 {
+		b = b[:8192]
+	}
+	controls := 0
+	for _, c := range b {
+		if c == 0 {
+			return true
+		}
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			controls++
+		}
+	}
+	return controls*100 > len(b)
+}
+
+// importParser turns records into rows; records arrive from CSV or XLSX.
+type importParser struct {
+	file        *ImportFile
+	now         time.Time
+	columns     []string // canonical column of each header cell, "" if ignored
+	nationalIDs map[string]int
+	identical   map[string]int
+	dataRows    int
+}
+
+// readCSV decodes a UTF-8 CSV file (with or without BOM, comma, semicolon
+// or tab separated, CRLF or LF).
+func (p *importParser) readCSV(data []byte) {
+	data = bytes.TrimPrefix(data, utf8BOMBytes)
+	if !utf8.Valid(data) {
+		key, line := guessEncoding(data)
+		p.file.Add(0, "", key, strconv.Itoa(line))
+		return
+	}
+	sep := detectSeparator(&data)
+	if sep == 0 {
+		sep = separatorOf(data)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sep
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	row, nextLine := 0, 1
+	for {
+		record, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		var perr *csv.ParseError
+		if errors.As(err, &perr) {
+			p.file.Add(row+1+(perr.StartLine-nextLine), "", "import.csv_malformed", strconv.Itoa(perr.Line))
+			return
+		}
+		if err != nil {
+			p.file.Add(0, "", "import.csv_malformed", "")
+			return
+		}
+		// Excel numbers blank lines too (encoding/csv skips them), and a
+		// quoted line break keeps one row over several lines.
+		start, _ := r.FieldPos(0)
+		row += 1 + start - nextLine
+		nextLine = start + 1
+		for _, field := range record {
+			nextLine += strings.Count(field, "\n")
+		}
+		if !p.record(row, record) {
+			return
+		}
+	}
+}
+
+// separatorOf picks, on the header line, the most frequent of comma,
+// semicolon and tab outside quotes: French Excel writes semicolons.
+func separatorOf(data []byte) rune {
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(data) {
+		if c == '"' {
+			quoted = !quoted
+		}
+		if !quoted && (c == '\n' || c == '\r') {
+			break
+		}
+		if !quoted {
+			counts[c]++
+		}
+	}
+	best := ','
+	for _, sep := range []rune{';', '\t'} {
+		if counts[sep] > counts[best] {
+			best = sep
+		}
+	}
+	return best
+}
+
+// detectSeparator drops Excel's optional "sep=;" first line and returns the
+// separator it names, or 0.
+func detectSeparator(data *[]byte) rune {
+	line, rest, found := bytes.Cut(*data, []byte("\n"))
+	line = bytes.TrimRight(line, "\r")
+	if !found || len(line) != 5 || !bytes.HasPrefix(bytes.ToLower(line), []byte("sep=")) ||
+		!strings.ContainsRune(",;\t|", rune(line[4])) {
+		return 0
+	}
+	*data = rest
+	return rune(line[4])
+}
+
+// guessEncoding names the encoding of a file that is not UTF-8, for a
+// message that tells the coordinator what to do ("save as CSV UTF-8"), and
+// the line of the first byte that is not UTF-8. Windows-1256 keeps French
+// accented letters where Latin-1 has them, so the text decides: mostly
+// Arabic letters once decoded as Windows-1256 means Windows-1256.
+func guessEncoding(data []byte) (string, int) {
+	valid := data
+	for len(valid) > 0 {
+		r, size := utf8.DecodeRune(valid)
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		valid = valid[size:]
+	}
+	line := 1 + bytes.Count(data[:len(data)-len(valid)], []byte("\n"))
+	decoded, err := charmap.Windows1256.NewDecoder().Bytes(data)
+	if err != nil {
+		return "import.encoding_invalid", line
+	}
+	arabic, latin := 0, 0
+	for _, r := range string(decoded) {
+		switch {
+		case unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r):
+			arabic++
+		case r >= 0xC0 && r <= 0xFF:
+			latin++
+		}
+	}
+	if arabic > latin {
+		return "import.encoding_windows_1256", line
+	}
+	return "import.encoding_latin1", line
+}
+
+// readXLSX reads the first sheet of a workbook, streaming its rows.
+func (p *importParser) readXLSX(data []byte) {
+	book, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit: 20 * MaxImportBytes, // a zip bomb stops here
+	})
+	if err != nil {
+		p.file.Add(0, "", "import.xlsx_unreadable", "")
+		return
+	}
+	defer book.Close()
+	sheets := book.GetSheetList()
+	if len(sheets) == 0 {
+		p.file.Add(0, "", "import.file_empty", "")
+		return
+	}
+	rows, err := book.Rows(sheets[0])
+	if err != nil {
+		p.file.Add(0, "", "import.xlsx_unreadable", "")
+		return
+	}
+	defer rows.Close()
+	for row := 1; rows.Next(); row++ {
+		record, err := rows.Columns()
+		if err != nil {
+			p.file.Add(row, "", "import.xlsx_unreadable", "")
+			return
+		}
+		if !p.record(row, record) {
+			return
+		}
+	}
+	if rows.Error() != nil {
+		p.file.Add(0, "", "import.xlsx_unreadable", "")
+	}
+}
+
+// record handles one record: the header first, then data rows. It returns
+// false when reading must stop.
+func (p *importParser) record(row int, record []string) bool {
+	if p.columns == nil {
+		if blank(record) {
+			return true // blank rows above the header
+		}
+		return p.header(record)
+	}
+	if blank(record) {
+		return true // Excel leaves empty rows (";;;;") at the end
+	}
+	p.dataRows++
+	if p.dataRows > MaxImportRows {
+		p.file.Add(row, "", "import.too_many_rows", strconv.Itoa(MaxImportRows))
+		p.file.Rows = nil
+		return false
+	}
+	p.dataRow(row, record)
+	return true
+}
+
+func blank(record []string) bool {
+	for _, v := range record {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// header maps each header cell to a canonical column, and checks that the
+// required ones are there and none is there twice.
+func (p *importParser) header(record []string) bool {
+	p.columns = make([]string, len(record))
+	seen := map[string]bool{}
+	for i, h := range record {
+		column, ok := headerAliases[foldLabel(h)]
+		switch {
+		case !ok:
+			if strings.TrimSpace(h) != "" {
+				p.file.Ignored = append(p.file.Ignored, strings.TrimSpace(h))
+			}
+			continue
+		case seen[column]:
+			p.file.Add(1, column, "import.column_duplicate", strings.TrimSpace(h))
+			continue
+		}
+		seen[column] = true
+		p.columns[i] = column
+		p.file.Columns = append(p.file.Columns, column)
+	}
+	for _, required := range []string{"category", "sex"} {
+		if !seen[required] {
+			p.file.Add(1, required, "import.column_missing", "")
+		}
+	}
+	if !seen["full_name_ar"] && !seen["full_name_latin"] {
+		p.file.Add(1, "full_name_ar", "import.column_missing_name", "")
+	}
+	return len(p.file.Problems) == 0
+}
+
+// placeholderOrganisation stands for "an organisation was named" while the
+// row is validated without a database; the store puts the real id.
+var placeholderOrganisation int64 = -1
+
+// dataRow reads one row into a trainee, validates it as the domain does,
+// and checks it against the rows before it.
+func (p *importParser) dataRow(row int, record []string) {
+	var t Trainee
+	var organisation string
+	bad := map[string]bool{}
+	problem := func(column, key, param string) {
+		if !bad[column] {
+			bad[column] = true
+			p.file.Add(row, column, key, param)
+		}
+	}
+	for i, raw := range record {
+		if i >= len(p.columns) || p.columns[i] == "" {
+			continue
+		}
+		value := strings.TrimSpace(raw)
+		if value == "" {
+			continue
+		}
+		switch column := p.columns[i]; column {
+		case "category":
+			if t.Category = categoryWords[foldLabel(value)]; t.Category == "" {
+				problem(column, "import.category_unknown", value)
+			}
+		case "sex":
+			if t.Sex = sexWords[foldLabel(value)]; t.Sex == "" {
+				problem(column, "import.sex_unknown", value)
+			}
+		case "full_name_ar":
+			t.FullNameAr = &value
+		case "full_name_latin":
+			t.FullNameLatin = &value
+		case "birth_year":
+			if year, ok := yearOf(value); ok {
+				t.BirthYear = &year
+			} else {
+				problem(column, "import.not_a_year", value)
+			}
+		case "organisation":
+			organisation = value
+		case "province":
+			t.Province = &value
+		case "phone":
+			t.Phone = restoreLeadingZero(value)
+		case "email":
+			t.Email = &value
+		case "national_id":
+			t.NationalID = &value
+		case "guardian_consent":
+			consent, ok := consentWords[foldLabel(value)]
+			if !ok {
+				problem(column, "import.consent_unknown", value)
+			}
+			t.GuardianConsent = consent
+		}
+	}
+	if organisation != "" {
+		t.OrganisationID = &placeholderOrganisation
+	}
+	if v, ok := AsValidation(t.Validate(p.now)); ok {
+		for _, field := range sortedFields(v.Fields) {
+			column := field
+			if field == "organisation_id" {
+				column = "organisation"
+			}
+			problem(column, v.Fields[field].Key, v.Fields[field].Param)
+		}
+	}
+	t.OrganisationID = nil
+	p.checkDuplicates(row, &t, organisation, problem)
+	if len(bad) == 0 {
+		p.file.Rows = append(p.file.Rows, ImportRow{Row: row, Trainee: t, Organisation: organisation})
+	}
+}
+
+// checkDuplicates refuses a row identical to an earlier one, or with the
+// national ID of an earlier one: the same person twice in one list.
+func (p *importParser) checkDuplicates(row int, t *Trainee, organisation string, problem func(string, string, string)) {
+	key := strings.Join([]string{string(t.Category), deref(t.FullNameAr), deref(t.FullNameLatin), string(t.Sex),
+		intText(t.BirthYear), foldLabel(organisation), strings.ToLower(deref(t.Province)), deref(t.Phone),
+		deref(t.Email), deref(t.NationalID), strconv.FormatBool(t.GuardianConsent)}, "\x1f")
+	if first, seen := p.identical[key]; seen {
+		problem("", "import.duplicate_row", strconv.Itoa(first))
+		return
+	}
+	p.identical[key] = row
+	if t.NationalID == nil {
+		return
+	}
+	if first, seen := p.nationalIDs[*t.NationalID]; seen {
+		problem("national_id", "import.duplicate_national_id", strconv.Itoa(first))
+		return
+	}
+	p.nationalIDs[*t.NationalID] = row
+}
+
+// datePattern finds the year in a full date of birth (2008-05-01,
+// 01/05/2008, 1.5.2008): a list may give the date where we keep the year.
+var datePattern = regexp.MustCompile(`^(?:(\d{4})[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](\d{4}))$`)
+
+// yearOf reads a birth year: "2008", "2008.0" (a number cell), or a date.
+func yearOf(value string) (int, bool) {
+	if year, err := strconv.Atoi(strings.TrimSuffix(value, ".0")); err == nil {
+		return year, true
+	}
+	if m := datePattern.FindStringSubmatch(value); m != nil {
+		year, _ := strconv.Atoi(m[1] + m[2])
+		return year, true
+	}
+	return 0, false
+}
+
+// restoreLeadingZero puts back the 0 that Excel drops when a Moroccan
+// number (06…, 07…, 05…) is typed into a number cell: 612345678 is
+// 0612345678.
+func restoreLeadingZero(phone string) *string {
+	if len(phone) == 9 && strings.IndexFunc(phone, func(r rune) bool { return r < '0' || r > '9' }) == -1 &&
+		strings.ContainsRune("5678", rune(phone[0])) {
+		phone = "0" + phone
+	}
+	return &phone
+}
+
+func sortedFields(fields map[string]Problem) []string {
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func intText(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
+
+// foldLabel compares headers and words as people type them: case, accents,
+// Arabic letter variants and punctuation do not matter.
+func foldLabel(s string) string {
+	return strings.Join(strings.FieldsFunc(SearchKey(s), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
+	}), " ")
+}
+
+// foldedMap builds a lookup from words, folded, to what they mean.
+func foldedMap[V comparable](words map[V][]string) map[string]V {
+	m := map[string]V{}
+	for value, list := range words {
+		for _, w := range list {
+			m[foldLabel(w)] = value
+		}
+	}
+	return m
+}
+
+// headerAliases accepts the headers coordinators write in Arabic, French and
+// English, and the headers of our own exports, so that an exported file can
+// be imported back.
+var headerAliases = foldedMap(map[string][]string{
+	"category": {"category", "categorie", "catégorie", "type de participant", "participant category",
+		"الفئة", "فئة", "فئة المستفيد", "فئة المشارك"},
+	"full_name_ar": {"full_name_ar", "name ar", "arabic name", "name (arabic)", "full name (arabic)",
+		"nom arabe", "nom (arabe)", "nom en arabe", "nom complet en arabe", "nom complet (arabe)",
+		"الاسم الكامل", "الاسم الكامل بالعربية", "الاسم بالعربية", "الاسم والنسب", "الاسم و النسب", "الاسم العائلي والشخصي"},
+	"full_name_latin": {"full_name_latin", "full name", "name", "latin name", "name (latin)", "full name (latin)",
+		"nom", "nom complet", "nom et prénom", "nom prénom", "prénom et nom", "nom (latin)", "nom latin",
+		"nom en latin", "nom en français", "nom complet (latin)",
+		"الاسم الكامل بالحروف اللاتينية", "الاسم باللاتينية", "الاسم بالفرنسية", "الاسم بالحروف اللاتينية"},
+	"sex": {"sex", "gender", "sexe", "genre", "الجنس", "النوع"},
+	"birth_year": {"birth_year", "birth year", "year of birth", "année de naissance", "annee naissance",
+		"سنة الازدياد", "سنة الولادة", "سنة الميلاد"},
+	"organisation": {"organisation", "organization", "organisation id", "organisme", "établissement", "structure",
+		"institution/association", "institution ou association",
+		"المؤسسة", "الجمعية", "الهيئة", "المؤسسة أو الجمعية", "المؤسسة/الجمعية"},
+	"province": {"province", "préfecture", "province/préfecture", "préfecture/province", "province code",
+		"الإقليم", "العمالة", "العمالة أو الإقليم", "العمالة/الإقليم"},
+	"phone": {"phone", "telephone", "téléphone", "tél", "tel", "gsm", "mobile", "الهاتف", "رقم الهاتف"},
+	"email": {"email", "e-mail", "courriel", "adresse email", "adresse e-mail", "البريد الإلكتروني"},
+	"national_id": {"national_id", "national id", "cin", "cnie", "n° cin", "numéro cin", "numéro de cin",
+		"رقم البطاقة الوطنية", "البطاقة الوطنية", "ب.ت.و"},
+	"guardian_consent": {"guardian_consent", "guardian consent", "consent", "parental consent", "consentement",
+		"consentement du tuteur", "autorisation parentale", "موافقة الولي", "إذن الولي", "موافقة ولي الأمر"},
+})
+
+// categoryWords accepts a category by its key or its name in three languages
+// (the names of our exports among them).
+var categoryWords = foldedMap(map[Category][]string{
+	InstitutionalActor: {"institutional_actor", "institutional actor", "institutional", "acteur institutionnel",
+		"institutionnel", "فاعل مؤسساتي", "مؤسساتي"},
+	AssociativeActor: {"associative_actor", "associative actor", "associative", "acteur associatif", "associatif",
+		"فاعل جمعوي", "جمعوي"},
+	ChildParliamentarian: {"child_parliamentarian", "child parliamentarian", "child", "enfant parlementaire",
+		"enfant", "طفل برلماني", "طفلة برلمانية", "برلماني طفل", "برلمان الطفل"},
+})
+
+var sexWords = foldedMap(map[Sex][]string{
+	Female: {"female", "f", "woman", "femme", "féminin", "أنثى", "انثى"},
+	Male:   {"male", "m", "man", "homme", "h", "masculin", "ذكر"},
+})
+
+var consentWords = foldedMap(map[bool][]string{
+	true:  {"yes", "y", "true", "1", "oui", "o", "x", "نعم"},
+	false: {"no", "n", "false", "0", "non", "لا"},
+})

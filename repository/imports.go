@@ -1,0 +1,484 @@
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"takaffoul/domain"
+)
+
+// ImportOptions says what to do with a parsed participant list.
+type ImportOptions struct {
+	// CourseID, when set, enrols everyone in the course. Someone already
+	// enrolled (even withdrawn) is counted, not an error.
+	CourseID int64
+	// Scope must allow CourseID: a trainer imports into their own courses only.
+	Scope Scope
+	// OverrideCapacity lets a coordinator enrol beyond the course's capacity;
+	// without it an import that would overfill the course is refused whole.
+	OverrideCapacity bool
+	// DryRun validates and counts everything, then rolls back.
+	DryRun bool
+	By     *int64 // the user importing, for enrolments and the audit log
+}
+
+// ImportReport says what an import did (or, dry run, would do).
+type ImportReport struct {
+	DryRun          bool     `json:"dry_run"`
+	Rows            int      `json:"rows"`
+	Created         int      `json:"created"`          // new people
+	Reused          int      `json:"reused"`           // people already on record
+	Enrolled        int      `json:"enrolled"`         // new enrolments in the course
+	AlreadyEnrolled int      `json:"already_enrolled"` // already in the course
+	Ignored         []string `json:"ignored_columns,omitempty"`
+}
+
+// importLock serialises imports: people without a national ID (children)
+// are matched on their identity, which no unique index guards, so two
+// imports of the same list at once must not both create them.
+const importLock = 0x7a6b_1d_01
+
+// ImportTrainees writes a parsed participant list in one transaction,
+// all or nothing. Every problem of the file and of the database lookups
+// (unknown organisation or province, a child too old for the course, a
+// full course) is returned at once as a *domain.ImportError, and nothing
+// is written. People already on record are reused, not duplicated: the
+// same national ID, or, without one, the same name, category, sex, birth
+// year, organisation and province.
+func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions) (*ImportReport, error) {
+	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
+		return nil, notFound("course")
+	}
+	if len(file.Rows) == 0 {
+		// Nothing readable (wrong encoding, no header...): no database work.
+		if err := file.Err(); err != nil {
+			return nil, err
+		}
+	}
+	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, report: report}
+	if err := im.run(); err != nil {
+		return nil, err
+	}
+	if opt.DryRun {
+		return report, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, mapError(fmt.Errorf("commit import: %w", err))
+	}
+	return report, nil
+}
+
+// importer carries one import through its steps.
+type importer struct {
+	ctx        context.Context
+	tx         *sqlx.Tx
+	file       *domain.ImportFile
+	opt        ImportOptions
+	report     *ImportReport
+	problems   []domain.ImportProblem
+	courseYear int
+	kinds      []*domain.OrganisationKind // per row
+	provinces  []*int64                   // per row
+}
+
+func (im *importer) problem(row int, column, key, param string) {
+	im.problems = append(im.problems, domain.ImportProblem{Row: row, Column: column, Key: key, Param: param})
+}
+
+func (im *importer) run() error {
+	if _, err := im.tx.ExecContext(im.ctx, `SELECT pg_advisory_xact_lock($1)`, importLock); err != nil {
+		return fmt.Errorf("import lock: %w", err)
+	}
+	if err := im.lockCourse(); err != nil {
+		return err
+	}
+	if err := im.resolve(); err != nil {
+		return err
+	}
+	if err := im.refuseIfProblems(); err != nil {
+		return err
+	}
+	if err := im.load(); err != nil {
+		return err
+	}
+	if err := im.matchAndCreate(); err != nil {
+		return err
+	}
+	if err := im.enrol(); err != nil {
+		return err
+	}
+	if err := im.refuseIfProblems(); err != nil {
+		return err
+	}
+	return im.audit()
+}
+
+// refuseIfProblems ends the import with every problem found so far, the
+// parser's and the database's together.
+func (im *importer) refuseIfProblems() error {
+	if len(im.file.Problems)+len(im.problems) == 0 {
+		return nil
+	}
+	all := append(append([]domain.ImportProblem{}, im.file.Problems...), im.problems...)
+	domain.SortImportProblems(all)
+	return &domain.ImportError{Problems: all}
+}
+
+// lockCourse locks the course row, as Enroll does, so that an import and
+// enrolments cannot together fill the course beyond its capacity.
+func (im *importer) lockCourse() error {
+	if im.opt.CourseID == 0 {
+		return nil
+	}
+	var course struct {
+		Year     int  `db:"year"`
+		Archived bool `db:"archived"`
+	}
+	const q = `SELECT year, archived FROM courses WHERE id = $1 FOR UPDATE`
+	if err := getOne(im.ctx, im.tx, &course, q, im.opt.CourseID); err != nil {
+		return err
+	}
+	if course.Archived {
+		im.problem(0, "", "course.archived", "")
+	}
+	im.courseYear = course.Year
+	return nil
+}
+
+// resolve finds each row's province and organisation, checks the
+// organisation's kind against the category, and that a child is a minor in
+// the course's year.
+func (im *importer) resolve() error {
+	provinces, err := im.provinceIndex()
+	if err != nil {
+		return err
+	}
+	organisations, err := im.organisationIndex()
+	if err != nil {
+		return err
+	}
+	im.kinds = make([]*domain.OrganisationKind, len(im.file.Rows))
+	im.provinces = make([]*int64, len(im.file.Rows))
+	for i := range im.file.Rows {
+		row := &im.file.Rows[i]
+		t := &row.Trainee
+		if t.Province != nil {
+			if id, ok := provinces[strings.ToLower(*t.Province)]; ok {
+				im.provinces[i] = &id
+			} else {
+				im.problem(row.Row, "province", "province.unknown", *t.Province)
+			}
+		}
+		if row.Organisation != "" {
+			im.resolveOrganisation(i, organisations)
+		}
+		if im.opt.CourseID != 0 && t.Category == domain.ChildParliamentarian && t.BirthYear != nil &&
+			!domain.IsMinorIn(*t.BirthYear, im.courseYear) {
+			im.problem(row.Row, "birth_year", "enrollment.child_not_minor", strconv.Itoa(im.courseYear))
+		}
+	}
+	im.refuseSameIdentity()
+	return nil
+}
+
+// refuseSameIdentity refuses two rows without a national ID that name the
+// same person once organisations and provinces are resolved ("1" and
+// "Centre multifonctionnel" may be one organisation): both would be
+// created, and matched to one person on the next import.
+func (im *importer) refuseSameIdentity() {
+	first := map[string]int{}
+	for i, row := range im.file.Rows {
+		t := &row.Trainee
+		if t.NationalID != nil {
+			continue // the national ID is the identity; the parser checked those
+		}
+		key := fmt.Sprint(t.NameKey(), "|", t.Category, "|", t.Sex, "|", intOrNil(t.BirthYear), "|",
+			int64OrNil(t.OrganisationID), "|", int64OrNil(im.provinces[i]))
+		if seen, dup := first[key]; dup {
+			im.problem(row.Row, "", "import.duplicate_row", strconv.Itoa(seen))
+			continue
+		}
+		first[key] = row.Row
+	}
+}
+
+func intOrNil(n *int) any {
+	if n == nil {
+		return nil
+	}
+	return *n
+}
+
+func int64OrNil(n *int64) any {
+	if n == nil {
+		return nil
+	}
+	return *n
+}
+
+func (im *importer) resolveOrganisation(i int, organisations *organisationIndex) {
+	row := &im.file.Rows[i]
+	org, key := organisations.find(row.Organisation)
+	if org == nil {
+		im.problem(row.Row, "organisation", key, row.Organisation)
+		return
+	}
+	if want := row.Trainee.Category.OrganisationKind(); want != "" && org.kind != want {
+		key := "trainee.institution_required"
+		if want == domain.Association {
+			key = "trainee.association_required"
+		}
+		im.problem(row.Row, "organisation", key, row.Organisation)
+		return
+	}
+	row.Trainee.OrganisationID = &org.id
+	im.kinds[i] = &org.kind
+}
+
+// provinceIndex maps each province's code and names, lower-cased, to its id:
+// a list may name the province as the coordinator knows it.
+func (im *importer) provinceIndex() (map[string]int64, error) {
+	var ps []struct {
+		ID     int64  `db:"id"`
+		Code   string `db:"code"`
+		NameAr string `db:"name_ar"`
+		NameFr string `db:"name_fr"`
+	}
+	if err := im.tx.SelectContext(im.ctx, &ps, `SELECT id, code, name_ar, name_fr FROM provinces`); err != nil {
+		return nil, mapError(err)
+	}
+	index := make(map[string]int64, 3*len(ps))
+	for _, p := range ps {
+		index[p.Code] = p.ID
+		index[strings.ToLower(p.NameAr)] = p.ID
+		index[strings.ToLower(p.NameFr)] = p.ID
+	}
+	return index, nil
+}
+
+type organisationRef struct {
+	id   int64
+	kind domain.OrganisationKind
+}
+
+// organisationIndex finds organisations the way a list names them: by id,
+// by registration number, or by exact name (any letter case).
+type organisationIndex struct {
+	byID, byRegistration map[string]*organisationRef
+	byName               map[string][]*organisationRef
+}
+
+// find resolves a reference, or returns the message key saying why not.
+func (x *organisationIndex) find(ref string) (*organisationRef, string) {
+	if o := x.byID[ref]; o != nil {
+		return o, ""
+	}
+	if o := x.byRegistration[ref]; o != nil {
+		return o, ""
+	}
+	switch named := x.byName[strings.ToLower(ref)]; len(named) {
+	case 0:
+		return nil, "trainee.organisation_unknown"
+	case 1:
+		return named[0], ""
+	}
+	return nil, "import.organisation_ambiguous"
+}
+
+// organisationIndex loads only the organisations the file names.
+func (im *importer) organisationIndex() (*organisationIndex, error) {
+	var ids []int64
+	var refs, names []string
+	seen, wanted := map[string]bool{}, map[string]bool{}
+	for _, row := range im.file.Rows {
+		ref := row.Organisation
+		if ref == "" || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+		refs = append(refs, ref)
+		names = append(names, strings.ToLower(ref))
+		wanted[strings.ToLower(ref)] = true
+	}
+	x := &organisationIndex{byID: map[string]*organisationRef{}, byRegistration: map[string]*organisationRef{},
+		byName: map[string][]*organisationRef{}}
+	if len(refs) == 0 {
+		return x, nil
+	}
+	const q = `SELECT id, kind, registration_number, name_ar, name_fr FROM organisations
+	            WHERE id = ANY($1) OR registration_number = ANY($2)
+	               OR lower(btrim(name_ar)) = ANY($3) OR lower(btrim(name_fr)) = ANY($3)`
+	rows, err := im.tx.QueryContext(im.ctx, q, pq.Array(ids), pq.Array(refs), pq.Array(names))
+	if err != nil {
+		return nil, mapError(fmt.Errorf("organisations of the import: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o organisationRef
+		var registration, nameAr, nameFr sql.NullString
+		if err := rows.Scan(&o.id, &o.kind, &registration, &nameAr, &nameFr); err != nil {
+			return nil, err
+		}
+		x.byID[strconv.FormatInt(o.id, 10)] = &o
+		if registration.Valid {
+			x.byRegistration[registration.String] = &o
+		}
+		for _, n := range []sql.NullString{nameAr, nameFr} {
+			if key := strings.ToLower(strings.TrimSpace(n.String)); n.Valid && wanted[key] {
+				x.byName[key] = appendOnce(x.byName[key], &o)
+			}
+		}
+	}
+	return x, rows.Err()
+}
+
+func appendOnce(list []*organisationRef, o *organisationRef) []*organisationRef {
+	for _, v := range list {
+		if v.id == o.id {
+			return list
+		}
+	}
+	return append(list, o)
+}
+
+// importColumns are the columns of the import's temporary table, filled by
+// COPY: one round trip for the whole list.
+var importColumns = []string{"line", "category", "full_name_ar", "full_name_latin", "name_key", "sex", "birth_year",
+	"organisation_id", "organisation_kind", "province_id", "phone", "email", "national_id", "guardian_consent"}
+
+// load copies the rows into a temporary table dropped at the end of the
+// transaction.
+func (im *importer) load() error {
+	const create = `CREATE TEMP TABLE import_rows (
+	    line int NOT NULL, category text, full_name_ar text, full_name_latin text, name_key text, sex text,
+	    birth_year smallint, organisation_id bigint, organisation_kind text, province_id bigint, phone text,
+	    email text, national_id text, guardian_consent boolean,
+	    trainee_id bigint, created boolean NOT NULL DEFAULT false) ON COMMIT DROP`
+	if _, err := im.tx.ExecContext(im.ctx, create); err != nil {
+		return fmt.Errorf("import table: %w", err)
+	}
+	stmt, err := im.tx.PrepareContext(im.ctx, pq.CopyIn("import_rows", importColumns...))
+	if err != nil {
+		return fmt.Errorf("import copy: %w", err)
+	}
+	defer stmt.Close()
+	for i, row := range im.file.Rows {
+		t := &row.Trainee
+		if _, err := stmt.ExecContext(im.ctx, row.Row, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex,
+			t.BirthYear, t.OrganisationID, im.kinds[i], im.provinces[i], t.Phone, t.Email, t.NationalID,
+			t.GuardianConsent); err != nil {
+			return fmt.Errorf("import copy row %d: %w", row.Row, err)
+		}
+	}
+	if _, err := stmt.ExecContext(im.ctx); err != nil {
+		return mapError(fmt.Errorf("import copy: %w", err))
+	}
+	// Temporary tables get no automatic statistics; the joins below need them.
+	_, err = im.tx.ExecContext(im.ctx, `ANALYZE import_rows`)
+	return err
+}
+
+// matchAndCreate points each row at the person already on record, or at a
+// new one, then inserts the new people in one statement.
+func (im *importer) matchAndCreate() error {
+	steps := []struct{ what, q string }{
+		{"match national ids", `UPDATE import_rows i SET trainee_id = t.id FROM trainees t
+		                         WHERE t.national_id = i.national_id`},
+		{"match identities", `UPDATE import_rows i SET trainee_id = (
+		                          SELECT min(t.id) FROM trainees t
+		                           WHERE t.national_id IS NULL AND t.name_key = i.name_key
+		                             AND t.category = i.category AND t.sex = i.sex
+		                             AND t.birth_year IS NOT DISTINCT FROM i.birth_year
+		                             AND t.organisation_id IS NOT DISTINCT FROM i.organisation_id
+		                             AND t.province_id IS NOT DISTINCT FROM i.province_id)
+		                       WHERE i.national_id IS NULL`},
+		{"new ids", `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
+		              WHERE trainee_id IS NULL`},
+		// A person created meanwhile with the same national ID (outside
+		// imports, which are serialised) wins: DO NOTHING, then reuse them.
+		{"create", `INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
+		                                   organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent)
+		            SELECT trainee_id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
+		                   organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent
+		              FROM import_rows WHERE created ORDER BY line
+		            ON CONFLICT (national_id) WHERE national_id IS NOT NULL DO NOTHING`},
+		{"rematch", `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
+		              WHERE i.created AND t.national_id = i.national_id AND t.id <> i.trainee_id`},
+	}
+	for _, step := range steps {
+		if _, err := im.tx.ExecContext(im.ctx, step.q); err != nil {
+			return mapError(fmt.Errorf("import %s: %w", step.what, err))
+		}
+	}
+	const count = `SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM import_rows`
+	return im.tx.QueryRowContext(im.ctx, count).Scan(&im.report.Created, &im.report.Reused)
+}
+
+// enrol enrols every person of the list in the course, counting those
+// already there, and refuses to overfill the course without an override.
+func (im *importer) enrol() error {
+	if im.opt.CourseID == 0 {
+		return nil
+	}
+	var c struct {
+		Capacity int `db:"capacity"`
+		Taken    int `db:"taken"`
+		New      int `db:"new"`
+		People   int `db:"people"`
+	}
+	const q = `SELECT c.capacity,
+	                  (SELECT count(*) FROM enrollments WHERE course_id = c.id AND status <> 'withdrawn') AS taken,
+	                  (SELECT count(DISTINCT i.trainee_id) FROM import_rows i
+	                    WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.course_id = c.id AND e.trainee_id = i.trainee_id)) AS new,
+	                  (SELECT count(DISTINCT trainee_id) FROM import_rows) AS people
+	             FROM courses c WHERE c.id = $1`
+	if err := getOne(im.ctx, im.tx, &c, q, im.opt.CourseID); err != nil {
+		return err
+	}
+	if c.Taken+c.New > c.Capacity && !im.opt.OverrideCapacity {
+		im.problem(0, "", "import.course_full", strconv.Itoa(max(c.Capacity-c.Taken, 0)))
+		return nil
+	}
+	const insert = `INSERT INTO enrollments (trainee_id, course_id, enrolled_by)
+	                SELECT DISTINCT trainee_id, $1::bigint, $2::bigint FROM import_rows
+	                ON CONFLICT (trainee_id, course_id) DO NOTHING`
+	res, err := im.tx.ExecContext(im.ctx, insert, im.opt.CourseID, im.opt.By)
+	if err != nil {
+		return mapError(fmt.Errorf("import enrolments: %w", err))
+	}
+	n, err := res.RowsAffected()
+	im.report.Enrolled = int(n)
+	im.report.AlreadyEnrolled = c.People - int(n)
+	return err
+}
+
+// audit records the import and its counts (never the people's data).
+func (im *importer) audit() error {
+	if im.opt.DryRun {
+		return nil
+	}
+	after, err := json.Marshal(map[string]any{"rows": im.report.Rows, "created": im.report.Created,
+		"reused": im.report.Reused, "enrolled": im.report.Enrolled, "course_id": im.opt.CourseID})
+	if err != nil {
+		return err
+	}
+	const q = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after) VALUES ($1, 'trainees.import', 'import', NULLIF($2, 0), $3)`
+	_, err = im.tx.ExecContext(im.ctx, q, im.opt.By, im.opt.CourseID, string(after))
+	return mapError(err)
+}
