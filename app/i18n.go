@@ -25,15 +25,7 @@ const localesDir = "locales"
 
 // casablanca is where every date and time is displayed: the database and
 // the code work in UTC.
-var casablanca = mustLoadLocation("Africa/Casablanca")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("time zone %s: %v (import time/tzdata)", name, err))
-	}
-	return loc
-}
+var casablanca = domain.Casablanca
 
 // loadMessages reads every message file into one bundle, Arabic first.
 func loadMessages(views fs.FS) (*i18n.Bundle, error) {

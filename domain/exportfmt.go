@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Africa/Casablanca on machines without a zoneinfo database
 
 	"github.com/xuri/excelize/v2"
 )
@@ -23,17 +22,6 @@ import (
 //
 // File formats live in domain (not in repository) because they are pure
 // transformations that tests and fuzzers exercise without a database.
-
-// Casablanca is the time zone in which every date and time is shown.
-var Casablanca = mustLoadLocation("Africa/Casablanca")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 // Format is the file format of an export.
 type Format string

@@ -5,18 +5,6 @@ import (
 	"time"
 )
 
-// Casablanca is the time zone sessions are shown and entered in; the
-// database stores UTC.
-var Casablanca = mustLoadLocation("Africa/Casablanca")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic("time zone " + name + " is missing: import time/tzdata")
-	}
-	return loc
-}
-
 // MaxSeriesSessions bounds one series, so that a typo cannot create thousands.
 const MaxSeriesSessions = 200
 
