@@ -460,3 +460,26 @@ func TestEveryFigureKeyCanBeReportedAndRecorded(t *testing.T) {
 		t.Error("the database accepts an unknown figure key")
 	}
 }
+
+func TestRecountAttendanceRepairsTheCounters(t *testing.T) {
+	f := newFixture(t)
+	tr := f.person(t, domain.InstitutionalActor, domain.Female, "Recounted")
+	f.attend(t, f.course.ID, f.session.ID, tr, domain.Present)
+	// A bulk load with the trigger disabled leaves the counters behind.
+	_, err := f.store.DB().Exec(`UPDATE enrollments SET attended_count = 0, marks_count = 0`)
+	must(t, err)
+	_, err = f.store.DB().Exec(`UPDATE sessions SET has_marks = NOT has_marks`)
+	must(t, err)
+	if got := f.totals(t, domain.TotalsFilter{}).LocalActors.Trained; got != 0 {
+		t.Fatalf("stale counters should show 0 trained, got %d", got)
+	}
+	n, err := f.store.RecountAttendance(f.ctx)
+	must(t, err)
+	if n != 3 { // one enrolment, two sessions
+		t.Errorf("corrected %d rows, want 3", n)
+	}
+	assertCountersMatchAttendance(t, f.store)
+	if got := f.totals(t, domain.TotalsFilter{}).LocalActors.Trained; got != 1 {
+		t.Errorf("after the recount: %d trained, want 1", got)
+	}
+}
