@@ -148,20 +148,23 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 }
 
 // peopleSQL counts people and associations for the headline figures and
-// every breakdown in one pass over the enrolments in scope:
+// every breakdown, over the enrolments in scope:
 //
 //  1. facts: one row per enrolment in scope with its three flags (enrolled,
-//     trained, completed), read from the counters the attendance trigger keeps;
-//  2. people: one row per person and breakdown value (GROUPING SETS), the
-//     flags OR-ed over that person's enrolments: this is where a person in
-//     two courses becomes one;
-//  3. the final aggregate counts people per category, and distinct
-//     associations, per breakdown value.
+//     trained, completed), read from the counters the attendance trigger
+//     keeps (never from the marks themselves);
+//  2. people: one row per person and breakdown value, the flags OR-ed over
+//     that person's enrolments: this is where a person in two courses
+//     becomes one. The 'all' rows are per sex (a person has one sex), which
+//     gives both the headline (summed over sexes) and the sex breakdown;
+//  3. associations: one row per association and breakdown value;
+//  4. the final aggregate counts people per category, and associations,
+//     per breakdown value. category is NULL on the association rows.
 //
-// dimension is 'all', 'programme', 'year', 'region', 'province' or 'sex';
-// category is NULL on the rows that carry the association counts and marks.
+// Each step is a plain GROUP BY (hash aggregates, no sort of the whole
+// scope), one per breakdown.
 const peopleSQL = `WITH ` + scopedCoursesSQL + `,
-facts AS (
+facts AS MATERIALIZED (
     SELECT e.trainee_id, t.category, t.sex,
            CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
            c.programme_id, c.year, c.region_id, c.province_id,
@@ -176,35 +179,51 @@ facts AS (
      WHERE ($6::text IS NULL OR t.sex = $6)
        AND ($7::text IS NULL OR t.category = $7)
 ), people AS (
-    SELECT CASE WHEN GROUPING(programme_id) = 0 THEN 'programme'
-                WHEN GROUPING(year) = 0 THEN 'year'
-                WHEN GROUPING(region_id) = 0 THEN 'region'
-                WHEN GROUPING(province_id) = 0 THEN 'province'
-                WHEN GROUPING(sex) = 0 THEN 'sex'
-                ELSE 'all' END AS dimension,
-           coalesce(programme_id::text, year::text, region_id::text, province_id::text, sex, '') AS key,
-           trainee_id, category, association_id,
-           bool_or(enrolled) AS enrolled, bool_or(trained) AS trained, bool_or(completed) AS completed,
-           sum(attended_count) AS attended_marks, sum(marks_count) AS marks
-      FROM facts
-     GROUP BY GROUPING SETS (
-           (trainee_id, category, association_id),
-           (programme_id, trainee_id, category, association_id),
-           (year, trainee_id, category, association_id),
-           (region_id, trainee_id, category, association_id),
-           (province_id, trainee_id, category, association_id),
-           (sex, trainee_id, category, association_id))
+    SELECT 'all' AS dimension, sex AS key, category, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained,
+           bool_or(completed) AS completed, sum(attended_count) AS attended_marks, sum(marks_count) AS marks
+      FROM facts GROUP BY sex, trainee_id, category
+    UNION ALL
+    SELECT 'programme', programme_id::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
+           sum(attended_count), sum(marks_count)
+      FROM facts GROUP BY programme_id, trainee_id, category
+    UNION ALL
+    SELECT 'year', year::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
+           sum(attended_count), sum(marks_count)
+      FROM facts GROUP BY year, trainee_id, category
+    UNION ALL
+    SELECT 'region', region_id::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
+           sum(attended_count), sum(marks_count)
+      FROM facts GROUP BY region_id, trainee_id, category
+    UNION ALL
+    SELECT 'province', province_id::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
+           sum(attended_count), sum(marks_count)
+      FROM facts GROUP BY province_id, trainee_id, category
+), member_facts AS MATERIALIZED (
+    SELECT association_id, sex, programme_id, year, region_id, province_id, enrolled, trained
+      FROM facts WHERE association_id IS NOT NULL
+), associations AS (
+    SELECT 'all' AS dimension, '' AS key, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained
+      FROM member_facts GROUP BY association_id
+    UNION ALL
+    SELECT 'sex', sex, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY sex, association_id
+    UNION ALL
+    SELECT 'programme', programme_id::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY programme_id, association_id
+    UNION ALL
+    SELECT 'year', year::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY year, association_id
+    UNION ALL
+    SELECT 'region', region_id::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY region_id, association_id
+    UNION ALL
+    SELECT 'province', province_id::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY province_id, association_id
 ), counted AS (
     SELECT dimension, key, category,
            count(*) FILTER (WHERE enrolled) AS enrolled,
            count(*) FILTER (WHERE trained) AS trained,
            count(*) FILTER (WHERE completed) AS completed,
-           count(DISTINCT association_id) FILTER (WHERE enrolled) AS associations_enrolled,
-           count(DISTINCT association_id) FILTER (WHERE trained) AS associations_trained,
-           coalesce(sum(attended_marks), 0)::bigint AS attended_marks,
-           coalesce(sum(marks), 0)::bigint AS marks
-      FROM people
-     GROUP BY GROUPING SETS ((dimension, key, category), (dimension, key))
+           sum(attended_marks)::bigint AS attended_marks, sum(marks)::bigint AS marks
+      FROM people GROUP BY dimension, key, category
+    UNION ALL
+    SELECT dimension, key, NULL, count(*) FILTER (WHERE enrolled), count(*) FILTER (WHERE trained), 0, 0, 0
+      FROM associations GROUP BY dimension, key
 ), labels AS (
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
@@ -214,68 +233,87 @@ facts AS (
     SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces
 )
 SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS name_ar, coalesce(l.name_fr, '') AS name_fr,
-       n.category, n.enrolled, n.trained, n.completed, n.associations_enrolled, n.associations_trained,
-       n.attended_marks, n.marks
+       n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
  ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
 
-// peopleRow is one row of peopleSQL.
+// peopleRow is one row of peopleSQL: a category's people, or (category
+// NULL) the associations, of one breakdown value.
 type peopleRow struct {
-	Dimension            string           `db:"dimension"`
-	Key                  string           `db:"key"`
-	NameAr               string           `db:"name_ar"`
-	NameFr               string           `db:"name_fr"`
-	Category             *domain.Category `db:"category"`
-	Enrolled             int              `db:"enrolled"`
-	Trained              int              `db:"trained"`
-	Completed            int              `db:"completed"`
-	AssociationsEnrolled int              `db:"associations_enrolled"`
-	AssociationsTrained  int              `db:"associations_trained"`
-	AttendedMarks        int64            `db:"attended_marks"`
-	Marks                int64            `db:"marks"`
+	Dimension     string           `db:"dimension"`
+	Key           string           `db:"key"`
+	NameAr        string           `db:"name_ar"`
+	NameFr        string           `db:"name_fr"`
+	Category      *domain.Category `db:"category"`
+	Enrolled      int              `db:"enrolled"`
+	Trained       int              `db:"trained"`
+	Completed     int              `db:"completed"`
+	AttendedMarks int64            `db:"attended_marks"`
+	Marks         int64            `db:"marks"`
 }
 
-// peopleFigures runs peopleSQL and files its rows into t.
+// tally gathers the rows of one breakdown value.
+type tally struct {
+	row             domain.Breakdown
+	attended, marks int64
+}
+
+func (ta *tally) add(r peopleRow) {
+	if r.Category == nil {
+		ta.row.Associations = domain.AssociationCounts{Enrolled: r.Enrolled, Trained: r.Trained}
+		return
+	}
+	c := ta.row.ByCategory.Of(*r.Category).Add(domain.Counts{Enrolled: r.Enrolled, Trained: r.Trained, Completed: r.Completed})
+	ta.row.ByCategory.Set(*r.Category, c)
+	ta.attended += r.AttendedMarks
+	ta.marks += r.Marks
+}
+
+func (ta *tally) breakdown() domain.Breakdown {
+	b := ta.row
+	b.LocalActors = b.ByCategory.LocalActors()
+	b.AttendanceRate = domain.AttendanceRate(ta.attended, ta.marks)
+	return b
+}
+
+// peopleFigures runs peopleSQL and files its rows into t. The 'all' people
+// rows are per sex: they make both the headline and the sex breakdown.
 func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
 	var rows []peopleRow
 	if err := tx.SelectContext(ctx, &rows, peopleSQL, sc.args()...); err != nil {
 		return fmt.Errorf("totals (people): %w", mapError(err))
 	}
-	var all domain.Breakdown
-	breakdowns := map[string]*[]domain.Breakdown{
-		"all": nil, "programme": &t.ByProgramme, "year": &t.ByYear,
-		"region": &t.ByRegion, "province": &t.ByProvince, "sex": &t.BySex,
-	}
-	for _, list := range breakdowns {
-		if list != nil {
-			*list = []domain.Breakdown{} // an empty breakdown is [] in JSON, not null
+	var headline tally
+	tallies := map[[2]string]*tally{}
+	var order [][2]string // rows arrive in display order
+	at := func(dimension, key, nameAr, nameFr string) *tally {
+		k := [2]string{dimension, key}
+		if tallies[k] == nil {
+			tallies[k] = &tally{row: domain.Breakdown{Key: key, NameAr: nameAr, NameFr: nameFr}}
+			order = append(order, k)
 		}
+		return tallies[k]
 	}
 	for _, r := range rows {
-		var b *domain.Breakdown
-		if list := breakdowns[r.Dimension]; list == nil {
-			b = &all
-		} else {
-			// Rows come ordered by dimension then key, the totals row (category NULL) first.
-			if n := len(*list); n == 0 || (*list)[n-1].Key != r.Key {
-				*list = append(*list, domain.Breakdown{Key: r.Key, NameAr: r.NameAr, NameFr: r.NameFr})
-			}
-			b = &(*list)[len(*list)-1]
+		switch {
+		case r.Dimension == "all" && r.Category != nil: // people of one sex
+			headline.add(r)
+			at("sex", r.Key, "", "").add(r)
+		case r.Dimension == "all":
+			headline.add(r)
+		default:
+			at(r.Dimension, r.Key, r.NameAr, r.NameFr).add(r)
 		}
-		fileRow(b, r)
 	}
-	t.ByCategory, t.LocalActors, t.Associations, t.AttendanceRate = all.ByCategory, all.LocalActors, all.Associations, all.AttendanceRate
+	h := headline.breakdown()
+	t.LocalActors, t.ByCategory, t.Associations, t.AttendanceRate = h.LocalActors, h.ByCategory, h.Associations, h.AttendanceRate
+	lists := map[string]*[]domain.Breakdown{"programme": &t.ByProgramme, "year": &t.ByYear,
+		"region": &t.ByRegion, "province": &t.ByProvince, "sex": &t.BySex}
+	for _, list := range lists {
+		*list = []domain.Breakdown{} // an empty breakdown is [] in JSON, not null
+	}
+	for _, k := range order {
+		*lists[k[0]] = append(*lists[k[0]], tallies[k].breakdown())
+	}
 	return nil
-}
-
-// fileRow adds one result row to its breakdown row: a category's counts,
-// or (category NULL) the associations and the attendance rate.
-func fileRow(b *domain.Breakdown, r peopleRow) {
-	if r.Category != nil {
-		b.ByCategory.Set(*r.Category, domain.Counts{Enrolled: r.Enrolled, Trained: r.Trained, Completed: r.Completed})
-		b.LocalActors = b.ByCategory.LocalActors()
-		return
-	}
-	b.Associations = domain.AssociationCounts{Enrolled: r.AssociationsEnrolled, Trained: r.AssociationsTrained}
-	b.AttendanceRate = domain.AttendanceRate(r.AttendedMarks, r.Marks)
 }
