@@ -540,7 +540,7 @@ func (a *demoApplier) course(ctx context.Context, dc *demoCourse) error {
 	}
 	for _, de := range dc.enrolments {
 		if e := enrolments[de]; de.withdraw && e.Status != domain.Withdrawn {
-			if err := a.store.Withdraw(ctx, e.ID, nil); err != nil {
+			if err := a.store.Withdraw(ctx, existing.ID, a.traineeIDs[de.person], nil); err != nil {
 				return err
 			}
 			a.report.Withdrawals++
