@@ -153,17 +153,16 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 //  1. facts: one row per enrolment in scope with its three flags (enrolled,
 //     trained, completed), read from the counters the attendance trigger
 //     keeps (never from the marks themselves);
-//  2. people: one row per person and breakdown value, the flags OR-ed over
-//     that person's enrolments: this is where a person in two courses
-//     becomes one. The 'all' rows are per sex (a person has one sex), which
-//     gives both the headline (summed over sexes) and the sex breakdown;
-//  3. associations: one row per association and breakdown value;
-//  4. the final aggregate counts people per category, and associations,
-//     per breakdown value. category is NULL on the association rows.
+//  2. per breakdown column, peopleBy makes one row per person and value
+//     (the flags OR-ed: this is where a person in two courses becomes one)
+//     and counts them per category; associationsBy does the same for
+//     associations (member_facts: the enrolments of association members);
+//  3. labels give codes and names to programme, region and province ids.
 //
-// Each step is a plain GROUP BY (hash aggregates, no sort of the whole
-// scope), one per breakdown.
-const peopleSQL = `WITH ` + scopedCoursesSQL + `,
+// Every step is a plain GROUP BY (hash aggregates, no sort of the whole
+// scope). The 'all' people rows are per sex; category is NULL on the
+// association rows.
+var peopleSQL = `WITH ` + scopedCoursesSQL + `,
 facts AS MATERIALIZED (
     SELECT e.trainee_id, t.category, t.sex,
            CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
@@ -178,52 +177,31 @@ facts AS MATERIALIZED (
       LEFT JOIN course_sessions cs ON cs.course_id = e.course_id
      WHERE ($6::text IS NULL OR t.sex = $6)
        AND ($7::text IS NULL OR t.category = $7)
-), people AS (
-    SELECT 'all' AS dimension, sex AS key, category, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained,
-           bool_or(completed) AS completed, sum(attended_count) AS attended_marks, sum(marks_count) AS marks
-      FROM facts GROUP BY sex, trainee_id, category
-    UNION ALL
-    SELECT 'programme', programme_id::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
-           sum(attended_count), sum(marks_count)
-      FROM facts GROUP BY programme_id, trainee_id, category
-    UNION ALL
-    SELECT 'year', year::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
-           sum(attended_count), sum(marks_count)
-      FROM facts GROUP BY year, trainee_id, category
-    UNION ALL
-    SELECT 'region', region_id::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
-           sum(attended_count), sum(marks_count)
-      FROM facts GROUP BY region_id, trainee_id, category
-    UNION ALL
-    SELECT 'province', province_id::text, category, bool_or(enrolled), bool_or(trained), bool_or(completed),
-           sum(attended_count), sum(marks_count)
-      FROM facts GROUP BY province_id, trainee_id, category
 ), member_facts AS MATERIALIZED (
     SELECT association_id, sex, programme_id, year, region_id, province_id, enrolled, trained
       FROM facts WHERE association_id IS NOT NULL
-), associations AS (
-    SELECT 'all' AS dimension, '' AS key, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained
-      FROM member_facts GROUP BY association_id
-    UNION ALL
-    SELECT 'sex', sex, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY sex, association_id
-    UNION ALL
-    SELECT 'programme', programme_id::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY programme_id, association_id
-    UNION ALL
-    SELECT 'year', year::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY year, association_id
-    UNION ALL
-    SELECT 'region', region_id::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY region_id, association_id
-    UNION ALL
-    SELECT 'province', province_id::text, bool_or(enrolled), bool_or(trained) FROM member_facts GROUP BY province_id, association_id
 ), counted AS (
-    SELECT dimension, key, category,
-           count(*) FILTER (WHERE enrolled) AS enrolled,
-           count(*) FILTER (WHERE trained) AS trained,
-           count(*) FILTER (WHERE completed) AS completed,
-           sum(attended_marks)::bigint AS attended_marks, sum(marks)::bigint AS marks
-      FROM people GROUP BY dimension, key, category
+` + peopleBy("all", "sex") + `
     UNION ALL
-    SELECT dimension, key, NULL, count(*) FILTER (WHERE enrolled), count(*) FILTER (WHERE trained), 0, 0, 0
-      FROM associations GROUP BY dimension, key
+` + peopleBy("programme", "programme_id") + `
+    UNION ALL
+` + peopleBy("year", "year") + `
+    UNION ALL
+` + peopleBy("region", "region_id") + `
+    UNION ALL
+` + peopleBy("province", "province_id") + `
+    UNION ALL
+` + associationsBy("all", "''") + `
+    UNION ALL
+` + associationsBy("sex", "sex") + `
+    UNION ALL
+` + associationsBy("programme", "programme_id") + `
+    UNION ALL
+` + associationsBy("year", "year") + `
+    UNION ALL
+` + associationsBy("region", "region_id") + `
+    UNION ALL
+` + associationsBy("province", "province_id") + `
 ), labels AS (
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
@@ -236,6 +214,32 @@ SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS n
        n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
  ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
+
+// peopleBy counts people per value of one breakdown column: the inner
+// GROUP BY makes one row per person (flags OR-ed over their enrolments, so a
+// person in two courses is one), the outer one counts them per category.
+// Keys become text only on the few result rows. ("all" is per sex: a person
+// has one sex, so the sexes add up to the headline.) col is a constant
+// column name, never input.
+func peopleBy(dimension, col string) string {
+	return fmt.Sprintf(`    SELECT '%[1]s' AS dimension, %[2]s::text AS key, category,
+           count(*) FILTER (WHERE enrolled) AS enrolled, count(*) FILTER (WHERE trained) AS trained,
+           count(*) FILTER (WHERE completed) AS completed,
+           sum(attended_marks)::bigint AS attended_marks, sum(marks)::bigint AS marks
+      FROM (SELECT %[2]s, category, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained,
+                   bool_or(completed) AS completed, sum(attended_count) AS attended_marks, sum(marks_count) AS marks
+              FROM facts GROUP BY %[2]s, trainee_id, category) per_person
+     GROUP BY %[2]s, category`, dimension, col)
+}
+
+// associationsBy counts distinct associations per value of one breakdown
+// column; category is NULL on these rows.
+func associationsBy(dimension, col string) string {
+	return fmt.Sprintf(`    SELECT '%[1]s', k::text, NULL, count(*) FILTER (WHERE enrolled), count(*) FILTER (WHERE trained), 0, 0, 0
+      FROM (SELECT %[2]s AS k, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained
+              FROM member_facts GROUP BY 1, association_id) per_association
+     GROUP BY k`, dimension, col)
+}
 
 // peopleRow is one row of peopleSQL: a category's people, or (category
 // NULL) the associations, of one breakdown value.
