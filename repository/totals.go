@@ -12,9 +12,10 @@ import (
 
 // Totals computes the ministry's figures for filter f, following the rules
 // written in domain/totals.go ("How we count"). Everything is counted in the
-// database, in two aggregate queries run in one read-only snapshot so that
-// the figures agree with each other. A malformed filter or an unknown code
-// is a *domain.ValidationError, never a 500.
+// database: one query resolves the filter's codes, two aggregate queries
+// count, all in one read-only snapshot so that the figures agree with each
+// other. A malformed filter or an unknown code is a *domain.ValidationError
+// (422), never a 500.
 func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -36,15 +37,18 @@ func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Tota
 	return t, nil
 }
 
-// inReadSnapshot runs fn in a read-only, repeatable-read transaction, with
-// enough memory for the aggregates' hash tables at national scale.
+// inReadSnapshot runs fn in a read-only, repeatable-read transaction. It
+// gives the aggregates' hash tables more memory than the default 4 MB, but
+// not so much that a few national queries at once could exhaust a modest
+// server (each breakdown's hash table may take up to twice work_mem; the
+// rest spills to disk).
 func (s *Store) inReadSnapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '32MB'`); err != nil {
 		return fmt.Errorf("totals work_mem: %w", err)
 	}
 	if err := fn(tx); err != nil {
