@@ -66,6 +66,7 @@ type totalsScope struct {
 	Year        *int    `db:"-"`
 	Sex         *string `db:"-"`
 	Category    *string `db:"-"`
+	pinned      pinned
 }
 
 // args are the scope as the totals queries' parameters $1…$7.
@@ -97,6 +98,7 @@ func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (tota
 	if f.Course != 0 && sc.CourseID == nil {
 		p.Add("course", "totals.unknown_course")
 	}
+	sc.pinned = pinnedBy(f)
 	if f.Year != 0 {
 		sc.Year = &f.Year
 	}
@@ -165,8 +167,12 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 //
 // Every step is a plain GROUP BY (hash aggregates, no sort of the whole
 // scope). The 'all' people rows are per sex; category is NULL on the
-// association rows.
-var peopleSQL = `WITH ` + scopedCoursesSQL + `,
+// association rows. A breakdown whose column the filter pins to one value
+// (a province filter pins the province and the region) has one row equal to
+// the headline: it is copied from the headline instead of being counted
+// again (headlineAs). The SQL is assembled from constant fragments only.
+func peopleSQL(pin pinned) string {
+	q := `WITH ` + scopedCoursesSQL + `,
 facts AS MATERIALIZED (
     SELECT e.trainee_id, t.category, t.sex,
            CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
@@ -184,28 +190,30 @@ facts AS MATERIALIZED (
 ), member_facts AS MATERIALIZED (
     SELECT association_id, sex, programme_id, year, region_id, province_id, enrolled, trained
       FROM facts WHERE association_id IS NOT NULL
-), counted AS (
+), all_people (dimension, key, category, enrolled, trained, completed, attended_marks, marks) AS MATERIALIZED (
 ` + peopleBy("all", "sex") + `
-    UNION ALL
-` + peopleBy("programme", "programme_id") + `
-    UNION ALL
-` + peopleBy("year", "year") + `
-    UNION ALL
-` + peopleBy("region", "region_id") + `
-    UNION ALL
-` + peopleBy("province", "province_id") + `
-    UNION ALL
+), all_associations (dimension, key, category, enrolled, trained, completed, attended_marks, marks) AS MATERIALIZED (
 ` + associationsBy("all", "''") + `
+), counted AS (
+    SELECT * FROM all_people
     UNION ALL
-` + associationsBy("sex", "sex") + `
+    SELECT * FROM all_associations
     UNION ALL
-` + associationsBy("programme", "programme_id") + `
-    UNION ALL
-` + associationsBy("year", "year") + `
-    UNION ALL
-` + associationsBy("region", "region_id") + `
-    UNION ALL
-` + associationsBy("province", "province_id") + `
+` + associationsBy("sex", "sex")
+	for _, d := range []struct {
+		dimension, col string
+		pinned         bool
+	}{
+		{"programme", "programme_id", pin.programme}, {"year", "year", pin.year},
+		{"region", "region_id", pin.region}, {"province", "province_id", pin.province},
+	} {
+		if d.pinned {
+			q += "\n    UNION ALL\n" + headlineAs(d.dimension, d.col)
+		} else {
+			q += "\n    UNION ALL\n" + peopleBy(d.dimension, d.col) + "\n    UNION ALL\n" + associationsBy(d.dimension, d.col)
+		}
+	}
+	return q + `
 ), labels AS (
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
@@ -218,6 +226,33 @@ SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS n
        n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
  ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
+}
+
+// pinned says which breakdown columns the filter fixes to a single value.
+type pinned struct{ programme, year, region, province bool }
+
+func pinnedBy(f domain.TotalsFilter) pinned {
+	course := f.Course != 0 // one course: one programme, year, province and region
+	return pinned{
+		programme: course || f.Programme != "",
+		year:      course || f.Year != 0,
+		region:    course || f.Region != "" || f.Province != "",
+		province:  course || f.Province != "",
+	}
+}
+
+// headlineAs is a pinned breakdown's only row: the headline's people
+// (summed over sexes) and associations, under the one value every course in
+// scope shares.
+func headlineAs(dimension, col string) string {
+	return fmt.Sprintf(`    SELECT '%[1]s', (SELECT min(%[2]s) FROM scoped_courses)::text, category,
+           sum(enrolled)::bigint, sum(trained)::bigint, sum(completed)::bigint,
+           sum(attended_marks)::bigint, sum(marks)::bigint
+      FROM all_people GROUP BY category
+    UNION ALL
+    SELECT '%[1]s', (SELECT min(%[2]s) FROM scoped_courses)::text, NULL, enrolled, trained, 0, 0, 0
+      FROM all_associations`, dimension, col)
+}
 
 // peopleBy counts people per value of one breakdown column: the inner
 // GROUP BY makes one row per person (flags OR-ed over their enrolments, so a
@@ -288,7 +323,7 @@ func (ta *tally) breakdown() domain.Breakdown {
 // rows are per sex: they make both the headline and the sex breakdown.
 func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
 	var rows []peopleRow
-	if err := tx.SelectContext(ctx, &rows, peopleSQL, sc.args()...); err != nil {
+	if err := tx.SelectContext(ctx, &rows, peopleSQL(sc.pinned), sc.args()...); err != nil {
 		return fmt.Errorf("totals (people): %w", mapError(err))
 	}
 	var headline tally
