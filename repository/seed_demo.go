@@ -206,7 +206,8 @@ func (b *demoBuilder) marks(n int) []domain.AttendanceStatus {
 }
 
 // course adds a course with n sessions of hours each, two a day from its
-// start date (09:00 and 14:00 in Morocco, UTC+1 in 2018–2020).
+// start date, at 08:00 and 13:00 UTC (09:00 and 14:00 in Morocco, UTC+1,
+// outside Ramadan). 2020 courses are held from September, after the lockdown.
 func (b *demoBuilder) course(programme, code string, year, province int, start string, n int, hours float64,
 	threshold int, titleAr, titleFr string) *demoCourse {
 	startDate, err := domain.ParseDate(start)
@@ -251,9 +252,9 @@ func (b *demoBuilder) positiveParenting() [][]*demoPerson {
 
 	courses := make([]*demoCourse, 9)
 	for k := 1; k <= 8; k++ {
-		year, month := 2019, 2+k
+		year, month := 2019, 2+k // March to June 2019
 		if k > 4 {
-			year, month = 2020, k-2
+			year, month = 2020, k+4 // September to December 2020
 		}
 		courses[k] = b.course(DemoPositiveParenting, fmt.Sprintf("PP-%d-P%d", year, k), year, k,
 			fmt.Sprintf("%d-%02d-16", year, month), 3, 3, 66, // 66 %: two of three sessions
@@ -291,9 +292,9 @@ func (b *demoBuilder) childProtection(ppMembers [][]*demoPerson) {
 				NameAr: ptrTo(svc[1] + " — الإقليم النموذجي " + fmt.Sprint(k)), NameFr: ptrTo(svc[2] + " — Province pilote " + fmt.Sprint(k)),
 				Province: ptrTo(demoProvinceCode(k)), RegistrationNumber: ptrTo(fmt.Sprintf("DEMO-P%d-%s", k, svc[0]))})
 		}
-		year, month := 2019, 3+k
+		year, month := 2019, 3+k // April to July 2019
 		if k > 4 {
-			year, month = 2020, k-1
+			year, month = 2020, k+4 // September to December 2020
 		}
 		c := b.course(DemoChildProtection, fmt.Sprintf("CP-ACT-%d-P%d", year, k), year, k,
 			fmt.Sprintf("%d-%02d-09", year, month), 4, 3, 75,
@@ -336,7 +337,7 @@ func (b *demoBuilder) childProtection(ppMembers [][]*demoPerson) {
 		b.enrol(adv, p)
 	}
 	for _, k := range []int{2, 5, 7} {
-		w := b.course(DemoChildProtection, fmt.Sprintf("CP-ENF-2020-P%d", k), 2020, k, fmt.Sprintf("2020-%02d-20", k+2), 3, 2.5, 66,
+		w := b.course(DemoChildProtection, fmt.Sprintf("CP-ENF-2020-P%d", k), 2020, k, fmt.Sprintf("2020-%02d-20", 9+k/3), 3, 2.5, 66,
 			fmt.Sprintf("ورشة الأطفال البرلمانيين: المشاركة وحماية الطفولة — الإقليم النموذجي %d (معطيات للعرض)", k),
 			fmt.Sprintf("Atelier des enfants parlementaires : participation et protection — Province pilote %d (données de démonstration)", k))
 		for range 10 {
