@@ -77,7 +77,7 @@ func ParseTotalsFilter(params map[string]string) (TotalsFilter, error) {
 	p := Problems{}
 	if y := get("year"); y != "" {
 		n, err := strconv.Atoi(y)
-		if err != nil {
+		if err != nil || n < 2000 || n > 2100 { // "year=0" is not "any year"
 			p.Add("year", "totals.bad_year")
 		}
 		f.Year = n
@@ -102,10 +102,15 @@ func (f TotalsFilter) Validate() error {
 }
 
 func (f TotalsFilter) check(p Problems) {
-	for field, code := range map[string]string{"programme": f.Programme, "region": f.Region, "province": f.Province} {
-		if code != "" && !filterCodePattern.MatchString(code) {
-			p.Add(field, "totals.bad_"+field)
-		}
+	badCode := func(code string) bool { return code != "" && !filterCodePattern.MatchString(code) }
+	if badCode(f.Programme) {
+		p.Add("programme", "totals.bad_programme")
+	}
+	if badCode(f.Region) {
+		p.Add("region", "totals.bad_region")
+	}
+	if badCode(f.Province) {
+		p.Add("province", "totals.bad_province")
 	}
 	if f.Year != 0 && (f.Year < 2000 || f.Year > 2100) {
 		p.Add("year", "totals.bad_year")

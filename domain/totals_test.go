@@ -25,26 +25,23 @@ func TestParseTotalsFilterReadsEveryFilter(t *testing.T) {
 }
 
 func TestParseTotalsFilterRefusesMalformedValues(t *testing.T) {
-	cases := map[string]map[string]string{
-		"totals.bad_year":      {"year": "twenty"},
-		"totals.bad_course":    {"course": "-3"},
-		"totals.bad_sex":       {"sex": "x"},
-		"totals.bad_category":  {"category": "ministers"},
-		"totals.bad_programme": {"programme": "a b"},
-		"totals.bad_province":  {"province": "'; DROP TABLE trainees; --"},
-		"totals.bad_region":    {"region": strings.Repeat("r", 61)},
+	cases := []struct {
+		field, value, key string
+	}{
+		{"year", "twenty", "totals.bad_year"},
+		{"year", "0", "totals.bad_year"}, // not "any year"
+		{"course", "-3", "totals.bad_course"},
+		{"sex", "x", "totals.bad_sex"},
+		{"category", "ministers", "totals.bad_category"},
+		{"programme", "a b", "totals.bad_programme"},
+		{"province", "'; DROP TABLE trainees; --", "totals.bad_province"},
+		{"region", strings.Repeat("r", 61), "totals.bad_region"},
 	}
-	for key, params := range cases {
-		_, err := ParseTotalsFilter(params)
+	for _, c := range cases {
+		_, err := ParseTotalsFilter(map[string]string{c.field: c.value})
 		v, ok := AsValidation(err)
-		if !ok {
-			t.Errorf("%v: want a validation error, got %v", params, err)
-			continue
-		}
-		for field := range params {
-			if v.Fields[field].Key != key {
-				t.Errorf("%v: want %s on %s, got %v", params, key, field, v)
-			}
+		if !ok || v.Fields[c.field].Key != c.key {
+			t.Errorf("%s=%q: want %s, got %v", c.field, c.value, c.key, err)
 		}
 	}
 	if err := (TotalsFilter{Year: 1999}).Validate(); err == nil {

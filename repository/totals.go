@@ -12,9 +12,10 @@ import (
 
 // Totals computes the ministry's figures for filter f, following the rules
 // written in domain/totals.go ("How we count"). Everything is counted in the
-// database, in two aggregate queries run in one read-only snapshot so that
-// the figures agree with each other. A malformed filter or an unknown code
-// is a *domain.ValidationError, never a 500.
+// database: one query resolves the filter's codes, two aggregate queries
+// count, all in one read-only snapshot so that the figures agree with each
+// other. A malformed filter or an unknown code is a *domain.ValidationError
+// (422), never a 500.
 func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -36,15 +37,18 @@ func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Tota
 	return t, nil
 }
 
-// inReadSnapshot runs fn in a read-only, repeatable-read transaction, with
-// enough memory for the aggregates' hash tables at national scale.
+// inReadSnapshot runs fn in a read-only, repeatable-read transaction. It
+// gives the aggregates' hash tables more memory than the default 4 MB, but
+// not so much that a few national queries at once could exhaust a modest
+// server (each breakdown's hash table may take up to twice work_mem; the
+// rest spills to disk).
 func (s *Store) inReadSnapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '32MB'`); err != nil {
 		return fmt.Errorf("totals work_mem: %w", err)
 	}
 	if err := fn(tx); err != nil {
@@ -62,6 +66,7 @@ type totalsScope struct {
 	Year        *int    `db:"-"`
 	Sex         *string `db:"-"`
 	Category    *string `db:"-"`
+	pinned      pinned
 }
 
 // args are the scope as the totals queries' parameters $1…$7.
@@ -93,6 +98,7 @@ func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (tota
 	if f.Course != 0 && sc.CourseID == nil {
 		p.Add("course", "totals.unknown_course")
 	}
+	sc.pinned = pinnedBy(f)
 	if f.Year != 0 {
 		sc.Year = &f.Year
 	}
@@ -148,20 +154,26 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 }
 
 // peopleSQL counts people and associations for the headline figures and
-// every breakdown in one pass over the enrolments in scope:
+// every breakdown, over the enrolments in scope:
 //
 //  1. facts: one row per enrolment in scope with its three flags (enrolled,
-//     trained, completed), read from the counters the attendance trigger keeps;
-//  2. people: one row per person and breakdown value (GROUPING SETS), the
-//     flags OR-ed over that person's enrolments: this is where a person in
-//     two courses becomes one;
-//  3. the final aggregate counts people per category, and distinct
-//     associations, per breakdown value.
+//     trained, completed), read from the counters the attendance trigger
+//     keeps (never from the marks themselves);
+//  2. per breakdown column, peopleBy makes one row per person and value
+//     (the flags OR-ed: this is where a person in two courses becomes one)
+//     and counts them per category; associationsBy does the same for
+//     associations (member_facts: the enrolments of association members);
+//  3. labels give codes and names to programme, region and province ids.
 //
-// dimension is 'all', 'programme', 'year', 'region', 'province' or 'sex';
-// category is NULL on the rows that carry the association counts and marks.
-const peopleSQL = `WITH ` + scopedCoursesSQL + `,
-facts AS (
+// Every step is a plain GROUP BY (hash aggregates, no sort of the whole
+// scope). The 'all' people rows are per sex; category is NULL on the
+// association rows. A breakdown whose column the filter pins to one value
+// (a province filter pins the province and the region) has one row equal to
+// the headline: it is copied from the headline instead of being counted
+// again (headlineAs). The SQL is assembled from constant fragments only.
+func peopleSQL(pin pinned) string {
+	q := `WITH ` + scopedCoursesSQL + `,
+facts AS MATERIALIZED (
     SELECT e.trainee_id, t.category, t.sex,
            CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
            c.programme_id, c.year, c.region_id, c.province_id,
@@ -175,36 +187,33 @@ facts AS (
       LEFT JOIN course_sessions cs ON cs.course_id = e.course_id
      WHERE ($6::text IS NULL OR t.sex = $6)
        AND ($7::text IS NULL OR t.category = $7)
-), people AS (
-    SELECT CASE WHEN GROUPING(programme_id) = 0 THEN 'programme'
-                WHEN GROUPING(year) = 0 THEN 'year'
-                WHEN GROUPING(region_id) = 0 THEN 'region'
-                WHEN GROUPING(province_id) = 0 THEN 'province'
-                WHEN GROUPING(sex) = 0 THEN 'sex'
-                ELSE 'all' END AS dimension,
-           coalesce(programme_id::text, year::text, region_id::text, province_id::text, sex, '') AS key,
-           trainee_id, category, association_id,
-           bool_or(enrolled) AS enrolled, bool_or(trained) AS trained, bool_or(completed) AS completed,
-           sum(attended_count) AS attended_marks, sum(marks_count) AS marks
-      FROM facts
-     GROUP BY GROUPING SETS (
-           (trainee_id, category, association_id),
-           (programme_id, trainee_id, category, association_id),
-           (year, trainee_id, category, association_id),
-           (region_id, trainee_id, category, association_id),
-           (province_id, trainee_id, category, association_id),
-           (sex, trainee_id, category, association_id))
+), member_facts AS MATERIALIZED (
+    SELECT association_id, sex, programme_id, year, region_id, province_id, enrolled, trained
+      FROM facts WHERE association_id IS NOT NULL
+), all_people (dimension, key, category, enrolled, trained, completed, attended_marks, marks) AS MATERIALIZED (
+` + peopleBy("all", "sex") + `
+), all_associations (dimension, key, category, enrolled, trained, completed, attended_marks, marks) AS MATERIALIZED (
+` + associationsBy("all", "''") + `
 ), counted AS (
-    SELECT dimension, key, category,
-           count(*) FILTER (WHERE enrolled) AS enrolled,
-           count(*) FILTER (WHERE trained) AS trained,
-           count(*) FILTER (WHERE completed) AS completed,
-           count(DISTINCT association_id) FILTER (WHERE enrolled) AS associations_enrolled,
-           count(DISTINCT association_id) FILTER (WHERE trained) AS associations_trained,
-           coalesce(sum(attended_marks), 0)::bigint AS attended_marks,
-           coalesce(sum(marks), 0)::bigint AS marks
-      FROM people
-     GROUP BY GROUPING SETS ((dimension, key, category), (dimension, key))
+    SELECT * FROM all_people
+    UNION ALL
+    SELECT * FROM all_associations
+    UNION ALL
+` + associationsBy("sex", "sex")
+	for _, d := range []struct {
+		dimension, col string
+		pinned         bool
+	}{
+		{"programme", "programme_id", pin.programme}, {"year", "year", pin.year},
+		{"region", "region_id", pin.region}, {"province", "province_id", pin.province},
+	} {
+		if d.pinned {
+			q += "\n    UNION ALL\n" + headlineAs(d.dimension, d.col)
+		} else {
+			q += "\n    UNION ALL\n" + peopleBy(d.dimension, d.col) + "\n    UNION ALL\n" + associationsBy(d.dimension, d.col)
+		}
+	}
+	return q + `
 ), labels AS (
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
@@ -214,68 +223,140 @@ facts AS (
     SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces
 )
 SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS name_ar, coalesce(l.name_fr, '') AS name_fr,
-       n.category, n.enrolled, n.trained, n.completed, n.associations_enrolled, n.associations_trained,
-       n.attended_marks, n.marks
+       n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
  ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
+}
 
-// peopleRow is one row of peopleSQL.
+// pinned says which breakdown columns the filter fixes to a single value.
+type pinned struct{ programme, year, region, province bool }
+
+func pinnedBy(f domain.TotalsFilter) pinned {
+	course := f.Course != 0 // one course: one programme, year, province and region
+	return pinned{
+		programme: course || f.Programme != "",
+		year:      course || f.Year != 0,
+		region:    course || f.Region != "" || f.Province != "",
+		province:  course || f.Province != "",
+	}
+}
+
+// headlineAs is a pinned breakdown's only row: the headline's people
+// (summed over sexes) and associations, under the one value every course in
+// scope shares.
+func headlineAs(dimension, col string) string {
+	return fmt.Sprintf(`    SELECT '%[1]s', (SELECT min(%[2]s) FROM scoped_courses)::text, category,
+           sum(enrolled)::bigint, sum(trained)::bigint, sum(completed)::bigint,
+           sum(attended_marks)::bigint, sum(marks)::bigint
+      FROM all_people GROUP BY category
+    UNION ALL
+    SELECT '%[1]s', (SELECT min(%[2]s) FROM scoped_courses)::text, NULL, enrolled, trained, 0, 0, 0
+      FROM all_associations`, dimension, col)
+}
+
+// peopleBy counts people per value of one breakdown column: the inner
+// GROUP BY makes one row per person (flags OR-ed over their enrolments, so a
+// person in two courses is one), the outer one counts them per category.
+// Keys become text only on the few result rows. ("all" is per sex: a person
+// has one sex, so the sexes add up to the headline.) col is a constant
+// column name, never input.
+func peopleBy(dimension, col string) string {
+	return fmt.Sprintf(`    SELECT '%[1]s' AS dimension, %[2]s::text AS key, category,
+           count(*) FILTER (WHERE enrolled) AS enrolled, count(*) FILTER (WHERE trained) AS trained,
+           count(*) FILTER (WHERE completed) AS completed,
+           sum(attended_marks)::bigint AS attended_marks, sum(marks)::bigint AS marks
+      FROM (SELECT %[2]s, category, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained,
+                   bool_or(completed) AS completed, sum(attended_count) AS attended_marks, sum(marks_count) AS marks
+              FROM facts GROUP BY %[2]s, trainee_id, category) per_person
+     GROUP BY %[2]s, category`, dimension, col)
+}
+
+// associationsBy counts distinct associations per value of one breakdown
+// column; category is NULL on these rows.
+func associationsBy(dimension, col string) string {
+	return fmt.Sprintf(`    SELECT '%[1]s', k::text, NULL, count(*) FILTER (WHERE enrolled), count(*) FILTER (WHERE trained), 0, 0, 0
+      FROM (SELECT %[2]s AS k, bool_or(enrolled) AS enrolled, bool_or(trained) AS trained
+              FROM member_facts GROUP BY 1, association_id) per_association
+     GROUP BY k`, dimension, col)
+}
+
+// peopleRow is one row of peopleSQL: a category's people, or (category
+// NULL) the associations, of one breakdown value.
 type peopleRow struct {
-	Dimension            string           `db:"dimension"`
-	Key                  string           `db:"key"`
-	NameAr               string           `db:"name_ar"`
-	NameFr               string           `db:"name_fr"`
-	Category             *domain.Category `db:"category"`
-	Enrolled             int              `db:"enrolled"`
-	Trained              int              `db:"trained"`
-	Completed            int              `db:"completed"`
-	AssociationsEnrolled int              `db:"associations_enrolled"`
-	AssociationsTrained  int              `db:"associations_trained"`
-	AttendedMarks        int64            `db:"attended_marks"`
-	Marks                int64            `db:"marks"`
+	Dimension     string           `db:"dimension"`
+	Key           string           `db:"key"`
+	NameAr        string           `db:"name_ar"`
+	NameFr        string           `db:"name_fr"`
+	Category      *domain.Category `db:"category"`
+	Enrolled      int              `db:"enrolled"`
+	Trained       int              `db:"trained"`
+	Completed     int              `db:"completed"`
+	AttendedMarks int64            `db:"attended_marks"`
+	Marks         int64            `db:"marks"`
 }
 
-// peopleFigures runs peopleSQL and files its rows into t.
-func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
-	var rows []peopleRow
-	if err := tx.SelectContext(ctx, &rows, peopleSQL, sc.args()...); err != nil {
-		return fmt.Errorf("totals (people): %w", mapError(err))
-	}
-	var all domain.Breakdown
-	breakdowns := map[string]*[]domain.Breakdown{
-		"all": nil, "programme": &t.ByProgramme, "year": &t.ByYear,
-		"region": &t.ByRegion, "province": &t.ByProvince, "sex": &t.BySex,
-	}
-	for _, list := range breakdowns {
-		if list != nil {
-			*list = []domain.Breakdown{} // an empty breakdown is [] in JSON, not null
-		}
-	}
-	for _, r := range rows {
-		var b *domain.Breakdown
-		if list := breakdowns[r.Dimension]; list == nil {
-			b = &all
-		} else {
-			// Rows come ordered by dimension then key, the totals row (category NULL) first.
-			if n := len(*list); n == 0 || (*list)[n-1].Key != r.Key {
-				*list = append(*list, domain.Breakdown{Key: r.Key, NameAr: r.NameAr, NameFr: r.NameFr})
-			}
-			b = &(*list)[len(*list)-1]
-		}
-		fileRow(b, r)
-	}
-	t.ByCategory, t.LocalActors, t.Associations, t.AttendanceRate = all.ByCategory, all.LocalActors, all.Associations, all.AttendanceRate
-	return nil
+// tally gathers the rows of one breakdown value.
+type tally struct {
+	row             domain.Breakdown
+	attended, marks int64
 }
 
-// fileRow adds one result row to its breakdown row: a category's counts,
-// or (category NULL) the associations and the attendance rate.
-func fileRow(b *domain.Breakdown, r peopleRow) {
-	if r.Category != nil {
-		b.ByCategory.Set(*r.Category, domain.Counts{Enrolled: r.Enrolled, Trained: r.Trained, Completed: r.Completed})
-		b.LocalActors = b.ByCategory.LocalActors()
+func (ta *tally) add(r peopleRow) {
+	if r.Category == nil {
+		ta.row.Associations = domain.AssociationCounts{Enrolled: r.Enrolled, Trained: r.Trained}
 		return
 	}
-	b.Associations = domain.AssociationCounts{Enrolled: r.AssociationsEnrolled, Trained: r.AssociationsTrained}
-	b.AttendanceRate = domain.AttendanceRate(r.AttendedMarks, r.Marks)
+	c := ta.row.ByCategory.Of(*r.Category).Add(domain.Counts{Enrolled: r.Enrolled, Trained: r.Trained, Completed: r.Completed})
+	ta.row.ByCategory.Set(*r.Category, c)
+	ta.attended += r.AttendedMarks
+	ta.marks += r.Marks
+}
+
+func (ta *tally) breakdown() domain.Breakdown {
+	b := ta.row
+	b.LocalActors = b.ByCategory.LocalActors()
+	b.AttendanceRate = domain.AttendanceRate(ta.attended, ta.marks)
+	return b
+}
+
+// peopleFigures runs peopleSQL and files its rows into t. The 'all' people
+// rows are per sex: they make both the headline and the sex breakdown.
+func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
+	var rows []peopleRow
+	if err := tx.SelectContext(ctx, &rows, peopleSQL(sc.pinned), sc.args()...); err != nil {
+		return fmt.Errorf("totals (people): %w", mapError(err))
+	}
+	var headline tally
+	tallies := map[[2]string]*tally{}
+	var order [][2]string // rows arrive in display order
+	at := func(dimension, key, nameAr, nameFr string) *tally {
+		k := [2]string{dimension, key}
+		if tallies[k] == nil {
+			tallies[k] = &tally{row: domain.Breakdown{Key: key, NameAr: nameAr, NameFr: nameFr}}
+			order = append(order, k)
+		}
+		return tallies[k]
+	}
+	for _, r := range rows {
+		switch {
+		case r.Dimension == "all" && r.Category != nil: // people of one sex
+			headline.add(r)
+			at("sex", r.Key, "", "").add(r)
+		case r.Dimension == "all":
+			headline.add(r)
+		default:
+			at(r.Dimension, r.Key, r.NameAr, r.NameFr).add(r)
+		}
+	}
+	h := headline.breakdown()
+	t.LocalActors, t.ByCategory, t.Associations, t.AttendanceRate = h.LocalActors, h.ByCategory, h.Associations, h.AttendanceRate
+	lists := map[string]*[]domain.Breakdown{"programme": &t.ByProgramme, "year": &t.ByYear,
+		"region": &t.ByRegion, "province": &t.ByProvince, "sex": &t.BySex}
+	for _, list := range lists {
+		*list = []domain.Breakdown{} // an empty breakdown is [] in JSON, not null
+	}
+	for _, k := range order {
+		*lists[k[0]] = append(*lists[k[0]], tallies[k].breakdown())
+	}
+	return nil
 }

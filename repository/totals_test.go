@@ -3,6 +3,7 @@ package repository_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -456,5 +457,82 @@ func TestEveryFigureKeyCanBeReportedAndRecorded(t *testing.T) {
 	if _, err := f.store.DB().Exec(`INSERT INTO reported_figures (figure, programme_id, value, source)
 		VALUES ('local_actors.happy', $1, 1, 'x')`, f.programme.ID); err == nil {
 		t.Error("the database accepts an unknown figure key")
+	}
+}
+
+func TestRecountAttendanceRepairsTheCounters(t *testing.T) {
+	f := newFixture(t)
+	tr := f.person(t, domain.InstitutionalActor, domain.Female, "Recounted")
+	f.attend(t, f.course.ID, f.session.ID, tr, domain.Present)
+	// A bulk load with the trigger disabled leaves the counters behind.
+	_, err := f.store.DB().Exec(`UPDATE enrollments SET attended_count = 0, marks_count = 0`)
+	must(t, err)
+	_, err = f.store.DB().Exec(`UPDATE sessions SET has_marks = NOT has_marks`)
+	must(t, err)
+	if got := f.totals(t, domain.TotalsFilter{}).LocalActors.Trained; got != 0 {
+		t.Fatalf("stale counters should show 0 trained, got %d", got)
+	}
+	n, err := f.store.RecountAttendance(f.ctx)
+	must(t, err)
+	if n != 3 { // one enrolment, two sessions
+		t.Errorf("corrected %d rows, want 3", n)
+	}
+	assertCountersMatchAttendance(t, f.store)
+	if got := f.totals(t, domain.TotalsFilter{}).LocalActors.Trained; got != 1 {
+		t.Errorf("after the recount: %d trained, want 1", got)
+	}
+}
+
+// A breakdown that the filter pins to one value is copied from the headline
+// rather than counted again: it must equal the row counted without the filter.
+func TestPinnedBreakdownsEqualTheRowsCountedWithoutFilter(t *testing.T) {
+	f := filterWorld(t)
+	// Someone trained twice in Marrakech, in 2019 and 2020: one person in the province's row.
+	twice := f.person(t, domain.AssociativeActor, domain.Female, "Twice in Marrakech")
+	for _, year := range []int{2019, 2020} {
+		prog, err := f.store.ProgrammeByCode(f.ctx, "positive-parenting")
+		must(t, err)
+		c, err := f.store.CourseByCode(f.ctx, prog.ID, fmt.Sprintf("F-%d-marrakech", year))
+		must(t, err)
+		ss, err := f.store.Sessions(f.ctx, c.ID)
+		must(t, err)
+		f.attend(t, c.ID, ss[0].ID, twice, domain.Present)
+	}
+	all := f.totals(t, domain.TotalsFilter{})
+	cases := []struct {
+		filter domain.TotalsFilter
+		rows   func(*domain.Totals) []domain.Breakdown
+		key    string
+	}{
+		{domain.TotalsFilter{Province: "marrakech"}, func(t *domain.Totals) []domain.Breakdown { return t.ByProvince }, "marrakech"},
+		{domain.TotalsFilter{Province: "marrakech"}, func(t *domain.Totals) []domain.Breakdown { return t.ByRegion }, "marrakech-safi"},
+		{domain.TotalsFilter{Region: "marrakech-safi"}, func(t *domain.Totals) []domain.Breakdown { return t.ByRegion }, "marrakech-safi"},
+		{domain.TotalsFilter{Year: 2020}, func(t *domain.Totals) []domain.Breakdown { return t.ByYear }, "2020"},
+		{domain.TotalsFilter{Programme: "positive-parenting"}, func(t *domain.Totals) []domain.Breakdown { return t.ByProgramme }, "positive-parenting"},
+	}
+	for _, c := range cases {
+		got := c.rows(f.totals(t, c.filter))
+		if len(got) != 1 || !reflect.DeepEqual(got[0], breakdown(t, c.rows(all), c.key)) {
+			t.Errorf("%+v: pinned row %+v, want %+v", c.filter, got, breakdown(t, c.rows(all), c.key))
+		}
+	}
+	if got := breakdown(t, all.ByProvince, "marrakech").ByCategory.AssociativeActor.Trained; got != 8+1 {
+		t.Errorf("Marrakech associative actors: got %d, want 8 + the one trained twice", got)
+	}
+
+	// One course pins every place and time breakdown to the course's.
+	first, err := f.store.CourseByCode(f.ctx, f.programme.ID, "F-2019-rabat")
+	must(t, err)
+	one := f.totals(t, domain.TotalsFilter{Course: first.ID})
+	for name, rows := range map[string][]domain.Breakdown{"programme": one.ByProgramme, "year": one.ByYear,
+		"region": one.ByRegion, "province": one.ByProvince} {
+		if len(rows) != 1 || rows[0].LocalActors != one.LocalActors || rows[0].ByCategory != one.ByCategory ||
+			rows[0].Associations != one.Associations || rows[0].AttendanceRate != one.AttendanceRate {
+			t.Errorf("course filter, %s breakdown: %+v, headline %+v", name, rows, one.LocalActors)
+		}
+	}
+	if one.ByProgramme[0].Key != "child-protection" || one.ByYear[0].Key != "2019" || one.ByProvince[0].Key != "rabat" ||
+		one.ByRegion[0].Key != "rabat-sale-kenitra" || one.ByProvince[0].NameFr != "Préfecture de Rabat" {
+		t.Errorf("course filter keys: %s %s %s %s", one.ByProgramme[0].Key, one.ByYear[0].Key, one.ByRegion[0].Key, one.ByProvince[0].Key)
 	}
 }

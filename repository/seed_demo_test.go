@@ -1,0 +1,137 @@
+package repository_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+	"takaffoul/repository/dbtest"
+)
+
+var demoTables = []string{"provinces", "programmes", "organisations", "courses", "sessions", "trainees",
+	"enrollments", "attendance", "audit_log", "reported_figures"}
+
+func tableCounts(t *testing.T, store *repository.Store) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, table := range demoTables {
+		var n int
+		must(t, store.DB().Get(&n, "SELECT count(*) FROM "+table))
+		counts[table] = n
+	}
+	return counts
+}
+
+func TestDemoDataReproducesThePublishedFigures(t *testing.T) {
+	ctx := context.Background()
+	store := dbtest.Store(t)
+	report, err := store.SeedDemoProgrammes(ctx)
+	must(t, err)
+	if report.Programmes != 3 || report.Provinces != 8 || report.ReportedFigures != 5 || report.Withdrawals != 1 {
+		t.Errorf("first run: %+v", report)
+	}
+
+	cp, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoChildProtection})
+	must(t, err)
+	wantCounts(t, "child-protection local actors", onlyEnrolledTrained(cp.LocalActors), domain.Counts{Enrolled: 151, Trained: 151})
+	wantCounts(t, "institutional actors", onlyEnrolledTrained(cp.ByCategory.InstitutionalActor), domain.Counts{Enrolled: 121, Trained: 121})
+	wantCounts(t, "associative actors", onlyEnrolledTrained(cp.ByCategory.AssociativeActor), domain.Counts{Enrolled: 30, Trained: 30})
+	wantCounts(t, "child parliamentarians", onlyEnrolledTrained(cp.ByCategory.ChildParliamentarian), domain.Counts{Enrolled: 30, Trained: 30})
+	if len(cp.ByProvince) != 8 {
+		t.Errorf("child protection: want courses in 8 pilot provinces, got %d", len(cp.ByProvince))
+	}
+	if cp.AttendanceRate >= 1 || cp.AttendanceRate < 0.8 {
+		t.Errorf("some absences and excused marks, mostly present: rate %v", cp.AttendanceRate)
+	}
+
+	pp, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoPositiveParenting})
+	must(t, err)
+	if pp.Associations != (domain.AssociationCounts{Enrolled: 96, Trained: 96}) {
+		t.Errorf("positive parenting: want 96 associations, got %+v", pp.Associations)
+	}
+	if pp.ByCategory.AssociativeActor.Trained <= 96 {
+		t.Errorf("several associations have 2–3 trained members: %d members", pp.ByCategory.AssociativeActor.Trained)
+	}
+
+	tkf, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoTakaffoul})
+	must(t, err)
+	wantCounts(t, "takaffoul cohort", onlyEnrolledTrained(tkf.LocalActors), domain.Counts{Enrolled: 22, Trained: 21})
+	tkf2020, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoTakaffoul, Year: 2020})
+	must(t, err)
+	wantCounts(t, "takaffoul 2020 (one withdrew)", onlyEnrolledTrained(tkf2020.LocalActors), domain.Counts{Enrolled: 20, Trained: 20})
+
+	// People who attended several courses are counted once: the courses
+	// hold more enrolments than there are people.
+	var people, enrolments int
+	must(t, store.DB().Get(&people, `SELECT count(DISTINCT trainee_id) FROM enrollments`))
+	must(t, store.DB().Get(&enrolments, `SELECT count(*) FROM enrollments`))
+	national, err := store.Totals(ctx, domain.TotalsFilter{})
+	must(t, err)
+	everyone := national.LocalActors.Add(national.ByCategory.ChildParliamentarian)
+	if everyone.Enrolled != people || everyone.Trained != people-1 || enrolments <= people {
+		t.Errorf("national: %d enrolled and %d trained (want all %d people, less the one who never came) with %d enrolments",
+			everyone.Enrolled, everyone.Trained, people, enrolments)
+	}
+	if national.Associations.Trained != 96 {
+		t.Errorf("child protection's associative actors are members of the same 96 associations: got %d", national.Associations.Trained)
+	}
+	var absent, excused int
+	must(t, store.DB().Get(&absent, `SELECT count(*) FROM attendance WHERE status = 'absent'`))
+	must(t, store.DB().Get(&excused, `SELECT count(*) FROM attendance WHERE status = 'excused'`))
+	if absent == 0 || excused == 0 {
+		t.Errorf("want some absences (%d) and excused marks (%d)", absent, excused)
+	}
+	var childData int
+	must(t, store.DB().Get(&childData, `SELECT count(*) FROM trainees WHERE category = 'child_parliamentarian'
+		AND (phone IS NOT NULL OR email IS NOT NULL OR national_id IS NOT NULL OR NOT guardian_consent)`))
+	if childData != 0 {
+		t.Errorf("%d child parliamentarians carry personal data or lack consent", childData)
+	}
+	body, err := json.Marshal(national)
+	must(t, err)
+	if strings.Contains(string(body), "ZZ1") || strings.Contains(string(body), "Fatima") {
+		t.Errorf("the totals carry personal data: %s", body)
+	}
+
+	cmp, err := store.ReportedComparison(ctx, "")
+	must(t, err)
+	if len(cmp) != 5 {
+		t.Fatalf("want the report's 5 figures, got %d", len(cmp))
+	}
+	for _, c := range cmp {
+		if !c.Matches || c.Difference != 0 {
+			t.Errorf("%s (%s): reported %d, recorded %d", c.Reported.Figure, c.Reported.Programme, c.Reported.Value, c.Recorded)
+		}
+	}
+	assertCountersMatchAttendance(t, store)
+
+	// A second run changes nothing: no row, no figure.
+	before := tableCounts(t, store)
+	again, err := store.SeedDemoProgrammes(ctx)
+	must(t, err)
+	if again.Changed() {
+		t.Errorf("second run created %+v", again)
+	}
+	if after := tableCounts(t, store); !reflect.DeepEqual(before, after) {
+		t.Errorf("row counts changed on the second run: %v → %v", before, after)
+	}
+	cpAgain, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoChildProtection})
+	must(t, err)
+	ppAgain, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoPositiveParenting})
+	must(t, err)
+	if !reflect.DeepEqual(cp, cpAgain) || !reflect.DeepEqual(pp, ppAgain) {
+		t.Errorf("figures changed on the second run")
+	}
+	if cpAgain.LocalActors.Trained != 151 || ppAgain.Associations.Trained != 96 {
+		t.Errorf("after the second run: %d local actors, %d associations", cpAgain.LocalActors.Trained, ppAgain.Associations.Trained)
+	}
+}
+
+// onlyEnrolledTrained drops the completed count, which depends on drawn attendance.
+func onlyEnrolledTrained(c domain.Counts) domain.Counts {
+	return domain.Counts{Enrolled: c.Enrolled, Trained: c.Trained}
+}
