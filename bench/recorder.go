@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// The totals comparison needs "the same SQL, run by psql". Rather than keep
+// a copy of the statements here, the bench runs Store.Totals once through a
+// driver that records every statement with its arguments, and hands them,
+// with the arguments written in as literals, to psql.
+
+// recorder wraps lib/pq's connector and notes every query.
+type recorder struct {
+	mu         sync.Mutex
+	statements []string
+}
+
+func (r *recorder) note(query string, args []driver.NamedValue) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statements = append(r.statements, withLiterals(query, args))
+}
+
+type recordingConnector struct {
+	driver.Connector
+	rec *recorder
+}
+
+func (c recordingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingConn{Conn: conn, rec: c.rec}, nil
+}
+
+type recordingConn struct {
+	driver.Conn
+	rec *recorder
+}
+
+func (c *recordingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.rec.note(query, args)
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+}
+
+func (c *recordingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.rec.note(query, args)
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+}
+
+func (c *recordingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.rec.note(beginStatement(opts), nil)
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+// beginStatement is the BEGIN that psql must run to get the same snapshot.
+func beginStatement(opts driver.TxOptions) string {
+	s := "BEGIN"
+	switch sql.IsolationLevel(opts.Isolation) {
+	case sql.LevelRepeatableRead, sql.LevelSnapshot:
+		s += " ISOLATION LEVEL REPEATABLE READ"
+	case sql.LevelSerializable:
+		s += " ISOLATION LEVEL SERIALIZABLE"
+	}
+	if opts.ReadOnly {
+		s += " READ ONLY"
+	}
+	return s
+}
+
+var placeholder = regexp.MustCompile(`\$(\d+)`)
+
+// withLiterals writes the arguments into the query as SQL literals.
+func withLiterals(query string, args []driver.NamedValue) string {
+	return placeholder.ReplaceAllStringFunc(query, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		if n < 1 || n > len(args) {
+			return p
+		}
+		switch v := args[n-1].Value.(type) {
+		case nil:
+			return "NULL"
+		case string:
+			return pq.QuoteLiteral(v)
+		case []byte:
+			return pq.QuoteLiteral(string(v))
+		case time.Time:
+			return pq.QuoteLiteral(v.Format(time.RFC3339Nano))
+		case bool:
+			return strconv.FormatBool(v)
+		default:
+			return fmt.Sprint(v)
+		}
+	})
+}
+
+// totalsStatements records the statements of one Store.Totals call.
+func totalsStatements(dbURL string, f domain.TotalsFilter) ([]string, error) {
+	connector, err := pq.NewConnector(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	rec := &recorder{}
+	db := sqlx.NewDb(sql.OpenDB(recordingConnector{Connector: connector, rec: rec}), "postgres")
+	defer db.Close()
+	if _, err := repository.NewStore(db).Totals(context.Background(), f); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range rec.statements {
+		out = append(out, strings.Join(strings.Fields(s), " "))
+	}
+	if n := len(out); n > 0 && strings.HasPrefix(out[0], "BEGIN") {
+		out = append(out, "COMMIT")
+	}
+	return out, nil
+}
