@@ -7,13 +7,20 @@ import (
 	"log/slog"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"takaffoul/migrations"
 )
 
 // newMigrator builds a goose provider over the embedded migration files.
+// A PostgreSQL advisory lock makes instances that start together migrate
+// one after the other.
 func (s *Store) newMigrator() (*goose.Provider, error) {
-	p, err := goose.NewProvider(goose.DialectPostgres, s.db.DB, migrations.FS)
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, s.db.DB, migrations.FS, goose.WithSessionLocker(locker))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
