@@ -72,6 +72,10 @@ func exitCode(err error) int {
 
 // run dispatches to the command named by the first argument.
 func run(args []string, log *slog.Logger) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Print(usage)
+		return flag.ErrHelp
+	}
 	command := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		command, args = args[0], args[1:]
@@ -90,10 +94,6 @@ func run(args []string, log *slog.Logger) error {
 	case "help":
 		fmt.Print(usage)
 		return nil
-	}
-	if command == "-h" || command == "--help" {
-		fmt.Print(usage)
-		return flag.ErrHelp
 	}
 	return fmt.Errorf("unknown command %q (see takaffoul -h)", command)
 }

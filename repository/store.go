@@ -64,7 +64,7 @@ func connect(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("database %s: %w", RedactURL(dsn), err)
+		return nil, fmt.Errorf("cannot reach the database at %s: %w", RedactURL(dsn), err)
 	}
 	return db, nil
 }
