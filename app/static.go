@@ -8,6 +8,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// The embedded fonts' type, which Go's built-in table lacks (and a minimal
+// container has no /etc/mime.types).
+func init() { _ = mime.AddExtensionType(".ttf", "font/ttf") }
+
 // staticFiles serves views/static/ under /static/: the CSS, icons and any
 // script, all embedded in the binary (no CDN). fs.FS refuses "..", so a
 // path cannot leave the folder.
