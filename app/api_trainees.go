@@ -180,17 +180,23 @@ func (s *Server) duplicateWarning(c *fiber.Ctx, dups []repository.TraineeMatch) 
 	})
 }
 
-// apiWithdraw answers DELETE /api/v1/courses/{id}/enrollments/{trainee_id}.
-func (s *Server) apiWithdraw(c *fiber.Ctx) error {
+// withdrawFromPath withdraws the trainee named in the path from the course
+// named in the path (the page and the API share it).
+func (s *Server) withdrawFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	course, err := s.courseFromPath(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	traineeID, err := paramID(c, "trainee_id")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c))); err != nil {
+	return course, s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c)))
+}
+
+// apiWithdraw answers DELETE /api/v1/courses/{id}/enrollments/{trainee_id}.
+func (s *Server) apiWithdraw(c *fiber.Ctx) error {
+	if _, err := s.withdrawFromPath(c); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -124,21 +124,9 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_created")
 }
 
-// pageCourse loads the course of the path after checking the user may see it.
-func (s *Server) pageCourse(c *fiber.Ctx) (*domain.Course, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeCourse(c, id); err != nil {
-		return nil, err
-	}
-	return s.store.Course(c.UserContext(), id)
-}
-
 // editCoursePage shows the form of an existing course.
 func (s *Server) editCoursePage(c *fiber.Ctx) error {
-	course, err := s.pageCourse(c)
+	course, err := s.courseFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -151,7 +139,7 @@ func (s *Server) editCoursePage(c *fiber.Ctx) error {
 
 // updateCourse saves the course form (archiving included).
 func (s *Server) updateCourse(c *fiber.Ctx) error {
-	course, err := s.pageCourse(c)
+	course, err := s.courseFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -195,7 +183,7 @@ func (s *Server) coursePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
-	course, err := s.pageCourse(c)
+	course, err := s.courseFromPath(c)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +234,7 @@ func (s *Server) addSessions(c *fiber.Ctx) error {
 
 // assignTrainerForm assigns the chosen trainer to the course.
 func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
-	course, err := s.pageCourse(c)
+	course, err := s.courseFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -263,7 +251,7 @@ func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
 
 // unassignTrainerForm takes the course away from a trainer.
 func (s *Server) unassignTrainerForm(c *fiber.Ctx) error {
-	course, err := s.pageCourse(c)
+	course, err := s.courseFromPath(c)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ var traineeFields = []string{"category", "full_name_ar", "full_name_latin", "sex
 	"new_organisation_name", "province", "phone", "email", "national_id", "guardian_consent", "confirm_new", "override_capacity"}
 
 func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
-	course, err := s.pageCourse(c)
+	course, err := s.courseFromPath(c)
 	if err != nil {
 		return nil, err
 	}
@@ -163,15 +163,8 @@ func isArabic(s string) bool {
 
 // withdrawForm withdraws a trainee from the course, keeping the history.
 func (s *Server) withdrawForm(c *fiber.Ctx) error {
-	course, err := s.pageCourse(c)
+	course, err := s.withdrawFromPath(c)
 	if err != nil {
-		return err
-	}
-	traineeID, err := paramID(c, "trainee_id")
-	if err != nil {
-		return err
-	}
-	if err := s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, coursePath(course.ID), "flash.withdrawn")
