@@ -16,7 +16,7 @@ import (
 type dashboardData struct {
 	Totals      *domain.Totals
 	Selects     []filterSelect
-	Query       string // the filter as a query string, for the download links
+	CSV, XLSX   template.URL // the download links, with the same filter
 	Categories  []categoryRow
 	Sections    []breakdownSection
 	Chart       template.HTML // trained people per category
@@ -139,7 +139,8 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Tota
 	comparisons []domain.Comparison) {
 	tr := s.tr(c)
 	rtl := tr.Dir() == "rtl"
-	data.Totals, data.Query = t, filterQuery(t.Filters)
+	data.Totals = t
+	data.CSV, data.XLSX = exportLink("/exports/totals.csv", t.Filters), exportLink("/exports/totals.xlsx", t.Filters)
 	for _, cat := range domain.Categories {
 		data.Categories = append(data.Categories, categoryRow{cat, t.ByCategory.Of(cat)})
 	}
@@ -240,13 +241,18 @@ func filterValues(f domain.TotalsFilter) map[string]string {
 	return v
 }
 
-// filterQuery is a filter as a query string, without its empty parts.
-func filterQuery(f domain.TotalsFilter) string {
+// exportLink is path with the filter as its query string (without empty
+// parts). It is built here, escaped by url.Values, because html/template
+// would escape the "=" of a query string written into an href.
+func exportLink(path string, f domain.TotalsFilter) template.URL {
 	q := url.Values{}
 	for k, v := range filterValues(f) {
 		if v != "" {
 			q.Set(k, v)
 		}
 	}
-	return q.Encode()
+	if len(q) == 0 {
+		return template.URL(path)
+	}
+	return template.URL(path + "?" + q.Encode())
 }
