@@ -78,7 +78,7 @@ func writeTotals(buf *bytes.Buffer, t *domain.Totals, tr *Translator, names map[
 		return []any{human("dashboard.section.", section), key, label, human("dashboard.export.figure.", "associations"),
 			int64(n.Enrolled), int64(n.Trained), nil, nil}
 	}
-	value := func(section, key, label, figure string, v int64) []any {
+	value := func(section, key, label, figure string, v any) []any {
 		return []any{human("dashboard.section.", section), key, label, human("dashboard.export.figure.", figure), nil, nil, nil, v}
 	}
 	// rowsOf are the figures of one scope: the headline, or one breakdown row.
@@ -96,8 +96,8 @@ func writeTotals(buf *bytes.Buffer, t *domain.Totals, tr *Translator, names map[
 	rows := rowsOf("total", "all", all, t.LocalActors, t.ByCategory, t.Associations, t.AttendanceRate)
 	rows = append(rows, value("total", "all", all, "courses", int64(t.Courses)),
 		value("total", "all", all, "sessions_held", int64(t.SessionsHeld)),
-		// Hours are whole in practice; a half hour rounds up in the file, the page shows it exactly.
-		value("total", "all", all, "training_hours", int64(math.Round(t.TrainingHours))))
+		// Hours keep their fraction (a 1.5-hour session): the file must agree with the page.
+		value("total", "all", all, "training_hours", t.TrainingHours))
 	for _, sec := range []struct {
 		key  string
 		rows []domain.Breakdown

@@ -53,6 +53,16 @@ type breakdownRow struct {
 type comparisonRow struct {
 	domain.Comparison
 	Programme string // the programme's name in the user's language
+	Source    string // the source, shortened for the table (the full text is its title)
+}
+
+// newComparisonRow names the programme of a comparison in the user's language.
+func newComparisonRow(cmp domain.Comparison, programmes placeNames) comparisonRow {
+	name := programmes[cmp.Reported.Programme]
+	if name == "" {
+		name = cmp.Reported.Programme
+	}
+	return comparisonRow{Comparison: cmp, Programme: name, Source: shorten(cmp.Reported.Source, 120)}
 }
 
 // dashboardPage shows the ministry's figures for the filter of the query
@@ -148,7 +158,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Tota
 		{tr.T("dashboard.col.enrolled"), colourEnrolled}, {tr.T("dashboard.col.trained"), colourTrained},
 		{tr.T("dashboard.col.completed"), colourCompleted}}}
 	for _, r := range data.Categories {
-		catChart.Rows = append(catChart.Rows, chartRow{tr.T("category." + string(r.Key)),
+		catChart.Rows = append(catChart.Rows, chartRow{tr.T("dashboard.category." + string(r.Key)),
 			[]int{r.Counts.Enrolled, r.Counts.Trained, r.Counts.Completed}})
 	}
 	data.Chart = catChart.SVG(rtl)
@@ -160,7 +170,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Tota
 		{"by_province", t.ByProvince}, {"by_sex", t.BySex}} {
 		section := breakdownSection{Key: sec.key}
 		chart := barChart{ID: "chart-" + sec.key, Title: tr.T("dashboard.chart." + sec.key), Series: []chartSeries{
-			{tr.T("dashboard.local_actors"), colourTrained}, {tr.T("category.child_parliamentarian"), colourChildren}}}
+			{tr.T("dashboard.local_actors"), colourTrained}, {tr.T("dashboard.category.child_parliamentarian"), colourChildren}}}
 		for _, b := range sec.rows {
 			label := breakdownLabel(tr, sec.key, b, names[sec.key])
 			section.Rows = append(section.Rows, breakdownRow{label, b})
@@ -172,11 +182,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Tota
 		data.Sections = append(data.Sections, section)
 	}
 	for _, cmp := range comparisons {
-		name := names["by_programme"][cmp.Reported.Programme]
-		if name == "" {
-			name = cmp.Reported.Programme
-		}
-		data.Comparisons = append(data.Comparisons, comparisonRow{cmp, name})
+		data.Comparisons = append(data.Comparisons, newComparisonRow(cmp, names["by_programme"]))
 	}
 }
 

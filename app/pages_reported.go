@@ -34,11 +34,7 @@ func (s *Server) renderReported(c *fiber.Ctx, form *Form, err error) error {
 	}
 	data := &reportedData{Programmes: selects[0].Options, Figures: domain.FigureKeys}
 	for _, cmp := range comparisons {
-		name := names["by_programme"][cmp.Reported.Programme]
-		if name == "" {
-			name = cmp.Reported.Programme
-		}
-		data.Comparisons = append(data.Comparisons, comparisonRow{cmp, name})
+		data.Comparisons = append(data.Comparisons, newComparisonRow(cmp, names["by_programme"]))
 	}
 	return s.renderForm(c, "dashboard/reported", data, form, err)
 }
