@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -28,6 +29,12 @@ var totalsColumns = []domain.Column{
 // failure is still an ordinary error page.
 func (s *Server) exportTotals(format domain.Format) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// Exports are exempt from the request timeout because they stream;
+		// this one is computed before a byte is sent, like the dashboard, so
+		// it gets the same bound (a 503 rather than a request that never ends).
+		ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+		defer cancel()
+		c.SetUserContext(ctx)
 		t, err := s.totalsOf(c)
 		if err != nil {
 			return err
