@@ -113,7 +113,26 @@ func revokeTokens(ctx context.Context, store *repository.Store, u *domain.User, 
 // is printed once, at the very end.
 type demoSeeder func(ctx context.Context, store *repository.Store, w io.Writer) error
 
-var demoSeeders = []demoSeeder{}
+var demoSeeders = []demoSeeder{seedDemoProgrammes}
+
+// seedDemoProgrammes loads the programmes of the ministry's closing report
+// (repository.SeedDemoProgrammes) and says what it created: nothing, on a
+// second run.
+func seedDemoProgrammes(ctx context.Context, store *repository.Store, w io.Writer) error {
+	r, err := store.SeedDemoProgrammes(ctx)
+	if err != nil {
+		return err
+	}
+	if !r.Changed() {
+		fmt.Fprintln(w, "demo programmes already present, nothing changed")
+		return nil
+	}
+	fmt.Fprintf(w, "demo programmes (DEMO ONLY, fictitious people and places): %d provinces, %d programmes, "+
+		"%d organisations, %d courses, %d sessions, %d trainees, %d enrolments (%d withdrawn), "+
+		"%d attendance sheets, %d reported figures\n", r.Provinces, r.Programmes, r.Organisations, r.Courses,
+		r.Sessions, r.Trainees, r.Enrollments, r.Withdrawals, r.RostersSaved, r.ReportedFigures)
+	return nil
+}
 
 // seedDemoCommand: "seed demo" fills the database with demo data.
 func seedDemoCommand(args []string) error {

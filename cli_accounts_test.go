@@ -31,7 +31,11 @@ func TestSeedDemoPrintsThePasswordOnce(t *testing.T) {
 	if err := seedDemo(ctx, store, &out); err != nil {
 		t.Fatal(err)
 	}
-	if second := out.String(); strings.Contains(second, "password, shown") || !strings.Contains(second, "passwords unchanged") {
+	if !strings.Contains(first, "demo programmes (DEMO ONLY") || !strings.Contains(first, "reported figures") {
+		t.Fatalf("first run does not report the demo programmes:\n%s", first)
+	}
+	if second := out.String(); strings.Contains(second, "password, shown") || !strings.Contains(second, "passwords unchanged") ||
+		!strings.Contains(second, "demo programmes already present") {
 		t.Fatalf("second run:\n%s", second)
 	}
 }

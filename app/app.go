@@ -139,4 +139,5 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/api/users", admin, s.apiUsers)
 	s.courseRoutes(f)
 	s.apiRoutes(f.Group("/api/v1"))
+	s.dashboardRoutes(f)
 }

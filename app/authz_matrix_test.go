@@ -85,6 +85,17 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /users/:id<int>/active":   {url: "/users/{user}/active", form: url.Values{"active": {"false"}}, want: pages(303, 403, 403, 403)},
 	"GET /api/users":                {url: "/api/users", want: api(200, 403, 403, 403)},
 
+	// The ministry's figures: aggregates, read by coordinators and the
+	// ministry; reported figures are recorded by coordinators only.
+	"GET /api/v1/totals":       {url: "/api/v1/totals?programme=child-protection", want: api(200, 200, 403, 200)},
+	"GET /dashboard":           {url: "/dashboard?year=2019", want: pages(200, 200, 403, 200)},
+	"GET /exports/totals.csv":  {url: "/exports/totals.csv", want: pages(200, 200, 403, 200)},
+	"GET /exports/totals.xlsx": {url: "/exports/totals.xlsx?programme=child-protection", want: pages(200, 200, 403, 200)},
+	"GET /dashboard/reported":  {url: "/dashboard/reported", want: pages(200, 200, 403, 403)},
+	"POST /dashboard/reported": {url: "/dashboard/reported", form: url.Values{"figure": {"courses"}},
+		want: pages(422, 422, 403, 403)},
+	"POST /dashboard/reported/:id<int>/delete": {url: "/dashboard/reported/999999/delete", want: pages(404, 404, 403, 403)},
+
 	// Pages of programmes, courses, enrolment and attendance. Forms are sent
 	// incomplete where that is possible, for the same reason as below.
 	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},

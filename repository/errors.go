@@ -44,6 +44,7 @@ var constraintProblems = map[string]constraintProblem{
 	"course_trainers_user_id_fkey":   {"user_id", "user.unknown"},
 	"attendance_enrollment_fkey":     {"trainee_id", "attendance.not_enrolled"},
 	"attendance_session_fkey":        {"session_id", "attendance.not_enrolled"},
+	"reported_figures_key":           {"source", "reported.duplicate"},
 }
 
 // ConflictError is a unique violation: the row the user tried to create

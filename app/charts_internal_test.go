@@ -1,0 +1,37 @@
+package app
+
+import (
+	"strings"
+	"testing"
+)
+
+// The chart mirrors itself in right-to-left pages: the longest bar starts
+// next to the labels, on the right in Arabic and on the left otherwise, and
+// every label is escaped.
+func TestBarChartMirrorsInRightToLeft(t *testing.T) {
+	ch := barChart{ID: "c", Title: "Trained <by> province", Series: []chartSeries{{"Local actors", "#000"}},
+		Rows: []chartRow{{"<script>alert(1)</script>", []int{10}}, {"Salé", []int{5}}}}
+	// The longest bar is 640 − 190 − 56 = 394 wide; in Arabic it ends where the labels begin.
+	for _, c := range []struct {
+		rtl  bool
+		want []string
+	}{
+		{false, []string{`direction="ltr"`, `<rect x="190.0" y="28" width="394.0"`, `<rect x="190.0" y="54" width="197.0"`,
+			`<text x="182.0" y="35.0" text-anchor="end"`}},
+		{true, []string{`direction="rtl"`, `<rect x="56.0" y="28" width="394.0"`, `<rect x="253.0" y="54" width="197.0"`,
+			`<text x="458.0" y="35.0" text-anchor="end"`}},
+	} {
+		svg := string(ch.SVG(c.rtl))
+		for _, want := range c.want {
+			if !strings.Contains(svg, want) {
+				t.Errorf("rtl=%v: want %s in\n%s", c.rtl, want, svg)
+			}
+		}
+		if strings.Contains(svg, "<script>") || !strings.Contains(svg, "&lt;script&gt;") || !strings.Contains(svg, "Trained &lt;by&gt; province") {
+			t.Errorf("rtl=%v: labels not escaped", c.rtl)
+		}
+		if !strings.Contains(svg, `role="img" aria-labelledby="c-t c-d"`) || !strings.Contains(svg, `<desc id="c-d">`) {
+			t.Errorf("rtl=%v: no accessible name", c.rtl)
+		}
+	}
+}

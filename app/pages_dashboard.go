@@ -1,0 +1,264 @@
+package app
+
+import (
+	"html/template"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+)
+
+// dashboardData is everything the dashboard shows. Totals is nil when the
+// filter is invalid: the page then shows the filter form with its messages.
+type dashboardData struct {
+	Totals      *domain.Totals
+	Selects     []filterSelect
+	CSV, XLSX   template.URL // the download links, with the same filter
+	Categories  []categoryRow
+	Sections    []breakdownSection
+	Chart       template.HTML // trained people per category
+	Comparisons []comparisonRow
+}
+
+// filterSelect is one select of the filter form (the values are codes,
+// the labels in the user's language; "" is "all").
+type filterSelect struct {
+	Name    string // the query parameter
+	Options []namedOption
+}
+
+type namedOption struct{ Code, Name string }
+
+type categoryRow struct {
+	Key    domain.Category
+	Counts domain.Counts
+}
+
+// breakdownSection is one breakdown (by programme, year, …): its rows with
+// labels in the user's language, and its chart.
+type breakdownSection struct {
+	Key   string // "by_programme", …: the message keys derive from it
+	Rows  []breakdownRow
+	Chart template.HTML
+}
+
+type breakdownRow struct {
+	Label string
+	domain.Breakdown
+}
+
+type comparisonRow struct {
+	domain.Comparison
+	Programme string // the programme's name in the user's language
+	Source    string // the source, shortened for the table (the full text is its title)
+}
+
+// newComparisonRow names the programme of a comparison in the user's language.
+func newComparisonRow(cmp domain.Comparison, programmes placeNames) comparisonRow {
+	name := programmes[cmp.Reported.Programme]
+	if name == "" {
+		name = cmp.Reported.Programme
+	}
+	return comparisonRow{Comparison: cmp, Programme: name, Source: shorten(cmp.Reported.Source, 120)}
+}
+
+// dashboardPage shows the ministry's figures for the filter of the query
+// string: headline cards, breakdown tables and charts, and each reported
+// figure beside the recorded one.
+func (s *Server) dashboardPage(c *fiber.Ctx) error {
+	form := NewForm(queryValues(c, domain.TotalsFilterFields...))
+	choices, names, err := s.filterChoices(c)
+	if err != nil {
+		return err
+	}
+	data := &dashboardData{Selects: choices}
+	t, err := s.totalsOf(c)
+	if err != nil {
+		return s.renderForm(c, "dashboard/show", data, form, err)
+	}
+	comparisons, err := s.store.ReportedComparison(c.UserContext(), t.Filters.Programme)
+	if err != nil {
+		return err
+	}
+	s.fillDashboard(c, data, t, names, comparisons)
+	return s.renderForm(c, "dashboard/show", data, NewForm(filterValues(t.Filters)), nil)
+}
+
+// placeNames gives programmes, regions and provinces their name in the
+// user's language, by code.
+type placeNames map[string]string
+
+func (s *Server) filterChoices(c *fiber.Ctx) ([]filterSelect, map[string]placeNames, error) {
+	ctx, tr := c.UserContext(), s.tr(c)
+	programmes, err := s.store.Programmes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	regions, err := s.store.Regions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	provinces, err := s.store.Provinces(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := map[string]placeNames{"by_programme": {}, "by_region": {}, "by_province": {}}
+	programme, region, province := filterSelect{Name: "programme"}, filterSelect{Name: "region"}, filterSelect{Name: "province"}
+	var years []int
+	for _, p := range programmes {
+		name := pick(tr.Lang, p.NameAr, p.NameFr, p.NameEn)
+		programme.Options = append(programme.Options, namedOption{p.Code, name})
+		names["by_programme"][p.Code] = name
+		for y := p.StartYear; y <= p.EndYear && y-p.StartYear < 50; y++ {
+			if !slices.Contains(years, y) {
+				years = append(years, y)
+			}
+		}
+	}
+	for _, r := range regions {
+		name := pick(tr.Lang, r.NameAr, r.NameFr, r.NameEn)
+		region.Options = append(region.Options, namedOption{r.Code, name})
+		names["by_region"][r.Code] = name
+	}
+	for _, p := range provinces {
+		name := pick(tr.Lang, p.NameAr, p.NameFr, p.NameFr)
+		province.Options = append(province.Options, namedOption{p.Code, name})
+		names["by_province"][p.Code] = name
+	}
+	slices.Sort(years)
+	year := filterSelect{Name: "year"}
+	for _, y := range years {
+		year.Options = append(year.Options, namedOption{strconv.Itoa(y), strconv.Itoa(y)})
+	}
+	sex := filterSelect{Name: "sex"}
+	for _, x := range []domain.Sex{domain.Female, domain.Male} {
+		sex.Options = append(sex.Options, namedOption{string(x), tr.T("dashboard.sex." + string(x))})
+	}
+	category := filterSelect{Name: "category"}
+	for _, x := range domain.Categories {
+		category.Options = append(category.Options, namedOption{string(x), tr.T("category." + string(x))})
+	}
+	return []filterSelect{programme, year, region, province, sex, category}, names, nil
+}
+
+// fillDashboard lays the totals out for the page.
+func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Totals, names map[string]placeNames,
+	comparisons []domain.Comparison) {
+	tr := s.tr(c)
+	rtl := tr.Dir() == "rtl"
+	data.Totals = t
+	data.CSV, data.XLSX = exportLink("/exports/totals.csv", t.Filters), exportLink("/exports/totals.xlsx", t.Filters)
+	for _, cat := range domain.Categories {
+		data.Categories = append(data.Categories, categoryRow{cat, t.ByCategory.Of(cat)})
+	}
+	catChart := barChart{ID: "chart-category", Title: tr.T("dashboard.chart.by_category"), Series: []chartSeries{
+		{tr.T("dashboard.col.enrolled"), colourEnrolled}, {tr.T("dashboard.col.trained"), colourTrained},
+		{tr.T("dashboard.col.completed"), colourCompleted}}}
+	for _, r := range data.Categories {
+		catChart.Rows = append(catChart.Rows, chartRow{tr.T("dashboard.category." + string(r.Key)),
+			[]int{r.Counts.Enrolled, r.Counts.Trained, r.Counts.Completed}})
+	}
+	data.Chart = catChart.SVG(rtl)
+
+	for _, sec := range []struct {
+		key  string
+		rows []domain.Breakdown
+	}{{"by_programme", t.ByProgramme}, {"by_year", t.ByYear}, {"by_region", t.ByRegion},
+		{"by_province", t.ByProvince}, {"by_sex", t.BySex}} {
+		section := breakdownSection{Key: sec.key}
+		chart := barChart{ID: "chart-" + sec.key, Title: tr.T("dashboard.chart." + sec.key), Series: []chartSeries{
+			{tr.T("dashboard.local_actors"), colourTrained}, {tr.T("dashboard.category.child_parliamentarian"), colourChildren}}}
+		for _, b := range sec.rows {
+			label := breakdownLabel(tr, sec.key, b, names[sec.key])
+			section.Rows = append(section.Rows, breakdownRow{label, b})
+			chart.Rows = append(chart.Rows, chartRow{label, []int{b.LocalActors.Trained, b.ByCategory.ChildParliamentarian.Trained}})
+		}
+		if len(chart.Rows) > 0 {
+			section.Chart = chart.SVG(rtl)
+		}
+		data.Sections = append(data.Sections, section)
+	}
+	for _, cmp := range comparisons {
+		data.Comparisons = append(data.Comparisons, newComparisonRow(cmp, names["by_programme"]))
+	}
+}
+
+// Chart colours: at least 4.5:1 against white, and told apart by the legend
+// and the tables, not by colour alone.
+const (
+	colourEnrolled  = "#4a5561"
+	colourTrained   = "#0b5a4a"
+	colourCompleted = "#1d4ed8"
+	colourChildren  = "#9a3412"
+)
+
+// breakdownLabel names a breakdown row in the user's language.
+func breakdownLabel(tr *Translator, section string, b domain.Breakdown, names placeNames) string {
+	switch section {
+	case "by_year":
+		return b.Key
+	case "by_sex":
+		return tr.T("dashboard.sex." + b.Key)
+	}
+	if name := names[b.Key]; name != "" {
+		return name
+	}
+	if name := pick(tr.Lang, b.NameAr, b.NameFr, b.NameFr); name != "" {
+		return name
+	}
+	return b.Key
+}
+
+// pick is the name in lang, falling back to French then Arabic.
+func pick(lang, ar, fr, en string) string {
+	switch {
+	case lang == "ar" && ar != "":
+		return ar
+	case lang == "en" && en != "":
+		return en
+	case fr != "":
+		return fr
+	}
+	return ar
+}
+
+// queryValues collects the named query parameters as typed.
+func queryValues(c *fiber.Ctx, keys ...string) map[string]string {
+	values := make(map[string]string, len(keys))
+	for _, k := range keys {
+		values[k] = c.Query(k)
+	}
+	return values
+}
+
+// filterValues is a valid filter as form values.
+func filterValues(f domain.TotalsFilter) map[string]string {
+	v := map[string]string{"programme": f.Programme, "region": f.Region, "province": f.Province,
+		"sex": string(f.Sex), "category": string(f.Category)}
+	if f.Year != 0 {
+		v["year"] = strconv.Itoa(f.Year)
+	}
+	if f.Course != 0 {
+		v["course"] = strconv.FormatInt(f.Course, 10)
+	}
+	return v
+}
+
+// exportLink is path with the filter as its query string (without empty
+// parts). It is built here, escaped by url.Values, because html/template
+// would escape the "=" of a query string written into an href.
+func exportLink(path string, f domain.TotalsFilter) template.URL {
+	q := url.Values{}
+	for k, v := range filterValues(f) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return template.URL(path)
+	}
+	return template.URL(path + "?" + q.Encode())
+}
