@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strconv"
@@ -206,6 +207,11 @@ func filterSummary(f repository.AttendanceFilter) map[string]any {
 	return m
 }
 
+// firstByteTimeout bounds the wait for an export's first byte (the count
+// of an XLSX export and the first rows); after it, the export streams for
+// as long as it needs (exports skip the request timeout).
+var firstByteTimeout = time.Minute
+
 // exportFunc writes a file to w and returns the number of data rows.
 type exportFunc func(ctx context.Context, w io.Writer) (int64, error)
 
@@ -254,10 +260,20 @@ func (s *Server) sendFile(c *fiber.Ctx, format domain.Format, name string, audit
 		}
 		_ = pw.CloseWithError(err) // nil: the reader sees the end of the file
 	}()
+	timer := time.NewTimer(firstByteTimeout)
+	defer timer.Stop()
 	select {
 	case <-out.started:
 	case err := <-failed:
 		return err
+	case <-timer.C:
+		// A database that hangs: 503 rather than a request that never ends.
+		cancel()
+		select {
+		case <-out.started: // just in time; the cancelled export breaks the download
+		case err := <-failed:
+			return fmt.Errorf("export: no first byte after %s: %w (%w)", firstByteTimeout, context.DeadlineExceeded, err)
+		}
 	}
 	c.Set(fiber.HeaderContentType, format.ContentType())
 	c.Set(fiber.HeaderContentDisposition, attachment(name))

@@ -70,6 +70,10 @@ func TestSendFileStreamsAndBreaksOnLateErrors(t *testing.T) {
 		"/exports/test-early": func(context.Context, io.Writer) (int64, error) {
 			return 0, domain.Invalid("to", "export.to_before_from")
 		},
+		"/exports/test-hang": func(ctx context.Context, _ io.Writer) (int64, error) {
+			<-ctx.Done() // a database that never answers
+			return 0, ctx.Err()
+		},
 		"/exports/test-late": func(_ context.Context, w io.Writer) (int64, error) {
 			for i := 0; i < 100; i++ {
 				if _, err := io.WriteString(w, line); err != nil {
@@ -112,6 +116,13 @@ func TestSendFileStreamsAndBreaksOnLateErrors(t *testing.T) {
 	resp, body, err = get("/exports/test-early")
 	if err != nil || resp.StatusCode != 422 || !strings.Contains(string(body), `"to"`) || resp.Header.Get("Content-Disposition") != "" {
 		t.Fatalf("an error before the first byte must be an ordinary 422: %v %v %s", err, resp, body)
+	}
+
+	defer func(d time.Duration) { firstByteTimeout = d }(firstByteTimeout)
+	firstByteTimeout = 200 * time.Millisecond
+	resp, body, err = get("/exports/test-hang")
+	if err != nil || resp.StatusCode != 503 || resp.Header.Get("Content-Disposition") != "" {
+		t.Fatalf("no first byte in time must be a 503: %v %v %s", err, resp, body)
 	}
 
 	_, body, err = get("/exports/test-late")
