@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"takaffoul/domain"
 	"takaffoul/repository"
 )
 
@@ -13,6 +14,8 @@ const walkInRows = 5
 // signInSheetData is what the printable sheet shows.
 type signInSheetData struct {
 	*repository.SignInSheet
+	Day     string     // the session's day and hours, in Africa/Casablanca
+	Hours   string     // "09:00–12:00"
 	WalkIns []struct{} // one element per blank line (CSS numbers every line)
 }
 
@@ -34,5 +37,7 @@ func (s *Server) signInSheetPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "sessions/sign_in_sheet", &signInSheetData{SignInSheet: sheet, WalkIns: make([]struct{}, walkInRows)})
+	start, end := sheet.Session.StartsAt.In(casablanca), sheet.Session.EndsAt.In(casablanca)
+	return s.render(c, "sessions/sign_in_sheet", &signInSheetData{SignInSheet: sheet, Day: start.Format(domain.DateLayout),
+		Hours: start.Format("15:04") + "–" + end.Format("15:04"), WalkIns: make([]struct{}, walkInRows)})
 }
