@@ -83,18 +83,28 @@ func (s *Server) exportMatrix(format domain.Format) fiber.Handler {
 }
 
 // exportOptions are the file's options for this request: headers and
-// values in the user's language, or machine keys with ?header=keys.
+// values in the user's language, or machine keys with ?header=keys; commas,
+// or semicolons with ?separator=semicolon.
 func (s *Server) exportOptions(c *fiber.Ctx, format domain.Format) (domain.ExportOptions, error) {
 	t := s.tr(c)
 	opts := domain.ExportOptions{Format: format, Lang: t.Lang, T: func(key string) string { return t.T(key) }}
+	p := domain.Problems{}
 	switch c.Query("header") {
 	case "":
 	case "keys":
 		opts.Keys = true
 	default:
-		return opts, domain.Invalid("header", "validation.oneof")
+		p.Add("header", "validation.oneof")
 	}
-	return opts, nil
+	// French-locale Excel splits a double-clicked CSV on semicolons only.
+	switch c.Query("separator") {
+	case "", "comma":
+	case "semicolon":
+		opts.Semicolon = format == domain.CSV
+	default:
+		p.Add("separator", "validation.oneof")
+	}
+	return opts, p.Err()
 }
 
 // attendanceFilterFrom reads the export's filters from the query string:
@@ -230,6 +240,12 @@ type exportFunc func(ctx context.Context, w io.Writer) (int64, error)
 // is written when the export ends.
 func (s *Server) sendFile(c *fiber.Ctx, format domain.Format, name string, audit repository.AuditEntry,
 	details map[string]any, export exportFunc) error {
+	if c.Method() == fiber.MethodHead {
+		// The headers a GET would send, without running (or auditing) the export.
+		c.Set(fiber.HeaderContentType, format.ContentType())
+		c.Set(fiber.HeaderContentDisposition, attachment(name))
+		return nil
+	}
 	// The export outlives the handler (Fiber recycles c when it returns):
 	// take what it needs now, and a context that the handler's return does
 	// not cancel. The client going away closes the pipe, which stops it.

@@ -155,6 +155,13 @@ func TestAttendanceCSVThroughHTTP(t *testing.T) {
 		t.Errorf("machine keys: %q", records[:2])
 	}
 
+	// Semicolons for French-locale Excel.
+	r = env.coordinator.get(fmt.Sprintf("/exports/attendance.csv?course=%d&separator=semicolon", env.course.ID))
+	expectStatus(t, "semicolons", r, 200)
+	if first := strings.SplitN(r.Body, "\r\n", 2)[0]; !strings.Contains(first, ";Programme;") || strings.Contains(first, ",") {
+		t.Errorf("want a semicolon-separated header, got %q", first)
+	}
+
 	// Each export is audited: who, which filters, how many rows.
 	var after string
 	err := env.store.DB().Get(&after, `SELECT after::text FROM audit_log WHERE action = 'attendance.export' ORDER BY id LIMIT 1`)
@@ -217,7 +224,7 @@ func TestBadExportFiltersAre422BeforeAnyByte(t *testing.T) {
 		{"from=2019-13-45&category=alien&course=abc", []string{"from", "category", "course"}},
 		{"from=2019-03-10&to=2019-03-01", []string{"to"}},
 		{"programme=no-such-programme&province=atlantis", []string{"programme", "province"}},
-		{"header=fancy", []string{"header"}},
+		{"header=fancy&separator=tab", []string{"header", "separator"}},
 	} {
 		for _, format := range []string{"csv", "xlsx"} {
 			r := env.coordinator.get("/exports/attendance." + format + "?" + tc.query)

@@ -113,6 +113,14 @@ func TestSendFileStreamsAndBreaksOnLateErrors(t *testing.T) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 
+	req, _ := http.NewRequest("HEAD", base+"/exports/test-ok", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	head, err := http.DefaultClient.Do(req)
+	if err != nil || head.StatusCode != 200 || head.Header.Get("Content-Disposition") == "" {
+		t.Fatalf("HEAD: %v %v", err, head)
+	}
+	head.Body.Close()
+
 	resp, body, err = get("/exports/test-early")
 	if err != nil || resp.StatusCode != 422 || !strings.Contains(string(body), `"to"`) || resp.Header.Get("Content-Disposition") != "" {
 		t.Fatalf("an error before the first byte must be an ordinary 422: %v %v %s", err, resp, body)
