@@ -138,6 +138,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/api/me", s.apiMe)
 	f.Get("/api/users", admin, s.apiUsers)
 	s.courseRoutes(f)
+	s.exportRoutes(f)
 	s.apiRoutes(f.Group("/api/v1"))
 	s.dashboardRoutes(f)
 }

@@ -116,6 +116,17 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /sessions/:id<int>/attendance":  {url: "/sessions/{session}/attendance", want: pages(200, 200, 200, 404)},
 	"POST /sessions/:id<int>/attendance": {url: "/sessions/{session}/attendance", want: pages(303, 303, 303, 404)},
 
+	// Exports, sign-in sheets and imports: no ministry (aggregates only).
+	// Imports are sent without a file: 422 for roles let in.
+	"GET /exports/attendance.csv":          {url: "/exports/attendance.csv", want: pages(200, 200, 200, 403)},
+	"GET /exports/attendance.xlsx":         {url: "/exports/attendance.xlsx?course={course}", want: pages(200, 200, 200, 403)},
+	"GET /courses/:id<int>/matrix.csv":     {url: "/courses/{course}/matrix.csv", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/matrix.xlsx":    {url: "/courses/{course}/matrix.xlsx", want: pages(200, 200, 200, 404)},
+	"GET /sessions/:id<int>/sign-in-sheet": {url: "/sessions/{session}/sign-in-sheet", want: pages(200, 200, 200, 404)},
+	"GET /imports":                         {url: "/imports", want: pages(200, 200, 200, 403)},
+	"POST /imports":                        {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
+	"POST /api/v1/imports/trainees":        {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so
 	// the next principal meets the same state), one kept out 403 or 404.

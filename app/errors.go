@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -47,10 +48,13 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 func (s *Server) errorBody(c *fiber.Ctx, status int, err error) fiber.Map {
 	t := s.tr(c)
 	body := fiber.Map{"error": t.T(errorMessageKey(status, err))}
+	var refused *domain.ImportError
 	if v, ok := domain.AsValidation(err); ok {
 		body["fields"] = t.Problems(v)
 	} else if field, problem, ok := conflictProblem(err); ok {
 		body["fields"] = map[string]string{field: t.Problem(field, problem)}
+	} else if errors.As(err, &refused) {
+		body["problems"] = translateImportProblems(t, refused.Problems)
 	}
 	return body
 }
@@ -68,6 +72,12 @@ func (s *Server) renderError(c *fiber.Ctx, status int, err error) error {
 	p.Title = p.T(p.Error.TitleKey)
 	if v, ok := domain.AsValidation(err); ok {
 		p.Form.Errors = s.tr(c).Problems(v)
+	}
+	var refused *domain.ImportError
+	if errors.As(err, &refused) {
+		for i, problem := range translateImportProblems(s.tr(c), refused.Problems) {
+			p.Form.Errors[fmt.Sprintf("%05d", i)] = problem.Message // the page lists them in key order
+		}
 	}
 	if renderErr := s.writePage(c, status, "pages/error", p); renderErr != nil {
 		s.log.Error("error page failed", "request_id", c.Locals(requestIDKey), "error", renderErr)
@@ -98,6 +108,10 @@ func errorMessageKey(status int, err error) string {
 	if errors.Is(err, errCSRF) {
 		return "error.csrf"
 	}
+	var refused *domain.ImportError
+	if errors.As(err, &refused) && status == fiber.StatusUnprocessableEntity {
+		return "import.refused"
+	}
 	return errorKey(status) + ".body"
 }
 
@@ -117,6 +131,13 @@ func statusOf(err error) int {
 		return fiber.StatusServiceUnavailable
 	}
 	if _, ok := domain.AsValidation(err); ok {
+		return fiber.StatusUnprocessableEntity
+	}
+	var refused *domain.ImportError
+	if errors.As(err, &refused) {
+		if importTooLarge(refused) {
+			return fiber.StatusRequestEntityTooLarge
+		}
 		return fiber.StatusUnprocessableEntity
 	}
 	return fiber.StatusInternalServerError

@@ -276,6 +276,7 @@ var navigation = []struct {
 	{"/", "nav.home", nil},
 	{"/courses", "nav.courses", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
 	{"/programmes", "nav.programmes", []domain.Role{domain.RoleCoordinator}},
+	{"/imports", "nav.imports", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
 	{"/dashboard", "nav.dashboard", []domain.Role{domain.RoleCoordinator, domain.RoleMinistry}},
 	{"/users", "nav.users", []domain.Role{domain.RoleAdmin}},
 }

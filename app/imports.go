@@ -1,0 +1,165 @@
+package app
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// runImport reads a participant list from the multipart request (field
+// "file", optional "course_id", "dry_run", "override_capacity") and imports
+// it, all or nothing.
+//
+// Who may import what: coordinators and admins import anyone, into any
+// course or none. A trainer must name one of their own courses (another
+// course is 404, as everywhere): people imported without a course would be
+// records the trainer could never see again.
+func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	p := domain.Problems{}
+	opts := repository.ImportOptions{
+		CourseID: int64(formInt(c, "course_id", p)),
+		DryRun:   formBool(c, "dry_run"),
+		By:       &u.ID,
+	}
+	if managesEverything(u) {
+		opts.OverrideCapacity = formBool(c, "override_capacity")
+	} else if opts.CourseID == 0 && len(p) == 0 {
+		p.Add("course_id", "import.course_required")
+	}
+	header, err := c.FormFile("file")
+	if err != nil {
+		p.Add("file", "validation.required")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if header.Size > domain.MaxImportBytes {
+		// Said before reading it: the engine would stop at the limit too.
+		return nil, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
+	}
+	if opts.Scope, err = s.store.ScopeFor(ctx, u); err != nil {
+		return nil, err
+	}
+	file, err := header.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return s.store.ImportTrainees(ctx, domain.ParseImport(file, header.Filename), opts)
+}
+
+// apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
+// after a commit and 200 after a dry run; a refused file is 422 with every
+// problem (see errorBody), 413 beyond the size limit.
+func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
+	report, err := s.runImport(c)
+	if err != nil {
+		return err
+	}
+	if report.DryRun {
+		return c.JSON(report)
+	}
+	return created(c, report)
+}
+
+// importPageData is the import page: the form's choices and, after a
+// POST, the report or the problems.
+type importPageData struct {
+	Courses  []repository.CourseSummary
+	Manage   bool
+	Report   *repository.ImportReport
+	Problems []importProblem
+}
+
+// importProblem is one problem of a refused file, translated.
+type importProblem struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column,omitempty"`      // canonical column ("" for the whole file or row)
+	Field   string `json:"column_name,omitempty"` // the column in the user's language
+	Key     string `json:"key"`
+	Param   string `json:"param,omitempty"`
+	Message string `json:"message"`
+}
+
+// translateImportProblems puts each problem in the user's language.
+func translateImportProblems(t *Translator, problems []domain.ImportProblem) []importProblem {
+	out := make([]importProblem, len(problems))
+	for i, p := range problems {
+		out[i] = importProblem{Row: p.Row, Column: p.Column, Key: p.Key, Param: p.Param}
+		if p.Column == "" {
+			// A problem of the whole file or row names no field.
+			out[i].Message = t.Problem("file", domain.Problem{Key: p.Key, Param: p.Param})
+			continue
+		}
+		out[i].Field = t.FieldName(p.Column)
+		out[i].Message = t.Problem(p.Column, domain.Problem{Key: p.Key, Param: p.Param})
+	}
+	return out
+}
+
+func (s *Server) importPageData(c *fiber.Ctx) (*importPageData, error) {
+	u := currentUser(c)
+	f := repository.CourseFilter{}
+	if !managesEverything(u) {
+		f.TrainerID = u.ID
+	}
+	courses, err := s.store.Courses(c.UserContext(), f)
+	if err != nil {
+		return nil, err
+	}
+	return &importPageData{Courses: courses, Manage: managesEverything(u)}, nil
+}
+
+var importFields = []string{"course_id", "dry_run", "override_capacity"}
+
+// importPage shows the import form; a preview is ticked by default.
+func (s *Server) importPage(c *fiber.Ctx) error {
+	data, err := s.importPageData(c)
+	if err != nil {
+		return err
+	}
+	values := map[string]string{"dry_run": "on", "course_id": c.Query("course")}
+	return s.renderForm(c, "imports/form", data, NewForm(values), nil)
+}
+
+// importForm runs the import from the page and shows the report, or the
+// table of problems (422) with the form filled in again.
+func (s *Server) importForm(c *fiber.Ctx) error {
+	data, err := s.importPageData(c)
+	if err != nil {
+		return err
+	}
+	form := NewForm(formValues(c, importFields...))
+	report, err := s.runImport(c)
+	var refused *domain.ImportError
+	switch {
+	case errors.As(err, &refused):
+		data.Problems = translateImportProblems(s.tr(c), refused.Problems)
+		form.Message = s.tr(c).T("import.refused")
+		return s.renderPage(c, statusOf(err), "imports/form", data, form)
+	case err != nil:
+		return s.renderForm(c, "imports/form", data, form, err)
+	}
+	data.Report = report
+	if !report.DryRun {
+		// The next send should not commit the same file again by accident.
+		form.Values["dry_run"] = "on"
+	}
+	return s.renderPage(c, fiber.StatusOK, "imports/form", data, form)
+}
+
+// importTooLarge reports whether a refused import is refused for its size
+// alone: that is 413, like a body over the server's limit.
+func importTooLarge(e *domain.ImportError) bool {
+	for _, p := range e.Problems {
+		if p.Key == "import.file_too_large" || p.Key == "import.too_many_rows" {
+			return true
+		}
+	}
+	return false
+}
