@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -111,3 +112,99 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 		t.Fatalf("the request's programme: %d %v", n, err)
 	}
 }
+
+// TestSIGKILLDuringAnImportLeavesNothingPartial kills the server while an
+// import is writing: the transaction dies with the connection, and the
+// database holds none of the file's people.
+func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
+	dbURL := dbtest.NewDatabase(t)
+	ctx := context.Background()
+	store, err := repository.Open(ctx, dbURL, repository.PoolConfig{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	u := &domain.User{Email: "coordinator@sigkill.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
+	if err := store.CreateUser(ctx, u, "sigkill-password"); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := store.CreateAPIToken(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := domain.Organisation{Kind: domain.Institution, NameFr: ptrTo("Centre de test")}
+	if err := store.CreateOrganisation(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, dbURL)
+
+	var file strings.Builder
+	file.WriteString("category,full_name_latin,sex,birth_year,organisation,national_id\n")
+	for i := 0; i < 60_000; i++ {
+		fmt.Fprintf(&file, "institutional_actor,Person %d,female,1980,%d,KL%07d\n", i, org.ID, i)
+	}
+	body, contentType := multipartBody("people.csv", file.String())
+	go func() {
+		req, _ := http.NewRequest("POST", srv.base+"/api/v1/imports/trainees", body)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", contentType)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	// Wait until the import holds its lock: it is inside its transaction.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var importing bool
+		if err := store.DB().Get(&importing, `SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+			WHERE l.locktype = 'advisory' AND d.datname = current_database())`); err != nil {
+			t.Fatal(err)
+		}
+		if importing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the import never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := srv.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-srv.done
+	// PostgreSQL notices the dead connection and rolls its transaction back.
+	for i := 0; ; i++ {
+		var busy int
+		if err := store.DB().Get(&busy, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+			t.Fatal(err)
+		}
+		if busy <= 1 { // our own pool's other connection, at most
+			break
+		}
+		if i > 300 {
+			t.Fatal("the killed server's connections never went away")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var people, imports int
+	if err := store.DB().Get(&people, `SELECT count(*) FROM trainees`); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB().Get(&imports, `SELECT count(*) FROM audit_log WHERE action LIKE '%import%'`); err != nil {
+		t.Fatal(err)
+	}
+	if people != 0 || imports != 0 {
+		t.Fatalf("a killed import left %d people and %d audit entries", people, imports)
+	}
+}
+
+func multipartBody(name, content string) (io.Reader, string) {
+	var buf strings.Builder
+	w := multipart.NewWriter(&buf)
+	part, _ := w.CreateFormFile("file", name)
+	io.WriteString(part, content)
+	w.Close()
+	return strings.NewReader(buf.String()), w.FormDataContentType()
+}
+
+func ptrTo(s string) *string { return &s }
