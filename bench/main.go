@@ -28,11 +28,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"
+	"github.com/lib/pq"
 )
 
 type options struct {
 	server                      string // PostgreSQL server URL (any database)
+	database                    string // the bench's own database on that server
 	trainees, courses, sessions int
 	reuse                       bool
 	out                         string
@@ -50,11 +51,15 @@ func main() {
 	flag.IntVar(&o.courses, "courses", 20_000, "synthetic courses")
 	flag.IntVar(&o.sessions, "sessions", 10, "sessions per course")
 	flag.IntVar(&o.importRows, "import-rows", 100_000, "rows of the participant import")
-	flag.BoolVar(&o.reuse, "reuse", false, "reuse the dataset of an earlier run (database takaffoul_bench)")
+	flag.BoolVar(&o.reuse, "reuse", false, "reuse the dataset of an earlier run")
+	flag.StringVar(&o.database, "database", "", "the bench's database (default takaffoul_bench, takaffoul_bench_tiny with -tiny)")
 	flag.StringVar(&o.out, "out", "", "also write the results table (Markdown) to this file")
 	flag.IntVar(&o.samples, "samples", 50, "requests per latency measurement")
 	flag.Parse()
 	o.loadWorkers, o.loadDuration = 8, 10*time.Second
+	if o.database == "" {
+		o.database = map[bool]string{true: "takaffoul_bench_tiny", false: "takaffoul_bench"}[*tiny]
+	}
 	if *tiny {
 		o.trainees, o.courses, o.sessions, o.importRows, o.samples = 3000, 60, 5, 1000, 10
 		o.loadDuration = 2 * time.Second
@@ -137,7 +142,7 @@ func (b *bench) prepareDatabase() error {
 	if err != nil {
 		return err
 	}
-	u.Path = "/takaffoul_bench"
+	u.Path = "/" + b.o.database
 	b.dbURL = u.String()
 	admin, err := sqlx.Open("postgres", b.o.server)
 	if err != nil {
@@ -146,7 +151,7 @@ func (b *bench) prepareDatabase() error {
 	defer admin.Close()
 	if !b.o.reuse {
 		step("a fresh database")
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS takaffoul_bench WITH (FORCE)`); err != nil {
+		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + pq.QuoteIdentifier(b.o.database) + ` WITH (FORCE)`); err != nil {
 			return err
 		}
 		if err := b.cli(nil, "migrate", "up"); err != nil {

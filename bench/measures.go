@@ -202,19 +202,24 @@ func (b *bench) benchCourse(code string, capacity int) (int64, error) {
 	return id, b.db.Get(&id, `SELECT id FROM courses WHERE code = $1`, code)
 }
 
-// measureEnrolment: POST enrolments from several workers for a bounded time.
+// measureEnrolment: POST enrolments from several workers for a bounded
+// time, spread over 20 courses as trainers in different rooms would be (the
+// enrolments of one course take turns: its capacity is checked under a lock).
 func (b *bench) measureEnrolment() error {
-	course, err := b.benchCourse("BENCH-ENROL", 10_000)
-	if err != nil {
-		return err
+	var paths []string
+	for i := 0; i < 20; i++ {
+		course, err := b.benchCourse(fmt.Sprintf("BENCH-ENROL-%d", i), 10_000)
+		if err != nil {
+			return err
+		}
+		paths = append(paths, fmt.Sprintf("/api/v1/courses/%d/enrollments", course))
 	}
 	var ids []int64
-	if err := b.db.Select(&ids, `SELECT id FROM trainees WHERE category <> 'child_parliamentarian' ORDER BY id LIMIT 10000`); err != nil {
+	if err := b.db.Select(&ids, `SELECT id FROM trainees WHERE category <> 'child_parliamentarian' ORDER BY id LIMIT 40000`); err != nil {
 		return err
 	}
-	path := fmt.Sprintf("/api/v1/courses/%d/enrollments", course)
 	r := runLoad(b.o.loadWorkers, len(ids), b.o.loadDuration, func(i int) error {
-		status, _, _, err := b.call("POST", path, jsonBody(map[string]any{"trainee_id": ids[i]}), "application/json")
+		status, _, _, err := b.call("POST", paths[i%len(paths)], jsonBody(map[string]any{"trainee_id": ids[i]}), "application/json")
 		if err == nil && status != 201 {
 			err = fmt.Errorf("status %d", status)
 		}
