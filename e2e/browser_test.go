@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -131,8 +132,19 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	must(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 }
 
-func TestTrainerEnrolsAndMarksAttendanceOnAPhone(t *testing.T) {
+// TestATrainingDay: the ministry looks at the totals; a trainer, in Arabic
+// on a phone, enrols an institutional actor and a child parliamentarian and
+// marks attendance; a coordinator downloads the attendance CSV; the ministry
+// sees the totals change, and still cannot open the roster.
+func TestATrainingDay(t *testing.T) {
 	s := newSite(t)
+	ministry := browser(t, false)
+	s.login(t, ministry, "ministry@e2e.ma")
+	before := trainedTotals(t, ministry)
+	if before.institutional != 0 || before.children != 0 {
+		t.Fatalf("totals before the day: %+v", before)
+	}
+
 	phone := browser(t, true)
 	s.login(t, phone, "trainer@e2e.ma")
 
@@ -195,12 +207,34 @@ func TestTrainerEnrolsAndMarksAttendanceOnAPhone(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`html[lang=fr][dir=ltr]`)),
 	))
 	screenshot(t, phone, "attendance-fr-phone")
-}
 
-func TestMinistryCannotSeeTheRoster(t *testing.T) {
-	s := newSite(t)
-	ctx := browser(t, false)
-	s.login(t, ctx, "ministry@e2e.ma")
+	// The coordinator's download, read as the browser received it.
+	desk := browser(t, false)
+	s.login(t, desk, "coordinator@e2e.ma")
+	csv, err := chromedp.Run(desk, chromedp.Evaluate[string](
+		`fetch('/exports/attendance.csv?programme=child-protection').then(r => r.arrayBuffer()).then(b => new TextDecoder('utf-8', {ignoreBOM: true}).decode(b))`,
+		chromedp.EvalAwaitPromise))
+	must(t, err)
+	if !strings.HasPrefix(csv, "\ufeff") || !strings.Contains(csv, "\r\n") {
+		t.Error("the CSV lacks its BOM or its CRLF line ends")
+	}
+	for _, want := range []string{"فاطمة الزهراء بنعلي", "ياسين العمراني", "CP-CASA-1"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the CSV lacks %q", want)
+		}
+	}
+	if lines := strings.Count(csv, "\r\n"); lines != 3 { // header + two trainees × one session
+		t.Errorf("want 3 lines in the CSV, got %d:\n%s", lines, csv)
+	}
+
+	// The ministry's figures moved, and the roster stays out of its reach.
+	after := trainedTotals(t, ministry)
+	if after.institutional != 1 || after.children != 1 || after.localActors != 1 {
+		t.Errorf("totals after the day: %+v", after)
+	}
+	must(t, chromedp.Do(ministry, chromedp.Navigate(s.base+"/dashboard?programme=child-protection")))
+	screenshot(t, ministry, "dashboard-ar")
+	ctx := ministry
 	must(t, chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/courses/%d", s.base, s.course.ID))))
 	body, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
 	must(t, err)
@@ -214,6 +248,32 @@ func TestMinistryCannotSeeTheRoster(t *testing.T) {
 		t.Fatalf("the ministry's roster request: want 404, got %d", status)
 	}
 	screenshot(t, ctx, "ministry-404-ar")
+	must(t, chromedp.Do(ministry,
+		chromedp.Navigate(s.base+"/dashboard?programme=child-protection"),
+		chromedp.Click(chromedp.CSS(`.lang-switch button[value=fr]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang=fr][dir=ltr]`)),
+	))
+	screenshot(t, ministry, "dashboard-fr")
+}
+
+// trained is what the ministry reads of the child-protection totals.
+type trained struct{ localActors, institutional, children int }
+
+func trainedTotals(t *testing.T, ctx context.Context) trained {
+	t.Helper()
+	var totals struct {
+		LocalActors struct {
+			Trained int `json:"trained"`
+		} `json:"local_actors"`
+		ByCategory map[string]struct {
+			Trained int `json:"trained"`
+		} `json:"by_category"`
+	}
+	body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch('/api/v1/totals?programme=child-protection').then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	must(t, err)
+	must(t, json.Unmarshal([]byte(body), &totals))
+	return trained{totals.LocalActors.Trained, totals.ByCategory["institutional_actor"].Trained, totals.ByCategory["child_parliamentarian"].Trained}
 }
 
 func firstOptionValue(t *testing.T, s *site) string {
