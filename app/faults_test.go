@@ -121,6 +121,17 @@ func TestTwoInstancesShareEverythingThroughTheDatabase(t *testing.T) {
 	if rosterA.Body != rosterB.Body || !strings.Contains(rosterA.Body, `"attended":1`) {
 		t.Fatalf("the two instances disagree:\nA %s\nB %s", rosterA.Body, rosterB.Body)
 	}
+	// The ministry's figures are the same whichever instance answers.
+	addUser(t, storeA, "coordinator@two.ma", domain.RoleCoordinator)
+	deskA := newClient(t, a)
+	deskA.ip = "198.51.100.77"
+	deskA.login("coordinator@two.ma", testPassword)
+	deskB := newClient(t, b)
+	deskB.cookies, deskB.token, deskB.ip = deskA.cookies, deskA.token, deskA.ip
+	totalsA, totalsB := deskA.get("/api/v1/totals"), deskB.get("/api/v1/totals")
+	if totalsA.StatusCode != 200 || totalsA.Body != totalsB.Body || !strings.Contains(totalsA.Body, `"trained":1`) {
+		t.Fatalf("totals differ between instances:\nA %s\nB %s", totalsA.Body, totalsB.Body)
+	}
 	expectStatus(t, "logout on A", onA.post("/logout", nil), 303)
 	if r := onB.get("/courses"); r.StatusCode != 303 {
 		t.Fatalf("the session ended on A must be ended on B: got %d", r.StatusCode)
