@@ -130,10 +130,14 @@ type enrollRequest struct {
 	ConfirmNew bool `json:"confirm_new"`
 }
 
-// apiEnroll answers POST /api/v1/courses/{id}/enrollments.
+// apiEnroll answers POST /api/v1/courses/{id}/enrollments. The course is
+// not loaded first: the enrolment locks it and answers 404 when it is missing.
 func (s *Server) apiEnroll(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	courseID, err := paramID(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := s.authorizeCourse(c, courseID); err != nil {
 		return err
 	}
 	var req enrollRequest
@@ -156,13 +160,13 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 				return s.duplicateWarning(c, dups)
 			}
 		}
-		e, err := s.store.EnrollNew(ctx, course.ID, req.Trainee, opt)
+		e, err := s.store.EnrollNew(ctx, courseID, req.Trainee, opt)
 		if err != nil {
 			return err
 		}
 		return created(c, fiber.Map{"enrollment": e, "trainee": req.Trainee})
 	case req.TraineeID != 0:
-		e, err := s.store.Enroll(ctx, course.ID, req.TraineeID, opt)
+		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt)
 		if err != nil {
 			return err
 		}

@@ -46,14 +46,21 @@ func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt Enr
 	if course.Taken >= course.Capacity && !opt.OverrideCapacity {
 		return nil, domain.Invalid("course_id", "enrollment.course_full")
 	}
+	// The enrolment and its audit entry in one statement.
 	var e domain.Enrollment
-	const q = `INSERT INTO enrollments (trainee_id, course_id, enrolled_by) VALUES ($1, $2, $3)
-	           RETURNING id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at`
+	const q = `WITH e AS (
+	    INSERT INTO enrollments (trainee_id, course_id, enrolled_by) VALUES ($1, $2, $3)
+	    RETURNING id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at
+	), logged AS (
+	    INSERT INTO audit_log (actor_id, action, entity, entity_id, after)
+	    SELECT $3, 'enrollment.create', 'enrollment', e.id, jsonb_build_object('course_id', e.course_id, 'trainee_id', e.trainee_id)
+	      FROM e
+	)
+	SELECT id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at FROM e`
 	if err := getOne(ctx, tx, &e, q, traineeID, courseID, opt.By); err != nil {
 		return nil, err
 	}
-	return &e, writeAudit(ctx, tx, AuditEntry{ActorID: opt.By, Action: "enrollment.create", Entity: "enrollment",
-		EntityID: &e.ID, After: map[string]int64{"course_id": courseID, "trainee_id": traineeID}})
+	return &e, nil
 }
 
 // EnrollNew creates a trainee and enrols them in one transaction: if the
