@@ -170,19 +170,32 @@ CREATE VIEW totals_assoc_base AS
 --    computation sees every committed change.
 --
 --    Lock order, the same in every transaction, so that concurrent writers
---    cannot deadlock: advisory locks on the persons (by id), then on the
---    associations (by id) — they serialise two refreshes of the same person
---    or association —, then the cube rows in primary-key order.
+--    cannot deadlock: advisory locks on the persons (by key), then on the
+--    associations (by key) — they serialise two refreshes of the same person
+--    or association —, then the cube rows in primary-key order, then the
+--    person cells, the association cube and cells.
 -- +goose StatementBegin
 CREATE FUNCTION totals_refresh(persons bigint[], assocs bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    wholesale boolean := cardinality(persons) > 1000 OR coalesce(cardinality(assocs), 0) > 1000;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7701, id::int) FROM (SELECT DISTINCT unnest(persons) AS id) p ORDER BY id;
+    IF wholesale THEN
+        -- Thousands of people at once (a recount, a large import): one lock
+        -- per person would exhaust the lock table. Lock the four tables
+        -- instead (readers go on), in the order every refresh writes them.
+        LOCK TABLE totals_cube, totals_person_cells, totals_assoc_cube, totals_assoc_cells IN EXCLUSIVE MODE;
+    ELSE
+        -- hashint8: any id fits; two people sharing a lock only wait for each other.
+        PERFORM pg_advisory_xact_lock(7701, k) FROM (SELECT DISTINCT hashint8(unnest(persons)) AS k) l ORDER BY k;
+    END IF;
     -- The associations of these people now (a person who left one is in assocs already).
     SELECT array_agg(DISTINCT id ORDER BY id) INTO assocs
       FROM (SELECT unnest(assocs) AS id
             UNION
             SELECT organisation_id FROM trainees WHERE id = ANY (persons) AND organisation_kind = 'association') a;
-    PERFORM pg_advisory_xact_lock(7702, id::int) FROM unnest(assocs) id ORDER BY id;
+    IF NOT wholesale THEN
+        PERFORM pg_advisory_xact_lock(7702, k) FROM (SELECT DISTINCT hashint8(unnest(assocs)) AS k) l ORDER BY k;
+    END IF;
 
     -- People: cube += rollup(new) − rollup(stored), only the rows that move.
     INSERT INTO totals_cube AS q

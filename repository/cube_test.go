@@ -317,3 +317,31 @@ func TestRecomputeTotalsCubeEqualsTheTriggers(t *testing.T) {
 	must(t, tx.Commit())
 	w.compare(t, domain.TotalsFilter{}, []string{"recompute"})
 }
+
+// Thousands of people changed in one transaction (a recount, a large
+// import) take the refresh's wholesale path: table locks instead of one
+// advisory lock per person. It must give the same cube.
+func TestCubeFollowsAThousandPeopleInOneTransaction(t *testing.T) {
+	w := newCubeWorld(t, 4)
+	for i := 0; i < 30; i++ {
+		w.step(t)
+	}
+	tx := w.store.DB().MustBegin()
+	tx.MustExec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind)
+	    SELECT CASE WHEN i % 3 = 0 THEN 'institutional_actor' ELSE 'associative_actor' END, 'Many ' || i, 'many ' || i,
+	           CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END,
+	           CASE WHEN i % 3 = 0 THEN $1::bigint WHEN i % 3 = 1 THEN $2::bigint ELSE $3::bigint END,
+	           CASE WHEN i % 3 = 0 THEN 'institution' ELSE 'association' END
+	      FROM generate_series(1, 1200) i`, w.institution.ID, w.associations[0].ID, w.associations[1].ID)
+	tx.MustExec(`INSERT INTO enrollments (trainee_id, course_id, status)
+	    SELECT t.id, c.id, CASE WHEN t.id % 5 = 0 THEN 'withdrawn' ELSE 'enrolled' END
+	      FROM trainees t JOIN LATERAL (SELECT id FROM courses ORDER BY (id * 31 + t.id) % 7 LIMIT 1 + t.id % 2) c ON true
+	     WHERE t.name_key LIKE 'many %'`)
+	tx.MustExec(`UPDATE enrollments SET attended_count = 1, marks_count = 2 WHERE id % 3 = 0 AND marks_count = 0`)
+	must(t, tx.Commit())
+	assertCubeMatchesRebuild(t, w.store)
+	for k := 0; k < 20; k++ {
+		w.compare(t, w.randomFilter(), []string{"a thousand people"})
+	}
+	w.compare(t, domain.TotalsFilter{}, []string{"a thousand people"})
+}
