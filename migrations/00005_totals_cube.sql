@@ -270,6 +270,14 @@ DECLARE
     persons bigint[];
     assocs  bigint[];
 BEGIN
+    -- One event per noted row fires at commit; the first refreshes them all.
+    -- The flag spares the others a scan of the rows the first one deleted
+    -- (still in the index until the transaction ends: quadratic for a
+    -- transaction noting a million people).
+    IF current_setting('takaffoul.totals_pending', true) IS DISTINCT FROM 'yes' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('takaffoul.totals_pending', 'no', true);
     WITH done AS (DELETE FROM totals_pending WHERE xid = pg_current_xact_id() RETURNING kind, id)
     SELECT array_agg(id) FILTER (WHERE kind = 'p'), array_agg(id) FILTER (WHERE kind = 'a')
       INTO persons, assocs FROM done;
@@ -283,11 +291,27 @@ $$;
 CREATE CONSTRAINT TRIGGER totals_apply_pending AFTER INSERT ON totals_pending
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION totals_apply_pending();
 
+-- totals_noting(): whether changes are to be noted (not while
+-- totals_rebuild() recomputes everything anyway); it also raises the flag
+-- totals_apply_pending() checks.
+-- +goose StatementBegin
+CREATE FUNCTION totals_noting() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('takaffoul.totals_rebuilding', true) = 'yes' THEN
+        RETURN false;
+    END IF;
+    PERFORM set_config('takaffoul.totals_pending', 'yes', true);
+    RETURN true;
+END;
+$$;
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE FUNCTION totals_note_enrollment() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND (OLD.trainee_id, OLD.course_id, OLD.status, OLD.attended_count, OLD.marks_count)
-                            IS NOT DISTINCT FROM (NEW.trainee_id, NEW.course_id, NEW.status, NEW.attended_count, NEW.marks_count) THEN
+                            IS NOT DISTINCT FROM (NEW.trainee_id, NEW.course_id, NEW.status, NEW.attended_count, NEW.marks_count)
+       OR NOT totals_noting() THEN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -308,7 +332,8 @@ CREATE TRIGGER totals_note_enrollment AFTER INSERT OR DELETE OR UPDATE ON enroll
 CREATE FUNCTION totals_note_course() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (OLD.programme_id, OLD.year, OLD.province_id, OLD.completion_threshold, OLD.session_count)
-       IS DISTINCT FROM (NEW.programme_id, NEW.year, NEW.province_id, NEW.completion_threshold, NEW.session_count) THEN
+       IS DISTINCT FROM (NEW.programme_id, NEW.year, NEW.province_id, NEW.completion_threshold, NEW.session_count)
+       AND totals_noting() THEN
         INSERT INTO totals_pending (kind, id)
         SELECT 'p', trainee_id FROM enrollments WHERE course_id = NEW.id ON CONFLICT DO NOTHING;
     END IF;
@@ -323,7 +348,7 @@ CREATE TRIGGER totals_note_course AFTER UPDATE ON courses
 -- +goose StatementBegin
 CREATE FUNCTION totals_note_province() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.region_id IS DISTINCT FROM NEW.region_id THEN
+    IF OLD.region_id IS DISTINCT FROM NEW.region_id AND totals_noting() THEN
         INSERT INTO totals_pending (kind, id)
         SELECT 'p', e.trainee_id FROM enrollments e JOIN courses c ON c.id = e.course_id
          WHERE c.province_id = NEW.id ON CONFLICT DO NOTHING;
@@ -341,7 +366,7 @@ CREATE TRIGGER totals_note_province AFTER UPDATE ON provinces
 CREATE FUNCTION totals_note_trainee() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (OLD.category, OLD.sex, OLD.organisation_id, OLD.organisation_kind)
-       IS DISTINCT FROM (NEW.category, NEW.sex, NEW.organisation_id, NEW.organisation_kind) THEN
+       IS DISTINCT FROM (NEW.category, NEW.sex, NEW.organisation_id, NEW.organisation_kind) AND totals_noting() THEN
         INSERT INTO totals_pending (kind, id) VALUES ('p', NEW.id) ON CONFLICT DO NOTHING;
         IF OLD.organisation_kind = 'association' THEN
             INSERT INTO totals_pending (kind, id) VALUES ('a', OLD.organisation_id) ON CONFLICT DO NOTHING;
@@ -361,6 +386,8 @@ CREATE FUNCTION totals_rebuild() RETURNS void LANGUAGE plpgsql
     SET work_mem = '128MB' -- a bulk rebuild's aggregates, for its duration only
     AS $$
 BEGIN
+    -- Updating the course counters below must not note every course's people.
+    PERFORM set_config('takaffoul.totals_rebuilding', 'yes', true);
     UPDATE courses c
        SET session_count = coalesce(s.n, 0), sessions_held = coalesce(s.held, 0), held_hours = coalesce(s.hours, 0)
       FROM courses c2
@@ -410,6 +437,8 @@ BEGIN
      GROUP BY programme_id, year, region_id, province_id, category, sex, shard;
     -- Whatever this transaction noted is rebuilt already.
     DELETE FROM totals_pending WHERE xid = pg_current_xact_id();
+    PERFORM set_config('takaffoul.totals_pending', 'no', true);
+    PERFORM set_config('takaffoul.totals_rebuilding', 'no', true);
 END;
 $$;
 -- +goose StatementEnd
@@ -421,7 +450,7 @@ DROP TRIGGER totals_note_province ON provinces;
 DROP TRIGGER totals_note_course ON courses;
 DROP TRIGGER totals_note_enrollment ON enrollments;
 DROP TRIGGER courses_keep_session_counts ON sessions;
-DROP FUNCTION totals_rebuild(), totals_note_trainee(), totals_note_province(), totals_note_course(),
+DROP FUNCTION totals_rebuild(), totals_noting(), totals_note_trainee(), totals_note_province(), totals_note_course(),
     totals_note_enrollment(), totals_apply_pending(), totals_refresh(bigint[], bigint[]),
     totals_rollups(bigint, smallint, smallint, bigint),
     courses_keep_session_counts();

@@ -281,13 +281,13 @@ func scaleTotalsTriggersOff(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (i
 	return 0, setTotalsTriggers(ctx, tx, false)
 }
 
-// scaleTotalsCube turns the totals triggers back on and rebuilds the course
-// counters, the people's cells and the cubes from the loaded records.
+// scaleTotalsCube rebuilds the course counters, the people's cells and the
+// cubes from the loaded records, then turns the totals triggers back on.
 func scaleTotalsCube(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
-	if err := setTotalsTriggers(ctx, tx, true); err != nil {
+	if err := RecomputeTotalsCube(ctx, tx); err != nil {
 		return 0, err
 	}
-	if err := RecomputeTotalsCube(ctx, tx); err != nil {
+	if err := setTotalsTriggers(ctx, tx, true); err != nil {
 		return 0, err
 	}
 	var n int64
