@@ -284,6 +284,11 @@ func scaleTotalsTriggersOff(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (i
 // scaleTotalsCube rebuilds the course counters, the people's cells and the
 // cubes from the loaded records, then turns the totals triggers back on.
 func scaleTotalsCube(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
+	// Statistics first: the rebuild, and the refreshes right after the load
+	// (index lookups by person), are planned from them.
+	if _, err := tx.ExecContext(ctx, `ANALYZE trainees, courses, enrollments, sessions, provinces`); err != nil {
+		return 0, err
+	}
 	if err := RecomputeTotalsCube(ctx, tx); err != nil {
 		return 0, err
 	}
