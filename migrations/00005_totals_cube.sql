@@ -188,11 +188,27 @@ BEGIN
         -- hashint8: any id fits; two people sharing a lock only wait for each other.
         PERFORM pg_advisory_xact_lock(7701, k) FROM (SELECT DISTINCT hashint8(unnest(persons)) AS k) l ORDER BY k;
     END IF;
-    -- The associations of these people now (a person who left one is in assocs already).
+    -- The associations to refresh: those noted (left or joined), and those of
+    -- the people whose cells changed other than in their mark counts (a
+    -- roster that only changes counts leaves every association as it was).
     SELECT array_agg(DISTINCT id ORDER BY id) INTO assocs
       FROM (SELECT unnest(assocs) AS id
             UNION
-            SELECT organisation_id FROM trainees WHERE id = ANY (persons) AND organisation_kind = 'association') a;
+            SELECT organisation_id FROM trainees
+             WHERE organisation_kind = 'association' AND id IN (
+                   (SELECT trainee_id FROM (
+                        SELECT trainee_id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
+                          FROM totals_person_base WHERE trainee_id = ANY (persons)
+                        EXCEPT
+                        SELECT trainee_id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
+                          FROM totals_person_cells WHERE trainee_id = ANY (persons)) n)
+                   UNION
+                   (SELECT trainee_id FROM (
+                        SELECT trainee_id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
+                          FROM totals_person_cells WHERE trainee_id = ANY (persons)
+                        EXCEPT
+                        SELECT trainee_id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
+                          FROM totals_person_base WHERE trainee_id = ANY (persons)) o))) a;
     IF NOT wholesale THEN
         PERFORM pg_advisory_xact_lock(7702, k) FROM (SELECT DISTINCT hashint8(unnest(assocs)) AS k) l ORDER BY k;
     END IF;
@@ -360,8 +376,8 @@ $$;
 CREATE TRIGGER totals_note_province AFTER UPDATE ON provinces
     FOR EACH ROW EXECUTE FUNCTION totals_note_province();
 
--- A person's category, sex or organisation: the person, and the association
--- they leave (the one they join is found from the person).
+-- A person's category, sex or organisation: the person, and the
+-- associations they leave and join.
 -- +goose StatementBegin
 CREATE FUNCTION totals_note_trainee() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -370,6 +386,9 @@ BEGIN
         INSERT INTO totals_pending (kind, id) VALUES ('p', NEW.id) ON CONFLICT DO NOTHING;
         IF OLD.organisation_kind = 'association' THEN
             INSERT INTO totals_pending (kind, id) VALUES ('a', OLD.organisation_id) ON CONFLICT DO NOTHING;
+        END IF;
+        IF NEW.organisation_kind = 'association' THEN
+            INSERT INTO totals_pending (kind, id) VALUES ('a', NEW.organisation_id) ON CONFLICT DO NOTHING;
         END IF;
     END IF;
     RETURN NULL;
