@@ -175,7 +175,12 @@ CREATE VIEW totals_assoc_base AS
 --    or association —, then the cube rows in primary-key order, then the
 --    person cells, the association cube and cells.
 -- +goose StatementBegin
-CREATE FUNCTION totals_refresh(persons bigint[], assocs bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION totals_refresh(persons bigint[], assocs bigint[]) RETURNS void LANGUAGE plpgsql
+    -- Plan each statement once per session, not at every commit: the plans
+    -- (index lookups by person and association) do not depend on the
+    -- arrays' values, and planning was most of a small refresh's cost.
+    SET plan_cache_mode = force_generic_plan
+    AS $$
 DECLARE
     wholesale boolean := cardinality(persons) > 1000 OR coalesce(cardinality(assocs), 0) > 1000;
 BEGIN
