@@ -2,6 +2,18 @@ package repository
 
 // Hooks for the benchmarks of the external test package.
 
+import (
+	"context"
+
+	"takaffoul/domain"
+)
+
+// TotalsFromRecords counts per request from the records, whatever the
+// filter: the reference the cube-backed Totals is compared with.
+func (s *Store) TotalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
+	return s.totalsFromRecords(ctx, f)
+}
+
 // SetExportFetchSize switches the attendance export between one plain query
 // (0) and a server-side cursor fetching n rows at a time.
 func SetExportFetchSize(n int) { exportFetchSize = n }

@@ -49,6 +49,7 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) error {
 			name string
 			run  func(context.Context, *sqlx.Tx, ScaleOptions) (int64, error)
 		}{
+			{"totals triggers off", scaleTotalsTriggersOff},
 			{"provinces and programmes", scaleReference},
 			{"organisations", scaleOrganisations},
 			{"trainees (COPY)", scaleTrainees},
@@ -57,6 +58,7 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) error {
 			{"enrolments", scaleEnrollments},
 			{"attendance marks", scaleAttendance},
 			{"attendance counters", scaleCounters},
+			{"totals cube", scaleTotalsCube},
 		}
 		for _, step := range steps {
 			start := time.Now()
@@ -269,4 +271,31 @@ func scaleCounters(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, err
 	  FROM (SELECT DISTINCT session_id FROM attendance) a WHERE a.session_id = s.id AND NOT s.has_marks`
 	m, err := execCount(ctx, tx, sessions)
 	return n + m, err
+}
+
+// scaleTotalsTriggersOff sets the totals cube's triggers aside for the load
+// (they would note every one of a million people, one row at a time):
+// scaleTotalsCube rebuilds the cube set-based at the end, in the same
+// transaction, and turns them back on.
+func scaleTotalsTriggersOff(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
+	return 0, setTotalsTriggers(ctx, tx, false)
+}
+
+// scaleTotalsCube rebuilds the course counters, the people's cells and the
+// cubes from the loaded records, then turns the totals triggers back on.
+func scaleTotalsCube(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
+	// Statistics first: the rebuild, and the refreshes right after the load
+	// (index lookups by person), are planned from them.
+	if _, err := tx.ExecContext(ctx, `ANALYZE trainees, courses, enrollments, sessions, provinces`); err != nil {
+		return 0, err
+	}
+	if err := RecomputeTotalsCube(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := setTotalsTriggers(ctx, tx, true); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := tx.GetContext(ctx, &n, `SELECT count(*) FROM totals_cube`)
+	return n, err
 }

@@ -12,11 +12,23 @@ import (
 
 // Totals computes the ministry's figures for filter f, following the rules
 // written in domain/totals.go ("How we count"). Everything is counted in the
-// database: one query resolves the filter's codes, two aggregate queries
-// count, all in one read-only snapshot so that the figures agree with each
-// other. A malformed filter or an unknown code is a *domain.ValidationError
-// (422), never a 500.
+// database, in one read-only snapshot so that the figures agree with each
+// other. Without a course filter the people are read from the totals cube
+// (migrations/00005_totals_cube.sql: a few hundred pre-counted rows, exact,
+// kept in step by triggers in the writers' transactions); a course filter
+// counts from the records (fast for one course). A malformed filter or an
+// unknown code is a *domain.ValidationError (422), never a 500.
 func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
+	if f.Course != 0 {
+		return s.totalsFromRecords(ctx, f)
+	}
+	return s.totalsFromCube(ctx, f)
+}
+
+// totalsFromRecords counts from the enrolments in scope, per request: one
+// query resolves the filter's codes, two aggregate queries count. It is the
+// reference the cube is tested against (see cube_test.go).
+func (s *Store) totalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -214,6 +226,13 @@ facts AS MATERIALIZED (
 		}
 	}
 	return q + `
+` + labelledSQL
+}
+
+// labelledSQL ends a counting query: it gives codes and names to the
+// programme, region and province ids of the rows of "counted", and puts the
+// rows in display order.
+const labelledSQL = `
 ), labels AS (
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
@@ -226,7 +245,6 @@ SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS n
        n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
  ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
-}
 
 // pinned says which breakdown columns the filter fixes to a single value.
 type pinned struct{ programme, year, region, province bool }
@@ -326,6 +344,13 @@ func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.T
 	if err := tx.SelectContext(ctx, &rows, peopleSQL(sc.pinned), sc.args()...); err != nil {
 		return fmt.Errorf("totals (people): %w", mapError(err))
 	}
+	fileRows(rows, t)
+	return nil
+}
+
+// fileRows files the rows of peopleSQL (or of cubeSQL, which has the same
+// shape and order) into t.
+func fileRows(rows []peopleRow, t *domain.Totals) {
 	var headline tally
 	tallies := map[[2]string]*tally{}
 	var order [][2]string // rows arrive in display order
@@ -358,5 +383,4 @@ func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.T
 	for _, k := range order {
 		*lists[k[0]] = append(*lists[k[0]], tallies[k].breakdown())
 	}
-	return nil
 }

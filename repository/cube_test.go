@@ -1,0 +1,347 @@
+package repository_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"takaffoul/domain"
+	"takaffoul/repository"
+)
+
+// cubeWorld is a small world with every dimension of the cube: two
+// programmes, two years, three provinces in two regions, courses of one to
+// three sessions, people of every category and sex, two associations and
+// an institution.
+type cubeWorld struct {
+	*fixture
+	rng          *rand.Rand
+	programmes   []domain.Programme
+	provinces    []domain.Province
+	regions      []string
+	courses      []domain.Course
+	people       []*domain.Trainee
+	associations []domain.Organisation
+}
+
+func newCubeWorld(t *testing.T, seed uint64) *cubeWorld {
+	t.Helper()
+	w := &cubeWorld{fixture: newFixture(t), rng: rand.New(rand.NewPCG(seed, 7))}
+	w.programmes = []domain.Programme{w.programme}
+	other := domain.Programme{Code: "positive-parenting", NameAr: "التربية الوالدية", NameFr: "Parentalité positive",
+		NameEn: "Positive parenting", StartYear: 2019, EndYear: 2020}
+	must(t, w.store.CreateProgramme(w.ctx, &other))
+	w.programmes = append(w.programmes, other)
+	w.provinces = []domain.Province{w.province}
+	for _, p := range []domain.Province{
+		{RegionID: 4, Code: "sale", NameAr: "عمالة سلا", NameFr: "Préfecture de Salé"},
+		{RegionID: 7, Code: "marrakech", NameAr: "عمالة مراكش", NameFr: "Préfecture de Marrakech"},
+	} {
+		must(t, w.store.CreateProvince(w.ctx, &p))
+		w.provinces = append(w.provinces, p)
+	}
+	must(t, w.store.DB().Select(&w.regions, `SELECT code FROM regions WHERE id IN (4, 7) ORDER BY id`))
+	second := domain.Organisation{Kind: domain.Association, NameFr: ptr("Association Nour")}
+	must(t, w.store.CreateOrganisation(w.ctx, &second))
+	w.associations = []domain.Organisation{w.association, second}
+	n := 0
+	for _, prog := range w.programmes {
+		for _, year := range []int{2019, 2020} {
+			for _, prov := range w.provinces {
+				if w.rng.IntN(3) == 0 {
+					continue
+				}
+				n++
+				c := domain.Course{ProgrammeID: prog.ID, Code: fmt.Sprintf("CUBE-%d", n), TitleAr: "دورة", TitleFr: "Cours",
+					Year: year, Province: prov.Code, StartDate: date(fmt.Sprintf("%d-03-01", year)),
+					EndDate: date(fmt.Sprintf("%d-03-30", year)), Capacity: 40}
+				must(t, w.store.CreateCourse(w.ctx, &c))
+				for k := 0; k <= w.rng.IntN(3); k++ {
+					w.addSession(t, c)
+				}
+				w.courses = append(w.courses, c)
+			}
+		}
+	}
+	cats := []domain.Category{domain.InstitutionalActor, domain.AssociativeActor, domain.AssociativeActor, domain.ChildParliamentarian}
+	for i := 0; i < 16; i++ {
+		sex := domain.Female
+		if w.rng.IntN(2) == 0 {
+			sex = domain.Male
+		}
+		p := w.person(t, cats[w.rng.IntN(len(cats))], sex, fmt.Sprintf("Cube person %d", i))
+		if p.Category == domain.AssociativeActor && w.rng.IntN(2) == 0 {
+			w.setOrganisation(t, p, domain.AssociativeActor, w.associations[1].ID, "association")
+		}
+		w.people = append(w.people, p)
+	}
+	return w
+}
+
+func (w *cubeWorld) addSession(t *testing.T, c domain.Course) {
+	t.Helper()
+	start := time.Date(c.Year, 3, 2+w.rng.IntN(25), 9, 0, 0, 0, time.UTC)
+	hours := float64(1 + w.rng.IntN(4))
+	s := []domain.Session{{StartsAt: start, EndsAt: start.Add(time.Duration(hours) * time.Hour), Place: "Salle", Hours: hours}}
+	must(t, w.store.CreateSessions(w.ctx, c.ID, s))
+}
+
+func (w *cubeWorld) exec(t *testing.T, q string, args ...any) {
+	t.Helper()
+	if _, err := w.store.DB().Exec(q, args...); err != nil {
+		t.Fatalf("%s %v: %v", q, args, err)
+	}
+}
+
+func (w *cubeWorld) setOrganisation(t *testing.T, p *domain.Trainee, cat domain.Category, org int64, kind string) {
+	t.Helper()
+	w.exec(t, `UPDATE trainees SET category = $2, organisation_id = $3, organisation_kind = $4 WHERE id = $1`, p.ID, cat, org, kind)
+	p.Category = cat
+}
+
+// step applies one random change, through the store where it has a
+// method, else by SQL (as a correction in psql would): the triggers must
+// follow both.
+func (w *cubeWorld) step(t *testing.T) string {
+	t.Helper()
+	c := w.courses[w.rng.IntN(len(w.courses))]
+	p := w.people[w.rng.IntN(len(w.people))]
+	switch r := w.rng.IntN(100); {
+	case r < 25:
+		_, err := w.store.Enroll(w.ctx, c.ID, p.ID, repository.EnrollOptions{})
+		return fmt.Sprintf("enrol %d in %d: %v", p.ID, c.ID, err)
+	case r < 55: // a roster: some of the course's enrolled people, random statuses
+		ss, err := w.store.Sessions(w.ctx, c.ID)
+		must(t, err)
+		if len(ss) == 0 {
+			return "no session"
+		}
+		var ids []int64
+		must(t, w.store.DB().Select(&ids, `SELECT trainee_id FROM enrollments WHERE course_id = $1 AND status <> 'withdrawn'`, c.ID))
+		var marks []repository.Mark
+		for _, id := range ids {
+			if w.rng.IntN(4) > 0 {
+				marks = append(marks, repository.Mark{TraineeID: id, Status: domain.AttendanceStatuses[w.rng.IntN(4)]})
+			}
+		}
+		if len(marks) == 0 {
+			return "empty roster"
+		}
+		s := ss[w.rng.IntN(len(ss))]
+		return fmt.Sprintf("roster of %d at session %d: %v", len(marks), s.ID, w.store.SaveAttendance(w.ctx, s.ID, marks, nil))
+	case r < 62:
+		return fmt.Sprintf("withdraw %d from %d: %v", p.ID, c.ID, w.store.Withdraw(w.ctx, c.ID, p.ID, nil))
+	case r < 66:
+		w.exec(t, `UPDATE enrollments SET status = 'enrolled' WHERE course_id = $1 AND trainee_id = $2`, c.ID, p.ID)
+		return "re-enrol by SQL"
+	case r < 69:
+		w.exec(t, `DELETE FROM attendance WHERE id = (SELECT min(id) FROM attendance WHERE course_id = $1)`, c.ID)
+		return "delete a mark"
+	case r < 72:
+		w.exec(t, `DELETE FROM enrollments e WHERE course_id = $1 AND trainee_id = $2
+		             AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.enrollment_id = e.id)`, c.ID, p.ID)
+		return "delete an enrolment without marks"
+	case r < 78:
+		w.addSession(t, c)
+		return fmt.Sprintf("new session in %d", c.ID)
+	case r < 80:
+		w.exec(t, `DELETE FROM sessions s WHERE id = (SELECT max(id) FROM sessions WHERE course_id = $1)
+		             AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.id)`, c.ID)
+		return "delete a session without marks"
+	case r < 84:
+		w.exec(t, `UPDATE courses SET completion_threshold = $2 WHERE id = $1`, c.ID, []int{1, 50, 80, 100}[w.rng.IntN(4)])
+		return "threshold"
+	case r < 86:
+		prov := w.provinces[w.rng.IntN(len(w.provinces))]
+		w.exec(t, `UPDATE courses SET province_id = $2 WHERE id = $1`, c.ID, prov.ID)
+		return "course moves province"
+	case r < 88:
+		w.exec(t, `UPDATE courses SET programme_id = $2, year = $3 WHERE id = $1`, c.ID,
+			w.programmes[w.rng.IntN(len(w.programmes))].ID, 2019+w.rng.IntN(2))
+		return "course changes programme and year"
+	case r < 92:
+		w.exec(t, `UPDATE trainees SET sex = CASE sex WHEN 'male' THEN 'female' ELSE 'male' END WHERE id = $1`, p.ID)
+		return "sex"
+	case r < 97: // change of category or organisation
+		switch w.rng.IntN(3) {
+		case 0:
+			w.setOrganisation(t, p, domain.InstitutionalActor, w.institution.ID, "institution")
+		default:
+			w.setOrganisation(t, p, domain.AssociativeActor, w.associations[w.rng.IntN(2)].ID, "association")
+		}
+		return "organisation"
+	default:
+		tx := w.store.DB().MustBegin() // several changes in one transaction
+		for i := 0; i < 3; i++ {
+			q := w.courses[w.rng.IntN(len(w.courses))]
+			tx.MustExec(`UPDATE enrollments SET status = CASE status WHEN 'withdrawn' THEN 'enrolled' ELSE 'withdrawn' END
+			              WHERE course_id = $1`, q.ID)
+		}
+		must(t, tx.Commit())
+		return "flip a few courses' enrolments in one transaction"
+	}
+}
+
+func (w *cubeWorld) randomFilter() domain.TotalsFilter {
+	var f domain.TotalsFilter
+	if w.rng.IntN(2) == 0 {
+		f.Programme = w.programmes[w.rng.IntN(len(w.programmes))].Code
+	}
+	if w.rng.IntN(2) == 0 {
+		f.Year = 2019 + w.rng.IntN(2)
+	}
+	switch w.rng.IntN(4) {
+	case 0:
+		f.Region = w.regions[w.rng.IntN(len(w.regions))]
+	case 1:
+		f.Province = w.provinces[w.rng.IntN(len(w.provinces))].Code
+	case 2: // possibly a province outside the region: zeros
+		f.Region = w.regions[w.rng.IntN(len(w.regions))]
+		f.Province = w.provinces[w.rng.IntN(len(w.provinces))].Code
+	}
+	if w.rng.IntN(3) == 0 {
+		f.Sex = []domain.Sex{domain.Female, domain.Male}[w.rng.IntN(2)]
+	}
+	if w.rng.IntN(3) == 0 {
+		f.Category = domain.Categories[w.rng.IntN(len(domain.Categories))]
+	}
+	return f
+}
+
+// compare checks the cube-backed Totals against the count from the records.
+func (w *cubeWorld) compare(t *testing.T, f domain.TotalsFilter, history []string) {
+	t.Helper()
+	got, err := w.store.Totals(w.ctx, f)
+	must(t, err)
+	want, err := w.store.TotalsFromRecords(w.ctx, f)
+	must(t, err)
+	if !reflect.DeepEqual(got, want) {
+		assertCubeMatchesRebuild(t, w.store)
+		var g, wa map[string]any
+		for _, x := range []struct {
+			v   any
+			dst *map[string]any
+		}{{got, &g}, {want, &wa}} {
+			b, _ := json.Marshal(x.v)
+			must(t, json.Unmarshal(b, x.dst))
+		}
+		for k := range wa {
+			if !reflect.DeepEqual(g[k], wa[k]) {
+				t.Errorf("%s: cube %v\n records %v", k, g[k], wa[k])
+			}
+		}
+		t.Fatalf("filter %+v after %d steps (last: %v)", f, len(history), history[max(0, len(history)-5):])
+	}
+}
+
+// assertCubeMatchesRebuild checks the maintained cells and cubes against a
+// rebuild from scratch, in a transaction that is rolled back.
+func assertCubeMatchesRebuild(t *testing.T, store *repository.Store) {
+	t.Helper()
+	tx := store.DB().MustBegin()
+	defer func() { _ = tx.Rollback() }()
+	tables := map[string]string{
+		"totals_cube":         "people <> 0 OR marks <> 0",
+		"totals_assoc_cube":   "associations <> 0",
+		"totals_person_cells": "true",
+		"totals_assoc_cells":  "true",
+		"courses":             "true",
+	}
+	for table, live := range tables {
+		cols := "*"
+		if table == "courses" {
+			cols = "id, session_count, sessions_held, held_hours"
+		}
+		tx.MustExec(fmt.Sprintf(`CREATE TEMP TABLE kept_%s AS SELECT %s FROM %s WHERE %s`, table, cols, table, live))
+	}
+	_, err := tx.Exec(`SELECT totals_rebuild()`)
+	must(t, err)
+	for table, live := range tables {
+		cols := "*"
+		if table == "courses" {
+			cols = "id, session_count, sessions_held, held_hours"
+		}
+		var diff int
+		must(t, tx.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM ((SELECT * FROM kept_%[1]s EXCEPT ALL SELECT %[2]s FROM %[1]s WHERE %[3]s)
+			UNION ALL (SELECT %[2]s FROM %[1]s WHERE %[3]s EXCEPT ALL SELECT * FROM kept_%[1]s)) d`, table, cols, live)))
+		if diff != 0 {
+			t.Errorf("%s: %d rows differ from a rebuild", table, diff)
+		}
+	}
+	var pending int
+	must(t, tx.Get(&pending, `SELECT count(*) FROM totals_pending`))
+	if pending != 0 {
+		t.Errorf("%d changes left pending after commit", pending)
+	}
+}
+
+// The cube answers exactly what counting the records answers, for random
+// filters, through random enrolments, rosters (marks changing both ways),
+// withdrawals, sessions, thresholds, courses moving, and people changing
+// sex, category or association.
+func TestCubeTotalsEqualTheRecordsThroughRandomChanges(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := newCubeWorld(t, seed)
+			var history []string
+			for i := 0; i < 150; i++ {
+				history = append(history, w.step(t))
+				if i%10 == 9 {
+					w.compare(t, domain.TotalsFilter{}, history)
+					for k := 0; k < 12; k++ {
+						w.compare(t, w.randomFilter(), history)
+					}
+				}
+			}
+			assertCubeMatchesRebuild(t, w.store)
+			if tot := w.totals(t, domain.TotalsFilter{}); tot.LocalActors.Enrolled+tot.ByCategory.ChildParliamentarian.Enrolled == 0 {
+				t.Errorf("the random world enrolled nobody: the test tests nothing (%v)", history)
+			}
+		})
+	}
+}
+
+// A bulk load disables the triggers and rebuilds: RecomputeTotalsCube gives
+// the same cube as the triggers did.
+func TestRecomputeTotalsCubeEqualsTheTriggers(t *testing.T) {
+	w := newCubeWorld(t, 9)
+	for i := 0; i < 60; i++ {
+		w.step(t)
+	}
+	assertCubeMatchesRebuild(t, w.store)
+	tx := w.store.DB().MustBegin()
+	must(t, repository.RecomputeTotalsCube(w.ctx, tx))
+	must(t, tx.Commit())
+	w.compare(t, domain.TotalsFilter{}, []string{"recompute"})
+}
+
+// Thousands of people changed in one transaction (a recount, a large
+// import) take the refresh's wholesale path: table locks instead of one
+// advisory lock per person. It must give the same cube.
+func TestCubeFollowsAThousandPeopleInOneTransaction(t *testing.T) {
+	w := newCubeWorld(t, 4)
+	for i := 0; i < 30; i++ {
+		w.step(t)
+	}
+	tx := w.store.DB().MustBegin()
+	tx.MustExec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind)
+	    SELECT CASE WHEN i % 3 = 0 THEN 'institutional_actor' ELSE 'associative_actor' END, 'Many ' || i, 'many ' || i,
+	           CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END,
+	           CASE WHEN i % 3 = 0 THEN $1::bigint WHEN i % 3 = 1 THEN $2::bigint ELSE $3::bigint END,
+	           CASE WHEN i % 3 = 0 THEN 'institution' ELSE 'association' END
+	      FROM generate_series(1, 1200) i`, w.institution.ID, w.associations[0].ID, w.associations[1].ID)
+	tx.MustExec(`INSERT INTO enrollments (trainee_id, course_id, status)
+	    SELECT t.id, c.id, CASE WHEN t.id % 5 = 0 THEN 'withdrawn' ELSE 'enrolled' END
+	      FROM trainees t JOIN LATERAL (SELECT id FROM courses ORDER BY (id * 31 + t.id) % 7 LIMIT 1 + t.id % 2) c ON true
+	     WHERE t.name_key LIKE 'many %'`)
+	tx.MustExec(`UPDATE enrollments SET attended_count = 1, marks_count = 2 WHERE id % 3 = 0 AND marks_count = 0`)
+	must(t, tx.Commit())
+	assertCubeMatchesRebuild(t, w.store)
+	for k := 0; k < 20; k++ {
+		w.compare(t, w.randomFilter(), []string{"a thousand people"})
+	}
+	w.compare(t, domain.TotalsFilter{}, []string{"a thousand people"})
+}
