@@ -166,6 +166,12 @@ func (b *bench) prepareDatabase() error {
 			return err
 		}
 	}
+	if b.o.reuse {
+		step("migrating the reused dataset")
+		if err := b.cli(nil, "migrate", "up"); err != nil {
+			return err
+		}
+	}
 	if b.db, err = sqlx.Open("postgres", b.dbURL); err != nil {
 		return err
 	}
