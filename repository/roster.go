@@ -28,28 +28,21 @@ type RosterEntry struct {
 
 // Roster lists a course's enrolments (withdrawn ones last) with each
 // trainee's attendance rate and whether it meets the course's completion
-// threshold. One query, whatever the number of sessions.
+// threshold. It reads the counters the attendance trigger keeps on each
+// enrolment and the course's session count, never the marks themselves: one
+// small query whatever the number of sessions or marks.
 func (s *Store) Roster(ctx context.Context, courseID int64) ([]RosterEntry, error) {
 	const q = `
-WITH course AS (
-    SELECT c.id, c.completion_threshold, (SELECT count(*) FROM sessions s WHERE s.course_id = c.id) AS sessions
-      FROM courses c WHERE c.id = $1
-), marks AS (
-    SELECT a.enrollment_id,
-           count(*) FILTER (WHERE a.status IN ('present', 'late')) AS attended,
-           count(*) AS marked
-      FROM attendance a WHERE a.course_id = $1 GROUP BY a.enrollment_id
-)
 SELECT e.id AS enrollment_id, t.id AS trainee_id, t.category, t.full_name_ar, t.full_name_latin, t.sex,
        coalesce(o.name_ar, o.name_fr) AS organisation, e.status, e.enrolled_at,
-       coalesce(m.attended, 0) AS attended, coalesce(m.marked, 0) AS marked, c.sessions,
-       CASE WHEN c.sessions = 0 THEN 0 ELSE coalesce(m.attended, 0)::float8 / c.sessions END AS attendance_rate,
-       c.sessions > 0 AND coalesce(m.attended, 0) * 100 >= c.completion_threshold * c.sessions AS meets_threshold
-  FROM course c
+       e.attended_count AS attended, e.marks_count AS marked, c.session_count AS sessions,
+       CASE WHEN c.session_count = 0 THEN 0 ELSE e.attended_count::float8 / c.session_count END AS attendance_rate,
+       c.session_count > 0 AND e.attended_count * 100 >= c.completion_threshold * c.session_count AS meets_threshold
+  FROM courses c
   JOIN enrollments e ON e.course_id = c.id
   JOIN trainees t ON t.id = e.trainee_id
   LEFT JOIN organisations o ON o.id = t.organisation_id
-  LEFT JOIN marks m ON m.enrollment_id = e.id
+ WHERE c.id = $1
  ORDER BY e.status = 'withdrawn', coalesce(t.full_name_ar, t.full_name_latin), e.id`
 	entries := []RosterEntry{}
 	return entries, mapError(s.db.SelectContext(ctx, &entries, q, courseID))
@@ -65,12 +58,12 @@ type SessionSummary struct {
 // SessionSummaries lists a course's sessions with their marking counts, in
 // one query (a course may have thousands of sessions).
 func (s *Store) SessionSummaries(ctx context.Context, courseID int64) ([]SessionSummary, error) {
-	const q = `SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.place, s.hours,
-	       coalesce(a.marked, 0) AS marked, coalesce(a.attended, 0) AS attended
+	// Marks are counted per session through the session index: a course's
+	// sessions hold a few thousand marks at most, the table ten million.
+	const q = `SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.place, s.hours, a.marked, a.attended
 	  FROM sessions s
-	  LEFT JOIN (SELECT session_id, count(*) AS marked,
-	                    count(*) FILTER (WHERE status IN ('present', 'late')) AS attended
-	               FROM attendance WHERE course_id = $1 GROUP BY session_id) a ON a.session_id = s.id
+	  CROSS JOIN LATERAL (SELECT count(*) AS marked, count(*) FILTER (WHERE status IN ('present', 'late')) AS attended
+	                        FROM attendance WHERE session_id = s.id) a
 	 WHERE s.course_id = $1
 	 ORDER BY s.starts_at, s.id`
 	out := []SessionSummary{}
