@@ -60,24 +60,31 @@ func startServer(t *testing.T, dbURL string) *server {
 	return nil
 }
 
-// TestSIGTERMLetsInFlightRequestsFinish sends SIGTERM while a request is
-// half uploaded: the request completes and is saved, then the process exits 0.
-func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
+// coordinatorDatabase is a fresh database with a coordinator and their API token.
+func coordinatorDatabase(t *testing.T) (string, *repository.Store, string) {
+	t.Helper()
 	dbURL := dbtest.NewDatabase(t)
 	ctx := context.Background()
 	store, err := repository.Open(ctx, dbURL, repository.PoolConfig{MaxOpen: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	u := &domain.User{Email: "coordinator@sigterm.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
-	if err := store.CreateUser(ctx, u, "sigterm-password"); err != nil {
+	t.Cleanup(func() { store.Close() })
+	u := &domain.User{Email: "coordinator@process.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
+	if err := store.CreateUser(ctx, u, "process-test-password"); err != nil {
 		t.Fatal(err)
 	}
 	token, _, err := store.CreateAPIToken(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dbURL, store, token
+}
+
+// TestSIGTERMLetsInFlightRequestsFinish sends SIGTERM while a request is
+// half uploaded: the request completes and is saved, then the process exits 0.
+func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
+	dbURL, store, token := coordinatorDatabase(t)
 	srv := startServer(t, dbURL)
 
 	body := `{"code": "late-programme", "name_ar": "برنامج", "name_fr": "Programme", "name_en": "Programme", "start_year": 2020, "end_year": 2021}`
@@ -117,21 +124,8 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 // import is writing: the transaction dies with the connection, and the
 // database holds none of the file's people.
 func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
-	dbURL := dbtest.NewDatabase(t)
+	dbURL, store, token := coordinatorDatabase(t)
 	ctx := context.Background()
-	store, err := repository.Open(ctx, dbURL, repository.PoolConfig{MaxOpen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	u := &domain.User{Email: "coordinator@sigkill.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
-	if err := store.CreateUser(ctx, u, "sigkill-password"); err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := store.CreateAPIToken(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	org := domain.Organisation{Kind: domain.Institution, NameFr: ptrTo("Centre de test")}
 	if err := store.CreateOrganisation(ctx, &org); err != nil {
 		t.Fatal(err)

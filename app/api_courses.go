@@ -162,17 +162,23 @@ func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// apiUnassignTrainer answers DELETE /api/v1/courses/{id}/trainers/{user_id}.
-func (s *Server) apiUnassignTrainer(c *fiber.Ctx) error {
+// unassignFromPath takes the course named in the path away from the trainer
+// named in the path (the page and the API share it).
+func (s *Server) unassignFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	course, err := s.courseFromPath(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	userID, err := paramID(c, "user_id")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(currentUser(c))); err != nil {
+	return course, s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(currentUser(c)))
+}
+
+// apiUnassignTrainer answers DELETE /api/v1/courses/{id}/trainers/{user_id}.
+func (s *Server) apiUnassignTrainer(c *fiber.Ctx) error {
+	if _, err := s.unassignFromPath(c); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -251,15 +251,8 @@ func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
 
 // unassignTrainerForm takes the course away from a trainer.
 func (s *Server) unassignTrainerForm(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.unassignFromPath(c)
 	if err != nil {
-		return err
-	}
-	userID, err := paramID(c, "user_id")
-	if err != nil {
-		return err
-	}
-	if err := s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(currentUser(c))); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, coursePath(course.ID), "flash.trainer_unassigned")
