@@ -139,15 +139,7 @@ func queryID(c *fiber.Ctx, field string, p domain.Problems) int64 {
 
 // queryDate reads an optional "2006-01-02" day from the query string.
 func queryDate(c *fiber.Ctx, field string, p domain.Problems) domain.Date {
-	v := strings.TrimSpace(c.Query(field))
-	if v == "" {
-		return domain.Date{}
-	}
-	d, err := domain.ParseDate(v)
-	if err != nil {
-		p.Add(field, "validation.date_format")
-	}
-	return d
+	return optionalDate(field, c.Query(field), p)
 }
 
 // checkExportTargets makes a filter naming something the user cannot read

@@ -53,7 +53,13 @@ func formOptional(c *fiber.Ctx, field string) *string {
 
 // formDate reads a "2006-01-02" day (what <input type="date"> sends).
 func formDate(c *fiber.Ctx, field string, p domain.Problems) domain.Date {
-	v := strings.TrimSpace(c.FormValue(field))
+	return optionalDate(field, c.FormValue(field), p)
+}
+
+// optionalDate reads a "2006-01-02" day that may be left empty; a day
+// written otherwise is recorded in p.
+func optionalDate(field, value string, p domain.Problems) domain.Date {
+	v := strings.TrimSpace(value)
 	if v == "" {
 		return domain.Date{}
 	}
