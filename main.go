@@ -205,6 +205,7 @@ func serve(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	go foldTotalsInBackground(ctx, db.store, log)
 	listenErr := make(chan error, 1)
 	go func() { listenErr <- web.Listen(*addr) }()
 	log.Info("serving", "addr", *addr)
@@ -219,6 +220,31 @@ func serve(args []string, log *slog.Logger) error {
 		log.Error("shutdown", "error", err)
 	}
 	return nil
+}
+
+// foldInterval is how often the server folds the totals journal into the
+// cube. Reads fold first anyway: this only keeps the journal, and so the
+// next read's work, short.
+const foldInterval = 500 * time.Millisecond
+
+// foldTotalsInBackground folds the totals journal until ctx ends. A failure
+// (the database away) is logged once, not every half second.
+func foldTotalsInBackground(ctx context.Context, store *repository.Store, log *slog.Logger) {
+	tick := time.NewTicker(foldInterval)
+	defer tick.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		_, err := store.CatchUpTotals(ctx)
+		if err != nil && !failing && ctx.Err() == nil {
+			log.Warn("folding the totals journal", "error", err)
+		}
+		failing = err != nil
+	}
 }
 
 // migrate applies the migrations (up) or lists them (status).

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,7 +126,8 @@ func totalsStatements(dbURL string, f domain.TotalsFilter) ([]string, error) {
 	for _, s := range rec.statements {
 		out = append(out, strings.Join(strings.Fields(s), " "))
 	}
-	if n := len(out); n > 0 && strings.HasPrefix(out[0], "BEGIN") {
+	// The commit is not a statement the driver sees: psql needs it written.
+	if slices.ContainsFunc(out, func(s string) bool { return strings.HasPrefix(s, "BEGIN") }) {
 		out = append(out, "COMMIT")
 	}
 	return out, nil

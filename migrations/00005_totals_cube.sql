@@ -474,9 +474,11 @@ DROP TRIGGER totals_note_province ON provinces;
 DROP TRIGGER totals_note_course ON courses;
 DROP TRIGGER totals_note_enrollment ON enrollments;
 DROP TRIGGER courses_keep_session_counts ON sessions;
+-- (00006 replaced these: gone when coming down from it.)
+DROP TRIGGER IF EXISTS totals_apply_pending ON totals_pending;
+DROP FUNCTION IF EXISTS totals_apply_pending(), totals_refresh(bigint[], bigint[]);
 DROP FUNCTION totals_rebuild(), totals_noting(), totals_note_trainee(), totals_note_province(), totals_note_course(),
-    totals_note_enrollment(), totals_apply_pending(), totals_refresh(bigint[], bigint[]),
-    totals_rollups(bigint, smallint, smallint, bigint),
+    totals_note_enrollment(), totals_rollups(bigint, smallint, smallint, bigint),
     courses_keep_session_counts();
 DROP VIEW totals_assoc_base, totals_person_base;
 DROP TABLE totals_pending, totals_assoc_cube, totals_assoc_cells, totals_cube, totals_person_cells;

@@ -14,8 +14,8 @@ import (
 // written in domain/totals.go ("How we count"). Everything is counted in the
 // database, in one read-only snapshot so that the figures agree with each
 // other. Without a course filter the people are read from the totals cube
-// (migrations/00005_totals_cube.sql: a few hundred pre-counted rows, exact,
-// kept in step by triggers in the writers' transactions); a course filter
+// (migrations/00005_totals_cube.sql: a few hundred pre-counted rows, exact:
+// the journal of changes is folded in first, see CatchUpTotals); a course filter
 // counts from the records (fast for one course). A malformed filter or an
 // unknown code is a *domain.ValidationError (422), never a 500.
 func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {

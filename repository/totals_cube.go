@@ -12,13 +12,42 @@ import (
 // The totals cube (migrations/00005_totals_cube.sql) holds, per place/time
 // cell (programme, year, region, province; 0 = all), category, sex and shard,
 // how many distinct people are enrolled / trained / completed there, and how
-// many distinct associations have a member enrolled / trained. Triggers keep
-// it exact in the writers' own transactions; reading it is a sum over a few
-// rows per figure, whatever the number of people.
+// many distinct associations have a member enrolled / trained. Triggers note
+// who changed in a journal committed with the change; the journal is folded
+// into the cube in batches (migrations/00006_totals_journal.sql) by every
+// read first and by the server in the background. Reading it is a sum over
+// a few rows per figure, whatever the number of people.
 
-// totalsFromCube answers a filter without a course from the cube.
+// foldBatch is how many journal rows one fold takes: the people of a large
+// import are folded in several short transactions, not one long one.
+const foldBatch = 5000
+
+// CatchUpTotals folds the totals journal into the cube until nothing is
+// left that was committed when it started, and answers how many journal
+// rows it folded. One fold runs at a time, across instances: a second
+// waits for the first, then folds what is left.
+func (s *Store) CatchUpTotals(ctx context.Context) (int, error) {
+	folded := 0
+	for {
+		var n int
+		if err := s.db.GetContext(ctx, &n, `SELECT totals_catch_up($1)`, foldBatch); err != nil {
+			return folded, fmt.Errorf("fold the totals journal: %w", mapError(err))
+		}
+		folded += n
+		if n < foldBatch {
+			return folded, nil
+		}
+	}
+}
+
+// totalsFromCube answers a filter without a course from the cube, after
+// folding the journal: the figures include every change committed before
+// the request.
 func (s *Store) totalsFromCube(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
 	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := s.CatchUpTotals(ctx); err != nil {
 		return nil, err
 	}
 	t := &domain.Totals{Filters: f}
@@ -149,7 +178,7 @@ func cubeCell(ctx context.Context, tx *sqlx.Tx, sc totalsScope) (p int64, y int1
 
 // RecomputeTotalsCube rebuilds the per-course session counters, the
 // people's and associations' cells and both cubes from the records, set-based
-// (totals_rebuild(), migration 00005), in tx. For bulk loads that disabled
+// (totals_rebuild(), migrations 00005 and 00006), in tx. For bulk loads that disabled
 // the totals triggers (see TotalsTriggers) and for repairs.
 //
 // It ends with ANALYZE of the rebuilt tables: the refresh's plans (index
