@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ type options struct {
 	loadWorkers                 int
 	loadDuration                time.Duration
 	samples                     int
+	only                        string // comma-separated measure names; empty: all
 }
 
 func main() {
@@ -55,6 +57,7 @@ func main() {
 	flag.StringVar(&o.database, "database", "", "the bench's database (default takaffoul_bench, takaffoul_bench_tiny with -tiny)")
 	flag.StringVar(&o.out, "out", "", "also write the results table (Markdown) to this file")
 	flag.IntVar(&o.samples, "samples", 50, "requests per latency measurement")
+	flag.StringVar(&o.only, "only", "", "run only these measures (comma-separated: totals, csv, xlsx, import, enrolment, attendance, pages)")
 	flag.Parse()
 	o.loadWorkers, o.loadDuration = 8, 10*time.Second
 	if o.database == "" {
@@ -118,13 +121,16 @@ func run(o options) error {
 		fn   func() error
 	}{
 		{"totals", b.measureTotals},
-		{"CSV export", b.measureCSVExport},
-		{"XLSX export", b.measureXLSXExport},
+		{"csv", b.measureCSVExport},
+		{"xlsx", b.measureXLSXExport},
 		{"import", b.measureImport},
-		{"enrolment load", b.measureEnrolment},
-		{"attendance PUT", b.measureAttendance},
+		{"enrolment", b.measureEnrolment},
+		{"attendance", b.measureAttendance},
 		{"pages", b.measurePages},
 	} {
+		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), m.name) {
+			continue
+		}
 		step(m.name)
 		if err := m.fn(); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)

@@ -88,7 +88,11 @@ func (s *Store) UserByAPIToken(ctx context.Context, token string) (*domain.User,
 	                  t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale
 	             FROM api_tokens t JOIN users u ON u.id = t.user_id
 	            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active`
-	if err := getOne(ctx, s.db, &found, q, domain.HashSecret(token)); err != nil {
+	stmt, err := s.statement(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := stmt.get(ctx, nil, &found, domain.HashSecret(token)); err != nil {
 		return nil, err
 	}
 	// Remember when the token was last used, at most once a minute, so that

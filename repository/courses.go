@@ -64,8 +64,7 @@ type CourseSummary struct {
 func (s *Store) Courses(ctx context.Context, f CourseFilter) ([]CourseSummary, error) {
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
 	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
-	       (SELECT count(*) FROM enrollments e WHERE e.course_id = c.id AND e.status <> 'withdrawn') AS enrolled,
-	       (SELECT count(*) FROM sessions ss WHERE ss.course_id = c.id) AS sessions
+	       c.places_taken AS enrolled, c.session_count AS sessions
 	  FROM courses c
 	  JOIN provinces p ON p.id = c.province_id
 	  JOIN programmes pr ON pr.id = c.programme_id

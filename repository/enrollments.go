@@ -16,28 +16,60 @@ type EnrollOptions struct {
 
 // Enroll enrols a trainee in a course, in one transaction.
 func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+	enrol, err := s.enrolStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var e *domain.Enrollment
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		e, err = enroll(ctx, tx, courseID, traineeID, opt)
+		e, err = enrol.run(ctx, tx, courseID, traineeID, opt)
 		return err
 	})
 	return e, err
 }
 
-// enroll checks that the course is open and has room, then inserts the
-// enrolment. The course row is locked so that two trainers enrolling the
-// last place at once cannot both succeed.
-func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+// enrolStatements are an enrolment's two statements, prepared (the
+// busiest write of a trainer's day; see Store.statement).
+type enrolStatements struct {
+	lock, insert *preparedQuery
+}
+
+// The course row is locked so that two trainers enrolling the last place
+// at once cannot both succeed; its places_taken counter is kept by a
+// trigger (migration 00007).
+const enrolLockSQL = `SELECT capacity, archived, places_taken FROM courses WHERE id = $1 FOR UPDATE`
+
+// The enrolment and its audit entry in one statement.
+const enrolInsertSQL = `WITH e AS (
+    INSERT INTO enrollments (trainee_id, course_id, enrolled_by) VALUES ($1, $2, $3)
+    RETURNING id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at
+), logged AS (
+    INSERT INTO audit_log (actor_id, action, entity, entity_id, after)
+    SELECT $3, 'enrollment.create', 'enrollment', e.id, jsonb_build_object('course_id', e.course_id, 'trainee_id', e.trainee_id)
+      FROM e
+)
+SELECT id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at FROM e`
+
+// enrolStatements prepares them; call it before beginning the transaction.
+func (s *Store) enrolStatements(ctx context.Context) (enrolStatements, error) {
+	lock, err := s.statement(ctx, enrolLockSQL)
+	if err != nil {
+		return enrolStatements{}, err
+	}
+	insert, err := s.statement(ctx, enrolInsertSQL)
+	return enrolStatements{lock: lock, insert: insert}, err
+}
+
+// run checks that the course is open and has room, then inserts the
+// enrolment, in tx.
+func (en enrolStatements) run(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
 	var course struct {
 		Capacity int  `db:"capacity"`
 		Archived bool `db:"archived"`
-		Taken    int  `db:"taken"`
+		Taken    int  `db:"places_taken"`
 	}
-	const lock = `SELECT capacity, archived,
-	                     (SELECT count(*) FROM enrollments WHERE course_id = c.id AND status <> 'withdrawn') AS taken
-	                FROM courses c WHERE id = $1 FOR UPDATE`
-	if err := getOne(ctx, tx, &course, lock, courseID); err != nil {
+	if err := en.lock.get(ctx, tx, &course, courseID); err != nil {
 		return nil, err
 	}
 	if course.Archived {
@@ -46,18 +78,8 @@ func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt Enr
 	if course.Taken >= course.Capacity && !opt.OverrideCapacity {
 		return nil, domain.Invalid("course_id", "enrollment.course_full")
 	}
-	// The enrolment and its audit entry in one statement.
 	var e domain.Enrollment
-	const q = `WITH e AS (
-	    INSERT INTO enrollments (trainee_id, course_id, enrolled_by) VALUES ($1, $2, $3)
-	    RETURNING id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at
-	), logged AS (
-	    INSERT INTO audit_log (actor_id, action, entity, entity_id, after)
-	    SELECT $3, 'enrollment.create', 'enrollment', e.id, jsonb_build_object('course_id', e.course_id, 'trainee_id', e.trainee_id)
-	      FROM e
-	)
-	SELECT id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at FROM e`
-	if err := getOne(ctx, tx, &e, q, traineeID, courseID, opt.By); err != nil {
+	if err := en.insert.get(ctx, tx, &e, traineeID, courseID, opt.By); err != nil {
 		return nil, err
 	}
 	return &e, nil
@@ -66,13 +88,17 @@ func enroll(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt Enr
 // EnrollNew creates a trainee and enrols them in one transaction: if the
 // enrolment is refused (course full, archived…), the person is not created.
 func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions) (*domain.Enrollment, error) {
+	enrol, err := s.enrolStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var e *domain.Enrollment
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := createTrainee(ctx, tx, t); err != nil {
 			return err
 		}
 		var err error
-		e, err = enroll(ctx, tx, courseID, t.ID, opt)
+		e, err = enrol.run(ctx, tx, courseID, t.ID, opt)
 		return err
 	})
 	return e, err
@@ -110,8 +136,12 @@ func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t
 	if org == nil {
 		return s.EnrollNew(ctx, courseID, t, opt)
 	}
+	enrol, err := s.enrolStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var e *domain.Enrollment
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := createOrganisation(ctx, tx, org); err != nil {
 			return err
 		}
@@ -120,7 +150,7 @@ func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t
 			return err
 		}
 		var err error
-		e, err = enroll(ctx, tx, courseID, t.ID, opt)
+		e, err = enrol.run(ctx, tx, courseID, t.ID, opt)
 		return err
 	})
 	if err != nil {

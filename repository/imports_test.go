@@ -166,6 +166,7 @@ func TestThousandRowsImportThenReimportCreatesNothing(t *testing.T) {
 	}
 	assertCount(t, f, "trainees", 1000)
 	assertCount(t, f, "enrollments", 1000)
+	assertPlacesTaken(t, f.store)
 
 	// The names went in intact, and the trainee can be found by search key.
 	var latin string
