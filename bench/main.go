@@ -39,7 +39,7 @@ type options struct {
 	reuse                       bool
 	out                         string
 	importRows                  int
-	loadWorkers                 int
+	loadConnections             int
 	loadDuration                time.Duration
 	samples                     int
 	only                        string // comma-separated measure names; empty: all
@@ -58,14 +58,15 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the results table (Markdown) to this file")
 	flag.IntVar(&o.samples, "samples", 50, "requests per latency measurement")
 	flag.StringVar(&o.only, "only", "", "run only these measures (comma-separated: totals, csv, xlsx, import, enrolment, attendance, pages)")
+	flag.IntVar(&o.loadConnections, "connections", 8, "connections of the enrolment load")
+	flag.DurationVar(&o.loadDuration, "load", 10*time.Second, "duration of the enrolment load")
 	flag.Parse()
-	o.loadWorkers, o.loadDuration = 8, 10*time.Second
 	if o.database == "" {
 		o.database = map[bool]string{true: "takaffoul_bench_tiny", false: "takaffoul_bench"}[*tiny]
 	}
 	if *tiny {
 		o.trainees, o.courses, o.sessions, o.importRows, o.samples = 3000, 60, 5, 1000, 10
-		o.loadDuration = 2 * time.Second
+		o.loadDuration = min(o.loadDuration, 2*time.Second)
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -135,8 +136,35 @@ func run(o options) error {
 		if err := m.fn(); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
+		if err := b.settle(); err != nil {
+			return err
+		}
 	}
 	return b.report()
+}
+
+// settle waits until the server has folded the totals journal (the
+// enrolments of a load run, for instance), so that one measure's deferred
+// work does not land in the next one's figures; it says how long that took.
+func (b *bench) settle() error {
+	start := time.Now()
+	for {
+		var pending int
+		if err := b.db.Get(&pending, `SELECT count(*) FROM totals_pending`); err != nil {
+			return err
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Since(start) > 10*time.Minute {
+			return fmt.Errorf("the totals journal still holds %d rows after 10 minutes", pending)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if d := time.Since(start); d > time.Second {
+		fmt.Fprintf(os.Stderr, "   (the server folded the totals journal in %.1f s)\n", d.Seconds())
+	}
+	return nil
 }
 
 func step(s string) { fmt.Fprintf(os.Stderr, "== %s (%s)\n", s, time.Now().Format("15:04:05")) }

@@ -218,15 +218,12 @@ func (b *bench) measureEnrolment() error {
 	if err := b.db.Select(&ids, `SELECT id FROM trainees WHERE category <> 'child_parliamentarian' ORDER BY id LIMIT 40000`); err != nil {
 		return err
 	}
-	r := runLoad(b.o.loadWorkers, len(ids), b.o.loadDuration, func(i int) error {
-		status, _, _, err := b.call("POST", paths[i%len(paths)], jsonBody(map[string]any{"trainee_id": ids[i]}), "application/json")
-		if err == nil && status != 201 {
-			err = fmt.Errorf("status %d", status)
-		}
+	r, err := b.wrkLoad(paths, ids, b.o.loadConnections, b.o.loadDuration)
+	if err != nil {
 		return err
-	})
-	b.add(fmt.Sprintf("enrolment POST, %d workers on loopback (req/s; p50 / p99; errors)", b.o.loadWorkers),
-		fmt.Sprintf("%.0f req/s; %s / %s; %d errors", r.perSecond(), ms(r.latencies.p50()), ms(r.latencies.p99()), r.errors),
+	}
+	b.add(fmt.Sprintf("enrolment POST, wrk, %d connections on loopback (req/s; p50 / p99; errors)", b.o.loadConnections),
+		fmt.Sprintf("%.0f req/s; %s / %s; %d errors", r.perSecond(), ms(r.p50), ms(r.p99), r.errors),
 		"—", "—", "≥ 1,500 req/s, p99 ≤ 50 ms")
 	return nil
 }

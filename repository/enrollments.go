@@ -2,6 +2,8 @@ package repository
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -14,81 +16,64 @@ type EnrollOptions struct {
 	OverrideCapacity bool   // coordinators may enrol beyond capacity
 }
 
-// Enroll enrols a trainee in a course, in one transaction.
+// Enroll enrols a trainee in a course: one statement, so one round trip to
+// PostgreSQL and its own transaction.
 func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
-	enrol, err := s.enrolStatements(ctx)
+	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
 	}
-	var e *domain.Enrollment
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		e, err = enrol.run(ctx, tx, courseID, traineeID, opt)
-		return err
-	})
-	return e, err
+	return enrol(ctx, nil, stmt, courseID, traineeID, opt)
 }
 
-// enrolStatements are an enrolment's two statements, prepared (the
-// busiest write of a trainer's day; see Store.statement).
-type enrolStatements struct {
-	lock, insert *preparedQuery
-}
-
-// The course row is locked so that two trainers enrolling the last place
-// at once cannot both succeed; its places_taken counter is kept by a
-// trigger (migration 00007).
-const enrolLockSQL = `SELECT capacity, archived, places_taken FROM courses WHERE id = $1 FOR UPDATE`
-
-// The enrolment and its audit entry in one statement.
-const enrolInsertSQL = `WITH e AS (
-    INSERT INTO enrollments (trainee_id, course_id, enrolled_by) VALUES ($1, $2, $3)
-    RETURNING id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at
+// enrolSQL locks the course row (two trainers enrolling the last place at
+// once cannot both succeed: the second reads the first's place taken once
+// it commits), inserts the enrolment and its audit entry if the course is
+// open and has room, and answers the course's state, so that a refusal can
+// say why. places_taken is kept by a trigger (migration 00007). Prepared
+// (see Store.statement): it is the busiest write of a trainer's day.
+const enrolSQL = `WITH c AS (
+    SELECT id, archived, places_taken < capacity OR $4 AS has_room FROM courses WHERE id = $2 FOR UPDATE
+), e AS (
+    INSERT INTO enrollments (trainee_id, course_id, enrolled_by)
+    SELECT $1, c.id, $3 FROM c WHERE NOT c.archived AND c.has_room
+    RETURNING id, status, enrolled_at
 ), logged AS (
     INSERT INTO audit_log (actor_id, action, entity, entity_id, after)
-    SELECT $3, 'enrollment.create', 'enrollment', e.id, jsonb_build_object('course_id', e.course_id, 'trainee_id', e.trainee_id)
+    SELECT $3, 'enrollment.create', 'enrollment', e.id, jsonb_build_object('course_id', $2::bigint, 'trainee_id', $1::bigint)
       FROM e
 )
-SELECT id, trainee_id, course_id, status, enrolled_by, enrolled_at, withdrawn_at FROM e`
+SELECT c.archived, c.has_room, e.id, e.status, e.enrolled_at FROM c LEFT JOIN e ON true`
 
-// enrolStatements prepares them; call it before beginning the transaction.
-func (s *Store) enrolStatements(ctx context.Context) (enrolStatements, error) {
-	lock, err := s.statement(ctx, enrolLockSQL)
-	if err != nil {
-		return enrolStatements{}, err
+// enrol runs enrolSQL in tx (nil: on its own). A missing course is
+// domain.ErrNotFound; an archived or full one a validation error.
+func enrol(ctx context.Context, tx *sqlx.Tx, stmt *preparedQuery, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+	var r struct {
+		Archived   bool                     `db:"archived"`
+		HasRoom    bool                     `db:"has_room"`
+		ID         *int64                   `db:"id"`
+		Status     *domain.EnrollmentStatus `db:"status"`
+		EnrolledAt *time.Time               `db:"enrolled_at"`
 	}
-	insert, err := s.statement(ctx, enrolInsertSQL)
-	return enrolStatements{lock: lock, insert: insert}, err
-}
-
-// run checks that the course is open and has room, then inserts the
-// enrolment, in tx.
-func (en enrolStatements) run(ctx context.Context, tx *sqlx.Tx, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
-	var course struct {
-		Capacity int  `db:"capacity"`
-		Archived bool `db:"archived"`
-		Taken    int  `db:"places_taken"`
-	}
-	if err := en.lock.get(ctx, tx, &course, courseID); err != nil {
+	if err := stmt.get(ctx, tx, &r, traineeID, courseID, opt.By, opt.OverrideCapacity); err != nil {
 		return nil, err
 	}
-	if course.Archived {
+	switch {
+	case r.Archived:
 		return nil, domain.Invalid("course_id", "course.archived")
-	}
-	if course.Taken >= course.Capacity && !opt.OverrideCapacity {
+	case !r.HasRoom:
 		return nil, domain.Invalid("course_id", "enrollment.course_full")
+	case r.ID == nil || r.Status == nil || r.EnrolledAt == nil:
+		return nil, fmt.Errorf("enrol %d in %d: no enrolment returned", traineeID, courseID)
 	}
-	var e domain.Enrollment
-	if err := en.insert.get(ctx, tx, &e, traineeID, courseID, opt.By); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return &domain.Enrollment{ID: *r.ID, TraineeID: traineeID, CourseID: courseID, Status: *r.Status,
+		EnrolledBy: opt.By, EnrolledAt: *r.EnrolledAt}, nil
 }
 
 // EnrollNew creates a trainee and enrols them in one transaction: if the
 // enrolment is refused (course full, archived…), the person is not created.
 func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions) (*domain.Enrollment, error) {
-	enrol, err := s.enrolStatements(ctx)
+	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +83,7 @@ func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee
 			return err
 		}
 		var err error
-		e, err = enrol.run(ctx, tx, courseID, t.ID, opt)
+		e, err = enrol(ctx, tx, stmt, courseID, t.ID, opt)
 		return err
 	})
 	return e, err
@@ -136,7 +121,7 @@ func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t
 	if org == nil {
 		return s.EnrollNew(ctx, courseID, t, opt)
 	}
-	enrol, err := s.enrolStatements(ctx)
+	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +135,7 @@ func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t
 			return err
 		}
 		var err error
-		e, err = enrol.run(ctx, tx, courseID, t.ID, opt)
+		e, err = enrol(ctx, tx, stmt, courseID, t.ID, opt)
 		return err
 	})
 	if err != nil {
