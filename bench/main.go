@@ -66,7 +66,7 @@ func main() {
 	}
 	if *tiny {
 		o.trainees, o.courses, o.sessions, o.importRows, o.samples = 3000, 60, 5, 1000, 10
-		o.loadDuration = min(o.loadDuration, 2*time.Second)
+		o.loadDuration = min(o.loadDuration, time.Second)
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

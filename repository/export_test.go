@@ -35,3 +35,6 @@ func SetXLSXRowLimit(n int) func() {
 	xlsxRowLimit = n
 	return func() { xlsxRowLimit = old }
 }
+
+// WithOneRoundTrip is withOneRoundTrip, for its test.
+func WithOneRoundTrip(dsn string) string { return withOneRoundTrip(dsn) }

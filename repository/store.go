@@ -58,7 +58,7 @@ func Open(ctx context.Context, dsn string, pool PoolConfig) (*Store, error) {
 // connect opens a pool and pings it within a few seconds, so that an
 // unreachable server gives one clear error instead of a hang.
 func connect(ctx context.Context, dsn string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	db, err := sqlx.Open("postgres", withOneRoundTrip(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
@@ -69,6 +69,24 @@ func connect(ctx context.Context, dsn string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("cannot reach the database at %s: %w", RedactURL(dsn), err)
 	}
 	return db, nil
+}
+
+// withOneRoundTrip asks lib/pq (binary_parameters) to send a parameterised
+// statement's parse, bind and execute together: one round trip instead of
+// two for every query with arguments. Its one side effect, []byte arguments
+// travelling in binary, suits ours (bytea only; JSON goes as text). A DSN
+// that sets the option itself is left as it is.
+func withOneRoundTrip(dsn string) string {
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " binary_parameters=yes"
 }
 
 func isMissingDatabase(err error) bool {
