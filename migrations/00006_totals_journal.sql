@@ -170,24 +170,34 @@ BEGIN
                                                = (b.association_id, b.programme_id, b.year, b.province_id, b.category, b.sex))
                        UNION ALL
                        SELECT f.* FROM unnest(fresh_assoc) f WHERE f.association_id = ANY (changed)),
-             keyed AS (SELECT c.sign, c.association_id, r.programme_id, r.year, r.region_id, r.province_id,
-                              CASE WHEN v.c THEN c.category ELSE '' END AS category, CASE WHEN v.s THEN c.sex ELSE '' END AS sex,
-                              c.enrolled, c.trained, c.is_touched
-                         FROM (SELECT 1 AS sign, a.*, false AS is_touched FROM after a
-                               UNION ALL
-                               SELECT -1, b.*, false FROM before b
-                               UNION ALL
-                               SELECT 0, k.*, true FROM unnest(touched) k WHERE k.association_id = ANY (changed)) c
-                        CROSS JOIN LATERAL totals_rollups(c.programme_id, c.year, c.region_id, c.province_id) r
-                        CROSS JOIN (VALUES (true, true), (true, false), (false, true), (false, false)) v (c, s)),
+             cells AS (SELECT 1 AS sign, a.* FROM after a UNION ALL SELECT -1, b.* FROM before b),
+             -- Each cell against each touched cell of its association, at
+             -- the roll-up levels (totals_rollups' twelve) and member
+             -- variants where the two agree: there the cell counts towards
+             -- the touched cell's roll-up. No other roll-up can move, and a
+             -- cell is expanded only where it agrees, not 48 times.
              per_association AS (
-                 SELECT association_id, programme_id, year, region_id, province_id, category, sex, sign,
-                        bool_or(enrolled) AS enrolled, bool_or(trained) AS trained
-                   FROM keyed
-                  WHERE sign <> 0
-                    AND (association_id, programme_id, year, region_id, province_id, category, sex) IN (
-                        SELECT association_id, programme_id, year, region_id, province_id, category, sex FROM keyed WHERE is_touched)
-                  GROUP BY association_id, programme_id, year, region_id, province_id, category, sex, sign)
+                 SELECT c.association_id,
+                        CASE WHEN l.kp THEN t.programme_id ELSE 0 END AS programme_id,
+                        CASE WHEN l.ky THEN t.year ELSE 0::smallint END AS year,
+                        CASE WHEN l.kg > 0 THEN t.region_id ELSE 0::smallint END AS region_id,
+                        CASE WHEN l.kg > 1 THEN t.province_id ELSE 0 END AS province_id,
+                        CASE WHEN v.c THEN t.category ELSE '' END AS category, CASE WHEN v.s THEN t.sex ELSE '' END AS sex,
+                        c.sign, bool_or(c.enrolled) AS enrolled, bool_or(c.trained) AS trained
+                   FROM cells c
+                   JOIN unnest(touched) t ON t.association_id = c.association_id
+                  CROSS JOIN LATERAL (
+                        SELECT l.kp, l.ky, l.kg
+                          FROM (VALUES (true, true, 2), (true, true, 1), (true, true, 0), (true, false, 2), (true, false, 1), (true, false, 0),
+                                       (false, true, 2), (false, true, 1), (false, true, 0), (false, false, 2), (false, false, 1), (false, false, 0)
+                               ) l (kp, ky, kg)
+                         WHERE (NOT l.kp OR c.programme_id = t.programme_id) AND (NOT l.ky OR c.year = t.year)
+                           AND (l.kg = 0 OR c.region_id = t.region_id) AND (l.kg < 2 OR c.province_id = t.province_id)) l
+                  CROSS JOIN LATERAL (
+                        SELECT v.c, v.s FROM (VALUES (true, true), (true, false), (false, true), (false, false)) v (c, s)
+                         WHERE (NOT v.c OR c.category = t.category) AND (NOT v.s OR c.sex = t.sex)) v
+                  WHERE t.association_id = ANY (changed)
+                  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)
         SELECT programme_id, year, region_id, province_id, category, sex, (association_id % 16)::smallint AS shard,
                sum(sign), sum(sign * enrolled::int), sum(sign * trained::int)
           FROM per_association
