@@ -218,14 +218,46 @@ func (b *bench) measureEnrolment() error {
 	if err := b.db.Select(&ids, `SELECT id FROM trainees WHERE category <> 'child_parliamentarian' ORDER BY id LIMIT 40000`); err != nil {
 		return err
 	}
+	reads := b.readTotalsDuring(b.o.loadDuration)
 	r, err := b.wrkLoad(paths, ids, b.o.loadConnections, b.o.loadDuration)
 	if err != nil {
 		return err
 	}
+	during := <-reads
+	if during.err != nil {
+		return during.err
+	}
 	b.add(fmt.Sprintf("enrolment POST, wrk, %d connections on loopback (req/s; p50 / p99; errors)", b.o.loadConnections),
 		fmt.Sprintf("%.0f req/s; %s / %s; %d errors", r.perSecond(), ms(r.p50), ms(r.p99), r.errors),
 		"—", "—", "≥ 1,500 req/s, p99 ≤ 50 ms")
+	b.add("totals, no filter, read every 250 ms during the enrolment load (p50 / p99)",
+		ms(during.l.p50())+" / "+ms(during.l.p99()), "—", "—", "measured (a read folds what is pending first)")
 	return nil
+}
+
+// timedReads are the latencies of reads made while something else ran.
+type timedReads struct {
+	l   latencies
+	err error
+}
+
+// readTotalsDuring reads the national totals every 250 ms for d, as the
+// ministry's dashboard would while trainers enrol, and hands back the
+// latencies when done.
+func (b *bench) readTotalsDuring(d time.Duration) <-chan timedReads {
+	out := make(chan timedReads, 1)
+	go func() {
+		var r timedReads
+		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+			start := time.Now()
+			if r.err = b.get("/api/v1/totals"); r.err != nil {
+				break
+			}
+			r.l = append(r.l, time.Since(start))
+		}
+		out <- r
+	}()
+	return out
 }
 
 // measureAttendance: PUT the marks of a 40-person session, alternating.
