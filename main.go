@@ -224,11 +224,13 @@ func serve(args []string, log *slog.Logger) error {
 
 // foldInterval is how often the server folds the totals journal into the
 // cube. Reads fold first anyway: this only keeps the journal, and so the
-// next read's work, short.
-const foldInterval = 500 * time.Millisecond
+// next read's work, short. Measured under a full enrolment load, a national
+// read took 273 ms p50 with 500 ms, 100–170 ms with 100 ms; an idle tick
+// is one short statement.
+const foldInterval = 100 * time.Millisecond
 
 // foldTotalsInBackground folds the totals journal until ctx ends. A failure
-// (the database away) is logged once, not every half second.
+// (the database away) is logged once, not at every tick.
 func foldTotalsInBackground(ctx context.Context, store *repository.Store, log *slog.Logger) {
 	tick := time.NewTicker(foldInterval)
 	defer tick.Stop()
