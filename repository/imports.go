@@ -442,13 +442,13 @@ func (im *importer) enrol() error {
 		New      int `db:"new"`
 		People   int `db:"people"`
 	}
-	// The course row stays locked to the end: an enrolment at the same
-	// moment waits, so the two cannot overfill it together.
+	// (lockCourse locked the course row: an enrolment at the same moment
+	// waits, so the two cannot overfill it together.)
 	const q = `SELECT c.capacity, c.places_taken AS taken,
 	                  (SELECT count(DISTINCT i.trainee_id) FROM import_rows i
 	                    WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.course_id = c.id AND e.trainee_id = i.trainee_id)) AS new,
 	                  (SELECT count(DISTINCT trainee_id) FROM import_rows) AS people
-	             FROM courses c WHERE c.id = $1 FOR UPDATE`
+	             FROM courses c WHERE c.id = $1`
 	if err := getOne(im.ctx, im.tx, &c, q, im.opt.CourseID); err != nil {
 		return err
 	}
