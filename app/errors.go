@@ -108,6 +108,10 @@ func errorMessageKey(status int, err error) string {
 	if errors.Is(err, errCSRF) {
 		return "error.csrf"
 	}
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.key
+	}
 	var refused *domain.ImportError
 	if errors.As(err, &refused) && status == fiber.StatusUnprocessableEntity {
 		return "import.refused"
