@@ -62,14 +62,16 @@ func (s *Server) authorizeEnrolExisting(c *fiber.Ctx, traineeID int64) error {
 }
 
 // refusal is a 403 whose message says what to do instead of only
-// "forbidden": pages and JSON show the message of key (see errorMessageKey).
+// "forbidden": pages and JSON show the message of key (see statusOf and
+// errorMessageKey). It does not unwrap to domain.ErrForbidden, which
+// requireOrHide turns into 404: a refusal comes after the check that the
+// user may see the object, so there is nothing left to hide.
 type refusal struct {
 	key string
-	err error
+	err error // the cause, for the log
 }
 
 func (r *refusal) Error() string { return r.key + ": " + r.err.Error() }
-func (r *refusal) Unwrap() error { return r.err }
 
 // askCoordinator turns the store's refusal of a trainer's change to a shared
 // person into a 403 asking for a coordinator; other errors pass unchanged.

@@ -122,9 +122,12 @@ func errorMessageKey(status int, err error) string {
 // statusOf maps an error to its HTTP status.
 func statusOf(err error) int {
 	var fe *fiber.Error
+	var r *refusal
 	switch {
 	case errors.As(err, &fe):
 		return fe.Code
+	case errors.As(err, &r):
+		return fiber.StatusForbidden
 	case errors.Is(err, domain.ErrNotFound):
 		return fiber.StatusNotFound
 	case errors.Is(err, domain.ErrConflict):
