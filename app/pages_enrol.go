@@ -106,7 +106,7 @@ func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 		return err
 	}
 	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, currentUser(c).ID)
-	if _, tooShort := domain.AsValidation(err); tooShort {
+	if v, ok := domain.AsValidation(err); ok && v.Fields["q"].Key != "" {
 		d.SearchTooBroad = true
 		return nil
 	}

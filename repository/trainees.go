@@ -378,5 +378,6 @@ SELECT EXISTS (SELECT 1 FROM trainees WHERE id = $1 AND category = 'child_parlia
 
 func traineeReach(ctx context.Context, q sqlx.QueryerContext, traineeID, trainerID int64) (TraineeReach, error) {
 	var r TraineeReach
-	return r, getOne(ctx, q, &r, traineeReachSQL, traineeID, trainerID)
+	err := getOne(ctx, q, &r, traineeReachSQL, traineeID, trainerID)
+	return r, err
 }
