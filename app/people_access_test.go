@@ -231,6 +231,15 @@ func TestTrainerEnrolmentPageSearchIsLimited(t *testing.T) {
 	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'trainee.search'`); n != 4 {
 		t.Errorf("want the 4 page searches audited, got %d", n)
 	}
+	// A coordinator's page keeps the full search and the birth year.
+	desk := newClient(t, env.trainer.app)
+	desk.ip = "198.51.100.4"
+	desk.login("coordinator@api.ma", testPassword)
+	r := desk.get(fmt.Sprintf("/courses/%d/enrol?q=a", env.course.ID))
+	expectStatus(t, "coordinator's page search", r, 200)
+	if !strings.Contains(r.Body, "Omar Benjelloun") || !strings.Contains(r.Body, "1984") || !strings.Contains(r.Body, "Karima Outside") {
+		t.Error("the coordinator's page search should list everyone matching, with the birth year")
+	}
 }
 
 // Children stay out of a trainer's reach outside their courses: the
