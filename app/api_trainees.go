@@ -33,8 +33,8 @@ func (s *Server) apiCreateOrganisation(c *fiber.Ctx) error {
 	return created(c, o)
 }
 
-// traineeSummary is what a trainer sees of a search result: enough to
-// recognise and enrol a person, without their contact details or CIN.
+// traineeSummary is a look-alike offered to a coordinator before creating a
+// person: enough to recognise and enrol them, without contact details or CIN.
 type traineeSummary struct {
 	ID               int64           `json:"id"`
 	Category         domain.Category `json:"category"`
@@ -56,14 +56,22 @@ func summarize(matches []repository.TraineeMatch) []traineeSummary {
 }
 
 // apiSearchTrainees answers GET /api/v1/trainees?q=: by name (any script,
-// accents and diacritics ignored), phone or national ID.
+// accents and diacritics ignored), phone or national ID. Coordinators and
+// admins get full records; a trainer gets glimpses, under the limits of
+// repository.SearchTraineesAsTrainer (whole CIN or phone, names of three
+// letters or more, ten people at most, audited).
 func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if !managesEverything(u) {
+		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), u.ID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(glimpses)
+	}
 	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), c.QueryInt("limit", 20))
 	if err != nil {
 		return err
-	}
-	if !managesEverything(currentUser(c)) {
-		return c.JSON(summarize(matches))
 	}
 	return c.JSON(matches)
 }
@@ -103,7 +111,9 @@ func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-// apiPatchTrainee answers PATCH /api/v1/trainees/{id}.
+// apiPatchTrainee answers PATCH /api/v1/trainees/{id}. A trainer may
+// change only a person no other course shares (403 asking for a
+// coordinator otherwise).
 func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 	t, err := s.traineeFromPath(c)
 	if err != nil {
@@ -114,10 +124,20 @@ func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 		return err
 	}
 	t.ID = id
-	if err := s.store.UpdateTrainee(c.UserContext(), t, userIDOf(currentUser(c))); err != nil {
+	if err := s.updateTrainee(c, t); err != nil {
 		return err
 	}
 	return c.JSON(t)
+}
+
+// updateTrainee saves t as the signed-in user may: anyone for coordinators
+// and admins, a person of their own courses only for a trainer.
+func (s *Server) updateTrainee(c *fiber.Ctx, t *domain.Trainee) error {
+	u := currentUser(c)
+	if managesEverything(u) {
+		return s.store.UpdateTrainee(c.UserContext(), t, userIDOf(u))
+	}
+	return askCoordinator(s.store.UpdateTraineeAsTrainer(c.UserContext(), t, u.ID))
 }
 
 // enrollRequest enrols an existing person (trainee_id) or a new one (trainee).
@@ -153,7 +173,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 	case req.Trainee != nil:
 		req.Trainee.ID = 0
 		if !req.ConfirmNew {
-			if dups, err := s.store.PossibleDuplicates(ctx, req.Trainee); err != nil || len(dups) > 0 {
+			if dups, err := s.possibleDuplicates(c, req.Trainee); err != nil || dups != nil {
 				if err != nil {
 					return err
 				}
@@ -166,6 +186,9 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 		}
 		return created(c, fiber.Map{"enrollment": e, "trainee": req.Trainee})
 	case req.TraineeID != 0:
+		if err := s.authorizeEnrolExisting(c, req.TraineeID); err != nil {
+			return err
+		}
 		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt)
 		if err != nil {
 			return err
@@ -175,12 +198,31 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 	return domain.Invalid("trainee_id", "enrollment.one_of_trainee")
 }
 
+// possibleDuplicates are the look-alikes of t that the user may be shown:
+// summaries for coordinators and admins, glimpses (no minor from elsewhere)
+// for a trainer. nil when there are none.
+func (s *Server) possibleDuplicates(c *fiber.Ctx, t *domain.Trainee) (any, error) {
+	u := currentUser(c)
+	if managesEverything(u) {
+		dups, err := s.store.PossibleDuplicates(c.UserContext(), t)
+		if err != nil || len(dups) == 0 {
+			return nil, err
+		}
+		return summarize(dups), nil
+	}
+	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, u.ID)
+	if err != nil || len(dups) == 0 {
+		return nil, err
+	}
+	return dups, nil
+}
+
 // duplicateWarning answers 409 with the records that look like the person
 // being created, so that the user can enrol one of them instead.
-func (s *Server) duplicateWarning(c *fiber.Ctx, dups []repository.TraineeMatch) error {
+func (s *Server) duplicateWarning(c *fiber.Ctx, dups any) error {
 	return c.Status(fiber.StatusConflict).JSON(fiber.Map{
 		"error":      s.tr(c).T("enrollment.possible_duplicate"),
-		"duplicates": summarize(dups),
+		"duplicates": dups,
 	})
 }
 

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // userIDOf returns the signed-in user's id for the audit log (nil for none).
@@ -20,7 +23,8 @@ func managesEverything(u *domain.User) bool {
 }
 
 // authorizeTrainee lets coordinators and admins at anyone, and trainers at
-// the people enrolled in one of their courses.
+// the people currently enrolled (not withdrawn) in one of their courses.
+// Anyone else is 404: a person's existence does not leak.
 func (s *Server) authorizeTrainee(c *fiber.Ctx, u *domain.User, traineeID int64) error {
 	if managesEverything(u) {
 		return nil
@@ -28,12 +32,52 @@ func (s *Server) authorizeTrainee(c *fiber.Ctx, u *domain.User, traineeID int64)
 	if u == nil || u.Role != domain.RoleTrainer {
 		return domain.ErrNotFound
 	}
-	ok, err := s.store.TraineeInTrainersCourses(c.UserContext(), u.ID, traineeID)
+	reach, err := s.store.TraineeReach(c.UserContext(), traineeID, u.ID)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !reach.Reachable {
 		return domain.ErrNotFound
 	}
 	return nil
+}
+
+// authorizeEnrolExisting lets a trainer enrol an existing person by id,
+// except a minor they could not have found: a child outside their own
+// courses stays out of their reach (a coordinator enrols them). Others pass;
+// an unknown id is left to the enrolment to refuse.
+func (s *Server) authorizeEnrolExisting(c *fiber.Ctx, traineeID int64) error {
+	u := currentUser(c)
+	if managesEverything(u) {
+		return nil
+	}
+	reach, err := s.store.TraineeReach(c.UserContext(), traineeID, u.ID)
+	if err != nil {
+		return err
+	}
+	if reach.Minor && !reach.Reachable {
+		return domain.ErrNotFound
+	}
+	return nil
+}
+
+// refusal is a 403 whose message says what to do instead of only
+// "forbidden": pages and JSON show the message of key (see statusOf and
+// errorMessageKey). It does not unwrap to domain.ErrForbidden, which
+// requireOrHide turns into 404: a refusal comes after the check that the
+// user may see the object, so there is nothing left to hide.
+type refusal struct {
+	key string
+	err error // the cause, for the log
+}
+
+func (r *refusal) Error() string { return r.key + ": " + r.err.Error() }
+
+// askCoordinator turns the store's refusal of a trainer's change to a shared
+// person into a 403 asking for a coordinator; other errors pass unchanged.
+func askCoordinator(err error) error {
+	if errors.Is(err, repository.ErrTraineeShared) {
+		return &refusal{key: "people.ask_coordinator", err: err}
+	}
+	return err
 }

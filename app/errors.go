@@ -108,6 +108,10 @@ func errorMessageKey(status int, err error) string {
 	if errors.Is(err, errCSRF) {
 		return "error.csrf"
 	}
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.key
+	}
 	var refused *domain.ImportError
 	if errors.As(err, &refused) && status == fiber.StatusUnprocessableEntity {
 		return "import.refused"
@@ -118,9 +122,12 @@ func errorMessageKey(status int, err error) string {
 // statusOf maps an error to its HTTP status.
 func statusOf(err error) int {
 	var fe *fiber.Error
+	var r *refusal
 	switch {
 	case errors.As(err, &fe):
 		return fe.Code
+	case errors.As(err, &r):
+		return fiber.StatusForbidden
 	case errors.Is(err, domain.ErrNotFound):
 		return fiber.StatusNotFound
 	case errors.Is(err, domain.ErrConflict):

@@ -15,14 +15,55 @@ import (
 type enrolPageData struct {
 	Course         *domain.Course
 	Query          string
-	Results        []repository.TraineeMatch
-	Duplicates     []repository.TraineeMatch // look-alikes of the person being created
+	Results        []personCard
+	Duplicates     []personCard // look-alikes of the person being created
 	Institutions   []domain.Organisation
 	Associations   []domain.Organisation
 	Provinces      []domain.Province
 	Categories     []domain.Category
 	CanOverride    bool
-	SearchTooBroad bool
+	Limited        bool // a trainer's search: whole CIN or phone, names of 3 letters or more
+	SearchTooBroad bool // a trainer typed too little of a name to search
+	ResultsCapped  bool // a trainer's search filled its page: more may match
+}
+
+// personCard is a person as the enrolment page lists them (partials/person):
+// coordinators see the birth year, trainers its decade; nobody sees contact
+// details or the CIN here.
+type personCard struct {
+	ID               int64
+	Category         domain.Category
+	FullNameAr       *string
+	FullNameLatin    *string
+	BirthYear        *int
+	BirthDecade      *int
+	OrganisationName *string
+}
+
+// BirthDecadeEnd is the last year of the card's birth decade (1989 for 1980).
+func (p personCard) BirthDecadeEnd() int {
+	if p.BirthDecade == nil {
+		return 0
+	}
+	return *p.BirthDecade + 9
+}
+
+func cardsOfMatches(matches []repository.TraineeMatch) []personCard {
+	cards := make([]personCard, len(matches))
+	for i, m := range matches {
+		cards[i] = personCard{ID: m.ID, Category: m.Category, FullNameAr: m.FullNameAr, FullNameLatin: m.FullNameLatin,
+			BirthYear: m.BirthYear, OrganisationName: m.OrganisationName}
+	}
+	return cards
+}
+
+func cardsOfGlimpses(glimpses []repository.TraineeGlimpse) []personCard {
+	cards := make([]personCard, len(glimpses))
+	for i, g := range glimpses {
+		cards[i] = personCard{ID: g.ID, Category: g.Category, FullNameAr: g.FullNameAr, FullNameLatin: g.FullNameLatin,
+			BirthDecade: g.BirthDecade, OrganisationName: g.OrganisationName}
+	}
+	return cards
 }
 
 var traineeFields = []string{"category", "full_name_ar", "full_name_latin", "sex", "birth_year", "organisation_id",
@@ -34,8 +75,9 @@ func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 		return nil, err
 	}
 	ctx := c.UserContext()
+	u := currentUser(c)
 	d := &enrolPageData{Course: course, Query: c.Query("q"), Categories: domain.Categories,
-		CanOverride: managesEverything(currentUser(c))}
+		CanOverride: managesEverything(u), Limited: !managesEverything(u)}
 	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution); err != nil {
 		return nil, err
 	}
@@ -46,11 +88,43 @@ func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 		return nil, err
 	}
 	if d.Query != "" {
-		if d.Results, err = s.store.SearchTrainees(ctx, d.Query, 20); err != nil {
+		if err := s.searchForPage(c, d); err != nil {
 			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// searchForPage fills the page's results: the full search for coordinators
+// and admins, a trainer's limited one otherwise (a name too short to search
+// is a hint on the page, not an error page).
+func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
+	ctx := c.UserContext()
+	if !d.Limited {
+		matches, err := s.store.SearchTrainees(ctx, d.Query, 20)
+		d.Results = cardsOfMatches(matches)
+		return err
+	}
+	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, currentUser(c).ID)
+	if v, ok := domain.AsValidation(err); ok && v.Fields["q"].Key != "" {
+		d.SearchTooBroad = true
+		return nil
+	}
+	d.Results = cardsOfGlimpses(glimpses)
+	d.ResultsCapped = len(glimpses) == repository.TrainerSearchLimit
+	return err
+}
+
+// pageDuplicates are the look-alikes of t that the user may be shown (see
+// possibleDuplicates).
+func (s *Server) pageDuplicates(c *fiber.Ctx, t *domain.Trainee) ([]personCard, error) {
+	u := currentUser(c)
+	if managesEverything(u) {
+		dups, err := s.store.PossibleDuplicates(c.UserContext(), t)
+		return cardsOfMatches(dups), err
+	}
+	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, u.ID)
+	return cardsOfGlimpses(dups), err
 }
 
 // enrolPage shows the search and the new-person form.
@@ -76,6 +150,9 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 		if err != nil {
 			return domain.ErrNotFound
 		}
+		if err := s.authorizeEnrolExisting(c, traineeID); err != nil {
+			return err
+		}
 		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt); err != nil {
 			return s.renderForm(c, "courses/enrol", data, NewForm(nil), enrolProblem(err))
 		}
@@ -89,7 +166,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 		return s.renderForm(c, "courses/enrol", data, form, withProblems(p, t.Validate(time.Now())))
 	}
 	if !formBool(c, "confirm_new") {
-		if data.Duplicates, err = s.store.PossibleDuplicates(ctx, t); err != nil {
+		if data.Duplicates, err = s.pageDuplicates(c, t); err != nil {
 			return err
 		}
 		if len(data.Duplicates) > 0 {

@@ -2,8 +2,11 @@ package repository
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -106,6 +109,104 @@ func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) ([]
 	return matches, mapError(err)
 }
 
+// TraineeGlimpse is what a trainer is shown of a person outside their
+// courses: enough to recognise and enrol them, and nothing that identifies
+// or reaches them. No CIN, phone or e-mail; the decade of birth, not the
+// year (a decade never moves, so watching it over time reveals no more).
+type TraineeGlimpse struct {
+	ID               int64           `db:"id" json:"id"`
+	Category         domain.Category `db:"category" json:"category"`
+	FullNameAr       *string         `db:"full_name_ar" json:"full_name_ar"`
+	FullNameLatin    *string         `db:"full_name_latin" json:"full_name_latin"`
+	Sex              domain.Sex      `db:"sex" json:"sex"`
+	BirthDecade      *int            `db:"birth_decade" json:"birth_decade"` // 1980 for 1980–1989
+	OrganisationID   *int64          `db:"organisation_id" json:"organisation_id"`
+	OrganisationName *string         `db:"organisation_name" json:"organisation_name"`
+}
+
+// Limits of a trainer's search: a name needs MinNameLetters letters (after
+// folding), and one search shows at most TrainerSearchLimit people.
+const (
+	MinNameLetters     = 3
+	TrainerSearchLimit = 10
+)
+
+// glimpseSelect reads TraineeGlimpses; $1 is the trainer, $2 the limit.
+// A minor is listed only while enrolled in one of the trainer's courses.
+const glimpseSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year / 10 * 10 AS birth_decade,
+       t.organisation_id, coalesce(o.name_ar, o.name_fr) AS organisation_name
+  FROM trainees t LEFT JOIN organisations o ON o.id = t.organisation_id
+ WHERE (t.category <> 'child_parliamentarian' OR EXISTS (
+        SELECT 1 FROM enrollments e JOIN course_trainers ct ON ct.course_id = e.course_id
+         WHERE e.trainee_id = t.id AND ct.user_id = $1 AND e.status <> 'withdrawn'))`
+
+// trainerQuery is what a trainer typed, read as the search it allows.
+type trainerQuery struct {
+	kind       string // "identifier" (a whole CIN or phone), "name", or "too_short"
+	phone, cin string // normalised, for an identifier
+	nameKey    string // folded, for a name
+}
+
+// readTrainerQuery: a query with a digit in it is a CIN or a phone number,
+// matched only whole (after normalisation), so that a prefix finds nobody;
+// anything else is a name, of at least MinNameLetters letters.
+func readTrainerQuery(query string) trainerQuery {
+	if strings.IndexFunc(query, unicode.IsDigit) >= 0 {
+		probe := domain.Trainee{Phone: &query, NationalID: &query}
+		probe.Normalize()
+		q := trainerQuery{kind: "identifier"}
+		if probe.Phone != nil && probe.NationalID != nil {
+			q.phone, q.cin = *probe.Phone, *probe.NationalID
+		}
+		return q
+	}
+	key := domain.SearchKey(query)
+	letters := 0
+	for _, r := range key {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if letters < MinNameLetters {
+		return trainerQuery{kind: "too_short"}
+	}
+	return trainerQuery{kind: "name", nameKey: key}
+}
+
+// SearchTraineesAsTrainer is a trainer's search: a whole CIN or phone
+// number, or part of a name of at least MinNameLetters letters; at most
+// TrainerSearchLimit glimpses (limit, when smaller); minors only from the
+// trainer's own courses. Every search is audited with what it found and the
+// query's length and kind, never the query: it can be a CIN. A name too
+// short is a validation error on "q", audited too.
+func (s *Store) SearchTraineesAsTrainer(ctx context.Context, query string, limit int, trainerID int64) ([]TraineeGlimpse, error) {
+	if limit <= 0 || limit > TrainerSearchLimit {
+		limit = TrainerSearchLimit
+	}
+	q := readTrainerQuery(query)
+	found := []TraineeGlimpse{}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		switch q.kind {
+		case "identifier":
+			const byIdentifier = glimpseSelect + ` AND (t.phone = $3 OR t.national_id = $4) ORDER BY t.id LIMIT $2`
+			err = tx.SelectContext(ctx, &found, byIdentifier, trainerID, limit, q.phone, q.cin)
+		case "name":
+			const byName = glimpseSelect + ` AND t.name_key LIKE '%' || $3 || '%' ORDER BY t.name_key, t.id LIMIT $2`
+			err = tx.SelectContext(ctx, &found, byName, trainerID, limit, escapeLike(q.nameKey))
+		}
+		if err != nil {
+			return mapError(err)
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: &trainerID, Action: "trainee.search", Entity: "trainee",
+			After: map[string]any{"kind": q.kind, "query_length": utf8.RuneCountInString(strings.TrimSpace(query)), "results": len(found)}})
+	})
+	if err == nil && q.kind == "too_short" {
+		err = domain.Invalid("q", "people.search_too_short")
+	}
+	return found, err
+}
+
 // escapeLike makes % and _ in a user's query match themselves.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -130,14 +231,65 @@ func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) ([]Tr
 	return matches, nil
 }
 
+// PossibleDuplicatesAsTrainer is PossibleDuplicates as a trainer sees it:
+// glimpses, and no minor outside the trainer's own courses (a trainer
+// creating a child who exists elsewhere makes a second record, for a
+// coordinator to reconcile, rather than learn who the child is).
+func (s *Store) PossibleDuplicatesAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) ([]TraineeGlimpse, error) {
+	probe := *t
+	probe.Normalize()
+	const q = glimpseSelect + ` AND t.name_key = $3 AND t.birth_year IS NOT DISTINCT FROM $4
+	   AND t.organisation_id IS NOT DISTINCT FROM $5 AND t.id <> $6 ORDER BY t.id LIMIT $2`
+	found := []TraineeGlimpse{}
+	err := s.db.SelectContext(ctx, &found, q, trainerID, TrainerSearchLimit, probe.NameKey(), probe.BirthYear, probe.OrganisationID, probe.ID)
+	return found, mapError(err)
+}
+
 // UpdateTrainee validates and saves a trainee's fields, logging the change.
 func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, by *int64) error {
-	if err := t.Validate(time.Now()); err != nil {
-		return err
-	}
+	return s.updateTrainee(ctx, t, by, nil)
+}
+
+// ErrTraineeShared refuses a trainer's change to a person whom a course they
+// do not run (another trainer's, a coordinator's) or a closed course also
+// counts: that record is a coordinator's to change. It is a domain.ErrForbidden.
+var ErrTraineeShared = fmt.Errorf("trainee shared with a course the trainer does not run: %w", domain.ErrForbidden)
+
+// UpdateTraineeAsTrainer is UpdateTrainee for a trainer: only a person
+// currently enrolled in one of their courses (else domain.ErrNotFound), and
+// only when every course that currently counts them is one of their open
+// courses (else ErrTraineeShared). The check runs after the person's row is
+// locked: an enrolment elsewhere committed before it is seen, one begun
+// after it waits for this change (its foreign key needs the row).
+func (s *Store) UpdateTraineeAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) error {
+	return s.updateTrainee(ctx, t, &trainerID, func(tx *sqlx.Tx) error {
+		reach, err := traineeReach(ctx, tx, t.ID, trainerID)
+		switch {
+		case err != nil:
+			return err
+		case !reach.Reachable:
+			return domain.ErrNotFound
+		case !reach.Changeable:
+			return ErrTraineeShared
+		}
+		return nil
+	})
+}
+
+// updateTrainee saves t in one transaction: lock the row, run guard (nil:
+// none), validate, update, audit.
+func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64, guard func(tx *sqlx.Tx) error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var before domain.Trainee
 		if err := getOne(ctx, tx, &before, traineeSelect+` WHERE t.id = $1 FOR UPDATE OF t`, t.ID); err != nil {
+			return err
+		}
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
+		}
+		if err := t.Validate(time.Now()); err != nil {
 			return err
 		}
 		kind, err := organisationKindFor(ctx, tx, t)
@@ -193,11 +345,39 @@ func changedFields(a, b *domain.Trainee) []string {
 	return changed
 }
 
-// TraineeInTrainersCourses reports whether the trainee is enrolled in a
-// course the trainer is assigned to: the trainees a trainer may see.
-func (s *Store) TraineeInTrainersCourses(ctx context.Context, trainerID, traineeID int64) (bool, error) {
-	var ok bool
-	const q = `SELECT EXISTS (SELECT 1 FROM enrollments e JOIN course_trainers ct ON ct.course_id = e.course_id
-	                           WHERE ct.user_id = $1 AND e.trainee_id = $2)`
-	return ok, getOne(ctx, s.db, &ok, q, trainerID, traineeID)
+// TraineeReach is what a trainer may do with one person's record.
+type TraineeReach struct {
+	// Minor: a child parliamentarian, listed to a trainer only when Reachable.
+	Minor bool `db:"minor"`
+	// Reachable: currently (not withdrawn) enrolled in one of the trainer's
+	// courses; the trainer may read the full record.
+	Reachable bool `db:"reachable"`
+	// Changeable: Reachable, and every course that currently counts the
+	// person is an open course of the trainer's; the trainer may change it.
+	Changeable bool `db:"changeable"`
+}
+
+// TraineeReach says what the trainer may do with the person's record. An
+// unknown person is reached by nobody: the zero TraineeReach, not an error.
+func (s *Store) TraineeReach(ctx context.Context, traineeID, trainerID int64) (TraineeReach, error) {
+	return traineeReach(ctx, s.db, traineeID, trainerID)
+}
+
+// traineeReachSQL: a withdrawn enrolment gives nothing, so that enrolling a
+// person and withdrawing them at once leaves no access behind. An archived
+// course is a closed one.
+const traineeReachSQL = `WITH current AS (
+    SELECT c.archived,
+           EXISTS (SELECT 1 FROM course_trainers ct WHERE ct.course_id = e.course_id AND ct.user_id = $2) AS mine
+      FROM enrollments e JOIN courses c ON c.id = e.course_id
+     WHERE e.trainee_id = $1 AND e.status <> 'withdrawn'
+)
+SELECT EXISTS (SELECT 1 FROM trainees WHERE id = $1 AND category = 'child_parliamentarian') AS minor,
+       EXISTS (SELECT 1 FROM current WHERE mine) AS reachable,
+       EXISTS (SELECT 1 FROM current WHERE mine) AND NOT EXISTS (SELECT 1 FROM current WHERE NOT mine OR archived) AS changeable`
+
+func traineeReach(ctx context.Context, q sqlx.QueryerContext, traineeID, trainerID int64) (TraineeReach, error) {
+	var r TraineeReach
+	err := getOne(ctx, q, &r, traineeReachSQL, traineeID, trainerID)
+	return r, err
 }
