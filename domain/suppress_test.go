@@ -321,3 +321,23 @@ func checkSuppressed(t *testing.T, tot Totals, s ShownTotals) {
 		}
 	}
 }
+
+// BenchmarkSuppress is the rule on national totals of the scale the
+// benchmarks use: 3 programmes, 5 years, 12 regions, 75 provinces, 2 sexes,
+// with small figures scattered so that complementary cells are needed.
+func BenchmarkSuppress(b *testing.B) {
+	rows := func(prefix string, n int) []Breakdown {
+		out := make([]Breakdown, n)
+		for i := range out {
+			out[i] = row(prefix+string(rune('a'+i%26))+string(rune('a'+i/26)), 3+i%40, i%7, i%5)
+		}
+		return out
+	}
+	tot := headline(900, 300, 120)
+	tot.ByProgramme, tot.ByYear, tot.ByRegion, tot.ByProvince, tot.BySex =
+		rows("p", 3), rows("y", 5), rows("r", 12), rows("v", 75), rows("s", 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		Suppress(tot)
+	}
+}
