@@ -109,10 +109,12 @@ func (ch barChart) SVG(rtl bool) template.HTML {
 	return template.HTML(b.String())
 }
 
-// chartValue is a bar's figure: its number, or "<5" when it is hidden.
+// chartValue is a bar's figure: its number, or "<5" when it is hidden. The
+// left-to-right mark keeps "<5" as it is in a right-to-left chart, where it
+// would be mirrored to "5>" (see dashboardData.Marker).
 func chartValue(v domain.Cell) string {
 	if v.Hidden {
-		return domain.SmallCountMarker
+		return "\u200e" + domain.SmallCountMarker
 	}
 	return strconv.Itoa(v.Value)
 }

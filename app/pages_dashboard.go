@@ -41,9 +41,11 @@ func (d *dashboardData) Rate(r domain.RateCell) template.HTML {
 	return template.HTML(template.HTMLEscapeString(percent(r.Value)))
 }
 
-// Marker is how a hidden figure is shown: "<5", the words as its title.
+// Marker is how a hidden figure is shown: "<5", the words as its title. It
+// reads left to right in Arabic pages too, as in the files and in Moroccan
+// mathematics: in a right-to-left line the browser would mirror it to "5>".
 func (d *dashboardData) Marker() template.HTML {
-	return template.HTML(`<abbr class="suppressed" title="` + template.HTMLEscapeString(d.hidden) + `">` +
+	return template.HTML(`<abbr class="suppressed" dir="ltr" title="` + template.HTMLEscapeString(d.hidden) + `">` +
 		template.HTMLEscapeString(domain.SmallCountMarker) + `</abbr>`)
 }
 
