@@ -6,20 +6,45 @@ import (
 	"takaffoul/domain"
 )
 
-// totalsOf reads the filter from the query string and computes its totals.
-// A malformed filter or an unknown code is a *domain.ValidationError (422
-// with a message per field): user input never reaches SQL as text, the
-// store binds every value as a parameter.
-func (s *Server) totalsOf(c *fiber.Ctx) (*domain.Totals, error) {
+// totalsOf reads the filter from the query string and computes its totals
+// as the signed-in user may read them. A malformed filter or an unknown
+// code is a *domain.ValidationError (422 with a message per field): user
+// input never reaches SQL as text, the store binds every value as a parameter.
+func (s *Server) totalsOf(c *fiber.Ctx) (*domain.ShownTotals, error) {
 	f, err := domain.ParseTotalsFilter(c.Queries())
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Totals(c.UserContext(), f)
+	return s.shownTotals(c, f)
+}
+
+// shownTotals computes the totals of f as the signed-in user may read them:
+// exact for coordinators and admins, small counts suppressed for anyone
+// else (the ministry; see domain.Suppress). Every page, answer and file of
+// totals goes through here, so that none shows what another hides.
+func (s *Server) shownTotals(c *fiber.Ctx, f domain.TotalsFilter) (*domain.ShownTotals, error) {
+	t, err := s.store.Totals(c.UserContext(), f)
+	if err != nil {
+		return nil, err
+	}
+	var shown domain.ShownTotals
+	if readsExactFigures(currentUser(c)) {
+		shown = domain.Exact(*t)
+	} else {
+		shown = domain.Suppress(*t)
+	}
+	return &shown, nil
+}
+
+// readsExactFigures: coordinators and admins work with the records, and the
+// people behind them, already; the ministry publishes aggregates.
+func readsExactFigures(u *domain.User) bool {
+	return u != nil && (u.Role == domain.RoleAdmin || u.Role == domain.RoleCoordinator)
 }
 
 // apiTotals answers GET /api/v1/totals?programme=&year=&region=&province=&course=&sex=&category=
-// with the Totals as they are: counts only, never a name.
+// with the Totals: counts only, never a name. For the ministry a hidden
+// figure is null and its path is listed in "suppressed" (docs/API.md).
 func (s *Server) apiTotals(c *fiber.Ctx) error {
 	t, err := s.totalsOf(c)
 	if err != nil {

@@ -3,8 +3,11 @@ package app
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"takaffoul/domain"
 )
 
 // barChart is a horizontal bar chart drawn on the server as inline SVG: no
@@ -17,6 +20,7 @@ type barChart struct {
 	Title  string
 	Series []chartSeries
 	Rows   []chartRow
+	Hidden string // a hidden figure in words ("fewer than 5"), for the titles
 }
 
 type chartSeries struct {
@@ -26,7 +30,7 @@ type chartSeries struct {
 
 type chartRow struct {
 	Label  string
-	Values []int // one per series
+	Values []domain.Cell // one per series; a hidden one has no bar, and "<5" where its value would be
 }
 
 // Geometry in SVG user units; the SVG scales to the width of its box.
@@ -50,8 +54,8 @@ func (ch barChart) SVG(rtl bool) template.HTML {
 	top := 1
 	for _, r := range ch.Rows {
 		for _, v := range r.Values {
-			if v > top {
-				top = v
+			if v.Value > top {
+				top = v.Value
 			}
 		}
 	}
@@ -90,12 +94,12 @@ func (ch barChart) SVG(rtl bool) template.HTML {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`,
 			at(chartLabelWidth-8, 0), float64(y)+float64(groupH)/2, esc(shorten(r.Label, chartLabelRunes)))
 		for i, v := range r.Values {
-			w := float64(v) / float64(top) * plot
+			w := float64(v.Value) / float64(top) * plot // a hidden value is 0: no bar
 			by := y + i*(chartBarHeight+chartBarGap)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>`,
 				at(chartLabelWidth, w), by, w, chartBarHeight, ch.Series[i].Color)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="start" dominant-baseline="middle">%d</text>`,
-				at(chartLabelWidth+w+4, 0), by+chartBarHeight/2, v)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="start" dominant-baseline="middle">%s</text>`,
+				at(chartLabelWidth+w+4, 0), by+chartBarHeight/2, esc(chartValue(v)))
 		}
 		b.WriteString(`</g>`)
 		y += groupH + chartRowGap
@@ -105,11 +109,25 @@ func (ch barChart) SVG(rtl bool) template.HTML {
 	return template.HTML(b.String())
 }
 
-// rowSummary is "label — series: value, series: value".
+// chartValue is a bar's figure: its number, or "<5" when it is hidden. The
+// left-to-right mark keeps "<5" as it is in a right-to-left chart, where it
+// would be mirrored to "5>" (see dashboardData.Marker).
+func chartValue(v domain.Cell) string {
+	if v.Hidden {
+		return "\u200e" + domain.SmallCountMarker
+	}
+	return strconv.Itoa(v.Value)
+}
+
+// rowSummary is "label — series: value, series: value" (a hidden value in words).
 func (ch barChart) rowSummary(r chartRow) string {
 	parts := make([]string, len(r.Values))
 	for i, v := range r.Values {
-		parts[i] = fmt.Sprintf("%s: %d", ch.Series[i].Label, v)
+		value := chartValue(v)
+		if v.Hidden && ch.Hidden != "" {
+			value = ch.Hidden
+		}
+		parts[i] = ch.Series[i].Label + ": " + value
 	}
 	return r.Label + " — " + strings.Join(parts, ", ")
 }

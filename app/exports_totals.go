@@ -26,7 +26,8 @@ var totalsColumns = []domain.Column{
 // of the dashboard for the same filter, through the exports engine's table
 // writers (UTF-8 BOM and CRLF for CSV, a right-to-left sheet in Arabic).
 // The file is small (a few hundred rows), so it is built in memory and a
-// failure is still an ordinary error page.
+// failure is still an ordinary error page. For the ministry a hidden figure
+// is the text "<5" in its cell (domain.Suppress).
 func (s *Server) exportTotals(format domain.Format) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// Exports are exempt from the request timeout because they stream;
@@ -58,7 +59,7 @@ func (s *Server) exportTotals(format domain.Format) fiber.Handler {
 }
 
 // writeTotals writes the rows of the totals export.
-func writeTotals(buf *bytes.Buffer, t *domain.Totals, tr *Translator, names map[string]placeNames, opts domain.ExportOptions) error {
+func writeTotals(buf *bytes.Buffer, t *domain.ShownTotals, tr *Translator, names map[string]placeNames, opts domain.ExportOptions) error {
 	columns := make([]domain.Column, len(totalsColumns))
 	copy(columns, totalsColumns)
 	if !opts.Keys {
@@ -77,26 +78,26 @@ func writeTotals(buf *bytes.Buffer, t *domain.Totals, tr *Translator, names map[
 		}
 		return tr.T(prefix + key)
 	}
-	counts := func(section, key, label, figure string, n domain.Counts) []any {
+	counts := func(section, key, label, figure string, n domain.CountCells) []any {
 		return []any{human("dashboard.section.", section), key, label, human("dashboard.export.figure.", figure),
-			int64(n.Enrolled), int64(n.Trained), int64(n.Completed), nil}
+			fileCell(n.Enrolled), fileCell(n.Trained), fileCell(n.Completed), nil}
 	}
-	associations := func(section, key, label string, n domain.AssociationCounts) []any {
+	associations := func(section, key, label string, n domain.AssociationCells) []any {
 		return []any{human("dashboard.section.", section), key, label, human("dashboard.export.figure.", "associations"),
-			int64(n.Enrolled), int64(n.Trained), nil, nil}
+			fileCell(n.Enrolled), fileCell(n.Trained), nil, nil}
 	}
 	value := func(section, key, label, figure string, v any) []any {
 		return []any{human("dashboard.section.", section), key, label, human("dashboard.export.figure.", figure), nil, nil, nil, v}
 	}
 	// rowsOf are the figures of one scope: the headline, or one breakdown row.
-	rowsOf := func(section, key, label string, local domain.Counts, cats domain.CategoryCounts,
-		assoc domain.AssociationCounts, rate float64) [][]any {
+	rowsOf := func(section, key, label string, local domain.CountCells, cats domain.CategoryCells,
+		assoc domain.AssociationCells, rate domain.RateCell) [][]any {
 		rows := [][]any{counts(section, key, label, "local_actors", local)}
 		for _, cat := range domain.Categories {
 			rows = append(rows, counts(section, key, label, string(cat), cats.Of(cat)))
 		}
 		rows = append(rows, associations(section, key, label, assoc))
-		return append(rows, value(section, key, label, "attendance_rate", int64(math.Round(rate*100))))
+		return append(rows, value(section, key, label, "attendance_rate", fileRate(rate)))
 	}
 
 	all := tr.T("dashboard.all")
@@ -107,7 +108,7 @@ func writeTotals(buf *bytes.Buffer, t *domain.Totals, tr *Translator, names map[
 		value("total", "all", all, "training_hours", t.TrainingHours))
 	for _, sec := range []struct {
 		key  string
-		rows []domain.Breakdown
+		rows []domain.BreakdownCells
 	}{{"by_programme", t.ByProgramme}, {"by_year", t.ByYear}, {"by_region", t.ByRegion},
 		{"by_province", t.ByProvince}, {"by_sex", t.BySex}} {
 		for _, b := range sec.rows {
@@ -122,6 +123,22 @@ func writeTotals(buf *bytes.Buffer, t *domain.Totals, tr *Translator, names map[
 		}
 	}
 	return w.Close()
+}
+
+// fileCell is a count in the file: a number, or the text "<5" when hidden.
+func fileCell(c domain.Cell) any {
+	if c.Hidden {
+		return domain.SmallCountMarker
+	}
+	return int64(c.Value)
+}
+
+// fileRate is an attendance rate as a whole percentage, or "<5" when hidden.
+func fileRate(r domain.RateCell) any {
+	if r.Hidden {
+		return domain.SmallCountMarker
+	}
+	return int64(math.Round(r.Value * 100))
 }
 
 // totalsScopeName names the filter in the file name ("child-protection-2019").

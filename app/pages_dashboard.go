@@ -14,13 +14,39 @@ import (
 // dashboardData is everything the dashboard shows. Totals is nil when the
 // filter is invalid: the page then shows the filter form with its messages.
 type dashboardData struct {
-	Totals      *domain.Totals
+	Totals      *domain.ShownTotals
 	Selects     []filterSelect
 	CSV, XLSX   template.URL // the download links, with the same filter
 	Categories  []categoryRow
 	Sections    []breakdownSection
 	Chart       template.HTML // trained people per category
 	Comparisons []comparisonRow
+	hidden      string // a hidden figure in words: "fewer than 5"
+}
+
+// Cell writes a figure of the page: its number, or "<5" with the words as
+// its title when it is hidden ({{$.Data.Cell .LocalActors.Trained}}).
+func (d *dashboardData) Cell(c domain.Cell) template.HTML {
+	if c.Hidden {
+		return d.Marker()
+	}
+	return template.HTML(strconv.Itoa(c.Value))
+}
+
+// Rate writes an attendance rate, or "<5" when it is hidden.
+func (d *dashboardData) Rate(r domain.RateCell) template.HTML {
+	if r.Hidden {
+		return d.Marker()
+	}
+	return template.HTML(template.HTMLEscapeString(percent(r.Value)))
+}
+
+// Marker is how a hidden figure is shown: "<5", the words as its title. It
+// reads left to right in Arabic pages too, as in the files and in Moroccan
+// mathematics: in a right-to-left line the browser would mirror it to "5>".
+func (d *dashboardData) Marker() template.HTML {
+	return template.HTML(`<abbr class="suppressed" dir="ltr" title="` + template.HTMLEscapeString(d.hidden) + `">` +
+		template.HTMLEscapeString(domain.SmallCountMarker) + `</abbr>`)
 }
 
 // filterSelect is one select of the filter form (the values are codes,
@@ -34,7 +60,7 @@ type namedOption struct{ Code, Name string }
 
 type categoryRow struct {
 	Key    domain.Category
-	Counts domain.Counts
+	Counts domain.CountCells
 }
 
 // breakdownSection is one breakdown (by programme, year, …): its rows with
@@ -47,13 +73,14 @@ type breakdownSection struct {
 
 type breakdownRow struct {
 	Label string
-	domain.Breakdown
+	domain.BreakdownCells
 }
 
 type comparisonRow struct {
 	domain.Comparison
 	Programme string // the programme's name in the user's language
 	Source    string // the source, shortened for the table (the full text is its title)
+	Hidden    bool   // the recorded figure is hidden: so are the difference and the match
 }
 
 // newComparisonRow names the programme of a comparison in the user's language.
@@ -79,12 +106,38 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.renderForm(c, "dashboard/show", data, form, err)
 	}
-	comparisons, err := s.store.ReportedComparison(c.UserContext(), t.Filters.Programme)
-	if err != nil {
+	if data.Comparisons, err = s.dashboardComparisons(c, t.Filters.Programme, names["by_programme"]); err != nil {
 		return err
 	}
-	s.fillDashboard(c, data, t, names, comparisons)
+	s.fillDashboard(c, data, t, names)
 	return s.renderForm(c, "dashboard/show", data, NewForm(filterValues(t.Filters)), nil)
+}
+
+// dashboardComparisons pairs each reported figure of the programme ("" for
+// all) with the recorded one, read through shownTotals like every other
+// figure of the page: the ministry would otherwise read here, exactly, a
+// figure the totals hide. The totals of each distinct scope are computed once.
+func (s *Server) dashboardComparisons(c *fiber.Ctx, programme string, programmes placeNames) ([]comparisonRow, error) {
+	reported, err := s.store.ReportedFigures(c.UserContext(), programme)
+	if err != nil {
+		return nil, err
+	}
+	totals := map[domain.TotalsFilter]*domain.ShownTotals{}
+	rows := make([]comparisonRow, 0, len(reported))
+	for _, r := range reported {
+		t, ok := totals[r.Scope()]
+		if !ok {
+			if t, err = s.shownTotals(c, r.Scope()); err != nil {
+				return nil, err
+			}
+			totals[r.Scope()] = t
+		}
+		cmp, hidden := domain.CompareShown(r, t)
+		row := newComparisonRow(cmp, programmes)
+		row.Hidden = hidden
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // placeNames gives programmes, regions and provinces their name in the
@@ -145,44 +198,41 @@ func (s *Server) filterChoices(c *fiber.Ctx) ([]filterSelect, map[string]placeNa
 }
 
 // fillDashboard lays the totals out for the page.
-func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Totals, names map[string]placeNames,
-	comparisons []domain.Comparison) {
+func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.ShownTotals, names map[string]placeNames) {
 	tr := s.tr(c)
 	rtl := tr.Dir() == "rtl"
 	data.Totals = t
+	data.hidden = tr.T("suppression.fewer_than_5")
 	data.CSV, data.XLSX = exportLink("/exports/totals.csv", t.Filters), exportLink("/exports/totals.xlsx", t.Filters)
 	for _, cat := range domain.Categories {
 		data.Categories = append(data.Categories, categoryRow{cat, t.ByCategory.Of(cat)})
 	}
-	catChart := barChart{ID: "chart-category", Title: tr.T("dashboard.chart.by_category"), Series: []chartSeries{
+	catChart := barChart{ID: "chart-category", Title: tr.T("dashboard.chart.by_category"), Hidden: data.hidden, Series: []chartSeries{
 		{tr.T("dashboard.col.enrolled"), colourEnrolled}, {tr.T("dashboard.col.trained"), colourTrained},
 		{tr.T("dashboard.col.completed"), colourCompleted}}}
 	for _, r := range data.Categories {
 		catChart.Rows = append(catChart.Rows, chartRow{tr.T("dashboard.category." + string(r.Key)),
-			[]int{r.Counts.Enrolled, r.Counts.Trained, r.Counts.Completed}})
+			[]domain.Cell{r.Counts.Enrolled, r.Counts.Trained, r.Counts.Completed}})
 	}
 	data.Chart = catChart.SVG(rtl)
 
 	for _, sec := range []struct {
 		key  string
-		rows []domain.Breakdown
+		rows []domain.BreakdownCells
 	}{{"by_programme", t.ByProgramme}, {"by_year", t.ByYear}, {"by_region", t.ByRegion},
 		{"by_province", t.ByProvince}, {"by_sex", t.BySex}} {
 		section := breakdownSection{Key: sec.key}
-		chart := barChart{ID: "chart-" + sec.key, Title: tr.T("dashboard.chart." + sec.key), Series: []chartSeries{
+		chart := barChart{ID: "chart-" + sec.key, Title: tr.T("dashboard.chart." + sec.key), Hidden: data.hidden, Series: []chartSeries{
 			{tr.T("dashboard.local_actors"), colourTrained}, {tr.T("dashboard.category.child_parliamentarian"), colourChildren}}}
 		for _, b := range sec.rows {
 			label := breakdownLabel(tr, sec.key, b, names[sec.key])
 			section.Rows = append(section.Rows, breakdownRow{label, b})
-			chart.Rows = append(chart.Rows, chartRow{label, []int{b.LocalActors.Trained, b.ByCategory.ChildParliamentarian.Trained}})
+			chart.Rows = append(chart.Rows, chartRow{label, []domain.Cell{b.LocalActors.Trained, b.ByCategory.ChildParliamentarian.Trained}})
 		}
 		if len(chart.Rows) > 0 {
 			section.Chart = chart.SVG(rtl)
 		}
 		data.Sections = append(data.Sections, section)
-	}
-	for _, cmp := range comparisons {
-		data.Comparisons = append(data.Comparisons, newComparisonRow(cmp, names["by_programme"]))
 	}
 }
 
@@ -196,7 +246,7 @@ const (
 )
 
 // breakdownLabel names a breakdown row in the user's language.
-func breakdownLabel(tr *Translator, section string, b domain.Breakdown, names placeNames) string {
+func breakdownLabel(tr *Translator, section string, b domain.BreakdownCells, names placeNames) string {
 	switch section {
 	case "by_year":
 		return b.Key

@@ -42,6 +42,10 @@ import (
 //     narrow them.
 //   - Attendance rate: marks "present" or "late" divided by all marks of the
 //     people in scope (0 when there is no mark).
+//   - Small counts: the ministry reads these figures through Suppress
+//     (suppress.go): a count of 1 to 4 is shown as "<5", with the figures
+//     that would give it away by subtraction. Coordinators and admins read
+//     them exactly.
 
 // TotalsFilter narrows the totals. The zero value is the whole country,
 // every programme and year. Codes are those of programmes, regions and

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,10 +228,17 @@ func TestATrainingDay(t *testing.T) {
 		t.Errorf("want 3 lines in the CSV, got %d:\n%s", lines, csv)
 	}
 
-	// The ministry's figures moved, and the roster stays out of its reach.
-	after := trainedTotals(t, ministry)
+	// The figures moved: the coordinator reads them exactly; the ministry,
+	// one person each, as "fewer than 5" (docs/SECURITY.md, "Small counts").
+	// And the roster stays out of the ministry's reach.
+	after := trainedTotals(t, desk)
 	if after.institutional != 1 || after.children != 1 || after.localActors != 1 {
 		t.Errorf("totals after the day: %+v", after)
+	}
+	for _, figure := range []string{"local_actors.trained", "by_category.child_parliamentarian.trained"} {
+		if hidden := trainedTotals(t, ministry).suppressed; !slices.Contains(hidden, figure) {
+			t.Errorf("the ministry reads %s of one person (suppressed: %q)", figure, hidden)
+		}
 	}
 	must(t, chromedp.Do(ministry, chromedp.Navigate(s.base+"/dashboard?programme=child-protection")))
 	screenshot(t, ministry, "dashboard-ar")
@@ -256,8 +264,11 @@ func TestATrainingDay(t *testing.T) {
 	screenshot(t, ministry, "dashboard-fr")
 }
 
-// trained is what the ministry reads of the child-protection totals.
-type trained struct{ localActors, institutional, children int }
+// trained is what a reader reads of the child-protection totals.
+type trained struct {
+	localActors, institutional, children int
+	suppressed                           []string // what the ministry does not see
+}
 
 func trainedTotals(t *testing.T, ctx context.Context) trained {
 	t.Helper()
@@ -268,12 +279,14 @@ func trainedTotals(t *testing.T, ctx context.Context) trained {
 		ByCategory map[string]struct {
 			Trained int `json:"trained"`
 		} `json:"by_category"`
+		Suppressed []string `json:"suppressed"`
 	}
 	body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch('/api/v1/totals?programme=child-protection').then(r => r.text())`,
 		chromedp.EvalAwaitPromise))
 	must(t, err)
 	must(t, json.Unmarshal([]byte(body), &totals))
-	return trained{totals.LocalActors.Trained, totals.ByCategory["institutional_actor"].Trained, totals.ByCategory["child_parliamentarian"].Trained}
+	return trained{totals.LocalActors.Trained, totals.ByCategory["institutional_actor"].Trained,
+		totals.ByCategory["child_parliamentarian"].Trained, totals.Suppressed}
 }
 
 func firstOptionValue(t *testing.T, s *site) string {
