@@ -115,6 +115,8 @@ func (l *embeddedLayout) start(logOutput io.Writer) (*Embedded, error) {
 	if err := server.Start(); err != nil {
 		return nil, fmt.Errorf("embedded PostgreSQL did not start: %w", err)
 	}
+	e := l.embedded(server, port, password)
+	e.closeStartupCheck()
 	for _, f := range []struct{ name, content string }{
 		{readyMarker, time.Now().UTC().Format(time.RFC3339)},
 		{ownerFile, strconv.Itoa(os.Getpid())},
@@ -124,7 +126,23 @@ func (l *embeddedLayout) start(logOutput io.Writer) (*Embedded, error) {
 			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
 	}
-	return l.embedded(server, port, password), nil
+	return e, nil
+}
+
+// closeStartupCheck ends the connection the library's start-up check
+// leaves open (it never closes its "SELECT 1" rows): it would count as
+// another process using the server until we exit. Right after the start,
+// under the lock, an unnamed connection can only be that one.
+func (e *Embedded) closeStartupCheck() {
+	db, err := sql.Open("postgres", e.URL)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE backend_type = 'client backend' AND application_name = '' AND pid <> pg_backend_pid()`)
 }
 
 func (l *embeddedLayout) embedded(server *embeddedpostgres.EmbeddedPostgres, port uint32, password string) *Embedded {
