@@ -235,6 +235,7 @@ func TestCommandsBesideARunningEmbeddedApp(t *testing.T) {
 	command(t, bin, env, nil, "seed", "demo")
 	command(t, bin, env, strings.NewReader("a-long-password-beside\n"), "user", "add", "-email", "beside@process.ma", "-name", "Beside", "-role", "coordinator")
 	token := apiToken(t, command(t, bin, env, nil, "token", "create", "-email", "beside@process.ma"))
+	command(t, bin, env, nil, "migrate")
 	time.Sleep(300 * time.Millisecond) // a few more answers after the last command ended
 	if seen := notReady(); len(seen) > 0 {
 		t.Fatalf("/readyz while the commands ran beside the app: %d answers not 200, the first %v", len(seen), seen[:min(3, len(seen))])

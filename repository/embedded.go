@@ -349,6 +349,12 @@ func (l *embeddedLayout) joinRunning() (*Embedded, error) {
 		slog.Warn("removing the lock file of an embedded PostgreSQL that is no longer running", "data", l.data)
 		return nil, os.Remove(pidFile)
 	}
+	if _, err := os.Stat(filepath.Join(l.root, readyMarker)); errors.Is(err, os.ErrNotExist) {
+		// A first start that died half way (the lock says nobody is in
+		// one now) left its server running: nobody can be using it.
+		slog.Warn("stopping the server of an interrupted first start", "data", l.data)
+		return nil, l.pgCtlStop()
+	}
 	password, err := os.ReadFile(filepath.Join(l.root, "password"))
 	if err != nil {
 		return nil, fmt.Errorf("embedded PostgreSQL runs (pid %d) but its password file is missing: %w", pm.pid, err)
