@@ -342,6 +342,10 @@ func (l *embeddedLayout) checkExistingCluster() error {
 func (l *embeddedLayout) joinRunning() (*Embedded, error) {
 	pidFile := filepath.Join(l.data, "postmaster.pid")
 	pm, err := readPostmasterPid(pidFile)
+	for i := 0; err != nil && !errors.Is(err, os.ErrNotExist) && i < 25; i++ {
+		time.Sleep(200 * time.Millisecond) // a starting server writes it in steps
+		pm, err = readPostmasterPid(pidFile)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
