@@ -39,6 +39,10 @@ Usage:
   takaffoul seed demo                     load the demo programmes and accounts (demo only, never with real data)
   takaffoul seed scale -trainees N -courses C -sessions S
                                           generate a synthetic national dataset (benchmarks)
+  takaffoul backup [-recipient age1…] FILE|-
+                                          write a pg_dump custom-format backup, encrypted when a recipient is given
+  takaffoul restore [-identity FILE] [-force] FILE|-
+                                          restore a backup into an empty or new database, then migrate it
 
 Environment:
   DATABASE_URL   PostgreSQL URL; when empty an embedded server is started, its data under DATA_DIR
@@ -48,6 +52,7 @@ Environment:
   TRUSTED_PROXIES comma-separated addresses of load balancers whose X-Forwarded-For is believed
   DB_MAX_CONNS   connection pool size (default 20)
   LOG_LEVEL      debug, info, warn or error (default info)
+  BACKUP_RECIPIENT age recipient(s) backups are encrypted to (comma-separated; backup -recipient)
 
 Run "takaffoul COMMAND -h" for a command's flags.
 `
@@ -91,6 +96,10 @@ func run(args []string, log *slog.Logger) error {
 		return tokenCommand(args)
 	case "seed":
 		return seedCommand(args)
+	case "backup":
+		return backupCommand(args)
+	case "restore":
+		return restoreCommand(args)
 	case "help":
 		fmt.Print(usage)
 		return nil
@@ -117,27 +126,21 @@ func newFlags(name, summary string) *flag.FlagSet {
 }
 
 // database is the store every command uses: DATABASE_URL's server, else the
-// embedded one, started for the command and stopped by close.
+// embedded one — joined when another process (the running app) has it up,
+// else started for the command; close stops it only if nobody else uses it.
 type database struct {
 	store    *repository.Store
 	embedded *repository.Embedded
+	dsn      string
 }
 
 func openDatabase(ctx context.Context, migrateUp bool) (*database, error) {
-	d := &database{}
-	dsn := os.Getenv("DATABASE_URL")
-	if dsn == "" {
-		dir := envOr("DATA_DIR", "data")
-		slog.Info("DATABASE_URL is not set: starting the embedded PostgreSQL", "data_dir", dir)
-		embedded, err := repository.StartEmbedded(dir, io.Discard)
-		if err != nil {
-			return nil, err
-		}
-		d.embedded = embedded
-		dsn = embedded.URL
+	d, err := startDatabase()
+	if err != nil {
+		return nil, err
 	}
 	maxConns, _ := strconv.Atoi(os.Getenv("DB_MAX_CONNS"))
-	store, err := repository.Open(ctx, dsn, repository.PoolConfig{MaxOpen: maxConns})
+	store, err := repository.Open(ctx, d.dsn, repository.PoolConfig{MaxOpen: maxConns})
 	if err != nil {
 		d.close()
 		return nil, err
@@ -148,6 +151,23 @@ func openDatabase(ctx context.Context, migrateUp bool) (*database, error) {
 			d.close()
 			return nil, err
 		}
+	}
+	return d, nil
+}
+
+// startDatabase finds the database without opening a store on it (backup
+// and restore hand it to PostgreSQL's own programs).
+func startDatabase() (*database, error) {
+	d := &database{dsn: os.Getenv("DATABASE_URL")}
+	if d.dsn == "" {
+		dir := envOr("DATA_DIR", "data")
+		slog.Info("DATABASE_URL is not set: using the embedded PostgreSQL", "data_dir", dir)
+		embedded, err := repository.StartEmbedded(dir, io.Discard)
+		if err != nil {
+			return nil, err
+		}
+		d.embedded = embedded
+		d.dsn = embedded.URL
 	}
 	return d, nil
 }
