@@ -156,7 +156,8 @@ func databaseUnavailable(err error) bool {
 	var netErr net.Error
 	var pqErr *pq.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
+	case errors.Is(err, domain.ErrUnavailable), // the store's mapping; the rest for errors that bypass it
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
 		return true
 	case errors.As(err, &netErr):
 		return true

@@ -9,11 +9,13 @@ import (
 )
 
 // Sentinel errors that the store returns and the one HTTP error handler maps
-// to a status: ErrNotFound → 404, ErrConflict → 409, ErrForbidden → 403/404.
+// to a status: ErrNotFound → 404, ErrConflict → 409, ErrForbidden → 403/404,
+// ErrUnavailable (the database unreachable or too slow to answer) → 503.
 var (
-	ErrNotFound  = errors.New("not found")
-	ErrConflict  = errors.New("conflict")
-	ErrForbidden = errors.New("forbidden")
+	ErrNotFound    = errors.New("not found")
+	ErrConflict    = errors.New("conflict")
+	ErrForbidden   = errors.New("forbidden")
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Problem is what is wrong with one field: a message key (never a sentence;

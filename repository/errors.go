@@ -1,8 +1,13 @@
 package repository
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 
 	"github.com/lib/pq"
 	"github.com/lib/pq/pqerror"
@@ -61,11 +66,16 @@ func (e *ConflictError) Error() string { return "conflict on " + e.Constraint }
 func (e *ConflictError) Unwrap() error { return domain.ErrConflict }
 
 // mapError translates PostgreSQL errors into the domain's: a unique
-// violation is a conflict, a check or foreign-key violation is invalid input.
-// Anything else is returned as it is, to be logged and answered with a 500.
+// violation is a conflict, a check or foreign-key violation is invalid input,
+// a database that cannot be reached or did not answer in time is
+// unavailable. Anything else is returned as it is, to be logged and
+// answered with a 500.
 func mapError(err error) error {
 	if err == nil {
 		return nil
+	}
+	if unreachable(err) && !errors.Is(err, domain.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	pqErr := pq.As(err, pqerror.UniqueViolation, pqerror.CheckViolation, pqerror.ForeignKeyViolation,
 		pqerror.NotNullViolation, pqerror.NumericValueOutOfRange, pqerror.InvalidTextRepresentation,
@@ -85,6 +95,28 @@ func mapError(err error) error {
 		return &ConflictError{Constraint: pqErr.Constraint, Field: problem.field, Key: problem.key}
 	}
 	return domain.Invalid(problem.field, problem.key)
+}
+
+// unreachable reports whether err says the database did not answer (down,
+// restarting, a silent link, too slow for the caller's deadline) rather
+// than that the statement is wrong. A statement whose deadline passed
+// fails with the cut connection's i/o timeout (dial.go), or with
+// query_canceled when the server's answer to the cancel came first.
+func unreachable(err error) bool {
+	var netErr net.Error
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
+		return true
+	case errors.As(err, &netErr):
+		return true
+	case errors.As(err, &pqErr):
+		// class 08: connection exception; 57P: operator intervention
+		// (shutdown, restart); 57014: the statement cancelled.
+		code := string(pqErr.Code)
+		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") || pqErr.Code == pqerror.QueryCanceled
+	}
+	return false
 }
 
 // notFound is domain.ErrNotFound with the query's context for the log.

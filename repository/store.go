@@ -56,12 +56,15 @@ func Open(ctx context.Context, dsn string, pool PoolConfig) (*Store, error) {
 }
 
 // connect opens a pool and pings it within a few seconds, so that an
-// unreachable server gives one clear error instead of a hang.
+// unreachable server gives one clear error instead of a hang. Its
+// connections come from our connector, so that a silent link cannot hang
+// them either (dial.go).
 func connect(ctx context.Context, dsn string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", withOneRoundTrip(dsn))
+	conns, err := newConnector(withOneRoundTrip(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(conns), "postgres")
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
@@ -127,7 +130,7 @@ func RedactURL(dsn string) string {
 func (s *Store) Close() error { return s.db.Close() }
 
 // Ping reports whether the database answers, for /readyz.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return mapError(s.db.PingContext(ctx)) }
 
 // DB exposes the pool to tests and benchmarks that inspect rows directly.
 func (s *Store) DB() *sqlx.DB { return s.db }
@@ -137,7 +140,7 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return mapError(fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
