@@ -108,6 +108,9 @@ func errorMessageKey(status int, err error) string {
 	if errors.Is(err, errCSRF) {
 		return "error.csrf"
 	}
+	if errors.Is(err, errImportBusy) {
+		return "import.busy"
+	}
 	var refused *domain.ImportError
 	if errors.As(err, &refused) && status == fiber.StatusUnprocessableEntity {
 		return "import.refused"

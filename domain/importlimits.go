@@ -76,13 +76,15 @@ func (e *importLimit) Error() string { return e.key + " " + e.param }
 func megabytes(n int64) string { return strconv.FormatInt(n>>20, 10) + " MB" }
 
 var (
-	errTooManyColumns  = &importLimit{"import.too_many_columns", strconv.Itoa(MaxImportColumns)}
-	errTooManyParts    = &importLimit{"import.xlsx_too_many_parts", strconv.Itoa(maxXLSXMembers)}
-	errSheetTooLarge   = &importLimit{"import.xlsx_sheet_too_large", megabytes(maxXLSXSheetBytes)}
-	errStringsTooLarge = &importLimit{"import.xlsx_strings_too_large", megabytes(maxXLSXStringsBytes)}
-	errPartTooLarge    = &importLimit{"import.xlsx_part_too_large", megabytes(maxXLSXPartBytes)}
-	errTotalTooLarge   = &importLimit{"import.xlsx_total_too_large", megabytes(maxXLSXTotalBytes)}
-	errPackedTooDense  = &importLimit{"import.xlsx_packed_too_densely", strconv.Itoa(maxXLSXRatio)}
+	errTooManyColumns = &importLimit{"import.too_many_columns", strconv.Itoa(MaxImportColumns)}
+	errTooManyParts   = &importLimit{"import.xlsx_too_many_parts", strconv.Itoa(maxXLSXMembers)}
+	errSheetTooLarge  = &importLimit{"import.xlsx_sheet_too_large", megabytes(maxXLSXSheetBytes)}
+	// a sheet that excelize would hold in memory (see keepSheet)
+	errInMemorySheetTooLarge = &importLimit{"import.xlsx_sheet_too_large", megabytes(xlsxInMemoryBytes)}
+	errStringsTooLarge       = &importLimit{"import.xlsx_strings_too_large", megabytes(maxXLSXStringsBytes)}
+	errPartTooLarge          = &importLimit{"import.xlsx_part_too_large", megabytes(maxXLSXPartBytes)}
+	errTotalTooLarge         = &importLimit{"import.xlsx_total_too_large", megabytes(maxXLSXTotalBytes)}
+	errPackedTooDense        = &importLimit{"import.xlsx_packed_too_densely", strconv.Itoa(maxXLSXRatio)}
 
 	// errNoSheet: the workbook lists no worksheet.
 	errNoSheet = errors.New("xlsx: no worksheet")
@@ -317,11 +319,10 @@ func (pkg *xlsxPackage) keepSheet(name string) error {
 	if f == nil {
 		return errors.New("xlsx: no part " + name)
 	}
-	limit := int64(maxXLSXSheetBytes)
 	if !strings.HasPrefix(strings.ToLower(name), "xl/worksheets/sheet") {
-		limit = xlsxInMemoryBytes
+		return pkg.keep(f, xlsxInMemoryBytes, errInMemorySheetTooLarge, &cellCounter{})
 	}
-	return pkg.keep(f, limit, errSheetTooLarge, &cellCounter{})
+	return pkg.keep(f, maxXLSXSheetBytes, errSheetTooLarge, &cellCounter{})
 }
 
 // keep checks one part against its limit, the ratio and the total, first as
