@@ -186,7 +186,8 @@ func envOr(name, fallback string) string {
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when nothing
-// else says: twice what the server needs with two large imports running.
+// else says: room for the two largest imports the server runs at once
+// (about 420 MB of RSS measured, docs/BENCHMARKS.md#hostile-imports).
 const defaultMemoryLimit = 512 << 20
 
 // setMemoryLimit gives the Go runtime a soft memory limit, so that the

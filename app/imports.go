@@ -10,9 +10,10 @@ import (
 	"takaffoul/repository"
 )
 
-// maxConcurrentImports is how many imports the server runs at once: one
-// can hold up to about 100 MB while it reads a large workbook
-// (docs/SECURITY.md#import-limits), and this bounds the sum.
+// maxConcurrentImports is how many imports the server runs at once: the
+// largest list the limits admit peaks at about 175 MB of RSS while it is
+// read, two at once at about 420 MB (docs/BENCHMARKS.md#hostile-imports),
+// and this bounds the sum under the default memory limit.
 const maxConcurrentImports = 2
 
 // errImportBusy refuses an import while maxConcurrentImports run: 429 with
