@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,6 +53,8 @@ Environment:
   COOKIE_SECURE  true when served over TLS: cookies are then marked Secure
   TRUSTED_PROXIES comma-separated addresses of load balancers whose X-Forwarded-For is believed
   DB_MAX_CONNS   connection pool size (default 20)
+  MEMORY_LIMIT   the Go runtime's soft memory limit, e.g. 512MiB (default: 3/4 of the container's, else 512MiB;
+                 GOMEMLIMIT wins when set)
   LOG_LEVEL      debug, info, warn or error (default info)
   BACKUP_RECIPIENT age recipient(s) backups are encrypted to (comma-separated; backup -recipient)
 
@@ -201,12 +205,94 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
+// defaultMemoryLimit is the Go runtime's soft memory limit when nothing
+// else says: room for the two largest imports the server runs at once
+// (about 420 MB of RSS measured, docs/BENCHMARKS.md#hostile-imports).
+const defaultMemoryLimit = 512 << 20
+
+// setMemoryLimit gives the Go runtime a soft memory limit, so that the
+// garbage collector works harder rather than let the heap outgrow the
+// machine (docs/SECURITY.md#import-limits). GOMEMLIMIT is the runtime's own
+// setting and wins; otherwise MEMORY_LIMIT, else three quarters of the
+// container's memory (the rest for the stacks, the binary and an embedded
+// PostgreSQL), else defaultMemoryLimit.
+func setMemoryLimit(log *slog.Logger) error {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	limit, from, err := memoryLimit(os.Getenv("MEMORY_LIMIT"), cgroupMemoryLimit())
+	if err != nil {
+		return err
+	}
+	debug.SetMemoryLimit(limit)
+	log.Info("memory limit", "mib", limit>>20, "from", from)
+	return nil
+}
+
+// memoryLimit chooses the limit from MEMORY_LIMIT's value and the
+// container's limit (0: none), and says where it came from.
+func memoryLimit(setting string, container int64) (limit int64, from string, err error) {
+	switch {
+	case setting == "off":
+		return math.MaxInt64, "MEMORY_LIMIT", nil
+	case setting != "":
+		limit, err := parseByteSize(setting)
+		if err != nil {
+			return 0, "", fmt.Errorf("MEMORY_LIMIT: %w", err)
+		}
+		return limit, "MEMORY_LIMIT", nil
+	case container > 0:
+		return container / 4 * 3, "container", nil
+	}
+	return defaultMemoryLimit, "default", nil
+}
+
+// parseByteSize reads a size as GOMEMLIMIT writes it: a whole number of
+// bytes with an optional B, KiB, MiB, GiB or TiB.
+func parseByteSize(s string) (int64, error) {
+	number, unit := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			number, unit = rest, u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(number), 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%q is not a size such as 512MiB or 2GiB", s)
+	}
+	return n * unit, nil
+}
+
+// cgroupMemoryLimit is the memory limit of the container the server runs
+// in (cgroup v2, then v1), 0 when there is none.
+func cgroupMemoryLimit() int64 {
+	for _, file := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		if err != nil || n <= 0 || n >= 1<<62 { // "max", or v1's way of saying none
+			return 0
+		}
+		return n
+	}
+	return 0
+}
+
 // serve runs the web server until SIGINT or SIGTERM, then lets in-flight
 // requests finish before stopping the database.
 func serve(args []string, log *slog.Logger) error {
 	fs := newFlags("serve", "serve [-addr :8080]")
 	addr := fs.String("addr", envOr("ADDR", ":8080"), "address to listen on")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := setMemoryLimit(log); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

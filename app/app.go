@@ -41,6 +41,8 @@ type Server struct {
 	messages *i18n.Bundle
 	sessions *session.Store
 	static   fs.FS
+	// importSlots holds one token per import running (takeImportSlot).
+	importSlots chan struct{}
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -73,7 +75,8 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("static files: %w", err)
 	}
-	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static}
+	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static,
+		importSlots: make(chan struct{}, maxConcurrentImports)}
 	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0))
 	s.sessions = s.newSessions(storage)
 

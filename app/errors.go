@@ -112,6 +112,9 @@ func errorMessageKey(status int, err error) string {
 	if errors.As(err, &r) {
 		return r.key
 	}
+	if errors.Is(err, errImportBusy) {
+		return "import.busy"
+	}
 	var refused *domain.ImportError
 	if errors.As(err, &refused) && status == fiber.StatusUnprocessableEntity {
 		return "import.refused"

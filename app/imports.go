@@ -2,12 +2,39 @@ package app
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
 )
+
+// maxConcurrentImports is how many imports the server runs at once: the
+// largest list the limits admit peaks at about 175 MB of RSS while it is
+// read, two at once at about 420 MB (docs/BENCHMARKS.md#hostile-imports),
+// and this bounds the sum under the default memory limit.
+const maxConcurrentImports = 2
+
+// errImportBusy refuses an import while maxConcurrentImports run: 429 with
+// its own message ("try again in a minute") and a Retry-After.
+var errImportBusy = fiber.NewError(fiber.StatusTooManyRequests, "import.busy")
+
+// importRetryAfter is the Retry-After of errImportBusy, in seconds.
+const importRetryAfter = 60
+
+// takeImportSlot reserves one of the server's import slots, or refuses at
+// once: a request waiting in line would hold its body (up to BodyLimit) and
+// a connection for as long, and a person at the page can send again.
+func (s *Server) takeImportSlot(c *fiber.Ctx) (release func(), err error) {
+	select {
+	case s.importSlots <- struct{}{}:
+		return func() { <-s.importSlots }, nil
+	default:
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(importRetryAfter))
+		return nil, errImportBusy
+	}
+}
 
 // runImport reads a participant list from the multipart request (field
 // "file", optional "course_id", "dry_run", "override_capacity") and imports
@@ -18,6 +45,12 @@ import (
 // course is 404, as everywhere): people imported without a course would be
 // records the trainer could never see again.
 func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
+	// First: the slot is what bounds the work below, two imports at a time.
+	release, err := s.takeImportSlot(c)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ctx := c.UserContext()
 	u := currentUser(c)
 	p := domain.Problems{}
@@ -31,8 +64,8 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 	} else if opts.CourseID == 0 && len(p) == 0 {
 		p.Add("course_id", "import.course_required")
 	}
-	header, err := c.FormFile("file")
-	if err != nil {
+	header, formErr := c.FormFile("file")
+	if formErr != nil {
 		p.Add("file", "validation.required")
 	}
 	if err := p.Err(); err != nil {
@@ -55,7 +88,7 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
 // after a commit and 200 after a dry run; a refused file is 422 with every
-// problem (see errorBody), 413 beyond the size limit.
+// problem (see errorBody), 413 beyond a limit, 429 while two imports run.
 func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
 	report, err := s.runImport(c)
 	if err != nil {
@@ -142,6 +175,9 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 		data.Problems = translateImportProblems(s.tr(c), refused.Problems)
 		form.Message = s.tr(c).T("import.refused")
 		return s.renderPage(c, statusOf(err), "imports/form", data, form)
+	case errors.Is(err, errImportBusy):
+		form.Message = s.tr(c).T("import.busy")
+		return s.renderPage(c, fiber.StatusTooManyRequests, "imports/form", data, form)
 	case err != nil:
 		return s.renderForm(c, "imports/form", data, form, err)
 	}
@@ -154,12 +190,6 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 }
 
 // importTooLarge reports whether a refused import is refused for its size
-// alone: that is 413, like a body over the server's limit.
-func importTooLarge(e *domain.ImportError) bool {
-	for _, p := range e.Problems {
-		if p.Key == "import.file_too_large" || p.Key == "import.too_many_rows" {
-			return true
-		}
-	}
-	return false
-}
+// alone (bytes, rows, columns, what it unpacks to): that is 413, like a body
+// over the server's limit.
+func importTooLarge(e *domain.ImportError) bool { return e.OverLimit() }

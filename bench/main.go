@@ -1,7 +1,8 @@
 // Command bench measures Takaffoul against PostgreSQL itself, side by side
 // in one run on the same synthetic national dataset: the totals API, the
 // attendance exports, the participant import, enrolment under load,
-// attendance saving and page rendering. See docs/BENCHMARKS.md.
+// attendance saving, page rendering, and the hostile imports of issue 12.
+// See docs/BENCHMARKS.md.
 //
 //	go run ./bench                       # 1,000,000 trainees (about 20 minutes here)
 //	go run ./bench -tiny                 # a few thousand rows: what CI runs, so that it never rots
@@ -57,7 +58,7 @@ func main() {
 	flag.StringVar(&o.database, "database", "", "the bench's database (default takaffoul_bench, takaffoul_bench_tiny with -tiny)")
 	flag.StringVar(&o.out, "out", "", "also write the results table (Markdown) to this file")
 	flag.IntVar(&o.samples, "samples", 50, "requests per latency measurement")
-	flag.StringVar(&o.only, "only", "", "run only these measures (comma-separated: totals, csv, xlsx, import, enrolment, attendance, pages)")
+	flag.StringVar(&o.only, "only", "", "run only these measures (comma-separated: totals, csv, xlsx, import, enrolment, attendance, pages, importbomb)")
 	flag.IntVar(&o.loadConnections, "connections", 8, "connections of the enrolment load")
 	flag.DurationVar(&o.loadDuration, "load", 10*time.Second, "duration of the enrolment load")
 	flag.Parse()
@@ -128,6 +129,7 @@ func run(o options) error {
 		{"enrolment", b.measureEnrolment},
 		{"attendance", b.measureAttendance},
 		{"pages", b.measurePages},
+		{"importbomb", b.measureImportBomb},
 	} {
 		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), m.name) {
 			continue

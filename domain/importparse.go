@@ -203,7 +203,8 @@ func (p *importParser) readCSV(data []byte) {
 	if sep == 0 {
 		sep = separatorOf(data)
 	}
-	r := csv.NewReader(bytes.NewReader(data))
+	limiter := newFieldLimiter(bytes.NewReader(data), sep)
+	r := csv.NewReader(limiter)
 	r.Comma = sep
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
@@ -211,6 +212,10 @@ func (p *importParser) readCSV(data []byte) {
 	for {
 		record, err := r.Read()
 		if errors.Is(err, io.EOF) {
+			return
+		}
+		if errors.Is(err, errTooManyColumns) {
+			p.file.Add(limiter.row, "", "import.too_many_columns", strconv.Itoa(MaxImportColumns))
 			return
 		}
 		var perr *csv.ParseError
@@ -237,8 +242,12 @@ func (p *importParser) readCSV(data []byte) {
 }
 
 // separatorOf picks, on the header line, the most frequent of comma,
-// semicolon and tab outside quotes: French Excel writes semicolons.
+// semicolon and tab outside quotes: French Excel writes semicolons. It looks
+// at the first 64 KiB only, which holds any header of MaxImportColumns.
 func separatorOf(data []byte) rune {
+	if len(data) > 64<<10 {
+		data = data[:64<<10]
+	}
 	counts := map[rune]int{}
 	quoted := false
 	for _, c := range string(data) {
@@ -308,10 +317,26 @@ func guessEncoding(data []byte) (string, int) {
 	return "import.encoding_latin1", line
 }
 
-// readXLSX reads the first sheet of a workbook, streaming its rows.
+// readXLSX reads the first sheet of a workbook, streaming its rows, once
+// keepSheetParts has checked what the file unpacks to and dropped the parts
+// it does not need.
 func (p *importParser) readXLSX(data []byte) {
+	data, err := keepSheetParts(data)
+	var limit *importLimit
+	switch {
+	case errors.As(err, &limit):
+		p.file.Add(0, "", limit.key, limit.param)
+		return
+	case errors.Is(err, errNoSheet):
+		p.file.Add(0, "", "import.file_empty", "")
+		return
+	case err != nil:
+		p.file.Add(0, "", "import.xlsx_unreadable", "")
+		return
+	}
 	book, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit: 20 * MaxImportBytes, // a zip bomb stops here
+		UnzipSizeLimit:    maxXLSXTotalBytes,
+		UnzipXMLSizeLimit: xlsxInMemoryBytes,
 	})
 	if err != nil {
 		p.file.Add(0, "", "import.xlsx_unreadable", "")
@@ -347,6 +372,11 @@ func (p *importParser) readXLSX(data []byte) {
 // record handles one record: the header first, then data rows. It returns
 // false when reading must stop.
 func (p *importParser) record(row int, record []string) bool {
+	if usedColumns(record) > MaxImportColumns {
+		p.file.Add(row, "", "import.too_many_columns", strconv.Itoa(MaxImportColumns))
+		p.file.Rows = nil
+		return false
+	}
 	if p.columns == nil {
 		if blank(record) {
 			return true // blank rows above the header
