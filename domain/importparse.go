@@ -427,11 +427,7 @@ func (p *importParser) dataRow(row int, record []string) {
 		if i >= len(p.columns) || p.columns[i] == "" {
 			continue
 		}
-		value := cleanLine(raw) // text hygiene (text.go): a cell is text a person typed
-		if bad := CheckText(value); bad != nil {
-			problem(p.columns[i], bad.Key, bad.Param)
-			continue
-		}
+		value := cleanCell(p.columns[i], raw, problem) // text hygiene, as for a form field (text.go)
 		if value == "" {
 			continue
 		}
@@ -449,7 +445,7 @@ func (p *importParser) dataRow(row int, record []string) {
 		case "full_name_latin":
 			t.FullNameLatin = &value
 		case "birth_year":
-			if year, ok := yearOf(ASCIIDigits(value)); ok {
+			if year, ok := yearOf(value); ok {
 				t.BirthYear = &year
 			} else {
 				problem(column, "import.not_a_year", value)

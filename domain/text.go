@@ -324,3 +324,19 @@ func Visible(s string) string {
 func invisible(r rune) bool {
 	return r == utf8.RuneError || !unicode.IsGraphic(r) || (unicode.Is(unicode.Zs, r) && r != ' ') || isFiller(r)
 }
+
+// cleanCell is the text of an imported cell, read as the same field typed
+// into a form would be: a number in any digits, other text tidied and
+// checked. A refusal is recorded with problem; the value is still returned,
+// so that the cell gets no second problem (the row is refused anyway).
+func cleanCell(column, raw string, problem func(column, key, param string)) string {
+	switch column {
+	case "phone", "national_id", "birth_year":
+		return CleanNumber(raw)
+	}
+	value := cleanLine(raw)
+	if bad := CheckText(value); bad != nil {
+		problem(column, bad.Key, bad.Param)
+	}
+	return value
+}

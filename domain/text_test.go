@@ -251,7 +251,7 @@ func TestCodesAndNumbersTakeArabicDigits(t *testing.T) {
 // numbers, bidi controls refused with the value shown visibly.
 func TestImportCellsAreCleaned(t *testing.T) {
 	csv := "full_name_latin,full_name_ar,category,sex,birth_year,phone,national_id,organisation\n" +
-		"He\u0301le\u0300ne\u200b,,associative actor,female,١٩٨٥,٠٦١٢٣٤٥٦٧٨,ab۱۲۳,1\n" +
+		"He\u0301le\u0300ne\u200b,,associative actor,female,١٩٨٥,\u202a٠٦١٢٣٤٥٦٧٨\u202c,ab۱۲۳,1\n" +
 		"Ali \u202efdp.exe,,associative actor,male,1990,,,1\n" +
 		",\u200fعلي\u202b,associative actor,male,1990,,,1\n"
 	f := parseString(csv, "liste.csv")
