@@ -101,8 +101,7 @@ func TestCourseFormTakesArabicIndicDigits(t *testing.T) {
 		"year": {"٢٠\u202e١٩x"}})
 	expectStatus(t, "year that is not a number", r, 422)
 	if !strings.Contains(r.Body, "٢٠&lt;U&#43;202E&gt;١٩x") {
-		i := strings.Index(r.Body, `id="f-year"`)
-		t.Errorf("the bad year is not quoted visibly:\n%s", r.Body[i:i+800])
+		t.Errorf("the bad year is not quoted visibly:\n%s", r.Body)
 	}
 }
 
