@@ -33,7 +33,7 @@ func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
 // a trainer's own courses for a trainer.
 func (s *Server) apiListCourses(c *fiber.Ctx) error {
 	u := currentUser(c)
-	f := repository.CourseFilter{ProgrammeID: int64(c.QueryInt("programme_id")), Year: c.QueryInt("year"),
+	f := repository.CourseFilter{ProgrammeID: int64(queryInt(c, "programme_id")), Year: queryInt(c, "year"),
 		IncludeArchived: c.QueryBool("archived")}
 	if !managesEverything(u) {
 		f.TrainerID = u.ID

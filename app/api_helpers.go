@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,8 +20,13 @@ var errMalformedJSON = fiber.NewError(fiber.StatusBadRequest, "malformed JSON")
 
 // decodeJSON reads the request body into dst. Fields already set in dst are
 // kept when the body omits them, which is what PATCH needs. Broken JSON is a
-// 400; a value of the wrong type or an unknown field is a 422 on that field.
+// 400; a value of the wrong type or an unknown field is a 422 on that field,
+// and so is a string that is not UTF-8 (which the decoder would silently
+// turn into U+FFFD).
 func decodeJSON(c *fiber.Ctx, dst any) error {
+	if !utf8.Valid(c.Body()) {
+		return brokenUTF8(c.Body())
+	}
 	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
@@ -44,6 +50,78 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return domain.Invalid("date", "validation.date_format")
 	}
 	return errMalformedJSON
+}
+
+// brokenUTF8 names the field whose string holds the first byte that is not
+// UTF-8, quoting the string with that byte made visible; a body that is not
+// JSON at all is malformed.
+func brokenUTF8(body []byte) error {
+	bad := 0
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size == 1 {
+			bad = i
+			break
+		}
+		i += size
+	}
+	field, raw, ok := jsonStringAt(body, bad)
+	if !ok {
+		return errMalformedJSON
+	}
+	if field == "" {
+		field = "text"
+	}
+	return &domain.ValidationError{Fields: map[string]domain.Problem{
+		jsonFieldName(field): {Key: "text.broken_encoding", Param: domain.Visible(raw)}}}
+}
+
+// jsonStringAt walks the JSON tokens of body to the one that holds byte
+// offset: it returns the key of the innermost object around it (the key
+// itself when the byte is in a key) and the token's raw text.
+func jsonStringAt(body []byte, offset int) (field string, raw string, ok bool) {
+	type frame struct {
+		object, wantKey bool
+		key             string
+	}
+	stack := []frame{{}}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return "", "", false
+		}
+		top := &stack[len(stack)-1]
+		isKey := top.object && top.wantKey && tok != json.Delim('}')
+		if isKey {
+			top.key, _ = tok.(string)
+		}
+		if int(dec.InputOffset()) > offset {
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i].object {
+					field = stack[i].key
+					break
+				}
+			}
+			return field, strings.Trim(string(body[start:dec.InputOffset()]), " \t\r\n,:\""), true
+		}
+		switch {
+		case tok == json.Delim('{'):
+			stack = append(stack, frame{object: true, wantKey: true})
+		case tok == json.Delim('['):
+			stack = append(stack, frame{})
+		case tok == json.Delim('}') || tok == json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if parent := &stack[len(stack)-1]; parent.object {
+				parent.wantKey = true
+			}
+		case isKey:
+			top.wantKey = false
+		case top.object:
+			top.wantKey = true // a value: the next string is a key
+		}
+	}
 }
 
 // jsonFieldName keeps the last segment of a nested field path.

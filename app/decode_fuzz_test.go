@@ -16,6 +16,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"trainee_id": 1}`, `{"trainee": {"category": "child_parliamentarian", "birth_year": 2008}}`, `{`, `[]`, `null`,
 		`{"trainee_id": "1"}`, `{"trainee": {"birth_year": 1e99}}`, `{"colour": 1}`, `{"trainee_id": 1} {"x": 2}`,
 		`{"trainee": {"full_name_ar": "\u0000"}}`, "\xff\xfe", `{"trainee": {"sex": ["female"]}}`, strings.Repeat("[", 10000),
+		"{\"trainee\": {\"full_name_ar\": \"\xff\"}}", "{\"\xc3\": 1}", "[{\"status\": \"a\xe2\x80\"}]", "{\"a\": [1, {\"b\": \"\xff\"}]",
 	} {
 		f.Add(seed)
 	}

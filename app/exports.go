@@ -125,7 +125,7 @@ func attendanceFilterFrom(c *fiber.Ctx) (repository.AttendanceFilter, error) {
 
 // queryID reads an optional positive id from the query string.
 func queryID(c *fiber.Ctx, field string, p domain.Problems) int64 {
-	v := strings.TrimSpace(c.Query(field))
+	v := domain.CleanNumber(c.Query(field))
 	if v == "" {
 		return 0
 	}

@@ -19,23 +19,24 @@ func formValues(c *fiber.Ctx, fields ...string) map[string]string {
 	return values
 }
 
-// formInt reads an integer field; an entry that is not a number is recorded
-// in p and read as 0.
+// formInt reads an integer field, in ASCII, Arabic-Indic or Persian digits
+// (domain.CleanNumber); an entry that is not a number is recorded in p,
+// quoted, and read as 0.
 func formInt(c *fiber.Ctx, field string, p domain.Problems) int {
-	v := strings.TrimSpace(c.FormValue(field))
+	v := domain.CleanNumber(c.FormValue(field))
 	if v == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		p.Add(field, "validation.type")
+		p.AddParam(field, "text.not_a_number", domain.Visible(c.FormValue(field)))
 	}
 	return n
 }
 
 // formOptionalInt is formInt for a field that may be left empty.
 func formOptionalInt(c *fiber.Ctx, field string, p domain.Problems) *int {
-	if strings.TrimSpace(c.FormValue(field)) == "" {
+	if domain.CleanNumber(c.FormValue(field)) == "" {
 		return nil
 	}
 	n := formInt(c, field, p)
@@ -59,7 +60,7 @@ func formDate(c *fiber.Ctx, field string, p domain.Problems) domain.Date {
 // optionalDate reads a "2006-01-02" day that may be left empty; a day
 // written otherwise is recorded in p.
 func optionalDate(field, value string, p domain.Problems) domain.Date {
-	v := strings.TrimSpace(value)
+	v := domain.CleanNumber(value)
 	if v == "" {
 		return domain.Date{}
 	}
@@ -70,17 +71,28 @@ func optionalDate(field, value string, p domain.Problems) domain.Date {
 	return d
 }
 
-// formFloat reads a decimal number, with a dot or a comma as people write it.
+// formFloat reads a decimal number, with a dot, a comma or the Arabic
+// decimal separator as people write it, in any digits (domain.CleanNumber).
 func formFloat(c *fiber.Ctx, field string, p domain.Problems) float64 {
-	v := strings.ReplaceAll(strings.TrimSpace(c.FormValue(field)), ",", ".")
+	v := strings.ReplaceAll(domain.CleanNumber(c.FormValue(field)), ",", ".")
 	if v == "" {
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		p.Add(field, "validation.type")
+		p.AddParam(field, "text.not_a_number", domain.Visible(c.FormValue(field)))
 	}
 	return f
+}
+
+// queryInt reads an optional integer from the query string in any digits
+// people type; 0 when absent or not a number, as Fiber's QueryInt.
+func queryInt(c *fiber.Ctx, key string) int {
+	n, err := strconv.Atoi(domain.CleanNumber(c.Query(key)))
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // formBool reads a checkbox.

@@ -146,7 +146,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	opt := repository.EnrollOptions{By: userIDOf(currentUser(c)), OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
 	if id := c.FormValue("trainee_id"); id != "" {
-		traineeID, err := strconv.ParseInt(id, 10, 64)
+		traineeID, err := strconv.ParseInt(domain.CleanNumber(id), 10, 64)
 		if err != nil {
 			return domain.ErrNotFound
 		}

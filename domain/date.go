@@ -13,9 +13,9 @@ type Date struct{ time.Time }
 // DateLayout is how a Date is written.
 const DateLayout = "2006-01-02"
 
-// ParseDate reads a "2006-01-02" day.
+// ParseDate reads a "2006-01-02" day, in any digits people type (CleanNumber).
 func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(DateLayout, s)
+	t, err := time.Parse(DateLayout, CleanNumber(s))
 	return Date{t}, err
 }
 

@@ -16,17 +16,17 @@ type Province struct {
 	ID       int64  `db:"id" json:"id"`
 	RegionID int16  `db:"region_id" json:"region_id" validate:"required,gte=1,lte=12"`
 	Code     string `db:"code" json:"code" validate:"required,max=60"`
-	NameAr   string `db:"name_ar" json:"name_ar" validate:"required,max=200"`
-	NameFr   string `db:"name_fr" json:"name_fr" validate:"required,max=200"`
+	NameAr   string `db:"name_ar" json:"name_ar" validate:"required,text,max=200"`
+	NameFr   string `db:"name_fr" json:"name_fr" validate:"required,text,max=200"`
 }
 
 // Programme is a national training programme (Takaffoul, child protection…).
 type Programme struct {
 	ID        int64  `db:"id" json:"id"`
 	Code      string `db:"code" json:"code" validate:"required,max=60"`
-	NameAr    string `db:"name_ar" json:"name_ar" validate:"required,max=300"`
-	NameFr    string `db:"name_fr" json:"name_fr" validate:"required,max=300"`
-	NameEn    string `db:"name_en" json:"name_en" validate:"required,max=300"`
+	NameAr    string `db:"name_ar" json:"name_ar" validate:"required,text,max=300"`
+	NameFr    string `db:"name_fr" json:"name_fr" validate:"required,text,max=300"`
+	NameEn    string `db:"name_en" json:"name_en" validate:"required,text,max=300"`
 	StartYear int    `db:"start_year" json:"start_year" validate:"required,gte=2000,lte=2100"`
 	EndYear   int    `db:"end_year" json:"end_year" validate:"required,gte=2000,lte=2100"`
 	Archived  bool   `db:"archived" json:"archived"`
@@ -37,8 +37,8 @@ type Course struct {
 	ID                  int64  `db:"id" json:"id"`
 	ProgrammeID         int64  `db:"programme_id" json:"programme_id" validate:"required"`
 	Code                string `db:"code" json:"code" validate:"required,max=60"`
-	TitleAr             string `db:"title_ar" json:"title_ar" validate:"required,max=300"`
-	TitleFr             string `db:"title_fr" json:"title_fr" validate:"required,max=300"`
+	TitleAr             string `db:"title_ar" json:"title_ar" validate:"required,text,max=300"`
+	TitleFr             string `db:"title_fr" json:"title_fr" validate:"required,text,max=300"`
 	Year                int    `db:"year" json:"year" validate:"required,gte=2000,lte=2100"`
 	Province            string `db:"province" json:"province" validate:"required"`
 	StartDate           Date   `db:"start_date" json:"start_date"`
@@ -55,7 +55,7 @@ type Session struct {
 	CourseID int64     `db:"course_id" json:"course_id"`
 	StartsAt time.Time `db:"starts_at" json:"starts_at" validate:"required"`
 	EndsAt   time.Time `db:"ends_at" json:"ends_at" validate:"required"`
-	Place    string    `db:"place" json:"place" validate:"max=300"`
+	Place    string    `db:"place" json:"place" validate:"text,max=300"`
 	Hours    float64   `db:"hours" json:"hours" validate:"gt=0,lte=24"`
 }
 
@@ -63,17 +63,17 @@ type Session struct {
 type Organisation struct {
 	ID                 int64            `db:"id" json:"id"`
 	Kind               OrganisationKind `db:"kind" json:"kind" validate:"required,oneof=institution association"`
-	NameAr             *string          `db:"name_ar" json:"name_ar" validate:"omitempty,max=300"`
-	NameFr             *string          `db:"name_fr" json:"name_fr" validate:"omitempty,max=300"`
-	Province           *string          `db:"province" json:"province"`
-	RegistrationNumber *string          `db:"registration_number" json:"registration_number" validate:"omitempty,max=60"`
+	NameAr             *string          `db:"name_ar" json:"name_ar" validate:"omitempty,text,max=300"`
+	NameFr             *string          `db:"name_fr" json:"name_fr" validate:"omitempty,text,max=300"`
+	Province           *string          `db:"province" json:"province" validate:"omitempty,text"`
+	RegistrationNumber *string          `db:"registration_number" json:"registration_number" validate:"omitempty,text,max=60"`
 }
 
 // User is a person who signs in: an admin, coordinator, trainer or ministry officer.
 type User struct {
 	ID           int64     `db:"id" json:"id"`
-	Email        string    `db:"email" json:"email" validate:"required,email,max=254"`
-	Name         string    `db:"name" json:"name" validate:"required,max=200"`
+	Email        string    `db:"email" json:"email" validate:"required,text,email,max=254"`
+	Name         string    `db:"name" json:"name" validate:"required,text,max=200"`
 	Role         Role      `db:"role" json:"role" validate:"required,oneof=admin coordinator trainer ministry"`
 	PasswordHash string    `db:"password_hash" json:"-"`
 	Active       bool      `db:"active" json:"active"`

@@ -457,7 +457,7 @@ func (p *importParser) dataRow(row int, record []string) {
 		if i >= len(p.columns) || p.columns[i] == "" {
 			continue
 		}
-		value := strings.TrimSpace(raw)
+		value := cleanCell(p.columns[i], raw, problem) // text hygiene, as for a form field (text.go)
 		if value == "" {
 			continue
 		}

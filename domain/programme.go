@@ -12,7 +12,8 @@ var (
 
 // ValidateProvince checks a province before it is stored.
 func ValidateProvince(p *Province) error {
-	p.NameAr, p.NameFr = strings.TrimSpace(p.NameAr), strings.TrimSpace(p.NameFr)
+	p.Code = CleanNumber(p.Code)
+	p.NameAr, p.NameFr = cleanLine(p.NameAr), cleanLine(p.NameFr)
 	problems := Problems{}
 	checkTags(p, problems)
 	if p.Code != "" && !codePattern.MatchString(p.Code) {
@@ -23,8 +24,8 @@ func ValidateProvince(p *Province) error {
 
 // Validate checks a programme before it is stored.
 func (p *Programme) Validate() error {
-	p.Code = strings.ToLower(strings.TrimSpace(p.Code))
-	p.NameAr, p.NameFr, p.NameEn = strings.TrimSpace(p.NameAr), strings.TrimSpace(p.NameFr), strings.TrimSpace(p.NameEn)
+	p.Code = strings.ToLower(CleanNumber(p.Code))
+	p.NameAr, p.NameFr, p.NameEn = cleanLine(p.NameAr), cleanLine(p.NameFr), cleanLine(p.NameEn)
 	problems := Problems{}
 	checkTags(p, problems)
 	if p.Code != "" && !codePattern.MatchString(p.Code) {
@@ -38,9 +39,9 @@ func (p *Programme) Validate() error {
 
 // Validate checks a course before it is stored.
 func (c *Course) Validate() error {
-	c.Code = strings.TrimSpace(c.Code)
-	c.TitleAr, c.TitleFr = strings.TrimSpace(c.TitleAr), strings.TrimSpace(c.TitleFr)
-	c.Province = strings.ToLower(strings.TrimSpace(c.Province))
+	c.Code = CleanNumber(c.Code)
+	c.TitleAr, c.TitleFr = cleanLine(c.TitleAr), cleanLine(c.TitleFr)
+	c.Province = strings.ToLower(CleanNumber(c.Province))
 	if c.CompletionThreshold == 0 {
 		c.CompletionThreshold = 80
 	}
@@ -63,7 +64,7 @@ func (c *Course) Validate() error {
 
 // Validate checks a session before it is stored.
 func (s *Session) Validate() error {
-	s.Place = strings.TrimSpace(s.Place)
+	s.Place = cleanLine(s.Place)
 	problems := Problems{}
 	checkTags(s, problems)
 	if !s.StartsAt.IsZero() && !s.EndsAt.After(s.StartsAt) {
@@ -74,8 +75,12 @@ func (s *Session) Validate() error {
 
 // Validate checks an organisation before it is stored.
 func (o *Organisation) Validate() error {
-	o.NameAr, o.NameFr = trimmed(o.NameAr), trimmed(o.NameFr)
-	o.Province, o.RegistrationNumber = trimmed(o.Province), trimmed(o.RegistrationNumber)
+	o.NameAr, o.NameFr = cleanOptional(o.NameAr), cleanOptional(o.NameFr)
+	o.Province, o.RegistrationNumber = cleanOptional(o.Province), cleanOptional(o.RegistrationNumber)
+	if o.RegistrationNumber != nil {
+		n := ASCIIDigits(*o.RegistrationNumber)
+		o.RegistrationNumber = &n
+	}
 	problems := Problems{}
 	checkTags(o, problems)
 	if o.NameAr == nil && o.NameFr == nil {

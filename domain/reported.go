@@ -26,10 +26,13 @@ const MaxSourceLength = 1000
 // Validate normalizes and checks a reported figure before it is stored.
 // Whether the programme exists is checked by the store.
 func (r *ReportedFigure) Validate() error {
-	r.Figure = strings.TrimSpace(r.Figure)
-	r.Programme = strings.ToLower(strings.TrimSpace(r.Programme))
-	r.Source = strings.TrimSpace(r.Source)
+	r.Figure = CleanNumber(r.Figure)
+	r.Programme = strings.ToLower(CleanNumber(r.Programme))
+	r.Source = cleanParagraph(r.Source)
 	p := Problems{}
+	if bad := CheckText(r.Source); bad != nil {
+		p.AddParam("source", bad.Key, bad.Param)
+	}
 	if !ValidFigureKey(r.Figure) {
 		p.Add("figure", "reported.bad_figure")
 	}

@@ -61,9 +61,9 @@ func (s SessionSeries) Sessions() ([]Session, error) {
 	return sessions, nil
 }
 
-// clockTime reads "HH:MM" as minutes after midnight.
+// clockTime reads "HH:MM" (in any digits people type) as minutes after midnight.
 func clockTime(s string) (int, bool) {
-	t, err := time.Parse("15:04", s)
+	t, err := time.Parse("15:04", CleanNumber(s))
 	if err != nil {
 		return 0, false
 	}

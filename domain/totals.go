@@ -70,7 +70,7 @@ var filterCodePattern = regexp.MustCompile(`^[a-z0-9-]{1,60}$`)
 // ignored. Malformed values are a *ValidationError with keys such as
 // "totals.bad_year". Whether a code exists is checked by the store.
 func ParseTotalsFilter(params map[string]string) (TotalsFilter, error) {
-	get := func(k string) string { return strings.TrimSpace(params[k]) }
+	get := func(k string) string { return CleanNumber(params[k]) } // codes and numbers: "٢٠١٩" is 2019
 	f := TotalsFilter{
 		Programme: strings.ToLower(get("programme")),
 		Region:    strings.ToLower(get("region")),

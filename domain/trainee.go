@@ -11,14 +11,14 @@ import (
 type Trainee struct {
 	ID              int64    `db:"id" json:"id"`
 	Category        Category `db:"category" json:"category" validate:"required,oneof=institutional_actor associative_actor child_parliamentarian"`
-	FullNameAr      *string  `db:"full_name_ar" json:"full_name_ar" validate:"omitempty,max=200"`
-	FullNameLatin   *string  `db:"full_name_latin" json:"full_name_latin" validate:"omitempty,max=200"`
+	FullNameAr      *string  `db:"full_name_ar" json:"full_name_ar" validate:"omitempty,text,max=200"`
+	FullNameLatin   *string  `db:"full_name_latin" json:"full_name_latin" validate:"omitempty,text,max=200"`
 	Sex             Sex      `db:"sex" json:"sex" validate:"required,oneof=female male"`
 	BirthYear       *int     `db:"birth_year" json:"birth_year" validate:"omitempty,gte=1900,lte=2100"`
 	OrganisationID  *int64   `db:"organisation_id" json:"organisation_id"`
-	Province        *string  `db:"province" json:"province"`
+	Province        *string  `db:"province" json:"province" validate:"omitempty,text"`
 	Phone           *string  `db:"phone" json:"phone"`
-	Email           *string  `db:"email" json:"email" validate:"omitempty,email,max=254"`
+	Email           *string  `db:"email" json:"email" validate:"omitempty,text,email,max=254"`
 	NationalID      *string  `db:"national_id" json:"national_id"`
 	GuardianConsent bool     `db:"guardian_consent" json:"guardian_consent"`
 }
@@ -28,20 +28,22 @@ var (
 	nationalIDPattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9]{1,7}$`)
 )
 
-// Normalize tidies what people type: blank optional fields become absent,
-// a phone keeps only its digits, a national ID (CIN) is upper case without spaces.
+// Normalize tidies what people type: names and free text cleaned (see
+// text.go: invisible characters removed, NFC), blank optional fields absent,
+// a phone keeps only its digits (ASCII, whichever digits were typed), a
+// national ID (CIN) is upper case without spaces.
 func (t *Trainee) Normalize() {
-	t.FullNameAr = trimmed(t.FullNameAr)
-	t.FullNameLatin = trimmed(t.FullNameLatin)
-	t.Province = trimmed(t.Province)
-	t.Email = trimmed(t.Email)
-	if p := trimmed(t.Phone); p != nil {
+	t.FullNameAr = cleanOptional(t.FullNameAr)
+	t.FullNameLatin = cleanOptional(t.FullNameLatin)
+	t.Province = cleanOptional(t.Province)
+	t.Email = cleanOptional(t.Email)
+	if p := optionalNumber(t.Phone); p != nil {
 		d := digitsOnly(*p)
 		t.Phone = &d
 	} else {
 		t.Phone = nil
 	}
-	if n := trimmed(t.NationalID); n != nil {
+	if n := optionalNumber(t.NationalID); n != nil {
 		u := strings.ToUpper(strings.ReplaceAll(*n, " ", ""))
 		t.NationalID = &u
 	} else {
@@ -51,6 +53,17 @@ func (t *Trainee) Normalize() {
 		e := strings.ToLower(*t.Email)
 		t.Email = &e
 	}
+}
+
+// optionalNumber is CleanNumber for an optional field: nil when blank.
+func optionalNumber(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	if n := CleanNumber(*s); n != "" {
+		return &n
+	}
+	return nil
 }
 
 // NameKey is the folded form of both names that search and the duplicate

@@ -15,12 +15,13 @@ const MinPasswordLength = 10
 const maxPasswordBytes = 72
 
 // NormalizeEmail is the form in which e-mail addresses are stored and compared.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// Invisible characters pasted with it (a phone's LRM) are removed (text.go).
+func NormalizeEmail(email string) string { return strings.ToLower(cleanLine(email)) }
 
 // Validate checks a user's fields, normalising the e-mail address first.
 func (u *User) Validate() error {
 	u.Email = NormalizeEmail(u.Email)
-	u.Name = strings.TrimSpace(u.Name)
+	u.Name = cleanLine(u.Name)
 	p := Problems{}
 	checkTags(u, p)
 	return p.Err()

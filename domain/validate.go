@@ -23,6 +23,13 @@ func newValidator() *validator.Validate {
 		}
 		return name
 	})
+	// "text": no bidi control, control character or broken UTF-8 (CheckText).
+	// Its message quotes the value, so checkTags gives it CheckText's key.
+	if err := v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
+		return CheckText(fl.Field().String()) == nil
+	}); err != nil {
+		panic(err) // a constant tag name and function: cannot fail
+	}
 	return v
 }
 
@@ -34,10 +41,17 @@ func checkTags(s any, p Problems) {
 		return
 	}
 	for _, fe := range fieldErrs {
+		if fe.Tag() == "text" {
+			if bad := CheckText(reflect.Indirect(reflect.ValueOf(fe.Value())).String()); bad != nil {
+				p.AddParam(fe.Field(), bad.Key, bad.Param)
+				continue
+			}
+		}
 		p.AddParam(fe.Field(), "validation."+fe.Tag(), fe.Param())
 	}
 }
 
-// ValidationTags lists every validator tag our entities use: the i18n test
-// checks that each has a message in every language.
+// ValidationTags lists every validator tag our entities use whose message
+// is "validation.<tag>": the i18n test checks that each has a message in
+// every language. ("text" gives CheckText's keys, found in text.go.)
 var ValidationTags = []string{"required", "min", "max", "gte", "lte", "email", "oneof", "gt"}
