@@ -53,7 +53,7 @@ func TestPagesAndFilesShowNamesNotCodes(t *testing.T) {
 	}
 	for lang, want := range names {
 		cl.setLanguage(lang)
-		for _, page := range []string{"/courses", "/courses/"+itoa(w.course.ID)} {
+		for _, page := range []string{"/courses", "/courses/" + itoa(w.course.ID)} {
 			text := visibleText(cl.get(page).Body)
 			for _, name := range want {
 				if !strings.Contains(text, name) {

@@ -50,4 +50,3 @@ func (c Course) Title() Names { return Names{Ar: c.TitleAr, Fr: c.TitleFr} }
 
 // Names is the organisation's name in each language it was given in.
 func (o Organisation) Names() Names { return Names{Ar: deref(o.NameAr), Fr: deref(o.NameFr)} }
-
