@@ -31,6 +31,10 @@ type Config struct {
 	// SessionPurgeInterval is how often expired sessions are deleted
 	// (default 10 minutes; negative disables it, for tests).
 	SessionPurgeInterval time.Duration
+	// SetupToken is the one-time secret of the first-run page
+	// (/setup?token=…, setup.go): serve makes one when the database holds
+	// no account. Empty: no setup page.
+	SetupToken string
 }
 
 // Server holds the dependencies every handler shares.
@@ -43,6 +47,7 @@ type Server struct {
 	static   fs.FS
 	// importSlots holds one token per import running (takeImportSlot).
 	importSlots chan struct{}
+	firstRun    firstRun
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -120,6 +125,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/readyz", s.readyz)
 	f.Get("/static/*", s.staticFiles)
 
+	// On a database with no account: the home and login pages lead to /setup.
+	f.Use(s.offerSetup)
+
 	// Everything below knows who is asking.
 	f.Use(s.csrfProtection(), s.authenticate, s.requireSignIn)
 
@@ -127,6 +135,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/login", s.login)
 	f.Post("/logout", s.logout)
 	f.Post("/language", s.switchLanguage)
+	f.Get("/setup", s.setupPage)
+	f.Post("/setup", s.setup)
 	f.Get("/", s.home)
 
 	admin := s.require() // admins only: require admits admins to everything
