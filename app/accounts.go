@@ -99,7 +99,9 @@ func failedLogin(u *domain.User, ip string) repository.AuditEntry {
 }
 
 // startSession signs u in: the session gets a new id (an id planted before
-// login is worthless after it) and a new CSRF token on the next page.
+// login is worthless after it) and a new CSRF token on the next page. The
+// stored session names its user, so that a password reset or a deactivation
+// can delete it.
 func (s *Server) startSession(c *fiber.Ctx, u *domain.User) error {
 	sess, err := s.sessions.Get(c)
 	if err != nil {
@@ -112,7 +114,11 @@ func (s *Server) startSession(c *fiber.Ctx, u *domain.User) error {
 	sess.Set(sessionUserID, u.ID)
 	sess.Set(sessionFingerprint, passwordFingerprint(u))
 	sess.Set(sessionStarted, time.Now().Unix())
-	return sess.Save()
+	id := sess.ID()
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	return s.store.SetSessionUser(c.UserContext(), id, u.ID)
 }
 
 // logout ends the session on the server: the old cookie opens nothing.

@@ -3,6 +3,7 @@ package repository_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,23 +122,98 @@ func TestAPITokens(t *testing.T) {
 	if _, err := store.UserByAPIToken(ctx, second); err != nil {
 		t.Fatal("revoking one token revoked another")
 	}
-	// A deactivated user's tokens stop working.
-	admin := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
-	must(t, store.CreateUser(ctx, admin, "a-long-password"))
-	must(t, store.SetUserActive(ctx, admin.ID, u.ID, false))
-	if _, err := store.UserByAPIToken(ctx, second); !errors.Is(err, domain.ErrNotFound) {
-		t.Fatal("a deactivated user's token still works")
-	}
+	third, _, err := store.CreateAPIToken(ctx, u.ID)
+	must(t, err)
 	n, err = store.RevokeAPITokens(ctx, u.ID, "")
-	if err != nil || n != 1 {
+	if err != nil || n != 2 {
 		t.Fatalf("revoke all: %d, %v", n, err)
 	}
 	if _, err := store.RevokeAPITokens(ctx, u.ID, ""); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("nothing left to revoke: %v", err)
 	}
+	if _, err := store.UserByAPIToken(ctx, third); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatal("a revoked token still works")
+	}
 	tokens, err := store.APITokens(ctx, u.ID)
-	if err != nil || len(tokens) != 2 || tokens[0].RevokedAt == nil {
+	if err != nil || len(tokens) != 3 || tokens[0].RevokedAt == nil {
 		t.Fatalf("list: %+v, %v", tokens, err)
+	}
+}
+
+// A password reset and a deactivation take the user's credentials along, in
+// the same transaction: API tokens revoked, web sessions deleted (another
+// user's are kept), and a reactivation brings none of them back.
+func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
+	store := dbtest.Store(t)
+	ctx := context.Background()
+	admin := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
+	must(t, store.CreateUser(ctx, admin, "a-long-password"))
+	u := &domain.User{Email: "trainer@example.ma", Name: "Trainer", Role: domain.RoleTrainer}
+	must(t, store.CreateUser(ctx, u, "a-long-password"))
+	sessions := store.SessionStorage(0)
+	signIn := func(id string, userID int64) {
+		t.Helper()
+		must(t, sessions.Set(id, []byte("data"), time.Hour))
+		must(t, store.SetSessionUser(ctx, id, userID))
+	}
+	live := func(id string) bool {
+		t.Helper()
+		data, err := sessions.Get(id)
+		must(t, err)
+		return data != nil
+	}
+	revokedTokens := func() int {
+		t.Helper()
+		var n int
+		must(t, store.DB().Get(&n, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL`, u.ID))
+		return n
+	}
+
+	for _, change := range []struct {
+		name string
+		do   func() error
+	}{
+		{"password reset", func() error { return store.SetUserPassword(ctx, admin.ID, u.ID, "tea olive rocket lamp") }},
+		{"deactivation", func() error { return store.SetUserActive(ctx, admin.ID, u.ID, false) }},
+	} {
+		token, _, err := store.CreateAPIToken(ctx, u.ID)
+		must(t, err)
+		signIn("phone-"+change.name, u.ID)
+		signIn("laptop-"+change.name, u.ID)
+		signIn("admin-"+change.name, admin.ID)
+		before := revokedTokens()
+		must(t, change.do())
+		if _, err := store.UserByAPIToken(ctx, token); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("%s: the token still works (%v)", change.name, err)
+		}
+		if revokedTokens() != before+1 {
+			t.Errorf("%s: the token is not marked revoked", change.name)
+		}
+		if live("phone-"+change.name) || live("laptop-"+change.name) {
+			t.Errorf("%s: a session of the user is left", change.name)
+		}
+		if !live("admin-" + change.name) {
+			t.Errorf("%s: another user's session was deleted", change.name)
+		}
+	}
+	var after string
+	must(t, store.DB().Get(&after, `SELECT after::text FROM audit_log WHERE action = 'user.deactivate' AND entity_id = $1`, u.ID))
+	if !strings.Contains(after, `"ended_sessions": 2`) || !strings.Contains(after, `"revoked_token_ids": [`) {
+		t.Errorf("the audit entry does not say what ended: %s", after)
+	}
+	must(t, store.SetUserActive(ctx, admin.ID, u.ID, true))
+	var live2 int
+	must(t, store.DB().Get(&live2, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`, u.ID))
+	if live2 != 0 {
+		t.Errorf("reactivation brought %d tokens back", live2)
+	}
+
+	// The reset's password follows the policy.
+	for _, weak := range []string{"aaaaaaaaaa", "          ", "password123", "trainer@example.ma"} {
+		err := store.SetUserPassword(ctx, admin.ID, u.ID, weak)
+		if _, ok := domain.AsValidation(err); !ok {
+			t.Errorf("reset to %q: want a validation error, got %v", weak, err)
+		}
 	}
 }
 
@@ -148,6 +224,11 @@ func TestSeedDemoAccountsIsIdempotent(t *testing.T) {
 	must(t, err)
 	if len(created) != 4 || len(password) < domain.MinPasswordLength {
 		t.Fatalf("first run: %v, password of %d characters", created, len(password))
+	}
+	for _, a := range repository.DemoAccounts {
+		if err := domain.CheckPasswordPolicy(password, a.Email, a.Name); err != nil {
+			t.Fatalf("the demo password fails the policy for %s: %v", a.Email, err)
+		}
 	}
 	for _, a := range repository.DemoAccounts {
 		u, err := store.UserByEmail(ctx, a.Email)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
+
 	"takaffoul/domain"
 )
 
@@ -46,3 +48,14 @@ func (s *Store) RecordLogin(ctx context.Context, email, ip string, succeeded boo
 // emailHash identifies an account in login_attempts without keeping the
 // address in clear.
 func emailHash(email string) []byte { return domain.HashSecret(domain.NormalizeEmail(email)) }
+
+// forgetKnownAddresses drops the account's successful logins within tx: after
+// a password reset, an address that signed in with the old password (maybe
+// the thief's) no longer counts as the owner's usual one.
+func forgetKnownAddresses(ctx context.Context, tx *sqlx.Tx, email string) error {
+	const q = `DELETE FROM login_attempts WHERE email_hash = $1 AND succeeded`
+	if _, err := tx.ExecContext(ctx, q, emailHash(email)); err != nil {
+		return fmt.Errorf("forget known addresses: %w", err)
+	}
+	return nil
+}

@@ -108,6 +108,30 @@ func (st *SessionStorage) Delete(key string) error {
 	return nil
 }
 
+// SetSessionUser records whose the signed-in session id is (fiber's
+// storage sees only bytes), so that deleteUserSessions finds it. Later saves
+// of the session keep it.
+func (s *Store) SetSessionUser(ctx context.Context, sessionID string, userID int64) error {
+	const q = `UPDATE web_sessions SET user_id = $2 WHERE id_hash = $1`
+	res, err := s.db.ExecContext(ctx, q, domain.HashSecret(sessionID), userID)
+	if err != nil {
+		return fmt.Errorf("set session user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return notFound("web session")
+	}
+	return nil
+}
+
+// deleteUserSessions deletes the user's web sessions within tx and says how many.
+func deleteUserSessions(ctx context.Context, tx *sqlx.Tx, userID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete web sessions of user %d: %w", userID, err)
+	}
+	return res.RowsAffected()
+}
+
 // Reset removes every session: everybody is signed out.
 func (st *SessionStorage) Reset() error {
 	ctx, cancel := st.ctx()
