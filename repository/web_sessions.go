@@ -166,14 +166,16 @@ func (st *SessionStorage) purgeEvery(interval time.Duration, s *Store) {
 }
 
 // PurgeExpired deletes expired web sessions and the login attempts that no
-// throttling window needs any more. Several instances may run it at once:
-// the deletes are idempotent.
+// limit needs any more: failures after domain.AccountWindow, successes (the
+// owner's usual addresses) after domain.KnownAddressMemory. Several
+// instances may run it at once: the deletes are idempotent.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at <= now()`); err != nil {
 		return fmt.Errorf("purge web sessions: %w", err)
 	}
-	const q = `DELETE FROM login_attempts WHERE at < now() - $1 * interval '1 second'`
-	if _, err := s.db.ExecContext(ctx, q, (24 * time.Hour).Seconds()); err != nil {
+	const q = `DELETE FROM login_attempts
+	            WHERE at < now() - $1 * interval '1 second' AND (succeeded IS NOT TRUE OR at < now() - $2 * interval '1 second')`
+	if _, err := s.db.ExecContext(ctx, q, domain.AccountWindow.Seconds(), domain.KnownAddressMemory.Seconds()); err != nil {
 		return fmt.Errorf("purge login attempts: %w", err)
 	}
 	return nil
