@@ -40,8 +40,8 @@ func TestSafeRedirectPath(t *testing.T) {
 		"/ /evil.example",
 		"/\x00",
 		"/\x7f",
-		"/\u0085evil",        // C1 control (next line)
-		"/\u2028evil",        // line separator
+		"/\u0085evil",         // C1 control (next line)
+		"/\u2028evil",         // line separator
 		"/\u202eelpmaxe.live", // right-to-left override
 		"/%E2%80%AEevil",
 		"/\u200b/evil.example", // zero-width space
