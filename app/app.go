@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"takaffoul/domain"
 	"takaffoul/repository"
 	"takaffoul/views"
 )
@@ -31,6 +33,10 @@ type Config struct {
 	// SessionPurgeInterval is how often expired sessions are deleted
 	// (default 10 minutes; negative disables it, for tests).
 	SessionPurgeInterval time.Duration
+	// LoginConcurrency is how many logins may check a password at once
+	// (bcrypt takes a core for ~70 ms); default half of GOMAXPROCS, at
+	// least 1. See passwordGate.
+	LoginConcurrency int
 }
 
 // Server holds the dependencies every handler shares.
@@ -43,6 +49,9 @@ type Server struct {
 	static   fs.FS
 	// importSlots holds one token per import running (takeImportSlot).
 	importSlots chan struct{}
+
+	loginGate     passwordGate
+	checkPassword func(*domain.User, string) bool // domain.Authenticate; tests count the calls
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -75,8 +84,12 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("static files: %w", err)
 	}
+	if cfg.LoginConcurrency <= 0 {
+		cfg.LoginConcurrency = max(1, runtime.GOMAXPROCS(0)/2) // the other half serves the other pages
+	}
 	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static,
-		importSlots: make(chan struct{}, maxConcurrentImports)}
+		importSlots: make(chan struct{}, maxConcurrentImports),
+		loginGate:   newPasswordGate(cfg.LoginConcurrency), checkPassword: domain.Authenticate}
 	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0))
 	s.sessions = s.newSessions(storage)
 

@@ -108,6 +108,30 @@ func (st *SessionStorage) Delete(key string) error {
 	return nil
 }
 
+// SetSessionUser records whose the signed-in session id is (fiber's
+// storage sees only bytes), so that deleteUserSessions finds it. Later saves
+// of the session keep it.
+func (s *Store) SetSessionUser(ctx context.Context, sessionID string, userID int64) error {
+	const q = `UPDATE web_sessions SET user_id = $2 WHERE id_hash = $1`
+	res, err := s.db.ExecContext(ctx, q, domain.HashSecret(sessionID), userID)
+	if err != nil {
+		return fmt.Errorf("set session user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return notFound("web session")
+	}
+	return nil
+}
+
+// deleteUserSessions deletes the user's web sessions within tx and says how many.
+func deleteUserSessions(ctx context.Context, tx *sqlx.Tx, userID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete web sessions of user %d: %w", userID, err)
+	}
+	return res.RowsAffected()
+}
+
 // Reset removes every session: everybody is signed out.
 func (st *SessionStorage) Reset() error {
 	ctx, cancel := st.ctx()
@@ -142,14 +166,16 @@ func (st *SessionStorage) purgeEvery(interval time.Duration, s *Store) {
 }
 
 // PurgeExpired deletes expired web sessions and the login attempts that no
-// throttling window needs any more. Several instances may run it at once:
-// the deletes are idempotent.
+// limit needs any more: failures after domain.AccountWindow, successes (the
+// owner's usual addresses) after domain.KnownAddressMemory. Several
+// instances may run it at once: the deletes are idempotent.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at <= now()`); err != nil {
 		return fmt.Errorf("purge web sessions: %w", err)
 	}
-	const q = `DELETE FROM login_attempts WHERE at < now() - $1 * interval '1 second'`
-	if _, err := s.db.ExecContext(ctx, q, (24 * time.Hour).Seconds()); err != nil {
+	const q = `DELETE FROM login_attempts
+	            WHERE at < now() - $1 * interval '1 second' AND (succeeded IS NOT TRUE OR at < now() - $2 * interval '1 second')`
+	if _, err := s.db.ExecContext(ctx, q, domain.AccountWindow.Seconds(), domain.KnownAddressMemory.Seconds()); err != nil {
 		return fmt.Errorf("purge login attempts: %w", err)
 	}
 	return nil
