@@ -61,6 +61,10 @@ func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, err
 	return f, err
 }
 
+// sessionCallsPerRequest is how many session-storage calls a page makes at
+// most: the CSRF middleware reads and saves the session, authenticate reads it.
+const sessionCallsPerRequest = 3
+
 // newServer is New, also returning the Server for the package's own tests.
 func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, *fiber.App, error) {
 	if cfg.RequestTimeout == 0 {
@@ -90,7 +94,10 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static,
 		importSlots: make(chan struct{}, maxConcurrentImports),
 		loginGate:   newPasswordGate(cfg.LoginConcurrency), checkPassword: domain.Authenticate}
-	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0))
+	// A page reads the session twice and saves it once (CSRF, authenticate):
+	// the three calls share the request's time, so that a silent database
+	// still gets the page its 503 within the request timeout.
+	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0), cfg.RequestTimeout/sessionCallsPerRequest)
 	s.sessions = s.newSessions(storage)
 
 	f := fiber.New(fiber.Config{

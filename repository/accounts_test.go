@@ -17,7 +17,7 @@ import (
 
 func TestSessionStorage(t *testing.T) {
 	store := dbtest.Store(t)
-	st := store.SessionStorage(0)
+	st := store.SessionStorage(0, 0)
 	defer st.Close()
 
 	if got, err := st.Get("missing"); got != nil || err != nil {
@@ -220,7 +220,7 @@ func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
 	must(t, store.CreateUser(ctx, admin, "a-long-password"))
 	u := &domain.User{Email: "trainer@example.ma", Name: "Trainer", Role: domain.RoleTrainer}
 	must(t, store.CreateUser(ctx, u, "a-long-password"))
-	sessions := store.SessionStorage(0)
+	sessions := store.SessionStorage(0, 0)
 	signIn := func(id string, userID int64) {
 		t.Helper()
 		must(t, sessions.Set(id, []byte("data"), time.Hour))

@@ -29,15 +29,21 @@ type SessionStorage struct {
 	stop     chan struct{}
 }
 
-// sessionCallTimeout bounds each storage call: a hung database must not hang
-// every request.
-const sessionCallTimeout = 5 * time.Second
+// defaultSessionCallTimeout bounds each storage call when the caller gives
+// no bound: a hung database must not hang every request.
+const defaultSessionCallTimeout = 5 * time.Second
 
 // SessionStorage returns the web-session storage, purging expired sessions
 // (and old login attempts) every purgeInterval until Close; 0 disables the
-// periodic purge.
-func (s *Store) SessionStorage(purgeInterval time.Duration) *SessionStorage {
-	st := &SessionStorage{db: s.db, timeout: sessionCallTimeout, stop: make(chan struct{})}
+// periodic purge. Each call is bounded by callTimeout (0: 5 s): fiber's
+// storage interface takes no context, so a request's deadline cannot reach
+// the call, and the caller divides its own budget among the calls a request
+// makes.
+func (s *Store) SessionStorage(purgeInterval, callTimeout time.Duration) *SessionStorage {
+	if callTimeout <= 0 {
+		callTimeout = defaultSessionCallTimeout
+	}
+	st := &SessionStorage{db: s.db, timeout: callTimeout, stop: make(chan struct{})}
 	if purgeInterval > 0 {
 		go st.purgeEvery(purgeInterval, s)
 	}
