@@ -46,7 +46,10 @@ type Server struct {
 	log      *slog.Logger
 	messages *i18n.Bundle
 	sessions *session.Store
-	static   fs.FS
+	// sessionStorage is the sessions' storage, asked whether a session could
+	// not be read when a CSRF check fails.
+	sessionStorage *repository.SessionStorage
+	static         fs.FS
 	// importSlots holds one token per import running (takeImportSlot).
 	importSlots chan struct{}
 
@@ -98,7 +101,7 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	// the three calls share the request's time, so that a silent database
 	// still gets the page its 503 within the request timeout.
 	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0), cfg.RequestTimeout/sessionCallsPerRequest)
-	s.sessions = s.newSessions(storage)
+	s.sessions, s.sessionStorage = s.newSessions(storage), storage
 
 	f := fiber.New(fiber.Config{
 		// Values from c.Params, c.Query and the body otherwise point into a

@@ -89,8 +89,18 @@ func (s *Server) csrfProtection() fiber.Handler {
 		Expiration:     sessionLifetime,
 		ContextKey:     csrfTokenKey,
 		Extractor:      csrfFromFormOrHeader,
-		ErrorHandler:   func(*fiber.Ctx, error) error { return errCSRF },
+		ErrorHandler:   s.csrfRefused,
 	})
+}
+
+// csrfRefused answers a failed CSRF check: "forbidden", unless the session
+// holding the token could not be read in time (fiber's middleware cannot
+// tell the two apart): then the database is unavailable, 503.
+func (s *Server) csrfRefused(c *fiber.Ctx, _ error) error {
+	if id := c.Cookies(sessionCookie); id != "" && s.sessionStorage.FailedRead(id) {
+		return domain.ErrUnavailable
+	}
+	return errCSRF
 }
 
 func csrfFromFormOrHeader(c *fiber.Ctx) (string, error) {

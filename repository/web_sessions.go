@@ -27,6 +27,10 @@ type SessionStorage struct {
 	timeout  time.Duration
 	stopOnce sync.Once
 	stop     chan struct{}
+	// failedReads holds, per session key, when reading it last failed:
+	// fiber's CSRF middleware takes a failed read for a missing token, and
+	// asks FailedRead to answer "unavailable" instead of "forbidden".
+	failedReads sync.Map
 }
 
 // defaultSessionCallTimeout bounds each storage call when the caller gives
@@ -72,12 +76,30 @@ func (st *SessionStorage) Get(key string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("web session: %w", err)
+		st.failedReads.Store(key, time.Now())
+		return nil, fmt.Errorf("web session: %w", mapError(err))
 	}
 	if row.Expired {
 		return nil, st.Delete(key)
 	}
 	return row.Data, nil
+}
+
+// FailedRead reports whether reading the session failed within the last
+// minute (the database did not answer in time), and forgets it.
+func (st *SessionStorage) FailedRead(key string) bool {
+	at, ok := st.failedReads.LoadAndDelete(key)
+	return ok && time.Since(at.(time.Time)) < time.Minute
+}
+
+// forgetOldFailedReads drops the failed reads no CSRF check asked about.
+func (st *SessionStorage) forgetOldFailedReads() {
+	st.failedReads.Range(func(key, at any) bool {
+		if time.Since(at.(time.Time)) >= time.Minute {
+			st.failedReads.Delete(key)
+		}
+		return true
+	})
 }
 
 // Set stores the session's data for exp (0: without expiry).
@@ -167,6 +189,7 @@ func (st *SessionStorage) purgeEvery(interval time.Duration, s *Store) {
 				slog.Warn("purge of expired sessions failed", "error", err)
 			}
 			cancel()
+			st.forgetOldFailedReads()
 		}
 	}
 }
