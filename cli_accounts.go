@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"sync"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
+	"takaffoul/views"
 )
 
 // tokenCommand manages API tokens: create, list, revoke.
@@ -186,4 +190,37 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// englishMessages are the interface's English sentences (views/locales/*.en.json,
+// plural forms left out), for the commands' messages: `user add` with a weak
+// password says what the web form says.
+var englishMessages = sync.OnceValue(func() map[string]string {
+	messages := map[string]string{}
+	files, _ := fs.Glob(views.FS, "locales/*.en.json")
+	for _, file := range files {
+		b, err := fs.ReadFile(views.FS, file)
+		if err != nil {
+			continue
+		}
+		var all map[string]any
+		if json.Unmarshal(b, &all) != nil {
+			continue
+		}
+		for key, v := range all {
+			if text, ok := v.(string); ok {
+				messages[key] = text
+			}
+		}
+	}
+	return messages
+})
+
+// problemInEnglish is the English sentence of a field's problem, or its key
+// when the sentence needs parameters or is not found.
+func problemInEnglish(p domain.Problem) string {
+	if text, ok := englishMessages()[p.Key]; ok && !strings.Contains(text, "{{") {
+		return text
+	}
+	return p.Key
 }

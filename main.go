@@ -465,7 +465,7 @@ func describeUserError(err error) error {
 	if v, ok := domain.AsValidation(err); ok {
 		var parts []string
 		for field, p := range v.Fields {
-			parts = append(parts, field+": "+p.Key)
+			parts = append(parts, field+": "+problemInEnglish(p))
 		}
 		return fmt.Errorf("invalid user: %s", strings.Join(parts, ", "))
 	}

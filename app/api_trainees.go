@@ -63,13 +63,13 @@ func summarize(matches []repository.TraineeMatch) []traineeSummary {
 func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
 	u := currentUser(c)
 	if !managesEverything(u) {
-		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), u.ID)
+		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), queryInt(c, "limit"), u.ID)
 		if err != nil {
 			return err
 		}
 		return c.JSON(glimpses)
 	}
-	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), c.QueryInt("limit", 20))
+	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), queryInt(c, "limit"))
 	if err != nil {
 		return err
 	}
