@@ -135,6 +135,10 @@ func seedDemoProgrammes(ctx context.Context, store *repository.Store, w io.Write
 		"%d organisations, %d courses, %d sessions, %d trainees, %d enrolments (%d withdrawn), "+
 		"%d attendance sheets, %d reported figures\n", r.Provinces, r.Programmes, r.Organisations, r.Courses,
 		r.Sessions, r.Trainees, r.Enrollments, r.Withdrawals, r.RostersSaved, r.ReportedFigures)
+	if r.TrainerAssignments > 0 {
+		fmt.Fprintf(w, "%s has a course running this week, with a session today: sign in as them to take attendance\n",
+			repository.DemoTrainer)
+	}
 	return nil
 }
 

@@ -242,9 +242,20 @@ func (s *Server) setLanguageCookie(c *fiber.Ctx, lang string) {
 	})
 }
 
-// home is the landing page after login; what it offers depends on the role.
+// home is the landing page after login; what it offers depends on the
+// role: a trainer's day (today's sessions, the week, their courses'
+// progress), links to their work for the other roles.
 func (s *Server) home(c *fiber.Ctx) error {
-	return s.render(c, "home", nil)
+	u := currentUser(c)
+	if u.Role != domain.RoleTrainer {
+		return s.render(c, "home", nil)
+	}
+	week := domain.WeekOf(time.Now())
+	agenda, err := s.store.TrainerAgenda(c.UserContext(), u.ID, week)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "home", newTrainerHome(agenda, week))
 }
 
 // apiMe answers who the token (or session) belongs to: a script's first check.

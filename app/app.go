@@ -37,6 +37,10 @@ type Config struct {
 	// (bcrypt takes a core for ~70 ms); default half of GOMAXPROCS, at
 	// least 1. See passwordGate.
 	LoginConcurrency int
+	// SetupToken is the one-time secret of the first-run page
+	// (/setup?token=…, setup.go): serve makes one when the database holds
+	// no account. Empty: no setup page.
+	SetupToken string
 }
 
 // Server holds the dependencies every handler shares.
@@ -55,6 +59,7 @@ type Server struct {
 
 	loginGate     passwordGate
 	checkPassword func(*domain.User, string) bool // domain.Authenticate; tests count the calls
+	firstRun      firstRun
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -143,6 +148,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/readyz", s.readyz)
 	f.Get("/static/*", s.staticFiles)
 
+	// On a database with no account: the home and login pages lead to /setup.
+	f.Use(s.offerSetup)
+
 	// Everything below knows who is asking.
 	f.Use(s.csrfProtection(), s.authenticate, s.requireSignIn)
 
@@ -150,6 +158,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/login", s.login)
 	f.Post("/logout", s.logout)
 	f.Post("/language", s.switchLanguage)
+	f.Get("/setup", s.setupPage)
+	f.Post("/setup", s.setup)
 	f.Get("/", s.home)
 
 	admin := s.require() // admins only: require admits admins to everything

@@ -188,6 +188,9 @@ var publicRoutes = map[string]bool{
 	"HEAD /login":    true,
 	"POST /login":    true,
 	"POST /language": true,
+	"GET /setup":     true, // the first run (setup.go)
+	"HEAD /setup":    true,
+	"POST /setup":    true,
 }
 
 // requireSignIn refuses anonymous requests outside publicRoutes.

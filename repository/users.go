@@ -32,6 +32,50 @@ func (s *Store) CreateUserBy(ctx context.Context, actorID int64, u *domain.User,
 	})
 }
 
+// ErrAccountsExist: the first administrator can be created only while the
+// database holds no account at all.
+var ErrAccountsExist = fmt.Errorf("an account exists already: %w", domain.ErrConflict)
+
+// firstAdminLock serialises first-run setups (a double submit, two
+// instances started on one empty database): one admin comes out of it.
+const firstAdminLock = 0x74616b61666f6f6c // "takafool"
+
+// HasUsers reports whether any account exists; none is a first run.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var exists bool
+	err := getOne(ctx, s.db, &exists, `SELECT EXISTS (SELECT 1 FROM users)`)
+	if err != nil {
+		return false, fmt.Errorf("HasUsers: %w", err)
+	}
+	return exists, nil
+}
+
+// CreateFirstAdmin creates the first account, an admin, on a database that
+// holds none (the first-run setup page); with any account in it, it is
+// ErrAccountsExist and nothing is written. The same policy as every
+// password applies; the audit entry says it came from the setup.
+func (s *Store) CreateFirstAdmin(ctx context.Context, u *domain.User, password string) error {
+	u.Role = domain.RoleAdmin
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(firstAdminLock)); err != nil {
+			return fmt.Errorf("CreateFirstAdmin: %w", mapError(err))
+		}
+		var exists bool
+		if err := getOne(ctx, tx, &exists, `SELECT EXISTS (SELECT 1 FROM users)`); err != nil {
+			return fmt.Errorf("CreateFirstAdmin: %w", err)
+		}
+		if exists {
+			return ErrAccountsExist
+		}
+		if err := insertUser(ctx, tx, u, password); err != nil {
+			return err
+		}
+		after := auditedUser(u)
+		after["setup"] = true
+		return writeAudit(ctx, tx, AuditEntry{ActorID: &u.ID, Action: "user.create", Entity: "user", EntityID: &u.ID, After: after})
+	})
+}
+
 func insertUser(ctx context.Context, tx *sqlx.Tx, u *domain.User, password string) error {
 	if err := u.Validate(); err != nil {
 		return err
