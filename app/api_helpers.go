@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +18,7 @@ import (
 )
 
 // errMalformedJSON is answered 400: the body is not JSON at all.
-var errMalformedJSON = fiber.NewError(fiber.StatusBadRequest, "malformed JSON")
+var errMalformedJSON = fmt.Errorf("body: %w", domain.ErrMalformed)
 
 // decodeJSON reads the request body into dst. Fields already set in dst are
 // kept when the body omits them, which is what PATCH needs. Broken JSON is a
@@ -37,11 +39,12 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
+	if errors.As(err, &typeErr) {
 		return domain.Invalid(jsonFieldName(typeErr.Field), "validation.type")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+	}
+	// The decoder's error for an unknown field has no type of its own: the
+	// body itself, read against dst's fields, names it.
+	if field, ok := unknownField(c.Body(), reflect.TypeOf(dst)); ok {
 		return domain.Invalid(field, "validation.unknown_field")
 	}
 	// A date or time the decoder could not read: it does not say which field.
@@ -50,6 +53,88 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return domain.Invalid("date", "validation.date_format")
 	}
 	return errMalformedJSON
+}
+
+// unknownField names the first key of the JSON value raw, in the order
+// written, that the Go type t has no field for, looking into nested objects
+// and arrays as the decoder does (a field's JSON name, or its Go name in any
+// letter case; embedded structs' fields count as their own). Values that
+// decode themselves (dates, times) and maps take any key.
+func unknownField(raw []byte, t reflect.Type) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return "", false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		fields := jsonFields(t, map[string]reflect.Type{})
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return "", false // not an object: the decoder's type error says so
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			key, isKey := tok.(string)
+			var value json.RawMessage
+			if err != nil || !isKey || dec.Decode(&value) != nil {
+				return "", false
+			}
+			fieldType, known := fields[strings.ToLower(key)]
+			if !known {
+				return key, true
+			}
+			if name, ok := unknownField(value, fieldType); ok {
+				return name, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return "", false
+		}
+		for _, item := range items {
+			if name, ok := unknownField(item, t.Elem()); ok {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// jsonFields adds the fields the decoder fills in a struct of type t to
+// fields, by lower-cased JSON name (the decoder matches names in any case);
+// a field of t itself hides one of the same name in an embedded struct.
+func jsonFields(t reflect.Type, fields map[string]reflect.Type) map[string]reflect.Type {
+	var embedded []reflect.Type
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		inner := f.Type
+		for inner.Kind() == reflect.Pointer {
+			inner = inner.Elem()
+		}
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "" && inner.Kind() == reflect.Struct:
+			embedded = append(embedded, inner)
+		case f.IsExported():
+			if name == "" {
+				name = f.Name
+			}
+			fields[strings.ToLower(name)] = f.Type
+		}
+	}
+	for _, e := range embedded {
+		for name, typ := range jsonFields(e, map[string]reflect.Type{}) {
+			if _, hidden := fields[name]; !hidden {
+				fields[name] = typ
+			}
+		}
+	}
+	return fields
 }
 
 // brokenUTF8 names the field whose string holds the first byte that is not

@@ -137,7 +137,7 @@ func (s *Server) updateTrainee(c *fiber.Ctx, t *domain.Trainee) error {
 	if managesEverything(u) {
 		return s.store.UpdateTrainee(c.UserContext(), t, userIDOf(u))
 	}
-	return askCoordinator(s.store.UpdateTraineeAsTrainer(c.UserContext(), t, u.ID))
+	return s.store.UpdateTraineeAsTrainer(c.UserContext(), t, u.ID)
 }
 
 // enrollRequest enrols an existing person (trainee_id) or a new one (trainee).

@@ -50,10 +50,11 @@ const (
 
 // errUnauthenticated: no valid session or token. Pages redirect to the
 // login page; the API answers 401.
-var errUnauthenticated = fmt.Errorf("not signed in: %w", fiber.ErrUnauthorized)
+var errUnauthenticated = domain.ErrUnauthenticated
 
-// errCSRF: a state-changing request without the right CSRF token.
-var errCSRF = fmt.Errorf("missing or wrong CSRF token: %w", fiber.ErrForbidden)
+// errCSRF: a state-changing request without the right CSRF token: 403
+// saying the form expired.
+var errCSRF = domain.Refuse(domain.ErrForbidden, "error.csrf")
 
 // newSessions is the session store over PostgreSQL (repository.SessionStorage).
 func (s *Server) newSessions(storage fiber.Storage) *session.Store {
@@ -192,6 +193,13 @@ func (s *Server) requireSignIn(c *fiber.Ctx) error {
 //
 // It checks the role only; per-object checks are the handler's (authorizeCourse).
 func (s *Server) require(roles ...domain.Role) fiber.Handler {
+	return s.admit(roles, domain.ErrForbidden)
+}
+
+// admit lets the roles (and admins) through and refuses the others with
+// refusal; an anonymous request is errUnauthenticated. The handler's own
+// errors pass through unchanged.
+func (s *Server) admit(roles []domain.Role, refusal error) fiber.Handler {
 	allowed := map[domain.Role]bool{domain.RoleAdmin: true}
 	for _, r := range roles {
 		allowed[r] = true
@@ -202,7 +210,7 @@ func (s *Server) require(roles ...domain.Role) fiber.Handler {
 			return errUnauthenticated
 		}
 		if !allowed[u.Role] {
-			return domain.ErrForbidden
+			return refusal
 		}
 		return c.Next()
 	}
@@ -248,14 +256,9 @@ func csrfToken(c *fiber.Ctx) string {
 
 // requireOrHide is require for routes that name an object (a course, a
 // session, a person): other roles get 404, as a trainer asking for another
-// trainer's course does, so that no role learns which ids exist.
+// trainer's course does, so that no role learns which ids exist. A refusal
+// the handler returns (a 403 asking for a coordinator) is not hidden: it
+// comes after the check that the user may see the object.
 func (s *Server) requireOrHide(roles ...domain.Role) fiber.Handler {
-	check := s.require(roles...)
-	return func(c *fiber.Ctx) error {
-		err := check(c)
-		if errors.Is(err, domain.ErrForbidden) {
-			return fmt.Errorf("hidden from this role: %w", domain.ErrNotFound)
-		}
-		return err
-	}
+	return s.admit(roles, fmt.Errorf("hidden from this role: %w", domain.ErrNotFound))
 }

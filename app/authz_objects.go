@@ -1,12 +1,9 @@
 package app
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
-	"takaffoul/repository"
 )
 
 // userIDOf returns the signed-in user's id for the audit log (nil for none).
@@ -59,25 +56,4 @@ func (s *Server) authorizeEnrolExisting(c *fiber.Ctx, traineeID int64) error {
 		return domain.ErrNotFound
 	}
 	return nil
-}
-
-// refusal is a 403 whose message says what to do instead of only
-// "forbidden": pages and JSON show the message of key (see statusOf and
-// errorMessageKey). It does not unwrap to domain.ErrForbidden, which
-// requireOrHide turns into 404: a refusal comes after the check that the
-// user may see the object, so there is nothing left to hide.
-type refusal struct {
-	key string
-	err error // the cause, for the log
-}
-
-func (r *refusal) Error() string { return r.key + ": " + r.err.Error() }
-
-// askCoordinator turns the store's refusal of a trainer's change to a shared
-// person into a 403 asking for a coordinator; other errors pass unchanged.
-func askCoordinator(err error) error {
-	if errors.Is(err, repository.ErrTraineeShared) {
-		return &refusal{key: "people.ask_coordinator", err: err}
-	}
-	return err
 }

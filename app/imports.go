@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,7 +17,7 @@ const maxConcurrentImports = 2
 
 // errImportBusy refuses an import while maxConcurrentImports run: 429 with
 // its own message ("try again in a minute") and a Retry-After.
-var errImportBusy = fiber.NewError(fiber.StatusTooManyRequests, "import.busy")
+var errImportBusy = domain.Refuse(domain.ErrBusy, "import.busy")
 
 // importRetryAfter is the Retry-After of errImportBusy, in seconds.
 const importRetryAfter = 60
@@ -169,17 +168,8 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 	}
 	form := NewForm(formValues(c, importFields...))
 	report, err := s.runImport(c)
-	var refused *domain.ImportError
-	switch {
-	case errors.As(err, &refused):
-		data.Problems = translateImportProblems(s.tr(c), refused.Problems)
-		form.Message = s.tr(c).T("import.refused")
-		return s.renderPage(c, statusOf(err), "imports/form", data, form)
-	case errors.Is(err, errImportBusy):
-		form.Message = s.tr(c).T("import.busy")
-		return s.renderPage(c, fiber.StatusTooManyRequests, "imports/form", data, form)
-	case err != nil:
-		return s.renderForm(c, "imports/form", data, form, err)
+	if err != nil {
+		return s.renderImportRefusal(c, data, form, err)
 	}
 	data.Report = report
 	if !report.DryRun {
@@ -189,7 +179,15 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 	return s.renderPage(c, fiber.StatusOK, "imports/form", data, form)
 }
 
-// importTooLarge reports whether a refused import is refused for its size
-// alone (bytes, rows, columns, what it unpacks to): that is 413, like a body
-// over the server's limit.
-func importTooLarge(e *domain.ImportError) bool { return e.OverLimit() }
+// renderImportRefusal shows the form again after a refused import, with
+// what was entered: a refused file's problems in a table under "nothing
+// was saved" (422, or 413 beyond a limit), anything else as every form
+// shows it (renderForm).
+func (s *Server) renderImportRefusal(c *fiber.Ctx, data *importPageData, form *Form, err error) error {
+	if a := classify(err); a.rows != nil {
+		data.Problems = translateImportProblems(s.tr(c), a.rows)
+		form.Message = s.tr(c).T("import.refused")
+		return s.renderPage(c, a.status, "imports/form", data, form)
+	}
+	return s.renderForm(c, "imports/form", data, form, err)
+}

@@ -154,7 +154,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 			return err
 		}
 		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt); err != nil {
-			return s.renderForm(c, "courses/enrol", data, NewForm(nil), enrolProblem(err))
+			return s.renderForm(c, "courses/enrol", data, NewForm(nil), err)
 		}
 		return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
 	}
@@ -178,18 +178,9 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 	// The store validates the person, inside the transaction that may first
 	// create their organisation.
 	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt); err != nil {
-		return s.renderForm(c, "courses/enrol", data, form, enrolProblem(err))
+		return s.renderForm(c, "courses/enrol", data, form, err)
 	}
 	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
-}
-
-// enrolProblem shows "already enrolled" next to the form rather than as an
-// error page: it is something the user can act on.
-func enrolProblem(err error) error {
-	if repository.IsConflict(err, "enrollments_trainee_course_key") {
-		return domain.Invalid("trainee_id", "enrollment.already_enrolled")
-	}
-	return err
 }
 
 // traineeFromForm reads the new-person form.

@@ -63,7 +63,7 @@ func (s *Server) userPage(c *fiber.Ctx) error {
 func (s *Server) userPageData(c *fiber.Ctx) (*userPageData, error) {
 	id, err := c.ParamsInt("id")
 	if err != nil {
-		return nil, fiber.ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	u, err := s.store.User(c.UserContext(), int64(id))
 	if err != nil {

@@ -14,7 +14,8 @@ const courseSelect = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_f
   FROM courses c JOIN provinces p ON p.id = c.province_id`
 
 // CreateCourse validates and stores a course; its province is given by code.
-func (s *Store) CreateCourse(ctx context.Context, c *domain.Course) error {
+func (s *Store) CreateCourse(ctx context.Context, c *domain.Course) (err error) {
+	defer wrap(&err, "CreateCourse")
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -22,7 +23,7 @@ func (s *Store) CreateCourse(ctx context.Context, c *domain.Course) error {
 	                                start_date, end_date, capacity, completion_threshold)
 	           SELECT $1, $2, $3, $4, $5, p.id, $7, $8, $9, $10 FROM provinces p WHERE p.code = $6
 	           RETURNING id`
-	err := getOne(ctx, s.db, &c.ID, q, c.ProgrammeID, c.Code, c.TitleAr, c.TitleFr, c.Year, c.Province,
+	err = getOne(ctx, s.db, &c.ID, q, c.ProgrammeID, c.Code, c.TitleAr, c.TitleFr, c.Year, c.Province,
 		c.StartDate, c.EndDate, c.Capacity, c.CompletionThreshold)
 	if isNotFound(err) {
 		return domain.Invalid("province", "province.unknown")
@@ -31,7 +32,8 @@ func (s *Store) CreateCourse(ctx context.Context, c *domain.Course) error {
 }
 
 // Course finds a course by id.
-func (s *Store) Course(ctx context.Context, id int64) (*domain.Course, error) {
+func (s *Store) Course(ctx context.Context, id int64) (_ *domain.Course, err error) {
+	defer wrap(&err, "Course")
 	return courseIn(ctx, s.db, id)
 }
 
@@ -61,7 +63,8 @@ type CourseSummary struct {
 }
 
 // Courses lists courses, newest first.
-func (s *Store) Courses(ctx context.Context, f CourseFilter) ([]CourseSummary, error) {
+func (s *Store) Courses(ctx context.Context, f CourseFilter) (_ []CourseSummary, err error) {
+	defer wrap(&err, "Courses")
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
 	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
 	       c.places_taken AS enrolled, c.session_count AS sessions
@@ -80,7 +83,8 @@ func (s *Store) Courses(ctx context.Context, f CourseFilter) ([]CourseSummary, e
 
 // UpdateCourse validates and saves a course's editable fields, logging the
 // change. The programme of a course does not change.
-func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) error {
+func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) (err error) {
+	defer wrap(&err, "UpdateCourse")
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -107,7 +111,8 @@ func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) e
 
 // AssignTrainer gives a trainer a course; assigning twice changes nothing.
 // Only users with the trainer role can be assigned.
-func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *int64) error {
+func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *int64) (err error) {
+	defer wrap(&err, "AssignTrainer")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var role domain.Role
 		err := getOne(ctx, tx, &role, `SELECT role FROM users WHERE id = $1 AND active`, userID)
@@ -130,7 +135,8 @@ func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *i
 }
 
 // UnassignTrainer takes a course away from a trainer.
-func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by *int64) error {
+func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by *int64) (err error) {
+	defer wrap(&err, "UnassignTrainer")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM course_trainers WHERE course_id = $1 AND user_id = $2`, courseID, userID)
 		if err != nil {
@@ -145,7 +151,8 @@ func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by 
 }
 
 // CourseTrainers lists the trainers assigned to a course.
-func (s *Store) CourseTrainers(ctx context.Context, courseID int64) ([]domain.User, error) {
+func (s *Store) CourseTrainers(ctx context.Context, courseID int64) (_ []domain.User, err error) {
+	defer wrap(&err, "CourseTrainers")
 	const q = `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.created_at
 	             FROM users u JOIN course_trainers ct ON ct.user_id = u.id
 	            WHERE ct.course_id = $1 ORDER BY u.name`

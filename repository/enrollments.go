@@ -18,7 +18,8 @@ type EnrollOptions struct {
 
 // Enroll enrols a trainee in a course: one statement, so one round trip to
 // PostgreSQL and its own transaction.
-func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions) (_ *domain.Enrollment, err error) {
+	defer wrap(&err, "Enroll")
 	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,8 @@ func enrol(ctx context.Context, tx *sqlx.Tx, stmt *preparedQuery, courseID, trai
 
 // EnrollNew creates a trainee and enrols them in one transaction: if the
 // enrolment is refused (course full, archived…), the person is not created.
-func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions) (*domain.Enrollment, error) {
+func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions) (_ *domain.Enrollment, err error) {
+	defer wrap(&err, "EnrollNew")
 	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
@@ -92,7 +94,8 @@ func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee
 // Withdraw marks a trainee's enrolment withdrawn. The enrolment and its
 // attendance stay: the history of what happened is kept. Withdrawing twice
 // changes nothing; no enrolment at all is domain.ErrNotFound.
-func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int64) error {
+func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int64) (err error) {
+	defer wrap(&err, "Withdraw")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var e struct {
 			ID     int64                   `db:"id"`
@@ -117,7 +120,8 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 // EnrollNewWithOrganisation is EnrollNew for a person whose organisation is
 // new too (typed into the enrolment form): the organisation, the person and
 // the enrolment are saved together or not at all.
-func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t *domain.Trainee, org *domain.Organisation, opt EnrollOptions) (*domain.Enrollment, error) {
+func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t *domain.Trainee, org *domain.Organisation, opt EnrollOptions) (_ *domain.Enrollment, err error) {
+	defer wrap(&err, "EnrollNewWithOrganisation")
 	if org == nil {
 		return s.EnrollNew(ctx, courseID, t, opt)
 	}

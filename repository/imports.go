@@ -52,7 +52,8 @@ const importLock = 0x7a6b_1d_01
 // is written. People already on record are reused, not duplicated: the
 // same national ID, or, without one, the same name, category, sex, birth
 // year, organisation and province.
-func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions) (*ImportReport, error) {
+func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions) (_ *ImportReport, err error) {
+	defer wrap(&err, "ImportTrainees")
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		return nil, notFound("course")
 	}

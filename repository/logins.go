@@ -29,7 +29,7 @@ SELECT (SELECT failures FROM account) >= $4 OR (SELECT failures FROM address) >=
 	var throttled bool
 	err := getOne(ctx, s.db, &throttled, q, emailHash(email), ip, domain.LoginWindow.Seconds(), domain.MaxFailedLogins)
 	if err != nil {
-		return false, fmt.Errorf("login throttle: %w", err)
+		return false, fmt.Errorf("login throttle: %w", mapError(err))
 	}
 	return throttled, nil
 }
@@ -38,7 +38,7 @@ SELECT (SELECT failures FROM account) >= $4 OR (SELECT failures FROM address) >=
 func (s *Store) RecordLogin(ctx context.Context, email, ip string, succeeded bool) error {
 	const q = `INSERT INTO login_attempts (email_hash, ip, succeeded) VALUES ($1, $2, $3)`
 	if _, err := s.db.ExecContext(ctx, q, emailHash(email), ip, succeeded); err != nil {
-		return fmt.Errorf("record login attempt: %w", err)
+		return fmt.Errorf("record login attempt: %w", mapError(err))
 	}
 	return nil
 }

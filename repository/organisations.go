@@ -12,7 +12,8 @@ const organisationSelect = `SELECT o.id, o.kind, o.name_ar, o.name_fr, p.code AS
   FROM organisations o LEFT JOIN provinces p ON p.id = o.province_id`
 
 // CreateOrganisation validates and stores an institution or association.
-func (s *Store) CreateOrganisation(ctx context.Context, o *domain.Organisation) error {
+func (s *Store) CreateOrganisation(ctx context.Context, o *domain.Organisation) (err error) {
+	defer wrap(&err, "CreateOrganisation")
 	return createOrganisation(ctx, s.db, o)
 }
 
@@ -30,7 +31,8 @@ func createOrganisation(ctx context.Context, q sqlx.QueryerContext, o *domain.Or
 }
 
 // Organisation finds an organisation by id.
-func (s *Store) Organisation(ctx context.Context, id int64) (*domain.Organisation, error) {
+func (s *Store) Organisation(ctx context.Context, id int64) (_ *domain.Organisation, err error) {
+	defer wrap(&err, "Organisation")
 	return organisationIn(ctx, s.db, id)
 }
 
@@ -61,7 +63,8 @@ func provinceID(ctx context.Context, q sqlx.QueryerContext, code *string) (*int6
 
 // Organisations lists organisations whose name contains q (any script,
 // accents ignored), optionally of one kind.
-func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind) ([]domain.Organisation, error) {
+func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind) (_ []domain.Organisation, err error) {
+	defer wrap(&err, "Organisations")
 	const query = organisationSelect + `
 	 WHERE ($1 = '' OR o.kind = $1)
 	   AND ($2 = '' OR o.name_key LIKE '%' || $2 || '%')

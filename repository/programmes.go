@@ -9,7 +9,8 @@ import (
 const programmeColumns = `id, code, name_ar, name_fr, name_en, start_year, end_year, archived`
 
 // CreateProgramme validates and stores a programme; a code in use is a conflict.
-func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme) error {
+func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme) (err error) {
+	defer wrap(&err, "CreateProgramme")
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -19,14 +20,16 @@ func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme) error 
 }
 
 // Programmes lists the programmes, oldest first.
-func (s *Store) Programmes(ctx context.Context) ([]domain.Programme, error) {
+func (s *Store) Programmes(ctx context.Context) (_ []domain.Programme, err error) {
+	defer wrap(&err, "Programmes")
 	var ps []domain.Programme
 	const q = `SELECT ` + programmeColumns + ` FROM programmes ORDER BY start_year, code`
 	return ps, mapError(s.db.SelectContext(ctx, &ps, q))
 }
 
 // Programme finds a programme by id.
-func (s *Store) Programme(ctx context.Context, id int64) (*domain.Programme, error) {
+func (s *Store) Programme(ctx context.Context, id int64) (_ *domain.Programme, err error) {
+	defer wrap(&err, "Programme")
 	var p domain.Programme
 	const q = `SELECT ` + programmeColumns + ` FROM programmes WHERE id = $1`
 	if err := getOne(ctx, s.db, &p, q, id); err != nil {
@@ -36,7 +39,8 @@ func (s *Store) Programme(ctx context.Context, id int64) (*domain.Programme, err
 }
 
 // ProgrammeByCode finds a programme by its code.
-func (s *Store) ProgrammeByCode(ctx context.Context, code string) (*domain.Programme, error) {
+func (s *Store) ProgrammeByCode(ctx context.Context, code string) (_ *domain.Programme, err error) {
+	defer wrap(&err, "ProgrammeByCode")
 	var p domain.Programme
 	const q = `SELECT ` + programmeColumns + ` FROM programmes WHERE code = $1`
 	if err := getOne(ctx, s.db, &p, q, code); err != nil {

@@ -13,14 +13,15 @@ const reportedSelect = `SELECT r.id, r.figure, p.code AS programme, r.year, r.va
 
 // CreateReportedFigure validates and stores a figure stated by a published
 // report. The same figure, scope and source twice is a conflict.
-func (s *Store) CreateReportedFigure(ctx context.Context, r *domain.ReportedFigure) error {
+func (s *Store) CreateReportedFigure(ctx context.Context, r *domain.ReportedFigure) (err error) {
+	defer wrap(&err, "CreateReportedFigure")
 	if err := r.Validate(); err != nil {
 		return err
 	}
 	const q = `INSERT INTO reported_figures (figure, programme_id, year, value, source, reported_on, created_by)
 	           SELECT $1, p.id, $3, $4, $5, $6, $7 FROM programmes p WHERE p.code = $2
 	           RETURNING id, created_at`
-	err := getOne(ctx, s.db, r, q, r.Figure, r.Programme, r.Year, r.Value, r.Source, r.ReportedOn, r.CreatedBy)
+	err = getOne(ctx, s.db, r, q, r.Figure, r.Programme, r.Year, r.Value, r.Source, r.ReportedOn, r.CreatedBy)
 	if isNotFound(err) {
 		return domain.Invalid("programme", "reported.unknown_programme")
 	}
@@ -29,7 +30,8 @@ func (s *Store) CreateReportedFigure(ctx context.Context, r *domain.ReportedFigu
 
 // ReportedFigures lists the reported figures of a programme (all programmes
 // when programme is ""), by programme, year and figure.
-func (s *Store) ReportedFigures(ctx context.Context, programme string) ([]domain.ReportedFigure, error) {
+func (s *Store) ReportedFigures(ctx context.Context, programme string) (_ []domain.ReportedFigure, err error) {
+	defer wrap(&err, "ReportedFigures")
 	rs := []domain.ReportedFigure{}
 	const q = reportedSelect + ` WHERE $1 = '' OR p.code = $1 ORDER BY p.code, r.year NULLS FIRST, r.figure, r.id`
 	if err := s.db.SelectContext(ctx, &rs, q, programme); err != nil {
@@ -40,7 +42,8 @@ func (s *Store) ReportedFigures(ctx context.Context, programme string) ([]domain
 
 // DeleteReportedFigure removes a reported figure; an unknown id is
 // domain.ErrNotFound.
-func (s *Store) DeleteReportedFigure(ctx context.Context, id int64) error {
+func (s *Store) DeleteReportedFigure(ctx context.Context, id int64) (err error) {
+	defer wrap(&err, "DeleteReportedFigure")
 	res, err := s.db.ExecContext(ctx, `DELETE FROM reported_figures WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete reported figure: %w", mapError(err))
@@ -55,7 +58,8 @@ func (s *Store) DeleteReportedFigure(ctx context.Context, id int64) error {
 // programme is "") with the value the records give for the same figure and
 // scope, computed by Totals: the same queries that count real data. The
 // totals of each distinct scope are computed once.
-func (s *Store) ReportedComparison(ctx context.Context, programme string) ([]domain.Comparison, error) {
+func (s *Store) ReportedComparison(ctx context.Context, programme string) (_ []domain.Comparison, err error) {
+	defer wrap(&err, "ReportedComparison")
 	reported, err := s.ReportedFigures(ctx, programme)
 	if err != nil {
 		return nil, err

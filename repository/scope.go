@@ -39,7 +39,8 @@ func (s Scope) Allows(courseID int64) bool {
 // ScopeFor is the scope of a signed-in user: admins and coordinators see
 // every course, trainers the courses they are assigned to, and the ministry
 // none (it reads aggregates only): domain.ErrForbidden.
-func (s *Store) ScopeFor(ctx context.Context, u *domain.User) (Scope, error) {
+func (s *Store) ScopeFor(ctx context.Context, u *domain.User) (_ Scope, err error) {
+	defer wrap(&err, "ScopeFor")
 	switch u.Role {
 	case domain.RoleAdmin, domain.RoleCoordinator:
 		return AllCourses(), nil

@@ -12,7 +12,8 @@ const sessionColumns = `id, course_id, starts_at, ends_at, place, hours`
 
 // CreateSessions validates and stores sessions of one course in one
 // transaction: a series is saved whole or not at all.
-func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []domain.Session) error {
+func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []domain.Session) (err error) {
+	defer wrap(&err, "CreateSessions")
 	for i := range sessions {
 		sessions[i].CourseID = courseID
 		if err := sessions[i].Validate(); err != nil {
@@ -33,7 +34,8 @@ func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []d
 }
 
 // Session finds a training session by id.
-func (s *Store) Session(ctx context.Context, id int64) (*domain.Session, error) {
+func (s *Store) Session(ctx context.Context, id int64) (_ *domain.Session, err error) {
+	defer wrap(&err, "Session")
 	var ss domain.Session
 	const q = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = $1`
 	if err := getOne(ctx, s.db, &ss, q, id); err != nil {
@@ -43,7 +45,8 @@ func (s *Store) Session(ctx context.Context, id int64) (*domain.Session, error) 
 }
 
 // Sessions lists a course's sessions in time order.
-func (s *Store) Sessions(ctx context.Context, courseID int64) ([]domain.Session, error) {
+func (s *Store) Sessions(ctx context.Context, courseID int64) (_ []domain.Session, err error) {
+	defer wrap(&err, "Sessions")
 	var ss []domain.Session
 	const q = `SELECT ` + sessionColumns + ` FROM sessions WHERE course_id = $1 ORDER BY starts_at, id`
 	return ss, mapError(s.db.SelectContext(ctx, &ss, q, courseID))

@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -19,7 +18,8 @@ const traineeSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_lati
 
 // CreateTrainee validates and stores a trainee. A national ID already on
 // record is a conflict: the same CIN is always the same person.
-func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee) error {
+func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee) (err error) {
+	defer wrap(&err, "CreateTrainee")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createTrainee(ctx, tx, t) })
 }
 
@@ -68,7 +68,8 @@ func organisationKindFor(ctx context.Context, q sqlx.QueryerContext, t *domain.T
 }
 
 // Trainee finds a trainee by id.
-func (s *Store) Trainee(ctx context.Context, id int64) (*domain.Trainee, error) {
+func (s *Store) Trainee(ctx context.Context, id int64) (_ *domain.Trainee, err error) {
+	defer wrap(&err, "Trainee")
 	var t domain.Trainee
 	if err := getOne(ctx, s.db, &t, traineeSelect+` WHERE t.id = $1`, id); err != nil {
 		return nil, err
@@ -85,7 +86,8 @@ type TraineeMatch struct {
 
 // SearchTrainees finds people by name (Arabic or Latin script, insensitive to
 // case, accents and Arabic diacritics), phone or national ID.
-func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) ([]TraineeMatch, error) {
+func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) (_ []TraineeMatch, err error) {
+	defer wrap(&err, "SearchTrainees")
 	key := domain.SearchKey(query)
 	if key == "" {
 		return []TraineeMatch{}, nil
@@ -105,7 +107,7 @@ func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) ([]
 	 ORDER BY (t.national_id = $3 OR t.phone = $2) DESC, t.name_key
 	 LIMIT $4`
 	matches := []TraineeMatch{}
-	err := s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, limit)
+	err = s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, limit)
 	return matches, mapError(err)
 }
 
@@ -179,13 +181,14 @@ func readTrainerQuery(query string) trainerQuery {
 // trainer's own courses. Every search is audited with what it found and the
 // query's length and kind, never the query: it can be a CIN. A name too
 // short is a validation error on "q", audited too.
-func (s *Store) SearchTraineesAsTrainer(ctx context.Context, query string, limit int, trainerID int64) ([]TraineeGlimpse, error) {
+func (s *Store) SearchTraineesAsTrainer(ctx context.Context, query string, limit int, trainerID int64) (_ []TraineeGlimpse, err error) {
+	defer wrap(&err, "SearchTraineesAsTrainer")
 	if limit <= 0 || limit > TrainerSearchLimit {
 		limit = TrainerSearchLimit
 	}
 	q := readTrainerQuery(query)
 	found := []TraineeGlimpse{}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		switch q.kind {
 		case "identifier":
@@ -215,7 +218,8 @@ func escapeLike(s string) string {
 // PossibleDuplicates lists people with the same folded name, birth year and
 // organisation as t: probably the same person, whom the user should enrol
 // instead of creating a new record.
-func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) ([]TraineeMatch, error) {
+func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) (_ []TraineeMatch, err error) {
+	defer wrap(&err, "PossibleDuplicates")
 	probe := *t
 	probe.Normalize()
 	const q = traineeSelect + ` WHERE t.name_key = $1 AND t.birth_year IS NOT DISTINCT FROM $2
@@ -235,25 +239,28 @@ func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) ([]Tr
 // glimpses, and no minor outside the trainer's own courses (a trainer
 // creating a child who exists elsewhere makes a second record, for a
 // coordinator to reconcile, rather than learn who the child is).
-func (s *Store) PossibleDuplicatesAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) ([]TraineeGlimpse, error) {
+func (s *Store) PossibleDuplicatesAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) (_ []TraineeGlimpse, err error) {
+	defer wrap(&err, "PossibleDuplicatesAsTrainer")
 	probe := *t
 	probe.Normalize()
 	const q = glimpseSelect + ` AND t.name_key = $3 AND t.birth_year IS NOT DISTINCT FROM $4
 	   AND t.organisation_id IS NOT DISTINCT FROM $5 AND t.id <> $6 ORDER BY t.id LIMIT $2`
 	found := []TraineeGlimpse{}
-	err := s.db.SelectContext(ctx, &found, q, trainerID, TrainerSearchLimit, probe.NameKey(), probe.BirthYear, probe.OrganisationID, probe.ID)
+	err = s.db.SelectContext(ctx, &found, q, trainerID, TrainerSearchLimit, probe.NameKey(), probe.BirthYear, probe.OrganisationID, probe.ID)
 	return found, mapError(err)
 }
 
 // UpdateTrainee validates and saves a trainee's fields, logging the change.
-func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, by *int64) error {
+func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, by *int64) (err error) {
+	defer wrap(&err, "UpdateTrainee")
 	return s.updateTrainee(ctx, t, by, nil)
 }
 
 // ErrTraineeShared refuses a trainer's change to a person whom a course they
 // do not run (another trainer's, a coordinator's) or a closed course also
-// counts: that record is a coordinator's to change. It is a domain.ErrForbidden.
-var ErrTraineeShared = fmt.Errorf("trainee shared with a course the trainer does not run: %w", domain.ErrForbidden)
+// counts: that record is a coordinator's to change. It is a domain.ErrForbidden
+// whose message asks for a coordinator.
+var ErrTraineeShared = domain.Refuse(domain.ErrForbidden, "people.ask_coordinator")
 
 // UpdateTraineeAsTrainer is UpdateTrainee for a trainer: only a person
 // currently enrolled in one of their courses (else domain.ErrNotFound), and
@@ -261,7 +268,8 @@ var ErrTraineeShared = fmt.Errorf("trainee shared with a course the trainer does
 // courses (else ErrTraineeShared). The check runs after the person's row is
 // locked: an enrolment elsewhere committed before it is seen, one begun
 // after it waits for this change (its foreign key needs the row).
-func (s *Store) UpdateTraineeAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) error {
+func (s *Store) UpdateTraineeAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) (err error) {
+	defer wrap(&err, "UpdateTraineeAsTrainer")
 	return s.updateTrainee(ctx, t, &trainerID, func(tx *sqlx.Tx) error {
 		reach, err := traineeReach(ctx, tx, t.ID, trainerID)
 		switch {
@@ -359,7 +367,8 @@ type TraineeReach struct {
 
 // TraineeReach says what the trainer may do with the person's record. An
 // unknown person is reached by nobody: the zero TraineeReach, not an error.
-func (s *Store) TraineeReach(ctx context.Context, traineeID, trainerID int64) (TraineeReach, error) {
+func (s *Store) TraineeReach(ctx context.Context, traineeID, trainerID int64) (_ TraineeReach, err error) {
+	defer wrap(&err, "TraineeReach")
 	return traineeReach(ctx, s.db, traineeID, trainerID)
 }
 

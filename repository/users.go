@@ -13,7 +13,8 @@ const userColumns = `id, email, name, role, password_hash, active, language, cre
 
 // CreateUser validates u, hashes password and stores both; an e-mail address
 // already in use (in any letter case) is a conflict.
-func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string) error {
+func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string) (err error) {
+	defer wrap(&err, "CreateUser")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := insertUser(ctx, tx, u, password); err != nil {
 			return err
@@ -23,7 +24,8 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string)
 }
 
 // CreateUserBy is CreateUser done by an admin, recorded as theirs in the audit log.
-func (s *Store) CreateUserBy(ctx context.Context, actorID int64, u *domain.User, password string) error {
+func (s *Store) CreateUserBy(ctx context.Context, actorID int64, u *domain.User, password string) (err error) {
+	defer wrap(&err, "CreateUserBy")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := insertUser(ctx, tx, u, password); err != nil {
 			return err
@@ -53,7 +55,8 @@ func insertUser(ctx context.Context, tx *sqlx.Tx, u *domain.User, password strin
 }
 
 // UserByEmail finds a user by e-mail address, in any letter case.
-func (s *Store) UserByEmail(ctx context.Context, email string) (*domain.User, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (_ *domain.User, err error) {
+	defer wrap(&err, "UserByEmail")
 	var u domain.User
 	const q = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = $1`
 	if err := getOne(ctx, s.db, &u, q, domain.NormalizeEmail(email)); err != nil {
@@ -63,7 +66,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*domain.User, er
 }
 
 // User finds a user by id.
-func (s *Store) User(ctx context.Context, id int64) (*domain.User, error) {
+func (s *Store) User(ctx context.Context, id int64) (_ *domain.User, err error) {
+	defer wrap(&err, "User")
 	var u domain.User
 	const q = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
 	if err := getOne(ctx, s.db, &u, q, id); err != nil {
@@ -78,7 +82,8 @@ func auditedUser(u *domain.User) map[string]any {
 }
 
 // Users lists every user, active ones first, by name.
-func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
+func (s *Store) Users(ctx context.Context) (_ []domain.User, err error) {
+	defer wrap(&err, "Users")
 	users := []domain.User{}
 	const q = `SELECT ` + userColumns + ` FROM users ORDER BY active DESC, lower(name), id`
 	if err := sqlx.SelectContext(ctx, s.db, &users, q); err != nil {
@@ -89,7 +94,8 @@ func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
 
 // SetUserRole changes a user's role. The last active admin keeps the role:
 // otherwise nobody could manage users any more.
-func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.Role) error {
+func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.Role) (err error) {
+	defer wrap(&err, "SetUserRole")
 	if !role.Valid() {
 		return domain.Invalid("role", "validation.oneof")
 	}
@@ -108,7 +114,8 @@ func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.
 // SetUserActive deactivates (or reactivates) a user. A deactivated user's
 // sessions and API tokens stop working at their next request, because every
 // request loads the user afresh. The last active admin cannot be deactivated.
-func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active bool) error {
+func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active bool) (err error) {
+	defer wrap(&err, "SetUserActive")
 	action := "user.deactivate"
 	if active {
 		action = "user.activate"
@@ -127,7 +134,8 @@ func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active boo
 
 // SetUserPassword replaces a user's password (an admin's reset). Sessions
 // opened with the old password end: they carry a fingerprint of the hash.
-func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password string) error {
+func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password string) (err error) {
+	defer wrap(&err, "SetUserPassword")
 	return s.changeUser(ctx, actorID, id, "user.password_reset", func(tx *sqlx.Tx, u *domain.User) error {
 		if err := domain.CheckPasswordPolicy(password, u.Email); err != nil {
 			return err
@@ -143,11 +151,12 @@ func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password
 }
 
 // SetUserLanguage records the interface language a user chose.
-func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) error {
+func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) (err error) {
+	defer wrap(&err, "SetUserLanguage")
 	if !domain.ValidLanguage(lang) {
 		return domain.Invalid("language", "validation.oneof")
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
+	_, err = s.db.ExecContext(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
 	return mapError(err)
 }
 
@@ -183,7 +192,8 @@ func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, exceptID int64, field string)
 }
 
 // IsCourseTrainer reports whether the user is assigned to train the course.
-func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (bool, error) {
+func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (_ bool, err error) {
+	defer wrap(&err, "IsCourseTrainer")
 	var assigned bool
 	const q = `SELECT EXISTS (SELECT 1 FROM course_trainers WHERE course_id = $1 AND user_id = $2)`
 	if err := getOne(ctx, s.db, &assigned, q, courseID, userID); err != nil {
@@ -194,7 +204,8 @@ func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (bo
 
 // ActiveUsersWithRole lists the active users of one role, by name (the
 // trainers a coordinator can assign to a course).
-func (s *Store) ActiveUsersWithRole(ctx context.Context, role domain.Role) ([]domain.User, error) {
+func (s *Store) ActiveUsersWithRole(ctx context.Context, role domain.Role) (_ []domain.User, err error) {
+	defer wrap(&err, "ActiveUsersWithRole")
 	const q = `SELECT ` + userColumns + ` FROM users WHERE role = $1 AND active ORDER BY name`
 	users := []domain.User{}
 	return users, mapError(s.db.SelectContext(ctx, &users, q, role))

@@ -66,7 +66,7 @@ func (st *SessionStorage) Get(key string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("web session: %w", err)
+		return nil, fmt.Errorf("web session: %w", mapError(err))
 	}
 	if row.Expired {
 		return nil, st.Delete(key)
@@ -89,7 +89,7 @@ func (st *SessionStorage) Set(key string, val []byte, exp time.Duration) error {
 	const q = `INSERT INTO web_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
 	           ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`
 	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key), val, expiresAt); err != nil {
-		return fmt.Errorf("save web session: %w", err)
+		return fmt.Errorf("save web session: %w", mapError(err))
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func (st *SessionStorage) Delete(key string) error {
 	defer cancel()
 	const q = `DELETE FROM web_sessions WHERE id_hash = $1`
 	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key)); err != nil {
-		return fmt.Errorf("delete web session: %w", err)
+		return fmt.Errorf("delete web session: %w", mapError(err))
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (st *SessionStorage) Reset() error {
 	ctx, cancel := st.ctx()
 	defer cancel()
 	if _, err := st.db.ExecContext(ctx, `DELETE FROM web_sessions`); err != nil {
-		return fmt.Errorf("reset web sessions: %w", err)
+		return fmt.Errorf("reset web sessions: %w", mapError(err))
 	}
 	return nil
 }
