@@ -29,16 +29,16 @@ func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
 	return created(c, p)
 }
 
-// apiListCourses answers GET /api/v1/courses: every course for coordinators,
-// a trainer's own courses for a trainer.
+// apiListCourses answers GET /api/v1/courses: the courses of the user's
+// scope (every course for coordinators, a trainer's own for a trainer).
 func (s *Server) apiListCourses(c *fiber.Ctx) error {
-	u := currentUser(c)
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
 	f := repository.CourseFilter{ProgrammeID: int64(queryInt(c, "programme_id")), Year: queryInt(c, "year"),
 		IncludeArchived: c.QueryBool("archived")}
-	if !managesEverything(u) {
-		f.TrainerID = u.ID
-	}
-	cs, err := s.store.Courses(c.UserContext(), f)
+	cs, err := s.store.Courses(c.UserContext(), scope, f)
 	if err != nil {
 		return err
 	}
@@ -58,22 +58,9 @@ func (s *Server) apiCreateCourse(c *fiber.Ctx) error {
 	return created(c, course)
 }
 
-// courseFromPath loads the course named in the path after checking that the
-// user may see it.
-func (s *Server) courseFromPath(c *fiber.Ctx) (*domain.Course, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeCourse(c, id); err != nil {
-		return nil, err
-	}
-	return s.store.Course(c.UserContext(), id)
-}
-
 // apiGetCourse answers GET /api/v1/courses/{id}.
 func (s *Server) apiGetCourse(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -83,7 +70,7 @@ func (s *Server) apiGetCourse(c *fiber.Ctx) error {
 // apiPatchCourse answers PATCH /api/v1/courses/{id}: the fields sent replace
 // the stored ones, the others stay.
 func (s *Server) apiPatchCourse(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -107,7 +94,7 @@ type sessionsRequest struct {
 // apiCreateSessions answers POST /api/v1/courses/{id}/sessions with one
 // session ({starts_at, ends_at, place, hours}) or a series ({"series": {...}}).
 func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -129,7 +116,7 @@ func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
 
 // apiRoster answers GET /api/v1/courses/{id}/roster.
 func (s *Server) apiRoster(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -146,7 +133,7 @@ func (s *Server) apiRoster(c *fiber.Ctx) error {
 
 // apiAssignTrainer answers POST /api/v1/courses/{id}/trainers {"user_id": N}.
 func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -165,7 +152,7 @@ func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
 // unassignFromPath takes the course named in the path away from the trainer
 // named in the path (the page and the API share it).
 func (s *Server) unassignFromPath(c *fiber.Ctx) (*domain.Course, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}

@@ -62,8 +62,12 @@ func summarize(matches []repository.TraineeMatch) []traineeSummary {
 // letters or more, ten people at most, audited).
 func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
 	u := currentUser(c)
-	if !managesEverything(u) {
-		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), u.ID)
+	if !coordinators.admits(u) {
+		scope, err := s.scope(c)
+		if err != nil {
+			return err
+		}
+		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), scope, userIDOf(u))
 		if err != nil {
 			return err
 		}
@@ -89,22 +93,14 @@ func (s *Server) apiCreateTrainee(c *fiber.Ctx) error {
 	return created(c, t)
 }
 
-// traineeFromPath loads the trainee named in the path after checking that
-// the user may see them.
-func (s *Server) traineeFromPath(c *fiber.Ctx) (*domain.Trainee, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeTrainee(c, currentUser(c), id); err != nil {
-		return nil, err
-	}
-	return s.store.Trainee(c.UserContext(), id)
+// trainee loads the person onTrainee let through.
+func (s *Server) trainee(c *fiber.Ctx) (*domain.Trainee, error) {
+	return s.store.Trainee(c.UserContext(), traineeID(c))
 }
 
 // apiGetTrainee answers GET /api/v1/trainees/{id}.
 func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
-	t, err := s.traineeFromPath(c)
+	t, err := s.trainee(c)
 	if err != nil {
 		return err
 	}
@@ -115,7 +111,7 @@ func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
 // change only a person no other course shares (403 asking for a
 // coordinator otherwise).
 func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
-	t, err := s.traineeFromPath(c)
+	t, err := s.trainee(c)
 	if err != nil {
 		return err
 	}
@@ -133,11 +129,11 @@ func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 // updateTrainee saves t as the signed-in user may: anyone for coordinators
 // and admins, a person of their own courses only for a trainer.
 func (s *Server) updateTrainee(c *fiber.Ctx, t *domain.Trainee) error {
-	u := currentUser(c)
-	if managesEverything(u) {
-		return s.store.UpdateTrainee(c.UserContext(), t, userIDOf(u))
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
 	}
-	return s.store.UpdateTraineeAsTrainer(c.UserContext(), t, u.ID)
+	return s.store.UpdateTrainee(c.UserContext(), t, scope, userIDOf(currentUser(c)))
 }
 
 // enrollRequest enrols an existing person (trainee_id) or a new one (trainee).
@@ -153,19 +149,13 @@ type enrollRequest struct {
 // apiEnroll answers POST /api/v1/courses/{id}/enrollments. The course is
 // not loaded first: the enrolment locks it and answers 404 when it is missing.
 func (s *Server) apiEnroll(c *fiber.Ctx) error {
-	courseID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.authorizeCourse(c, courseID); err != nil {
-		return err
-	}
+	courseID := courseID(c)
 	var req enrollRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u := currentUser(c)
-	opt := repository.EnrollOptions{By: userIDOf(u), OverrideCapacity: req.OverrideCapacity && managesEverything(u)}
+	opt := repository.EnrollOptions{By: userIDOf(u), OverrideCapacity: req.OverrideCapacity && coordinators.admits(u)}
 	ctx := c.UserContext()
 	switch {
 	case req.Trainee != nil && req.TraineeID != 0:
@@ -186,7 +176,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 		}
 		return created(c, fiber.Map{"enrollment": e, "trainee": req.Trainee})
 	case req.TraineeID != 0:
-		if err := s.authorizeEnrolExisting(c, req.TraineeID); err != nil {
+		if err := s.mayEnrolExisting(c, req.TraineeID); err != nil {
 			return err
 		}
 		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt)
@@ -202,15 +192,18 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 // summaries for coordinators and admins, glimpses (no minor from elsewhere)
 // for a trainer. nil when there are none.
 func (s *Server) possibleDuplicates(c *fiber.Ctx, t *domain.Trainee) (any, error) {
-	u := currentUser(c)
-	if managesEverything(u) {
+	if coordinators.admits(currentUser(c)) {
 		dups, err := s.store.PossibleDuplicates(c.UserContext(), t)
 		if err != nil || len(dups) == 0 {
 			return nil, err
 		}
 		return summarize(dups), nil
 	}
-	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, u.ID)
+	scope, err := s.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, scope)
 	if err != nil || len(dups) == 0 {
 		return nil, err
 	}
@@ -229,7 +222,7 @@ func (s *Server) duplicateWarning(c *fiber.Ctx, dups any) error {
 // withdrawFromPath withdraws the trainee named in the path from the course
 // named in the path (the page and the API share it).
 func (s *Server) withdrawFromPath(c *fiber.Ctx) (*domain.Course, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}

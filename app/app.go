@@ -109,39 +109,3 @@ func proxyHeader(trusted []string) string {
 	}
 	return fiber.HeaderXForwardedFor
 }
-
-// routes registers every route of the application. Each route states who
-// may use it: s.require(roles…) for a role check (admins pass every one),
-// nothing for "any signed-in user"; publicRoutes lists the few that need no
-// sign-in. Add every new route to the matrix in authz_matrix_test.go.
-func (s *Server) routes(f *fiber.App) {
-	// No session, no CSRF: health checks and assets.
-	f.Get("/healthz", s.healthz)
-	f.Get("/readyz", s.readyz)
-	f.Get("/static/*", s.staticFiles)
-
-	// Everything below knows who is asking.
-	f.Use(s.csrfProtection(), s.authenticate, s.requireSignIn)
-
-	f.Get("/login", s.loginPage)
-	f.Post("/login", s.login)
-	f.Post("/logout", s.logout)
-	f.Post("/language", s.switchLanguage)
-	f.Get("/", s.home)
-
-	admin := s.require() // admins only: require admits admins to everything
-	f.Get("/users", admin, s.listUsers)
-	f.Get("/users/new", admin, s.newUserPage)
-	f.Post("/users", admin, s.createUser)
-	f.Get("/users/:id<int>", admin, s.userPage)
-	f.Post("/users/:id<int>/role", admin, s.changeUserRole)
-	f.Post("/users/:id<int>/password", admin, s.resetUserPassword)
-	f.Post("/users/:id<int>/active", admin, s.setUserActive)
-
-	f.Get("/api/me", s.apiMe)
-	f.Get("/api/users", admin, s.apiUsers)
-	s.courseRoutes(f)
-	s.exportRoutes(f)
-	s.apiRoutes(f.Group("/api/v1"))
-	s.dashboardRoutes(f)
-}

@@ -186,61 +186,6 @@ func (s *Server) requireSignIn(c *fiber.Ctx) error {
 	return errUnauthenticated
 }
 
-// require admits the listed roles (and admins, who may do everything a
-// coordinator does) and answers 403 to the others:
-//
-//	f.Get("/courses", s.require(domain.RoleCoordinator, domain.RoleTrainer), s.listCourses)
-//
-// It checks the role only; per-object checks are the handler's (authorizeCourse).
-func (s *Server) require(roles ...domain.Role) fiber.Handler {
-	return s.admit(roles, domain.ErrForbidden)
-}
-
-// admit lets the roles (and admins) through and refuses the others with
-// refusal; an anonymous request is errUnauthenticated. The handler's own
-// errors pass through unchanged.
-func (s *Server) admit(roles []domain.Role, refusal error) fiber.Handler {
-	allowed := map[domain.Role]bool{domain.RoleAdmin: true}
-	for _, r := range roles {
-		allowed[r] = true
-	}
-	return func(c *fiber.Ctx) error {
-		u := currentUser(c)
-		if u == nil {
-			return errUnauthenticated
-		}
-		if !allowed[u.Role] {
-			return refusal
-		}
-		return c.Next()
-	}
-}
-
-// authorizeCourse is the per-object check for a course's pages, API and
-// exports: admins and coordinators see every course; a trainer only the
-// courses assigned to them; nobody else any. A refusal is domain.ErrNotFound
-// (404), so that another course's existence does not leak. It does not
-// check that the course exists: the handler's own lookup does.
-func (s *Server) authorizeCourse(c *fiber.Ctx, courseID int64) error {
-	u := currentUser(c)
-	if u == nil {
-		return errUnauthenticated
-	}
-	switch u.Role {
-	case domain.RoleAdmin, domain.RoleCoordinator:
-		return nil
-	case domain.RoleTrainer:
-		assigned, err := s.store.IsCourseTrainer(c.UserContext(), courseID, u.ID)
-		if err != nil {
-			return err
-		}
-		if assigned {
-			return nil
-		}
-	}
-	return fmt.Errorf("course %d not available to user %d: %w", courseID, u.ID, domain.ErrNotFound)
-}
-
 // currentUser is the signed-in user of the request, or nil.
 func currentUser(c *fiber.Ctx) *domain.User {
 	u, _ := c.Locals(userKey).(*domain.User)
@@ -252,13 +197,4 @@ func currentUser(c *fiber.Ctx) *domain.User {
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfTokenKey).(string)
 	return t
-}
-
-// requireOrHide is require for routes that name an object (a course, a
-// session, a person): other roles get 404, as a trainer asking for another
-// trainer's course does, so that no role learns which ids exist. A refusal
-// the handler returns (a 403 asking for a coordinator) is not hidden: it
-// comes after the check that the user may see the object.
-func (s *Server) requireOrHide(roles ...domain.Role) fiber.Handler {
-	return s.admit(roles, fmt.Errorf("hidden from this role: %w", domain.ErrNotFound))
 }

@@ -58,7 +58,7 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 		DryRun:   formBool(c, "dry_run"),
 		By:       &u.ID,
 	}
-	if managesEverything(u) {
+	if coordinators.admits(u) {
 		opts.OverrideCapacity = formBool(c, "override_capacity")
 	} else if opts.CourseID == 0 && len(p) == 0 {
 		p.Add("course_id", "import.course_required")
@@ -74,7 +74,7 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 		// Said before reading it: the engine would stop at the limit too.
 		return nil, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
 	}
-	if opts.Scope, err = s.store.ScopeFor(ctx, u); err != nil {
+	if opts.Scope, err = s.scope(c); err != nil {
 		return nil, err
 	}
 	file, err := header.Open()
@@ -135,16 +135,15 @@ func translateImportProblems(t *Translator, problems []domain.ImportProblem) []i
 }
 
 func (s *Server) importPageData(c *fiber.Ctx) (*importPageData, error) {
-	u := currentUser(c)
-	f := repository.CourseFilter{}
-	if !managesEverything(u) {
-		f.TrainerID = u.ID
-	}
-	courses, err := s.store.Courses(c.UserContext(), f)
+	scope, err := s.scope(c)
 	if err != nil {
 		return nil, err
 	}
-	return &importPageData{Courses: courses, Manage: managesEverything(u)}, nil
+	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{})
+	if err != nil {
+		return nil, err
+	}
+	return &importPageData{Courses: courses, Manage: coordinators.admits(currentUser(c))}, nil
 }
 
 var importFields = []string{"course_id", "dry_run", "override_capacity"}

@@ -46,3 +46,40 @@ func TestAppKnowsNoDriverAndReadsNoErrorText(t *testing.T) {
 		})
 	}
 }
+
+// Routes are registered in one file, routes.go, each with its guard: a
+// newcomer finds a route and who may use it in one place.
+func TestRoutesAreInOneFile(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	register := map[string]bool{"Get": true, "Post": true, "Put": true, "Patch": true, "Delete": true,
+		"Head": true, "All": true, "Group": true, "Add": true}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "routes.go" {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) < 2 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || !register[sel.Sel.Name] {
+				return true
+			}
+			for _, arg := range call.Args {
+				if lit, ok := arg.(*ast.BasicLit); ok && lit.Kind == token.STRING && strings.HasPrefix(lit.Value, `"/`) {
+					t.Errorf("%s registers the route %s: register it in routes.go, with its guard", fset.Position(call.Pos()), lit.Value)
+				}
+			}
+			return true
+		})
+	}
+}

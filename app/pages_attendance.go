@@ -18,16 +18,12 @@ type attendancePageData struct {
 }
 
 func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
-	session, err := s.sessionFromPath(c)
+	session := sessionOf(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.UserContext()
-	course, err := s.store.Course(ctx, session.CourseID)
-	if err != nil {
-		return nil, err
-	}
-	marks, err := s.store.SessionAttendance(ctx, session.ID)
+	marks, err := s.store.SessionAttendance(c.UserContext(), session.ID)
 	if err != nil {
 		return nil, err
 	}

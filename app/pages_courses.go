@@ -39,14 +39,14 @@ func (s *Server) createProgramme(c *fiber.Ctx) error {
 	return s.redirectWithFlash(c, "/programmes", "flash.programme_created")
 }
 
-// coursesPage lists courses: all for coordinators, a trainer's own for a trainer.
+// coursesPage lists the courses of the user's scope: all for coordinators,
+// a trainer's own for a trainer.
 func (s *Server) coursesPage(c *fiber.Ctx) error {
-	u := currentUser(c)
-	f := repository.CourseFilter{IncludeArchived: c.QueryBool("archived")}
-	if !managesEverything(u) {
-		f.TrainerID = u.ID
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
 	}
-	courses, err := s.store.Courses(c.UserContext(), f)
+	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{IncludeArchived: c.QueryBool("archived")})
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 
 // editCoursePage shows the form of an existing course.
 func (s *Server) editCoursePage(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Server) editCoursePage(c *fiber.Ctx) error {
 
 // updateCourse saves the course form (archiving included).
 func (s *Server) updateCourse(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -183,12 +183,12 @@ func (s *Server) coursePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.UserContext()
-	d := &coursePageData{Course: course, Manage: managesEverything(currentUser(c))}
+	d := &coursePageData{Course: course, Manage: coordinators.admits(currentUser(c))}
 	if d.Programme, err = s.store.Programme(ctx, course.ProgrammeID); err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (s *Server) addSessions(c *fiber.Ctx) error {
 
 // assignTrainerForm assigns the chosen trainer to the course.
 func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}

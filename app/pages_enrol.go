@@ -70,14 +70,14 @@ var traineeFields = []string{"category", "full_name_ar", "full_name_latin", "sex
 	"new_organisation_name", "province", "phone", "email", "national_id", "guardian_consent", "confirm_new", "override_capacity"}
 
 func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.UserContext()
 	u := currentUser(c)
 	d := &enrolPageData{Course: course, Query: c.Query("q"), Categories: domain.Categories,
-		CanOverride: managesEverything(u), Limited: !managesEverything(u)}
+		CanOverride: coordinators.admits(u), Limited: !coordinators.admits(u)}
 	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution); err != nil {
 		return nil, err
 	}
@@ -105,7 +105,11 @@ func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 		d.Results = cardsOfMatches(matches)
 		return err
 	}
-	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, currentUser(c).ID)
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, scope, userIDOf(currentUser(c)))
 	if v, ok := domain.AsValidation(err); ok && v.Fields["q"].Key != "" {
 		d.SearchTooBroad = true
 		return nil
@@ -118,12 +122,15 @@ func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 // pageDuplicates are the look-alikes of t that the user may be shown (see
 // possibleDuplicates).
 func (s *Server) pageDuplicates(c *fiber.Ctx, t *domain.Trainee) ([]personCard, error) {
-	u := currentUser(c)
-	if managesEverything(u) {
+	if coordinators.admits(currentUser(c)) {
 		dups, err := s.store.PossibleDuplicates(c.UserContext(), t)
 		return cardsOfMatches(dups), err
 	}
-	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, u.ID)
+	scope, err := s.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, scope)
 	return cardsOfGlimpses(dups), err
 }
 
@@ -150,7 +157,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 		if err != nil {
 			return domain.ErrNotFound
 		}
-		if err := s.authorizeEnrolExisting(c, traineeID); err != nil {
+		if err := s.mayEnrolExisting(c, traineeID); err != nil {
 			return err
 		}
 		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt); err != nil {

@@ -48,16 +48,12 @@ func (p *Page) N(key string, count int, args ...any) string { return p.tr.N(key,
 
 // Has reports whether the signed-in user has one of the roles (admins have
 // them all). For showing links only: routes enforce roles themselves.
-func (p *Page) Has(roles ...string) bool {
-	if p.User == nil {
-		return false
+func (p *Page) Has(names ...string) bool {
+	rs := make(roles, len(names))
+	for i, name := range names {
+		rs[i] = domain.Role(name)
 	}
-	for _, r := range roles {
-		if p.User.Role == domain.Role(r) || p.User.Role == domain.RoleAdmin {
-			return true
-		}
-	}
-	return false
+	return len(names) > 0 && rs.admits(p.User)
 }
 
 // LanguageOption is one button of the language switch.
@@ -269,44 +265,32 @@ type NavItem struct {
 	Current bool
 }
 
-// navigation lists every navigation link and who sees it; add yours here
-// (an empty Roles list means every signed-in user). Routes enforce access
-// themselves: this list only avoids showing links that would answer 403.
+// navigation lists every navigation link with the guard of its route
+// (routes.go); add yours here. Routes enforce access themselves: this list
+// only avoids showing links that would answer 403.
 var navigation = []struct {
 	Href  string
 	Key   string
-	Roles []domain.Role
+	Guard roles
 }{
-	{"/", "nav.home", nil},
-	{"/courses", "nav.courses", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
-	{"/programmes", "nav.programmes", []domain.Role{domain.RoleCoordinator}},
-	{"/imports", "nav.imports", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
-	{"/dashboard", "nav.dashboard", []domain.Role{domain.RoleCoordinator, domain.RoleMinistry}},
-	{"/users", "nav.users", []domain.Role{domain.RoleAdmin}},
+	{"/", "nav.home", everyone},
+	{"/courses", "nav.courses", workers},
+	{"/programmes", "nav.programmes", coordinators},
+	{"/imports", "nav.imports", workers},
+	{"/dashboard", "nav.dashboard", readers},
+	{"/users", "nav.users", admins},
 }
 
 func navigationFor(u *domain.User, path string) []NavItem {
 	var items []NavItem
 	for _, n := range navigation {
-		if !roleIn(u.Role, n.Roles) {
+		if !n.Guard.admits(u) {
 			continue
 		}
 		current := path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/"))
 		items = append(items, NavItem{Href: n.Href, Key: n.Key, Current: current})
 	}
 	return items
-}
-
-func roleIn(r domain.Role, roles []domain.Role) bool {
-	if len(roles) == 0 || r == domain.RoleAdmin {
-		return true
-	}
-	for _, x := range roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // setFlash keeps a message for the next page the user sees (after a redirect).

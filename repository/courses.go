@@ -45,12 +45,10 @@ func courseIn(ctx context.Context, q sqlx.QueryerContext, id int64) (*domain.Cou
 	return &c, nil
 }
 
-// CourseFilter narrows a list of courses. TrainerID, when set, keeps only the
-// courses that user is assigned to: a trainer's view of the world.
+// CourseFilter narrows a list of courses.
 type CourseFilter struct {
 	ProgrammeID     int64
 	Year            int
-	TrainerID       int64
 	IncludeArchived bool
 }
 
@@ -62,8 +60,8 @@ type CourseSummary struct {
 	Sessions      int    `db:"sessions" json:"sessions"`
 }
 
-// Courses lists courses, newest first.
-func (s *Store) Courses(ctx context.Context, f CourseFilter) (_ []CourseSummary, err error) {
+// Courses lists the courses of the scope that match f, newest first.
+func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter) (_ []CourseSummary, err error) {
 	defer wrap(&err, "Courses")
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
 	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
@@ -73,12 +71,12 @@ func (s *Store) Courses(ctx context.Context, f CourseFilter) (_ []CourseSummary,
 	  JOIN programmes pr ON pr.id = c.programme_id
 	 WHERE ($1 = 0 OR c.programme_id = $1)
 	   AND ($2 = 0 OR c.year = $2)
-	   AND ($3 = 0 OR EXISTS (SELECT 1 FROM course_trainers ct WHERE ct.course_id = c.id AND ct.user_id = $3))
+	   AND ($3::bigint[] IS NULL OR c.id = ANY($3))
 	   AND ($4 OR NOT c.archived)
 	 ORDER BY c.start_date DESC, c.id DESC
 	 LIMIT 500`
 	var cs []CourseSummary
-	return cs, mapError(s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, f.TrainerID, f.IncludeArchived))
+	return cs, mapError(s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, scope.courseIDs(), f.IncludeArchived))
 }
 
 // UpdateCourse validates and saves a course's editable fields, logging the

@@ -191,17 +191,6 @@ func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, exceptID int64, field string)
 	return nil
 }
 
-// IsCourseTrainer reports whether the user is assigned to train the course.
-func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (_ bool, err error) {
-	defer wrap(&err, "IsCourseTrainer")
-	var assigned bool
-	const q = `SELECT EXISTS (SELECT 1 FROM course_trainers WHERE course_id = $1 AND user_id = $2)`
-	if err := getOne(ctx, s.db, &assigned, q, courseID, userID); err != nil {
-		return false, err
-	}
-	return assigned, nil
-}
-
 // ActiveUsersWithRole lists the active users of one role, by name (the
 // trainers a coordinator can assign to a course).
 func (s *Store) ActiveUsersWithRole(ctx context.Context, role domain.Role) (_ []domain.User, err error) {
