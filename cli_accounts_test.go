@@ -44,7 +44,7 @@ func TestTokenCommands(t *testing.T) {
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	u := &domain.User{Email: "script@example.ma", Name: "Script", Role: domain.RoleCoordinator}
-	if err := store.CreateUser(ctx, u, "a-long-password"); err != nil {
+	if err := store.CreateUser(ctx, u, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

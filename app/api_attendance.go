@@ -24,7 +24,7 @@ func (s *Server) apiPutAttendance(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &marks); err != nil {
 		return err
 	}
-	if err := s.store.SaveAttendance(c.UserContext(), session.ID, marks, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.SaveAttendance(c.UserContext(), session.ID, marks, actor(c)); err != nil {
 		return err
 	}
 	return s.apiGetAttendance(c)

@@ -23,7 +23,7 @@ func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
 		return err
 	}
 	p.ID = 0
-	if err := s.store.CreateProgramme(c.UserContext(), &p); err != nil {
+	if err := s.store.CreateProgramme(c.UserContext(), &p, actor(c)); err != nil {
 		return err
 	}
 	return created(c, p)
@@ -52,7 +52,7 @@ func (s *Server) apiCreateCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course.ID = 0
-	if err := s.store.CreateCourse(c.UserContext(), &course); err != nil {
+	if err := s.store.CreateCourse(c.UserContext(), &course, actor(c)); err != nil {
 		return err
 	}
 	return created(c, course)
@@ -79,7 +79,7 @@ func (s *Server) apiPatchCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course.ID, course.ProgrammeID = id, programme
-	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.UpdateCourse(c.UserContext(), course, actor(c)); err != nil {
 		return err
 	}
 	return c.JSON(course)
@@ -108,7 +108,7 @@ func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := s.store.CreateSessions(c.UserContext(), course.ID, sessions); err != nil {
+	if err := s.store.CreateSessions(c.UserContext(), course.ID, sessions, actor(c)); err != nil {
 		return err
 	}
 	return created(c, sessions)
@@ -143,7 +143,7 @@ func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, actor(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -160,7 +160,7 @@ func (s *Server) unassignFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	if err != nil {
 		return nil, err
 	}
-	return course, s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(currentUser(c)))
+	return course, s.store.UnassignTrainer(c.UserContext(), course.ID, userID, actor(c))
 }
 
 // apiUnassignTrainer answers DELETE /api/v1/courses/{id}/trainers/{user_id}.

@@ -27,7 +27,7 @@ func (s *Server) apiCreateOrganisation(c *fiber.Ctx) error {
 		return err
 	}
 	o.ID = 0
-	if err := s.store.CreateOrganisation(c.UserContext(), &o); err != nil {
+	if err := s.store.CreateOrganisation(c.UserContext(), &o, actor(c)); err != nil {
 		return err
 	}
 	return created(c, o)
@@ -67,7 +67,7 @@ func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), scope, userIDOf(u))
+		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), scope, actor(c))
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (s *Server) apiCreateTrainee(c *fiber.Ctx) error {
 		return err
 	}
 	t.ID = 0
-	if err := s.store.CreateTrainee(c.UserContext(), &t); err != nil {
+	if err := s.store.CreateTrainee(c.UserContext(), &t, actor(c)); err != nil {
 		return err
 	}
 	return created(c, t)
@@ -133,7 +133,7 @@ func (s *Server) updateTrainee(c *fiber.Ctx, t *domain.Trainee) error {
 	if err != nil {
 		return err
 	}
-	return s.store.UpdateTrainee(c.UserContext(), t, scope, userIDOf(currentUser(c)))
+	return s.store.UpdateTrainee(c.UserContext(), t, scope, actor(c))
 }
 
 // enrollRequest enrols an existing person (trainee_id) or a new one (trainee).
@@ -155,7 +155,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	opt := repository.EnrollOptions{By: userIDOf(u), OverrideCapacity: req.OverrideCapacity && coordinators.admits(u)}
+	opt := repository.EnrollOptions{OverrideCapacity: req.OverrideCapacity && coordinators.admits(u)}
 	ctx := c.UserContext()
 	switch {
 	case req.Trainee != nil && req.TraineeID != 0:
@@ -170,7 +170,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 				return s.duplicateWarning(c, dups)
 			}
 		}
-		e, err := s.store.EnrollNew(ctx, courseID, req.Trainee, opt)
+		e, err := s.store.EnrollNew(ctx, courseID, req.Trainee, opt, actor(c))
 		if err != nil {
 			return err
 		}
@@ -179,7 +179,7 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 		if err := s.mayEnrolExisting(c, req.TraineeID); err != nil {
 			return err
 		}
-		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt)
+		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt, actor(c))
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func (s *Server) withdrawFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	if err != nil {
 		return nil, err
 	}
-	return course, s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c)))
+	return course, s.store.Withdraw(c.UserContext(), course.ID, traineeID, actor(c))
 }
 
 // apiWithdraw answers DELETE /api/v1/courses/{id}/enrollments/{trainee_id}.

@@ -38,13 +38,13 @@ func TestOnCourse(t *testing.T) {
 	users := map[domain.Role]*domain.User{}
 	for _, r := range domain.Roles {
 		u := &domain.User{Email: string(r) + "@example.ma", Name: string(r), Role: r}
-		if err := store.CreateUser(ctx, u, "a-long-password"); err != nil {
+		if err := store.CreateUser(ctx, u, "a-long-password", nil); err != nil {
 			t.Fatal(err)
 		}
 		users[r] = u
 	}
 	other := &domain.User{Email: "other.trainer@example.ma", Name: "Other", Role: domain.RoleTrainer}
-	if err := store.CreateUser(ctx, other, "a-long-password"); err != nil {
+	if err := store.CreateUser(ctx, other, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	mine, theirs := courseFixture(t, store), courseFixture(t, store)
@@ -59,7 +59,7 @@ func TestOnCourse(t *testing.T) {
 		domain.RoleMinistry:    {404, 404, 404},
 	}
 	for role, statuses := range want {
-		token, _, err := store.CreateAPIToken(ctx, users[role].ID)
+		token, _, err := store.CreateAPIToken(ctx, users[role].ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

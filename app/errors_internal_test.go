@@ -47,13 +47,13 @@ func TestErrorHandler(t *testing.T) {
 	}
 	// These test routes are not public: sign in through a token.
 	u := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
-	if err := store.CreateUser(t.Context(), u, "a-long-password"); err != nil {
+	if err := store.CreateUser(t.Context(), u, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := store.SetUserLanguage(t.Context(), u.ID, "fr"); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := store.CreateAPIToken(t.Context(), u.ID)
+	token, _, err := store.CreateAPIToken(t.Context(), u.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,6 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 	opts := repository.ImportOptions{
 		CourseID: int64(formInt(c, "course_id", p)),
 		DryRun:   formBool(c, "dry_run"),
-		By:       &u.ID,
 	}
 	if coordinators.admits(u) {
 		opts.OverrideCapacity = formBool(c, "override_capacity")
@@ -82,7 +81,7 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 		return nil, err
 	}
 	defer file.Close()
-	return s.store.ImportTrainees(ctx, domain.ParseImport(file, header.Filename), opts)
+	return s.store.ImportTrainees(ctx, domain.ParseImport(file, header.Filename), opts, actor(c))
 }
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201

@@ -73,7 +73,7 @@ func (s *Server) saveAttendanceForm(c *fiber.Ctx) error {
 		}
 		marks = append(marks, repository.Mark{TraineeID: m.TraineeID, Status: status})
 	}
-	if err := s.store.SaveAttendance(c.UserContext(), data.Session.ID, marks, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.SaveAttendance(c.UserContext(), data.Session.ID, marks, actor(c)); err != nil {
 		form := attendanceForm(data.Marks)
 		return s.renderForm(c, "sessions/attendance", data, form, err)
 	}

@@ -33,7 +33,7 @@ func (s *Server) createProgramme(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderProgrammes(c, form, withProblems(p, programme.Validate()))
 	}
-	if err := s.store.CreateProgramme(c.UserContext(), &programme); err != nil {
+	if err := s.store.CreateProgramme(c.UserContext(), &programme, actor(c)); err != nil {
 		return s.renderProgrammes(c, form, err)
 	}
 	return s.redirectWithFlash(c, "/programmes", "flash.programme_created")
@@ -118,7 +118,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderForm(c, "courses/form", data, form, withProblems(p, course.Validate()))
 	}
-	if err := s.store.CreateCourse(c.UserContext(), course); err != nil {
+	if err := s.store.CreateCourse(c.UserContext(), course, actor(c)); err != nil {
 		return s.renderForm(c, "courses/form", data, form, err)
 	}
 	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_created")
@@ -153,7 +153,7 @@ func (s *Server) updateCourse(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderForm(c, "courses/form", data, form, withProblems(p, course.Validate()))
 	}
-	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.UpdateCourse(c.UserContext(), course, actor(c)); err != nil {
 		return s.renderForm(c, "courses/form", data, form, err)
 	}
 	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_saved")
@@ -226,7 +226,7 @@ func (s *Server) addSessions(c *fiber.Ctx) error {
 	if len(p) > 0 || err != nil {
 		return s.renderForm(c, "courses/show", data, form, withProblems(p, err))
 	}
-	if err := s.store.CreateSessions(c.UserContext(), data.Course.ID, sessions); err != nil {
+	if err := s.store.CreateSessions(c.UserContext(), data.Course.ID, sessions, actor(c)); err != nil {
 		return s.renderForm(c, "courses/show", data, form, err)
 	}
 	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.sessions_created")
@@ -243,7 +243,7 @@ func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	if err := s.store.AssignTrainer(c.UserContext(), course.ID, int64(userID), userIDOf(currentUser(c))); err != nil {
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, int64(userID), actor(c)); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, coursePath(course.ID), "flash.trainer_assigned")

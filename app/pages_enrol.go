@@ -109,7 +109,7 @@ func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 	if err != nil {
 		return err
 	}
-	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, scope, userIDOf(currentUser(c)))
+	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, scope, actor(c))
 	if v, ok := domain.AsValidation(err); ok && v.Fields["q"].Key != "" {
 		d.SearchTooBroad = true
 		return nil
@@ -151,7 +151,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	opt := repository.EnrollOptions{By: userIDOf(currentUser(c)), OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
+	opt := repository.EnrollOptions{OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
 	if id := c.FormValue("trainee_id"); id != "" {
 		traineeID, err := strconv.ParseInt(domain.CleanNumber(id), 10, 64)
 		if err != nil {
@@ -160,7 +160,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 		if err := s.mayEnrolExisting(c, traineeID); err != nil {
 			return err
 		}
-		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt); err != nil {
+		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt, actor(c)); err != nil {
 			return s.renderForm(c, "courses/enrol", data, NewForm(nil), err)
 		}
 		return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
@@ -184,7 +184,7 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 	}
 	// The store validates the person, inside the transaction that may first
 	// create their organisation.
-	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt); err != nil {
+	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt, actor(c)); err != nil {
 		return s.renderForm(c, "courses/enrol", data, form, err)
 	}
 	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")

@@ -322,7 +322,11 @@ func (s *Server) mayEnrolExisting(c *fiber.Ctx, traineeID int64) error {
 	return nil
 }
 
-// userIDOf is the acting user of a store call (nil for none).
+// actor is the signed-in user as the acting user of a store call: the last
+// argument of every store method that changes something, audited with it.
+func actor(c *fiber.Ctx) *int64 { return userIDOf(currentUser(c)) }
+
+// userIDOf is u's id as the acting user of a store call (nil for none).
 func userIDOf(u *domain.User) *int64 {
 	if u == nil {
 		return nil

@@ -42,7 +42,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	}
 	u := &domain.User{Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Role: domain.Role(c.FormValue("role")), Language: language}
-	err := s.store.CreateUserBy(c.UserContext(), currentUser(c).ID, u, c.FormValue("password"))
+	err := s.store.CreateUser(c.UserContext(), u, c.FormValue("password"), actor(c))
 	if err != nil {
 		form := NewForm(map[string]string{"email": c.FormValue("email"), "name": c.FormValue("name"),
 			"role": c.FormValue("role"), "language": language})
@@ -75,7 +75,7 @@ func (s *Server) userPageData(c *fiber.Ctx) (*userPageData, error) {
 // changeUserRole gives a user another role; the last active admin keeps theirs.
 func (s *Server) changeUserRole(c *fiber.Ctx) error {
 	return s.changeUser(c, "flash.user_role_changed", func(data *userPageData) error {
-		return s.store.SetUserRole(c.UserContext(), currentUser(c).ID, data.Subject.ID, domain.Role(c.FormValue("role")))
+		return s.store.SetUserRole(c.UserContext(), data.Subject.ID, domain.Role(c.FormValue("role")), actor(c))
 	})
 }
 
@@ -83,7 +83,7 @@ func (s *Server) changeUserRole(c *fiber.Ctx) error {
 // open sessions end.
 func (s *Server) resetUserPassword(c *fiber.Ctx) error {
 	return s.changeUser(c, "flash.user_password_reset", func(data *userPageData) error {
-		return s.store.SetUserPassword(c.UserContext(), currentUser(c).ID, data.Subject.ID, c.FormValue("password"))
+		return s.store.SetUserPassword(c.UserContext(), data.Subject.ID, c.FormValue("password"), actor(c))
 	})
 }
 
@@ -95,7 +95,7 @@ func (s *Server) setUserActive(c *fiber.Ctx) error {
 		flash = "flash.user_activated"
 	}
 	return s.changeUser(c, flash, func(data *userPageData) error {
-		return s.store.SetUserActive(c.UserContext(), currentUser(c).ID, data.Subject.ID, active)
+		return s.store.SetUserActive(c.UserContext(), data.Subject.ID, active, actor(c))
 	})
 }
 

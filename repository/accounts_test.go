@@ -96,11 +96,11 @@ func TestAPITokens(t *testing.T) {
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	u := &domain.User{Email: "script@example.ma", Name: "Script", Role: domain.RoleCoordinator}
-	must(t, store.CreateUser(ctx, u, "a-long-password"))
+	must(t, store.CreateUser(ctx, u, "a-long-password", nil))
 
-	first, info1, err := store.CreateAPIToken(ctx, u.ID)
+	first, info1, err := store.CreateAPIToken(ctx, u.ID, nil)
 	must(t, err)
-	second, _, err := store.CreateAPIToken(ctx, u.ID)
+	second, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 	must(t, err)
 	if first == second || !domain.LooksLikeAPIToken(first) {
 		t.Fatalf("tokens %q %q", first, second)
@@ -111,7 +111,7 @@ func TestAPITokens(t *testing.T) {
 	if _, err := store.UserByAPIToken(ctx, first+"x"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("wrong token: %v", err)
 	}
-	n, err := store.RevokeAPITokens(ctx, u.ID, info1.Prefix)
+	n, err := store.RevokeAPITokens(ctx, u.ID, info1.Prefix, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("revoke by prefix: %d, %v", n, err)
 	}
@@ -123,16 +123,16 @@ func TestAPITokens(t *testing.T) {
 	}
 	// A deactivated user's tokens stop working.
 	admin := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
-	must(t, store.CreateUser(ctx, admin, "a-long-password"))
-	must(t, store.SetUserActive(ctx, admin.ID, u.ID, false))
+	must(t, store.CreateUser(ctx, admin, "a-long-password", nil))
+	must(t, store.SetUserActive(ctx, u.ID, false, &admin.ID))
 	if _, err := store.UserByAPIToken(ctx, second); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatal("a deactivated user's token still works")
 	}
-	n, err = store.RevokeAPITokens(ctx, u.ID, "")
+	n, err = store.RevokeAPITokens(ctx, u.ID, "", nil)
 	if err != nil || n != 1 {
 		t.Fatalf("revoke all: %d, %v", n, err)
 	}
-	if _, err := store.RevokeAPITokens(ctx, u.ID, ""); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := store.RevokeAPITokens(ctx, u.ID, "", nil); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("nothing left to revoke: %v", err)
 	}
 	tokens, err := store.APITokens(ctx, u.ID)
@@ -176,21 +176,21 @@ func TestLastAdminStays(t *testing.T) {
 	ctx := context.Background()
 	a := &domain.User{Email: "a@example.ma", Name: "A", Role: domain.RoleAdmin}
 	b := &domain.User{Email: "b@example.ma", Name: "B", Role: domain.RoleAdmin}
-	must(t, store.CreateUser(ctx, a, "a-long-password"))
-	must(t, store.CreateUser(ctx, b, "a-long-password"))
-	must(t, store.SetUserRole(ctx, a.ID, b.ID, domain.RoleCoordinator))
-	err := store.SetUserRole(ctx, a.ID, a.ID, domain.RoleTrainer)
+	must(t, store.CreateUser(ctx, a, "a-long-password", nil))
+	must(t, store.CreateUser(ctx, b, "a-long-password", nil))
+	must(t, store.SetUserRole(ctx, b.ID, domain.RoleCoordinator, &a.ID))
+	err := store.SetUserRole(ctx, a.ID, domain.RoleTrainer, &a.ID)
 	if v, ok := domain.AsValidation(err); !ok || v.Fields["role"].Key != "user.last_admin" {
 		t.Fatalf("demoting the last admin: %v", err)
 	}
-	err = store.SetUserActive(ctx, a.ID, a.ID, false)
+	err = store.SetUserActive(ctx, a.ID, false, &a.ID)
 	if v, ok := domain.AsValidation(err); !ok || v.Fields["active"].Key != "user.last_admin" {
 		t.Fatalf("deactivating the last admin: %v", err)
 	}
 	if _, err := store.User(ctx, 424242); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatal("unknown user")
 	}
-	if err := store.SetUserRole(ctx, a.ID, 424242, domain.RoleTrainer); !errors.Is(err, domain.ErrNotFound) {
+	if err := store.SetUserRole(ctx, 424242, domain.RoleTrainer, &a.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("changing an unknown user: %v", err)
 	}
 }

@@ -23,8 +23,9 @@ type APIToken struct {
 const apiTokenColumns = `id, user_id, prefix, created_at, last_used_at, revoked_at`
 
 // CreateAPIToken makes a new token for the user and returns it in plain
-// text: the only time it is ever seen; the database keeps its hash.
-func (s *Store) CreateAPIToken(ctx context.Context, userID int64) (_ string, _ APIToken, err error) {
+// text: the only time it is ever seen; the database keeps its hash. It is
+// audited as by's (nil from the command line).
+func (s *Store) CreateAPIToken(ctx context.Context, userID int64, by *int64) (_ string, _ APIToken, err error) {
 	defer wrap(&err, "CreateAPIToken")
 	plain, prefix, hash, err := domain.NewAPIToken()
 	if err != nil {
@@ -36,7 +37,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64) (_ string, _ A
 		if err := getOne(ctx, tx, &t, q, userID, hash, prefix); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, AuditEntry{Action: "api_token.create", Entity: "api_token", EntityID: &t.ID,
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "api_token.create", Entity: "api_token", EntityID: &t.ID,
 			After: map[string]any{"user_id": userID, "prefix": prefix}})
 	})
 	if err != nil {
@@ -58,8 +59,8 @@ func (s *Store) APITokens(ctx context.Context, userID int64) (_ []APIToken, err 
 
 // RevokeAPITokens revokes the user's live tokens: all of them when prefix is
 // empty, else the one with that prefix. It returns how many it revoked;
-// none is domain.ErrNotFound.
-func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string) (_ int, err error) {
+// none is domain.ErrNotFound. It is audited as by's.
+func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string, by *int64) (_ int, err error) {
 	defer wrap(&err, "RevokeAPITokens")
 	var revoked []int64
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -71,7 +72,7 @@ func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string
 		if len(revoked) == 0 {
 			return notFound("api token")
 		}
-		return writeAudit(ctx, tx, AuditEntry{Action: "api_token.revoke", Entity: "user", EntityID: &userID,
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "api_token.revoke", Entity: "user", EntityID: &userID,
 			After: map[string]any{"token_ids": revoked}})
 	})
 	return len(revoked), err

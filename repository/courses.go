@@ -13,22 +13,28 @@ const courseSelect = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_f
        c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived
   FROM courses c JOIN provinces p ON p.id = c.province_id`
 
-// CreateCourse validates and stores a course; its province is given by code.
-func (s *Store) CreateCourse(ctx context.Context, c *domain.Course) (err error) {
+// CreateCourse validates and stores a course, audited as by's; its province
+// is given by code.
+func (s *Store) CreateCourse(ctx context.Context, c *domain.Course, by *int64) (err error) {
 	defer wrap(&err, "CreateCourse")
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	const q = `INSERT INTO courses (programme_id, code, title_ar, title_fr, year, province_id,
-	                                start_date, end_date, capacity, completion_threshold)
-	           SELECT $1, $2, $3, $4, $5, p.id, $7, $8, $9, $10 FROM provinces p WHERE p.code = $6
-	           RETURNING id`
-	err = getOne(ctx, s.db, &c.ID, q, c.ProgrammeID, c.Code, c.TitleAr, c.TitleFr, c.Year, c.Province,
-		c.StartDate, c.EndDate, c.Capacity, c.CompletionThreshold)
-	if isNotFound(err) {
-		return domain.Invalid("province", "province.unknown")
-	}
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		const q = `INSERT INTO courses (programme_id, code, title_ar, title_fr, year, province_id,
+		                                start_date, end_date, capacity, completion_threshold)
+		           SELECT $1, $2, $3, $4, $5, p.id, $7, $8, $9, $10 FROM provinces p WHERE p.code = $6
+		           RETURNING id`
+		err := getOne(ctx, tx, &c.ID, q, c.ProgrammeID, c.Code, c.TitleAr, c.TitleFr, c.Year, c.Province,
+			c.StartDate, c.EndDate, c.Capacity, c.CompletionThreshold)
+		if isNotFound(err) {
+			return domain.Invalid("province", "province.unknown")
+		}
+		if err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "course.create", Entity: "course", EntityID: &c.ID, After: c})
+	})
 }
 
 // Course finds a course by id.

@@ -3,20 +3,28 @@ package repository
 import (
 	"context"
 
+	"github.com/jmoiron/sqlx"
+
 	"takaffoul/domain"
 )
 
 const programmeColumns = `id, code, name_ar, name_fr, name_en, start_year, end_year, archived`
 
-// CreateProgramme validates and stores a programme; a code in use is a conflict.
-func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme) (err error) {
+// CreateProgramme validates and stores a programme, audited as by's; a code
+// in use is a conflict.
+func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme, by *int64) (err error) {
 	defer wrap(&err, "CreateProgramme")
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	const q = `INSERT INTO programmes (code, name_ar, name_fr, name_en, start_year, end_year)
-	           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-	return getOne(ctx, s.db, &p.ID, q, p.Code, p.NameAr, p.NameFr, p.NameEn, p.StartYear, p.EndYear)
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		const q = `INSERT INTO programmes (code, name_ar, name_fr, name_en, start_year, end_year)
+		           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+		if err := getOne(ctx, tx, &p.ID, q, p.Code, p.NameAr, p.NameFr, p.NameEn, p.StartYear, p.EndYear); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "programme.create", Entity: "programme", EntityID: &p.ID, After: p})
+	})
 }
 
 // Programmes lists the programmes, oldest first.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
+
 	"takaffoul/domain"
 )
 
@@ -12,20 +14,29 @@ const reportedSelect = `SELECT r.id, r.figure, p.code AS programme, r.year, r.va
   FROM reported_figures r JOIN programmes p ON p.id = r.programme_id`
 
 // CreateReportedFigure validates and stores a figure stated by a published
-// report. The same figure, scope and source twice is a conflict.
-func (s *Store) CreateReportedFigure(ctx context.Context, r *domain.ReportedFigure) (err error) {
+// report, entered (and audited) as by's: the ministry reads these beside
+// the records, so who entered what is kept. The same figure, scope and
+// source twice is a conflict.
+func (s *Store) CreateReportedFigure(ctx context.Context, r *domain.ReportedFigure, by *int64) (err error) {
 	defer wrap(&err, "CreateReportedFigure")
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	const q = `INSERT INTO reported_figures (figure, programme_id, year, value, source, reported_on, created_by)
-	           SELECT $1, p.id, $3, $4, $5, $6, $7 FROM programmes p WHERE p.code = $2
-	           RETURNING id, created_at`
-	err = getOne(ctx, s.db, r, q, r.Figure, r.Programme, r.Year, r.Value, r.Source, r.ReportedOn, r.CreatedBy)
-	if isNotFound(err) {
-		return domain.Invalid("programme", "reported.unknown_programme")
-	}
-	return err
+	r.CreatedBy = by
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		const q = `INSERT INTO reported_figures (figure, programme_id, year, value, source, reported_on, created_by)
+		           SELECT $1, p.id, $3, $4, $5, $6, $7 FROM programmes p WHERE p.code = $2
+		           RETURNING id, created_at`
+		err := getOne(ctx, tx, r, q, r.Figure, r.Programme, r.Year, r.Value, r.Source, r.ReportedOn, r.CreatedBy)
+		if isNotFound(err) {
+			return domain.Invalid("programme", "reported.unknown_programme")
+		}
+		if err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "reported_figure.create", Entity: "reported_figure",
+			EntityID: &r.ID, After: r})
+	})
 }
 
 // ReportedFigures lists the reported figures of a programme (all programmes
@@ -40,18 +51,21 @@ func (s *Store) ReportedFigures(ctx context.Context, programme string) (_ []doma
 	return rs, nil
 }
 
-// DeleteReportedFigure removes a reported figure; an unknown id is
-// domain.ErrNotFound.
-func (s *Store) DeleteReportedFigure(ctx context.Context, id int64) (err error) {
-	defer wrap(&err, "DeleteReportedFigure")
-	res, err := s.db.ExecContext(ctx, `DELETE FROM reported_figures WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("delete reported figure: %w", mapError(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("reported figure")
-	}
-	return nil
+// DeleteReportedFigure removes a reported figure (entered by mistake),
+// audited as by's with what it said; an unknown id is domain.ErrNotFound.
+func (s *Store) DeleteReportedFigure(ctx context.Context, id int64, by *int64) (err error) {
+	defer wrap(&err, "DeleteReportedFigure %d", id)
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var before domain.ReportedFigure
+		if err := getOne(ctx, tx, &before, reportedSelect+` WHERE r.id = $1 FOR UPDATE OF r`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reported_figures WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "reported_figure.delete", Entity: "reported_figure",
+			EntityID: &id, Before: before})
+	})
 }
 
 // ReportedComparison pairs each reported figure of a programme (all when

@@ -11,8 +11,8 @@ import (
 const sessionColumns = `id, course_id, starts_at, ends_at, place, hours`
 
 // CreateSessions validates and stores sessions of one course in one
-// transaction: a series is saved whole or not at all.
-func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []domain.Session) (err error) {
+// transaction, audited as by's: a series is saved whole or not at all.
+func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []domain.Session, by *int64) (err error) {
 	defer wrap(&err, "CreateSessions")
 	for i := range sessions {
 		sessions[i].CourseID = courseID
@@ -23,13 +23,16 @@ func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []d
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `INSERT INTO sessions (course_id, starts_at, ends_at, place, hours)
 		           VALUES ($1, $2, $3, $4, $5) RETURNING id`
+		ids := make([]int64, len(sessions))
 		for i := range sessions {
 			ss := &sessions[i]
 			if err := getOne(ctx, tx, &ss.ID, q, courseID, ss.StartsAt, ss.EndsAt, ss.Place, ss.Hours); err != nil {
 				return err
 			}
+			ids[i] = ss.ID
 		}
-		return nil
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "sessions.create", Entity: "course", EntityID: &courseID,
+			After: map[string]any{"session_ids": ids}})
 	})
 }
 

@@ -16,14 +16,15 @@ const traineeSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_lati
        t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent
   FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id`
 
-// CreateTrainee validates and stores a trainee. A national ID already on
-// record is a conflict: the same CIN is always the same person.
-func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee) (err error) {
+// CreateTrainee validates and stores a trainee, audited as by's. A national
+// ID already on record is a conflict: the same CIN is always the same person.
+func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee, by *int64) (err error) {
 	defer wrap(&err, "CreateTrainee")
-	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createTrainee(ctx, tx, t) })
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createTrainee(ctx, tx, t, by) })
 }
 
-func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee) error {
+// createTrainee is CreateTrainee in tx.
+func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int64) error {
 	if err := t.Validate(time.Now()); err != nil {
 		return err
 	}
@@ -38,8 +39,13 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee) error {
 	const q = `INSERT INTO trainees (category, full_name_ar, full_name_latin, name_key, sex, birth_year,
 	                                 organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent)
 	           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`
-	return getOne(ctx, tx, &t.ID, q, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex, t.BirthYear,
-		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent)
+	if err := getOne(ctx, tx, &t.ID, q, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex, t.BirthYear,
+		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
+		return err
+	}
+	// The audit log keeps who created whom, not the person's data.
+	return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.create", Entity: "trainee", EntityID: &t.ID,
+		After: map[string]any{"category": t.Category}})
 }
 
 // organisationKindFor looks up the trainee's organisation and checks that its

@@ -11,26 +11,16 @@ import (
 
 const userColumns = `id, email, name, role, password_hash, active, language, created_at`
 
-// CreateUser validates u, hashes password and stores both; an e-mail address
-// already in use (in any letter case) is a conflict.
-func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string) (err error) {
+// CreateUser validates u, hashes password and stores both, audited as by's
+// (an admin; nil from the command line); an e-mail address already in use
+// (in any letter case) is a conflict.
+func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string, by *int64) (err error) {
 	defer wrap(&err, "CreateUser")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := insertUser(ctx, tx, u, password); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, AuditEntry{Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
-	})
-}
-
-// CreateUserBy is CreateUser done by an admin, recorded as theirs in the audit log.
-func (s *Store) CreateUserBy(ctx context.Context, actorID int64, u *domain.User, password string) (err error) {
-	defer wrap(&err, "CreateUserBy")
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := insertUser(ctx, tx, u, password); err != nil {
-			return err
-		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: &actorID, Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
 	})
 }
 
@@ -94,12 +84,12 @@ func (s *Store) Users(ctx context.Context) (_ []domain.User, err error) {
 
 // SetUserRole changes a user's role. The last active admin keeps the role:
 // otherwise nobody could manage users any more.
-func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.Role) (err error) {
+func (s *Store) SetUserRole(ctx context.Context, id int64, role domain.Role, by *int64) (err error) {
 	defer wrap(&err, "SetUserRole")
 	if !role.Valid() {
 		return domain.Invalid("role", "validation.oneof")
 	}
-	return s.changeUser(ctx, actorID, id, "user.role", func(tx *sqlx.Tx, u *domain.User) error {
+	return s.changeUser(ctx, id, "user.role", by, func(tx *sqlx.Tx, u *domain.User) error {
 		if u.Role == domain.RoleAdmin && role != domain.RoleAdmin && u.Active {
 			if err := keepAnAdmin(ctx, tx, id, "role"); err != nil {
 				return err
@@ -114,13 +104,13 @@ func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.
 // SetUserActive deactivates (or reactivates) a user. A deactivated user's
 // sessions and API tokens stop working at their next request, because every
 // request loads the user afresh. The last active admin cannot be deactivated.
-func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active bool) (err error) {
+func (s *Store) SetUserActive(ctx context.Context, id int64, active bool, by *int64) (err error) {
 	defer wrap(&err, "SetUserActive")
 	action := "user.deactivate"
 	if active {
 		action = "user.activate"
 	}
-	return s.changeUser(ctx, actorID, id, action, func(tx *sqlx.Tx, u *domain.User) error {
+	return s.changeUser(ctx, id, action, by, func(tx *sqlx.Tx, u *domain.User) error {
 		if !active && u.Role == domain.RoleAdmin && u.Active {
 			if err := keepAnAdmin(ctx, tx, id, "active"); err != nil {
 				return err
@@ -134,9 +124,9 @@ func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active boo
 
 // SetUserPassword replaces a user's password (an admin's reset). Sessions
 // opened with the old password end: they carry a fingerprint of the hash.
-func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password string) (err error) {
+func (s *Store) SetUserPassword(ctx context.Context, id int64, password string, by *int64) (err error) {
 	defer wrap(&err, "SetUserPassword")
-	return s.changeUser(ctx, actorID, id, "user.password_reset", func(tx *sqlx.Tx, u *domain.User) error {
+	return s.changeUser(ctx, id, "user.password_reset", by, func(tx *sqlx.Tx, u *domain.User) error {
 		if err := domain.CheckPasswordPolicy(password, u.Email); err != nil {
 			return err
 		}
@@ -160,9 +150,9 @@ func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) (err
 	return mapError(err)
 }
 
-// changeUser runs change on the locked user row and writes the audit entry,
-// all in one transaction.
-func (s *Store) changeUser(ctx context.Context, actorID, id int64, action string, change func(*sqlx.Tx, *domain.User) error) error {
+// changeUser runs change on the locked user row and writes the audit entry
+// as by's, all in one transaction.
+func (s *Store) changeUser(ctx context.Context, id int64, action string, by *int64, change func(*sqlx.Tx, *domain.User) error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var u domain.User
 		if err := getOne(ctx, tx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id); err != nil {
@@ -172,7 +162,7 @@ func (s *Store) changeUser(ctx context.Context, actorID, id int64, action string
 		if err := change(tx, &u); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: &actorID, Action: action, Entity: "user", EntityID: &id,
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: action, Entity: "user", EntityID: &id,
 			Before: before, After: auditedUser(&u)})
 	})
 }
