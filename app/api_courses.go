@@ -7,13 +7,17 @@ import (
 	"takaffoul/repository"
 )
 
-// apiListProgrammes answers GET /api/v1/programmes.
+// apiListProgrammes answers GET /api/v1/programmes?limit=&offset=.
 func (s *Server) apiListProgrammes(c *fiber.Ctx) error {
-	ps, err := s.store.Programmes(c.UserContext())
+	page, err := pageOf(c, repository.DefaultPage, repository.DefaultPage)
 	if err != nil {
 		return err
 	}
-	return c.JSON(ps)
+	ps, err := s.store.Programmes(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, ps)
 }
 
 // apiCreateProgramme answers POST /api/v1/programmes.
@@ -29,20 +33,25 @@ func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
 	return created(c, p)
 }
 
-// apiListCourses answers GET /api/v1/courses: the courses of the user's
-// scope (every course for coordinators, a trainer's own for a trainer).
+// apiListCourses answers GET /api/v1/courses?programme_id=&year=&archived=&limit=&offset=:
+// the courses of the user's scope (every course for coordinators, a
+// trainer's own for a trainer).
 func (s *Server) apiListCourses(c *fiber.Ctx) error {
+	page, err := pageOf(c, repository.DefaultPage, repository.DefaultPage)
+	if err != nil {
+		return err
+	}
 	scope, err := s.scope(c)
 	if err != nil {
 		return err
 	}
 	f := repository.CourseFilter{ProgrammeID: int64(queryInt(c, "programme_id")), Year: queryInt(c, "year"),
 		IncludeArchived: c.QueryBool("archived")}
-	cs, err := s.store.Courses(c.UserContext(), scope, f)
+	cs, err := s.store.Courses(c.UserContext(), scope, f, page.ask())
 	if err != nil {
 		return err
 	}
-	return c.JSON(cs)
+	return sendList(c, page, cs)
 }
 
 // apiCreateCourse answers POST /api/v1/courses.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // errMalformedJSON is answered 400: the body is not JSON at all.
@@ -230,4 +232,66 @@ func paramID(c *fiber.Ctx, name string) (int64, error) {
 // created answers 201 with the new resource as JSON.
 func created(c *fiber.Ctx, v any) error {
 	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+// listPage is the page a list endpoint answers: ?limit= rows (the
+// endpoint's default when absent or 0; at most its maximum, as for a
+// trainer's search) after ?offset= rows. docs/API.md, "Lists".
+type listPage struct {
+	limit, offset int
+}
+
+// pageOf reads ?limit= and ?offset=, in any digits people type; a value
+// that is not a whole number of 0 or more is a 422 on its field.
+func pageOf(c *fiber.Ctx, byDefault, most int) (listPage, error) {
+	p := domain.Problems{}
+	page := listPage{limit: queryCount(c, "limit", p), offset: queryCount(c, "offset", p)}
+	if page.limit == 0 {
+		page.limit = byDefault
+	}
+	page.limit = min(page.limit, most)
+	return page, p.Err()
+}
+
+// queryCount reads an optional count of 0 or more from the query string.
+func queryCount(c *fiber.Ctx, field string, p domain.Problems) int {
+	v := domain.CleanNumber(c.Query(field))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		p.AddParam(field, "text.not_a_number", domain.Visible(c.Query(field)))
+	case n < 0:
+		p.AddParam(field, "validation.gte", "0")
+	}
+	return max(n, 0)
+}
+
+// ask is what to ask the store for: one row more than the page, which says
+// whether another page follows.
+func (p listPage) ask() repository.Page { return repository.Page{Limit: p.limit + 1, Offset: p.offset} }
+
+// sendList answers a list endpoint, the same way everywhere: a JSON array
+// of at most the page's rows ([] for none, never null), and, when more
+// follow, a Link header to the next page (rel="next"), this URL with the
+// offset moved on. rows is what the store answered to p.ask().
+func sendList[T any](c *fiber.Ctx, p listPage, rows []T) error {
+	if rows == nil {
+		rows = []T{}
+	}
+	if len(rows) > p.limit {
+		rows = rows[:p.limit]
+		next, err := url.Parse(c.OriginalURL())
+		if err != nil {
+			return err
+		}
+		q := next.Query()
+		q.Set("limit", strconv.Itoa(p.limit))
+		q.Set("offset", strconv.Itoa(p.offset+p.limit))
+		next.RawQuery = q.Encode()
+		c.Set(fiber.HeaderLink, "<"+next.String()+`>; rel="next"`)
+	}
+	return c.JSON(rows)
 }

@@ -7,17 +7,21 @@ import (
 	"takaffoul/repository"
 )
 
-// apiListOrganisations answers GET /api/v1/organisations?q=&kind=.
+// apiListOrganisations answers GET /api/v1/organisations?q=&kind=&limit=&offset=.
 func (s *Server) apiListOrganisations(c *fiber.Ctx) error {
+	page, err := pageOf(c, 50, repository.DefaultPage)
+	if err != nil {
+		return err
+	}
 	kind := domain.OrganisationKind(c.Query("kind"))
 	if kind != "" && !kind.Valid() {
 		return domain.Invalid("kind", "validation.oneof")
 	}
-	orgs, err := s.store.Organisations(c.UserContext(), c.Query("q"), kind)
+	orgs, err := s.store.Organisations(c.UserContext(), c.Query("q"), kind, page.ask())
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgs)
+	return sendList(c, page, orgs)
 }
 
 // apiCreateOrganisation answers POST /api/v1/organisations.
@@ -55,29 +59,41 @@ func summarize(matches []repository.TraineeMatch) []traineeSummary {
 	return out
 }
 
-// apiSearchTrainees answers GET /api/v1/trainees?q=: by name (any script,
-// accents and diacritics ignored), phone or national ID. Coordinators and
-// admins get full records; a trainer gets glimpses, under the limits of
+// apiSearchTrainees answers GET /api/v1/trainees?q=&limit=&offset=: by
+// name (any script, accents and diacritics ignored), phone or national ID.
+// Coordinators and admins get full records, 20 a page by default, 100 at
+// most; a trainer gets glimpses, under the limits of
 // repository.SearchTraineesAsTrainer (whole CIN or phone, names of three
-// letters or more, ten people at most, audited).
+// letters or more, ten people at most, audited), on one page only: a next
+// page would let a short name list everyone.
 func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
-	u := currentUser(c)
-	if !coordinators.admits(u) {
+	if !coordinators.admits(currentUser(c)) {
+		page, err := pageOf(c, repository.TrainerSearchLimit, repository.TrainerSearchLimit)
+		if err != nil {
+			return err
+		}
+		if page.offset > 0 {
+			return domain.Invalid("offset", "people.search_one_page")
+		}
 		scope, err := s.scope(c)
 		if err != nil {
 			return err
 		}
-		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), c.QueryInt("limit"), scope, actor(c))
+		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), page.limit, scope, actor(c))
 		if err != nil {
 			return err
 		}
-		return c.JSON(glimpses)
+		return sendList(c, page, glimpses)
 	}
-	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), c.QueryInt("limit", 20))
+	page, err := pageOf(c, 20, 100)
 	if err != nil {
 		return err
 	}
-	return c.JSON(matches)
+	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, matches)
 }
 
 // apiCreateTrainee answers POST /api/v1/trainees.

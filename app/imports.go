@@ -138,7 +138,7 @@ func (s *Server) importPageData(c *fiber.Ctx) (*importPageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{})
+	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{}, repository.Page{})
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ func (s *Server) programmesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderProgrammes(c *fiber.Ctx, form *Form, err error) error {
-	programmes, listErr := s.store.Programmes(c.UserContext())
+	programmes, listErr := s.store.Programmes(c.UserContext(), repository.Page{})
 	if listErr != nil {
 		return listErr
 	}
@@ -46,7 +46,7 @@ func (s *Server) coursesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{IncludeArchived: c.QueryBool("archived")})
+	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{IncludeArchived: c.QueryBool("archived")}, repository.Page{})
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ type courseFormData struct {
 }
 
 func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFormData, error) {
-	programmes, err := s.store.Programmes(c.UserContext())
+	programmes, err := s.store.Programmes(c.UserContext(), repository.Page{})
 	if err != nil {
 		return nil, err
 	}

@@ -78,10 +78,10 @@ func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 	u := currentUser(c)
 	d := &enrolPageData{Course: course, Query: c.Query("q"), Categories: domain.Categories,
 		CanOverride: coordinators.admits(u), Limited: !coordinators.admits(u)}
-	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution); err != nil {
+	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution, repository.Page{Limit: 50}); err != nil {
 		return nil, err
 	}
-	if d.Associations, err = s.store.Organisations(ctx, "", domain.Association); err != nil {
+	if d.Associations, err = s.store.Organisations(ctx, "", domain.Association, repository.Page{Limit: 50}); err != nil {
 		return nil, err
 	}
 	if d.Provinces, err = s.store.Provinces(ctx); err != nil {
@@ -101,7 +101,7 @@ func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 	ctx := c.UserContext()
 	if !d.Limited {
-		matches, err := s.store.SearchTrainees(ctx, d.Query, 20)
+		matches, err := s.store.SearchTrainees(ctx, d.Query, repository.Page{Limit: 20})
 		d.Results = cardsOfMatches(matches)
 		return err
 	}

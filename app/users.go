@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // usersList is the data of pages/users/list.
@@ -20,7 +21,7 @@ type userPageData struct {
 
 // listUsers shows every user to an admin.
 func (s *Server) listUsers(c *fiber.Ctx) error {
-	users, err := s.store.Users(c.UserContext())
+	users, err := s.store.Users(c.UserContext(), repository.Page{Limit: repository.MaxRows})
 	if err != nil {
 		return err
 	}
@@ -123,11 +124,16 @@ func (s *Server) redirectWithFlash(c *fiber.Ctx, to, key string) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
-// apiUsers lists the users as JSON, for admins' scripts.
+// apiUsers answers GET /api/users?limit=&offset=: the users, for admins'
+// scripts.
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	users, err := s.store.Users(c.UserContext())
+	page, err := pageOf(c, repository.DefaultPage, repository.DefaultPage)
 	if err != nil {
 		return err
 	}
-	return c.JSON(users)
+	users, err := s.store.Users(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, users)
 }

@@ -66,8 +66,8 @@ type CourseSummary struct {
 	Sessions      int    `db:"sessions" json:"sessions"`
 }
 
-// Courses lists the courses of the scope that match f, newest first.
-func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter) (_ []CourseSummary, err error) {
+// Courses lists a page of the courses of the scope that match f, newest first.
+func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page Page) (_ []CourseSummary, err error) {
 	defer wrap(&err, "Courses")
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
 	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
@@ -80,9 +80,9 @@ func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter) (_ []C
 	   AND ($3::bigint[] IS NULL OR c.id = ANY($3))
 	   AND ($4 OR NOT c.archived)
 	 ORDER BY c.start_date DESC, c.id DESC
-	 LIMIT 500`
-	var cs []CourseSummary
-	return cs, mapError(s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, scope.courseIDs(), f.IncludeArchived))
+	 LIMIT $5 OFFSET $6`
+	cs := []CourseSummary{}
+	return cs, s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, scope.courseIDs(), f.IncludeArchived, page.limit(), page.offset())
 }
 
 // UpdateCourse validates and saves a course's editable fields, logging the
@@ -160,6 +160,6 @@ func (s *Store) CourseTrainers(ctx context.Context, courseID int64) (_ []domain.
 	const q = `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.created_at
 	             FROM users u JOIN course_trainers ct ON ct.user_id = u.id
 	            WHERE ct.course_id = $1 ORDER BY u.name`
-	var us []domain.User
-	return us, mapError(s.db.SelectContext(ctx, &us, q, courseID))
+	us := []domain.User{}
+	return us, s.db.SelectContext(ctx, &us, q, courseID)
 }

@@ -22,7 +22,7 @@ func TestSearchIsInsensitiveToCaseAccentsAndDiacritics(t *testing.T) {
 	}
 	cases := map[string]int{"fatima": 2, "FATIMA": 2, "فاطمة": 1, "karim": 1, "nobody": 0, "%": 0, "": 0}
 	for query, want := range cases {
-		got, err := f.store.SearchTrainees(f.ctx, query, 20)
+		got, err := f.store.SearchTrainees(f.ctx, query, repository.Page{Limit: 20})
 		must(t, err)
 		if len(got) != want {
 			t.Errorf("search %q: want %d results, got %d", query, want, len(got))
@@ -36,7 +36,7 @@ func TestSearchByPhoneAndNationalID(t *testing.T) {
 	tr.Phone, tr.NationalID = ptr("0661234567"), ptr("BK445566")
 	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	for _, q := range []string{"06 61 23 45 67", "bk445566"} {
-		got, err := f.store.SearchTrainees(f.ctx, q, 20)
+		got, err := f.store.SearchTrainees(f.ctx, q, repository.Page{Limit: 20})
 		must(t, err)
 		if len(got) != 1 || got[0].ID != tr.ID {
 			t.Errorf("search %q: want Omar, got %+v", q, got)

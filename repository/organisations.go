@@ -66,14 +66,14 @@ func provinceID(ctx context.Context, q sqlx.QueryerContext, code *string) (*int6
 	return &id, nil
 }
 
-// Organisations lists organisations whose name contains q (any script,
-// accents ignored), optionally of one kind.
-func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind) (_ []domain.Organisation, err error) {
+// Organisations lists a page of the organisations whose name contains q
+// (any script, accents ignored), optionally of one kind, by name.
+func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind, page Page) (_ []domain.Organisation, err error) {
 	defer wrap(&err, "Organisations")
 	const query = organisationSelect + `
 	 WHERE ($1 = '' OR o.kind = $1)
 	   AND ($2 = '' OR o.name_key LIKE '%' || $2 || '%')
-	 ORDER BY coalesce(o.name_fr, o.name_ar) LIMIT 50`
+	 ORDER BY coalesce(o.name_fr, o.name_ar), o.id LIMIT $3 OFFSET $4`
 	orgs := []domain.Organisation{}
-	return orgs, mapError(s.db.SelectContext(ctx, &orgs, query, string(kind), escapeLike(domain.SearchKey(q))))
+	return orgs, s.db.SelectContext(ctx, &orgs, query, string(kind), escapeLike(domain.SearchKey(q)), page.limit(), page.offset())
 }

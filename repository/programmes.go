@@ -27,12 +27,12 @@ func (s *Store) CreateProgramme(ctx context.Context, p *domain.Programme, by *in
 	})
 }
 
-// Programmes lists the programmes, oldest first.
-func (s *Store) Programmes(ctx context.Context) (_ []domain.Programme, err error) {
+// Programmes lists a page of the programmes, oldest first.
+func (s *Store) Programmes(ctx context.Context, page Page) (_ []domain.Programme, err error) {
 	defer wrap(&err, "Programmes")
-	var ps []domain.Programme
-	const q = `SELECT ` + programmeColumns + ` FROM programmes ORDER BY start_year, code`
-	return ps, mapError(s.db.SelectContext(ctx, &ps, q))
+	ps := []domain.Programme{}
+	const q = `SELECT ` + programmeColumns + ` FROM programmes ORDER BY start_year, code LIMIT $1 OFFSET $2`
+	return ps, s.db.SelectContext(ctx, &ps, q, page.limit(), page.offset())
 }
 
 // Programme finds a programme by id.

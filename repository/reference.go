@@ -10,7 +10,7 @@ import (
 // Regions lists the 12 regions of Morocco.
 func (s *Store) Regions(ctx context.Context) (_ []domain.Region, err error) {
 	defer wrap(&err, "Regions")
-	var rs []domain.Region
+	rs := []domain.Region{}
 	const q = `SELECT id, code, name_ar, name_fr, name_en FROM regions ORDER BY id`
 	return rs, mapError(s.db.SelectContext(ctx, &rs, q))
 }
@@ -29,7 +29,7 @@ func (s *Store) CreateProvince(ctx context.Context, p *domain.Province) (err err
 // Provinces lists every province, by region then French name.
 func (s *Store) Provinces(ctx context.Context) (_ []domain.Province, err error) {
 	defer wrap(&err, "Provinces")
-	var ps []domain.Province
+	ps := []domain.Province{}
 	const q = `SELECT id, region_id, code, name_ar, name_fr FROM provinces ORDER BY region_id, name_fr`
 	return ps, mapError(s.db.SelectContext(ctx, &ps, q))
 }

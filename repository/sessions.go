@@ -50,7 +50,7 @@ func (s *Store) Session(ctx context.Context, id int64) (_ *domain.Session, err e
 // Sessions lists a course's sessions in time order.
 func (s *Store) Sessions(ctx context.Context, courseID int64) (_ []domain.Session, err error) {
 	defer wrap(&err, "Sessions")
-	var ss []domain.Session
+	ss := []domain.Session{}
 	const q = `SELECT ` + sessionColumns + ` FROM sessions WHERE course_id = $1 ORDER BY starts_at, id`
 	return ss, mapError(s.db.SelectContext(ctx, &ss, q, courseID))
 }

@@ -90,16 +90,14 @@ type TraineeMatch struct {
 	OrganisationName *string `db:"organisation_name" json:"organisation_name"`
 }
 
-// SearchTrainees finds people by name (Arabic or Latin script, insensitive to
-// case, accents and Arabic diacritics), phone or national ID.
-func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) (_ []TraineeMatch, err error) {
+// SearchTrainees finds a page of people by name (Arabic or Latin script,
+// insensitive to case, accents and Arabic diacritics), phone or national
+// ID: whole identifiers first.
+func (s *Store) SearchTrainees(ctx context.Context, query string, page Page) (_ []TraineeMatch, err error) {
 	defer wrap(&err, "SearchTrainees")
 	key := domain.SearchKey(query)
 	if key == "" {
 		return []TraineeMatch{}, nil
-	}
-	if limit <= 0 || limit > 100 {
-		limit = 20
 	}
 	probe := domain.Trainee{Phone: &query, NationalID: &query}
 	probe.Normalize()
@@ -110,11 +108,11 @@ func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) (_ 
 	  LEFT JOIN provinces p ON p.id = t.province_id
 	  LEFT JOIN organisations o ON o.id = t.organisation_id
 	 WHERE t.name_key LIKE '%' || $1 || '%' OR t.phone = $2 OR t.national_id = $3
-	 ORDER BY (t.national_id = $3 OR t.phone = $2) DESC, t.name_key
-	 LIMIT $4`
+	 ORDER BY (t.national_id = $3 OR t.phone = $2) DESC, t.name_key, t.id
+	 LIMIT $4 OFFSET $5`
 	matches := []TraineeMatch{}
-	err = s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, limit)
-	return matches, mapError(err)
+	err = s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, page.limit(), page.offset())
+	return matches, err
 }
 
 // TraineeGlimpse is what a trainer is shown of a person outside their

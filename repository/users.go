@@ -71,15 +71,12 @@ func auditedUser(u *domain.User) map[string]any {
 	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "active": u.Active}
 }
 
-// Users lists every user, active ones first, by name.
-func (s *Store) Users(ctx context.Context) (_ []domain.User, err error) {
+// Users lists a page of the users, active ones first, by name.
+func (s *Store) Users(ctx context.Context, page Page) (_ []domain.User, err error) {
 	defer wrap(&err, "Users")
 	users := []domain.User{}
-	const q = `SELECT ` + userColumns + ` FROM users ORDER BY active DESC, lower(name), id`
-	if err := sqlx.SelectContext(ctx, s.db, &users, q); err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	return users, nil
+	const q = `SELECT ` + userColumns + ` FROM users ORDER BY active DESC, lower(name), id LIMIT $1 OFFSET $2`
+	return users, s.db.SelectContext(ctx, &users, q, page.limit(), page.offset())
 }
 
 // SetUserRole changes a user's role. The last active admin keeps the role:
