@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"sync"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
+	"takaffoul/views"
 )
 
 // tokenCommand manages API tokens: create, list, revoke.
@@ -131,6 +135,10 @@ func seedDemoProgrammes(ctx context.Context, store *repository.Store, w io.Write
 		"%d organisations, %d courses, %d sessions, %d trainees, %d enrolments (%d withdrawn), "+
 		"%d attendance sheets, %d reported figures\n", r.Provinces, r.Programmes, r.Organisations, r.Courses,
 		r.Sessions, r.Trainees, r.Enrollments, r.Withdrawals, r.RostersSaved, r.ReportedFigures)
+	if r.TrainerAssignments > 0 {
+		fmt.Fprintf(w, "%s has a course running this week, with a session today: sign in as them to take attendance\n",
+			repository.DemoTrainer)
+	}
 	return nil
 }
 
@@ -182,4 +190,37 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// englishMessages are the interface's English sentences (views/locales/*.en.json,
+// plural forms left out), for the commands' messages: `user add` with a weak
+// password says what the web form says.
+var englishMessages = sync.OnceValue(func() map[string]string {
+	messages := map[string]string{}
+	files, _ := fs.Glob(views.FS, "locales/*.en.json")
+	for _, file := range files {
+		b, err := fs.ReadFile(views.FS, file)
+		if err != nil {
+			continue
+		}
+		var all map[string]any
+		if json.Unmarshal(b, &all) != nil {
+			continue
+		}
+		for key, v := range all {
+			if text, ok := v.(string); ok {
+				messages[key] = text
+			}
+		}
+	}
+	return messages
+})
+
+// problemInEnglish is the English sentence of a field's problem, or its key
+// when the sentence needs parameters or is not found.
+func problemInEnglish(p domain.Problem) string {
+	if text, ok := englishMessages()[p.Key]; ok && !strings.Contains(text, "{{") {
+		return text
+	}
+	return p.Key
 }

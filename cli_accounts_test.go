@@ -75,3 +75,19 @@ func TestTokenCommands(t *testing.T) {
 		t.Fatal("the revoked token still works")
 	}
 }
+
+// `user add` (store.CreateUser, then describeUserError) refuses an easy
+// password with the interface's English advice, not a message key.
+func TestUserAddRefusesWeakPasswords(t *testing.T) {
+	store := dbtest.Store(t)
+	for _, weak := range []string{"aaaaaaaaaa", "          ", "password123"} {
+		u := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
+		err := describeUserError(store.CreateUser(t.Context(), u, weak, nil))
+		if err == nil || !strings.Contains(err.Error(), "a few unrelated words") {
+			t.Errorf("user add with %q: %v", weak, err)
+		}
+	}
+	if _, err := store.UserByEmail(t.Context(), "admin@example.ma"); err == nil {
+		t.Fatal("a user was added with a weak password")
+	}
+}

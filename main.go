@@ -5,12 +5,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -304,17 +306,33 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	defer db.close()
 
+	setupToken, err := firstRunToken(ctx, db.store)
+	if err != nil {
+		return err
+	}
 	web, err := app.New(app.Config{
 		CookieSecure:   os.Getenv("COOKIE_SECURE") == "true",
 		TrustedProxies: splitList(os.Getenv("TRUSTED_PROXIES")),
+		SetupToken:     setupToken,
 	}, db.store, log)
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
 	go foldTotalsInBackground(ctx, db.store, log)
 	listenErr := make(chan error, 1)
-	go func() { listenErr <- web.Listen(*addr) }()
-	log.Info("serving", "addr", *addr)
+	go func() { listenErr <- web.Listener(ln) }()
+	base := serverURL(ln.Addr())
+	log.Info("serving at "+base, "addr", ln.Addr().String())
+	if setupToken != "" {
+		link := base + "/setup?token=" + setupToken
+		log.Warn("no account yet: create the first administrator at "+link+
+			" (this link works once, until an account exists; each start prints a new one)."+
+			" For a demonstration instead: takaffoul seed demo", "setup_url", link)
+	}
 
 	select {
 	case err := <-listenErr:
@@ -326,6 +344,31 @@ func serve(args []string, log *slog.Logger) error {
 		log.Error("shutdown", "error", err)
 	}
 	return nil
+}
+
+// firstRunToken is the one-time secret of the setup page when the database
+// holds no account (app/setup.go), "" otherwise. It is kept only in this
+// process's memory.
+func firstRunToken(ctx context.Context, store *repository.Store) (string, error) {
+	exists, err := store.HasUsers(ctx)
+	if err != nil || exists {
+		return "", err
+	}
+	return rand.Text(), nil
+}
+
+// serverURL is the address to open in a browser for what the listener
+// serves (plain HTTP: TLS, if any, is a proxy's): the loopback name when it
+// listens on every interface.
+func serverURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // foldInterval is how often the server folds the totals journal into the
@@ -422,7 +465,7 @@ func describeUserError(err error) error {
 	if v, ok := domain.AsValidation(err); ok {
 		var parts []string
 		for field, p := range v.Fields {
-			parts = append(parts, field+": "+p.Key)
+			parts = append(parts, field+": "+problemInEnglish(p))
 		}
 		return fmt.Errorf("invalid user: %s", strings.Join(parts, ", "))
 	}

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"errors"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -29,39 +31,36 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 
 // login checks the e-mail address and password. Unknown address, wrong
 // password and deactivated account get the same message after the same
-// bcrypt work; after domain.MaxFailedLogins failures for the account or the
-// address within domain.LoginWindow, attempts are refused with 429 without
-// even looking at the password.
+// bcrypt work. Before any of that work, the attempt must pass the gate that
+// bounds concurrent password checks (503 when the server is busy) and be
+// counted by the login limits (429, with the wait, when they refuse): see
+// checkLogin and docs/SECURITY.md, "Login limits".
 func (s *Server) login(c *fiber.Ctx) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
 	form := NewForm(map[string]string{"email": email, "next": c.FormValue("next")})
 	if err := checkLoginInput(email, password); err != nil {
 		return s.renderForm(c, "login", nil, form, err)
 	}
-	ctx := c.UserContext()
 	ip := clientIP(c)
-	throttled, err := s.store.LoginThrottled(ctx, email, ip)
+	verdict, err := s.checkLogin(c.UserContext(), email, password, domain.LoginAddress(ip))
 	if err != nil {
 		return err
 	}
-	if throttled {
+	t := s.tr(c)
+	switch {
+	case verdict.busy:
+		form.Message = t.T("auth.busy")
+		return s.refuseLogin(c, fiber.StatusServiceUnavailable, loginBusyRetry, form)
+	case verdict.wait > 0:
 		s.audit(c, repository.AuditEntry{Action: "login.throttled", Entity: "user", After: map[string]any{"ip": ip}})
-		form.Message = s.tr(c).T("auth.throttled")
-		return s.renderPage(c, fiber.StatusTooManyRequests, "login", nil, form)
-	}
-	u, err := s.store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, domain.ErrNotFound) {
-		return err
-	}
-	ok := domain.Authenticate(u, password)
-	if err := s.store.RecordLogin(ctx, email, ip, ok); err != nil {
-		return err
-	}
-	if !ok {
-		s.audit(c, failedLogin(u, ip))
-		form.Message = s.tr(c).T("auth.invalid_credentials")
+		form.Message = t.T("auth.throttled", "Wait", waitText(t, verdict.wait))
+		return s.refuseLogin(c, fiber.StatusTooManyRequests, verdict.wait, form)
+	case !verdict.ok:
+		s.audit(c, failedLogin(verdict.user, ip))
+		form.Message = t.T("auth.invalid_credentials")
 		return s.renderPage(c, fiber.StatusUnauthorized, "login", nil, form)
 	}
+	u := verdict.user
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
@@ -70,6 +69,89 @@ func (s *Server) login(c *fiber.Ctx) error {
 	s.setLanguageCookie(c, u.Language)
 	return c.Redirect(safeRedirectPath(form.Values["next"]), fiber.StatusSeeOther)
 }
+
+// loginVerdict is what checkLogin decided.
+type loginVerdict struct {
+	busy bool          // no password check could start in time: nothing was counted
+	wait time.Duration // the login limits refuse for this long: nothing was checked
+	ok   bool          // the password opens user's account
+	user *domain.User  // the account of the e-mail address, when there is one
+}
+
+// How long a login waits for a free password check before the server
+// answers that it is busy, and how long it then asks the browser to wait.
+const (
+	loginQueueWait = time.Second
+	loginBusyRetry = 2 * time.Second
+)
+
+// checkLogin runs one login attempt, in this order: a place among the
+// password checks allowed at once (the gate), the attempt counted by the
+// limits (ReserveLogin), only then bcrypt, and the outcome recorded.
+func (s *Server) checkLogin(ctx context.Context, email, password, address string) (loginVerdict, error) {
+	if !s.loginGate.enter(ctx, loginQueueWait) {
+		return loginVerdict{busy: true}, nil
+	}
+	defer s.loginGate.leave()
+	attempt, wait, err := s.store.ReserveLogin(ctx, email, address)
+	if err != nil || wait > 0 {
+		return loginVerdict{wait: wait}, err
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return loginVerdict{}, err
+	}
+	ok := s.checkPassword(u, password)
+	if err := s.store.FinishLogin(ctx, attempt, ok); err != nil {
+		return loginVerdict{}, err
+	}
+	return loginVerdict{ok: ok, user: u}, nil
+}
+
+// refuseLogin shows the login form again with form.Message, telling the
+// browser (Retry-After) when to try again.
+func (s *Server) refuseLogin(c *fiber.Ctx, status int, retry time.Duration, form *Form) error {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Round(time.Second)/time.Second)))
+	return s.renderPage(c, status, "login", nil, form)
+}
+
+// waitText is a wait in words: seconds under a minute, else minutes rounded up.
+func waitText(t *Translator, wait time.Duration) string {
+	if wait < time.Minute {
+		return t.N("auth.wait_seconds", int((wait+time.Second-1)/time.Second))
+	}
+	return t.N("auth.wait_minutes", int((wait+time.Minute-1)/time.Minute))
+}
+
+// passwordGate bounds how many password checks run at once. bcrypt costs a
+// core for ~70 ms: a hundred logins at once used to take every core and
+// make every other page time out. A login that finds no free place within
+// its wait is answered "busy" (503) without any bcrypt or database work.
+type passwordGate chan struct{}
+
+func newPasswordGate(size int) passwordGate { return make(passwordGate, size) }
+
+// enter takes a place, waiting at most wait (or until ctx ends); false: none.
+func (g passwordGate) enter(ctx context.Context, wait time.Duration) bool {
+	select {
+	case g <- struct{}{}:
+		return true
+	default:
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case g <- struct{}{}:
+		return true
+	case <-timer.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// leave gives the place back.
+func (g passwordGate) leave() { <-g }
 
 func checkLoginInput(email, password string) error {
 	p := domain.Problems{}
@@ -99,7 +181,9 @@ func failedLogin(u *domain.User, ip string) repository.AuditEntry {
 }
 
 // startSession signs u in: the session gets a new id (an id planted before
-// login is worthless after it) and a new CSRF token on the next page.
+// login is worthless after it) and a new CSRF token on the next page. The
+// stored session names its user, so that a password reset or a deactivation
+// can delete it.
 func (s *Server) startSession(c *fiber.Ctx, u *domain.User) error {
 	sess, err := s.sessions.Get(c)
 	if err != nil {
@@ -112,7 +196,11 @@ func (s *Server) startSession(c *fiber.Ctx, u *domain.User) error {
 	sess.Set(sessionUserID, u.ID)
 	sess.Set(sessionFingerprint, passwordFingerprint(u))
 	sess.Set(sessionStarted, time.Now().Unix())
-	return sess.Save()
+	id := sess.ID()
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	return s.store.SetSessionUser(c.UserContext(), id, u.ID)
 }
 
 // logout ends the session on the server: the old cookie opens nothing.
@@ -154,9 +242,24 @@ func (s *Server) setLanguageCookie(c *fiber.Ctx, lang string) {
 	})
 }
 
-// home is the landing page after login; what it offers depends on the role.
+// home is the landing page after login; what it offers depends on the
+// role: a trainer's day (today's sessions, the week, their courses'
+// progress), links to their work for the other roles.
 func (s *Server) home(c *fiber.Ctx) error {
-	return s.render(c, "home", nil)
+	u := currentUser(c)
+	if u.Role != domain.RoleTrainer {
+		return s.render(c, "home", nil)
+	}
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	week := domain.WeekOf(time.Now())
+	agenda, err := s.store.TrainerAgenda(c.UserContext(), scope, week)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "home", newTrainerHome(agenda, week))
 }
 
 // apiMe answers who the token (or session) belongs to: a script's first check.

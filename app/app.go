@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"takaffoul/domain"
 	"takaffoul/repository"
 	"takaffoul/views"
 )
@@ -31,6 +33,14 @@ type Config struct {
 	// SessionPurgeInterval is how often expired sessions are deleted
 	// (default 10 minutes; negative disables it, for tests).
 	SessionPurgeInterval time.Duration
+	// LoginConcurrency is how many logins may check a password at once
+	// (bcrypt takes a core for ~70 ms); default half of GOMAXPROCS, at
+	// least 1. See passwordGate.
+	LoginConcurrency int
+	// SetupToken is the one-time secret of the first-run page
+	// (/setup?token=…, setup.go): serve makes one when the database holds
+	// no account. Empty: no setup page.
+	SetupToken string
 }
 
 // Server holds the dependencies every handler shares.
@@ -40,9 +50,16 @@ type Server struct {
 	log      *slog.Logger
 	messages *i18n.Bundle
 	sessions *session.Store
-	static   fs.FS
+	// sessionStorage is the sessions' storage, asked whether a session could
+	// not be read when a CSRF check fails.
+	sessionStorage *repository.SessionStorage
+	static         fs.FS
 	// importSlots holds one token per import running (takeImportSlot).
 	importSlots chan struct{}
+
+	loginGate     passwordGate
+	checkPassword func(*domain.User, string) bool // domain.Authenticate; tests count the calls
+	firstRun      firstRun
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -51,6 +68,10 @@ func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, err
 	_, f, err := newServer(cfg, store, log)
 	return f, err
 }
+
+// sessionCallsPerRequest is how many session-storage calls a page makes at
+// most: the CSRF middleware reads and saves the session, authenticate reads it.
+const sessionCallsPerRequest = 3
 
 // newServer is New, also returning the Server for the package's own tests.
 func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, *fiber.App, error) {
@@ -75,10 +96,17 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("static files: %w", err)
 	}
+	if cfg.LoginConcurrency <= 0 {
+		cfg.LoginConcurrency = max(1, runtime.GOMAXPROCS(0)/2) // the other half serves the other pages
+	}
 	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static,
-		importSlots: make(chan struct{}, maxConcurrentImports)}
-	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0))
-	s.sessions = s.newSessions(storage)
+		importSlots: make(chan struct{}, maxConcurrentImports),
+		loginGate:   newPasswordGate(cfg.LoginConcurrency), checkPassword: domain.Authenticate}
+	// A page reads the session twice and saves it once (CSRF, authenticate):
+	// the three calls share the request's time, so that a silent database
+	// still gets the page its 503 within the request timeout.
+	storage := store.SessionStorage(max(cfg.SessionPurgeInterval, 0), cfg.RequestTimeout/sessionCallsPerRequest)
+	s.sessions, s.sessionStorage = s.newSessions(storage), storage
 
 	f := fiber.New(fiber.Config{
 		// Values from c.Params, c.Query and the body otherwise point into a

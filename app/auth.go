@@ -5,8 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/csrf"
@@ -87,8 +90,18 @@ func (s *Server) csrfProtection() fiber.Handler {
 		Expiration:     sessionLifetime,
 		ContextKey:     csrfTokenKey,
 		Extractor:      csrfFromFormOrHeader,
-		ErrorHandler:   func(*fiber.Ctx, error) error { return errCSRF },
+		ErrorHandler:   s.csrfRefused,
 	})
+}
+
+// csrfRefused answers a failed CSRF check: "forbidden", unless the session
+// holding the token could not be read in time (fiber's middleware cannot
+// tell the two apart): then the database is unavailable, 503.
+func (s *Server) csrfRefused(c *fiber.Ctx, _ error) error {
+	if id := c.Cookies(sessionCookie); id != "" && s.sessionStorage.FailedRead(id) {
+		return domain.ErrUnavailable
+	}
+	return errCSRF
 }
 
 func csrfFromFormOrHeader(c *fiber.Ctx) (string, error) {
@@ -176,6 +189,9 @@ var publicRoutes = map[string]bool{
 	"HEAD /login":    true,
 	"POST /login":    true,
 	"POST /language": true,
+	"GET /setup":     true, // the first run (setup.go)
+	"HEAD /setup":    true,
+	"POST /setup":    true,
 }
 
 // requireSignIn refuses anonymous requests outside publicRoutes.
@@ -197,4 +213,85 @@ func currentUser(c *fiber.Ctx) *domain.User {
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfTokenKey).(string)
 	return t
+}
+
+// maxRedirectLength is the longest ?next= kept: no page of ours has a longer URL.
+const maxRedirectLength = 4096
+
+// safeRedirectPath returns next when it is a path on this site
+// ("/users?page=2"), else "/": ?next= and the language switch's "next" field
+// must never send a user to another site. See isLocalPath.
+func safeRedirectPath(next string) string {
+	if !isLocalPath(next) {
+		return "/"
+	}
+	return next
+}
+
+// isLocalPath reports whether next, put in a Location header, keeps the
+// browser on this site. Browsers forgive a lot: Chromium drops tabs and
+// newlines anywhere in a URL ("/\t/evil.example" becomes "//evil.example",
+// another host), reads "\" as "/", and proxies may decode %2F or %5C once
+// more. So next must start with a single "/", parse (net/url) with no scheme
+// or host, and neither as written nor decoded (repeatedly) hold a backslash,
+// a control or invisible character, a leading "//" or a "." or ".." segment.
+func isLocalPath(next string) bool {
+	if next == "" || len(next) > maxRedirectLength || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return false
+	}
+	for _, r := range next {
+		if r <= ' ' || unsafeInURL(r) { // raw, not even a space is expected
+			return false
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return false
+	}
+	decoded, ok := decodings(next)
+	if !ok {
+		return false
+	}
+	for _, d := range decoded {
+		if strings.HasPrefix(d, "//") || strings.ContainsFunc(d, unsafeInURL) {
+			return false
+		}
+	}
+	paths, ok := decodings(u.EscapedPath())
+	if !ok {
+		return false
+	}
+	for _, p := range paths {
+		for _, segment := range strings.Split(p, "/") {
+			if segment == "." || segment == ".." {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// unsafeInURL: a backslash, a control character (C0, DEL, C1), or one that
+// is invisible or prints as something else (bidi controls, zero-width and
+// non-ASCII spaces); broken UTF-8 decodes to U+FFFD and is refused too.
+func unsafeInURL(r rune) bool {
+	return r == '\\' || r == utf8.RuneError || unicode.IsControl(r) || (r != ' ' && !unicode.IsPrint(r))
+}
+
+// decodings is s followed by each percent-decoding of it until nothing is
+// left to decode ("%252F" → "%2F" → "/"); ok is false for a broken escape
+// or a value encoded more than three times over, which no page of ours makes.
+func decodings(s string) (forms []string, ok bool) {
+	forms = []string{s}
+	for range 4 {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, false
+		}
+		if d == s {
+			return forms, true
+		}
+		forms, s = append(forms, d), d
+	}
+	return nil, false
 }

@@ -68,6 +68,9 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /login": {url: "/login", form: url.Values{"email": {"nobody@example.ma"}, "password": {"not-the-password"}},
 		want: everyone(401)},
 	"POST /language": {url: "/language", form: url.Values{"lang": {"ar"}, "next": {"/"}}, want: everyone(303)},
+	// The first-run setup, once accounts exist: it leads to the login page.
+	"GET /setup":  {url: "/setup?token=not-the-secret", want: everyone(303)},
+	"POST /setup": {url: "/setup", form: url.Values{"token": {"x"}, "email": {"new.admin@example.ma"}}, want: everyone(303)},
 
 	// Any signed-in user.
 	"GET /":        {url: "/", want: pages(200, 200, 200, 200)},

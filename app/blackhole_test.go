@@ -20,12 +20,6 @@ import (
 // that the test is.
 const blackholeRequestTimeout = 2 * time.Second
 
-// sessionCallTimeout is the session storage's own bound on each of its
-// calls (fiber's storage interface takes no context, so the request's
-// deadline does not reach them); a page makes up to three: the CSRF
-// middleware reads and saves the session, authenticate reads it.
-const sessionCallTimeout = 5 * time.Second
-
 // margin is the time allowed to answer once a deadline has passed: lib/pq
 // makes a prepared statement's caller (the API token lookup) wait up to a
 // second for its cancel request, and the machine is shared.
@@ -79,7 +73,8 @@ func TestSilentDatabaseLinkDoesNotHangRequests(t *testing.T) {
 
 	signedIn := map[string]string{"Cookie": cookieHeader(browser.cookies), "X-Forwarded-For": browser.ip}
 	withToken := map[string]string{"Authorization": "Bearer " + token}
-	pages := 3*sessionCallTimeout + margin
+	// Pages share the request timeout among their session-storage calls.
+	pages := blackholeRequestTimeout + margin
 	kinds := []blackholeRequest{
 		{name: "login page", target: "/login", want: 503, within: pages},
 		{name: "readiness", target: "/readyz", want: 503, json: true, within: 2*time.Second + margin},

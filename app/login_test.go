@@ -7,11 +7,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"takaffoul/app"
 	"takaffoul/domain"
 	"takaffoul/repository"
 	"takaffoul/repository/dbtest"
@@ -162,39 +166,49 @@ func TestDeactivationAndPasswordResetEndSessions(t *testing.T) {
 	expectStatus(t, "deactivated user's login", resp, 401)
 }
 
+// Five failures for one account from one address hold that pair for the
+// rest of the window, with the wait said in the user's language; the owner,
+// from another address, still gets in.
 func TestLoginThrottling(t *testing.T) {
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "coordinator@example.ma", domain.RoleCoordinator)
 
 	cl := newClient(t, web)
-	for i := 1; i <= domain.MaxFailedLogins; i++ {
+	for i := 1; i <= domain.MaxPairFailures; i++ {
 		resp := cl.post("/login", url.Values{"email": {u.Email}, "password": {"wrong password " + string(rune('a'+i))}})
 		expectStatus(t, "bad password", resp, 401)
 	}
 	resp := cl.post("/login", url.Values{"email": {u.Email}, "password": {"wrong password z"}})
 	expectStatus(t, "sixth bad password", resp, 429)
-	if !strings.Contains(resp.Body, "15 دقيقة") {
+	if !strings.Contains(resp.Body, "يرجى المحاولة من جديد بعد 15 دقيقة") {
 		t.Fatalf("429 page must say to wait 15 minutes, in Arabic:\n%s", resp.Body)
 	}
-	// The right password does not help while the account is locked, even
-	// from another address.
+	if retry, _ := strconv.Atoi(resp.Header.Get("Retry-After")); retry < 890 || retry > 900 {
+		t.Fatalf("Retry-After %d, want about 900 seconds", retry)
+	}
+	// The right password from the same address waits too…
+	resp = cl.post("/login", url.Values{"email": {u.Email}, "password": {testPassword}})
+	expectStatus(t, "right password from the failing address", resp, 429)
+	// …but not from another address: nobody can lock the account.
 	other := newClient(t, web)
 	other.ip = "203.0.113.99"
-	resp = other.post("/login", url.Values{"email": {u.Email}, "password": {testPassword}})
-	expectStatus(t, "right password while locked", resp, 429)
+	other.login(u.Email, testPassword)
 
-	// Once the window has passed, the right password works again.
+	// Once the window has passed, the first address may try again.
 	if _, err := store.DB().Exec(`UPDATE login_attempts SET at = at - interval '16 minutes'`); err != nil {
 		t.Fatal(err)
 	}
 	resp = cl.post("/login", url.Values{"email": {u.Email}, "password": {testPassword}})
 	expectStatus(t, "right password after the window", resp, 303)
-	if n := countRows(t, store, `SELECT count(*) FROM audit_log WHERE action = 'login.failure' AND entity_id = $1`, u.ID); n != domain.MaxFailedLogins {
-		t.Fatalf("want %d failed logins audited, got %d", domain.MaxFailedLogins, n)
+	if n := countRows(t, store, `SELECT count(*) FROM audit_log WHERE action = 'login.failure' AND entity_id = $1`, u.ID); n != domain.MaxPairFailures {
+		t.Fatalf("want %d failed logins audited, got %d", domain.MaxPairFailures, n)
 	}
 	if n := countRows(t, store, `SELECT count(*) FROM audit_log WHERE action = 'login.throttled'`); n != 2 {
 		t.Fatalf("want 2 throttled attempts audited, got %d", n)
+	}
+	if n := countRows(t, store, `SELECT count(*) FROM login_attempts WHERE succeeded IS NULL`); n != 0 {
+		t.Fatalf("%d attempts left pending", n)
 	}
 }
 
@@ -205,16 +219,247 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 	u := addUser(t, store, "ministry@example.ma", domain.RoleMinistry)
 
 	guesser := newClient(t, web)
-	for i := 0; i < domain.MaxFailedLogins; i++ {
-		resp := guesser.post("/login", url.Values{"email": {"someone" + string(rune('a'+i)) + "@example.ma"}, "password": {"guess-guess-guess"}})
+	for i := 0; i < domain.MaxAddressFailures; i++ {
+		resp := guesser.post("/login", url.Values{"email": {fmt.Sprintf("someone%d@example.ma", i)}, "password": {"guess-guess-guess"}})
 		expectStatus(t, "guess", resp, 401)
 	}
 	resp := guesser.post("/login", url.Values{"email": {u.Email}, "password": {testPassword}})
-	expectStatus(t, "sixth attempt from the same address", resp, 429)
+	expectStatus(t, "one attempt too many from the same address", resp, 429)
 
 	elsewhere := newClient(t, web)
 	elsewhere.ip = "203.0.113.7"
 	elsewhere.login(u.Email, testPassword)
+}
+
+// An attacker spread over many addresses meets the account's growing delay;
+// the owner's usual address (it signed in before) does not.
+func TestLoginDelayPerAccount(t *testing.T) {
+	store := newStore(t)
+	web := newApp(t, store)
+	u := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
+	owner := newClient(t, web)
+	owner.ip = "198.51.100.1"
+	owner.login(u.Email, testPassword)
+
+	attacker := func(i int) response {
+		cl := newClient(t, web)
+		cl.ip = fmt.Sprintf("203.0.113.%d", i)
+		return cl.post("/login", url.Values{"email": {u.Email}, "password": {"guess-guess-guess"}})
+	}
+	// Fresh addresses are let through, until MaxFreshAddresses of them failed…
+	for i := 0; i < domain.MaxFreshAddresses; i++ {
+		expectStatus(t, "guess from a fresh address", attacker(i), 401)
+	}
+	// …then the account's delay holds every address that is not the owner's.
+	resp := attacker(100)
+	expectStatus(t, "one fresh address too many", resp, 429)
+	if !strings.Contains(resp.Body, "ثانية") && !strings.Contains(resp.Body, "دقيق") {
+		t.Fatalf("the 429 page does not say how long to wait:\n%s", resp.Body)
+	}
+	wait := domain.AccountDelay(domain.MaxFreshAddresses)
+	if retry, _ := strconv.Atoi(resp.Header.Get("Retry-After")); retry < 1 || time.Duration(retry)*time.Second > wait+time.Second {
+		t.Fatalf("Retry-After %d, want at most %v", retry, wait)
+	}
+	owner.cookies = map[string]string{}
+	owner.token = ""
+	owner.login(u.Email, testPassword)
+}
+
+// Thirty wrong passwords at once for one account, from one address: at most
+// MaxPairFailures of them are checked with bcrypt, the others refused before.
+func TestConcurrentFailuresAreCountedBeforeTheyAreChecked(t *testing.T) {
+	store := newStore(t)
+	web, checks, err := app.NewCountingPasswordChecks(app.Config{SessionPurgeInterval: -1}, store, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
+	base := serveOnLoopback(t, web)
+	browsers := make([]*loopbackBrowser, 30)
+	for i := range browsers {
+		browsers[i] = newLoopbackBrowser(t, base, "")
+	}
+	statuses := postAllAtOnce(browsers, 0, func(int) url.Values {
+		return url.Values{"email": {u.Email}, "password": {"not the password"}}
+	})
+	t.Logf("30 concurrent wrong passwords: %d checked with bcrypt, answers %v", checks(), statuses)
+	if n := checks(); n > domain.MaxPairFailures {
+		t.Fatalf("%d passwords checked for 30 concurrent attempts, want at most %d (statuses %v)", n, domain.MaxPairFailures, statuses)
+	}
+	if statuses[401] != int(checks()) || statuses[401]+statuses[429]+statuses[503] != 30 {
+		t.Fatalf("statuses %v for %d checks", statuses, checks())
+	}
+	if n := countRows(t, store, `SELECT count(*) FROM login_attempts`); n != statuses[401] {
+		t.Fatalf("%d attempts recorded for %d checks", n, statuses[401])
+	}
+}
+
+// A hundred logins at once, kept up for three seconds (different accounts,
+// different addresses: no limit stops them), are answered 401 or "busy",
+// and meanwhile the health check and a signed-in page keep answering 200
+// within the request timeout. Before the password gate, a hundred bcrypt
+// runs at once kept the pages waiting 2.5 s and more: 503.
+func TestLoginBurstLeavesOtherPagesUp(t *testing.T) {
+	store := newStore(t)
+	web, err := app.New(app.Config{SessionPurgeInterval: -1, TrustedProxies: []string{"127.0.0.1"}, RequestTimeout: 2 * time.Second},
+		store, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := addUser(t, store, "coordinator@example.ma", domain.RoleCoordinator)
+	base := serveOnLoopback(t, web)
+	// The probe signs in through another instance on the same database, with
+	// the default timeout (bcrypt under -race on a busy machine can take
+	// more than the 2 s given here); the session is valid on both.
+	patient := serveOnLoopback(t, newApp(t, store))
+	signedIn := newLoopbackBrowser(t, patient, "198.51.100.1")
+	if status := signedIn.post(url.Values{"email": {u.Email}, "password": {testPassword}}); status != 303 {
+		t.Fatalf("sign in before the burst: %d", status)
+	}
+	signedIn.base = base
+	if status, _ := signedIn.get("/"); status != 200 {
+		t.Fatalf("the signed-in page answers %d before the burst", status)
+	}
+	browsers := make([]*loopbackBrowser, 100)
+	for i := range browsers {
+		// Their login pages (and CSRF tokens) come from the patient instance
+		// too: the burst, not its preparation, is what is measured here.
+		browsers[i] = newLoopbackBrowser(t, patient, fmt.Sprintf("10.1.%d.%d", i/200, i%200+1))
+		browsers[i].base = base
+	}
+
+	done := make(chan map[int]int)
+	go func() {
+		done <- postAllAtOnce(browsers, 3*time.Second, func(i int) url.Values {
+			return url.Values{"email": {fmt.Sprintf("user%d@example.ma", i)}, "password": {"not the password"}}
+		})
+	}()
+	var probes []string
+	var statuses map[int]int
+	var slowest time.Duration
+	defer func() { t.Logf("slowest page during the burst: %v; logins answered %v", slowest, statuses) }()
+	for statuses == nil {
+		for _, path := range []string{"/healthz", "/"} {
+			status, took := signedIn.get(path)
+			slowest = max(slowest, took)
+			if status != 200 {
+				probes = append(probes, fmt.Sprintf("%s: %d after %v", path, status, took))
+			}
+		}
+		select {
+		case statuses = <-done:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if len(probes) > 0 {
+		t.Errorf("other pages failed during the burst: %v", probes)
+	}
+	if statuses[401]+statuses[503] != statuses[-1] {
+		t.Errorf("the burst's answers: %v, want only 401 and 503", statuses)
+	}
+}
+
+// loopbackBrowser signs in through a real listener (concurrent requests,
+// unlike app.Test's), with its own cookies and CSRF token.
+type loopbackBrowser struct {
+	t      *testing.T
+	base   string
+	ip     string // sent as X-Forwarded-For when not ""
+	client *http.Client
+	token  string
+}
+
+func newLoopbackBrowser(t *testing.T, base, ip string) *loopbackBrowser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	// Its own connections, closed before the server shuts down (which
+	// otherwise waits for them).
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	b := &loopbackBrowser{t: t, base: base, ip: ip, client: &http.Client{Jar: jar, Transport: transport, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := b.send("GET", "/login", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfInPage.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the login page (%d)", resp.StatusCode)
+	}
+	b.token = string(m[1])
+	return b
+}
+
+func (b *loopbackBrowser) send(method, path string, form url.Values) (*http.Response, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
+	}
+	return b.client.Do(req)
+}
+
+// post sends the login form; safe to call from any goroutine. 0: no answer.
+func (b *loopbackBrowser) post(form url.Values) int {
+	form.Set("_csrf", b.token)
+	resp, err := b.send("POST", "/login", form)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// get answers the status of a GET and how long it took (0: no answer).
+func (b *loopbackBrowser) get(path string) (int, time.Duration) {
+	start := time.Now()
+	resp, err := b.send("GET", path, nil)
+	if err != nil {
+		return 0, time.Since(start)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, time.Since(start)
+}
+
+// postAllAtOnce sends each browser's login form at the same moment, again
+// as soon as answered until keepUp has passed (0: once), and counts the
+// answers by status; statuses[-1] is the number of requests.
+func postAllAtOnce(browsers []*loopbackBrowser, keepUp time.Duration, form func(i int) url.Values) map[int]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	start := make(chan struct{})
+	for i, b := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			until := time.Now().Add(keepUp)
+			for first := true; first || time.Now().Before(until); first = false {
+				status := b.post(form(i))
+				mu.Lock()
+				statuses[status]++
+				statuses[-1]++
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return statuses
 }
 
 // Unknown address and wrong password: the same answer, and the same work

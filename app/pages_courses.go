@@ -163,6 +163,7 @@ func (s *Server) updateCourse(c *fiber.Ctx) error {
 type coursePageData struct {
 	Course    *domain.Course
 	Programme *domain.Programme
+	Province  *domain.Province
 	Roster    []repository.RosterEntry
 	Sessions  []repository.SessionSummary
 	Trainers  []domain.User
@@ -190,6 +191,9 @@ func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
 	ctx := c.UserContext()
 	d := &coursePageData{Course: course, Manage: coordinators.admits(currentUser(c))}
 	if d.Programme, err = s.store.Programme(ctx, course.ProgrammeID); err != nil {
+		return nil, err
+	}
+	if d.Province, err = s.store.ProvinceByCode(ctx, course.Province); err != nil {
 		return nil, err
 	}
 	if d.Roster, err = s.store.Roster(ctx, course.ID); err != nil {

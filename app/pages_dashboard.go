@@ -163,7 +163,7 @@ func (s *Server) filterChoices(c *fiber.Ctx) ([]filterSelect, map[string]placeNa
 	programme, region, province := filterSelect{Name: "programme"}, filterSelect{Name: "region"}, filterSelect{Name: "province"}
 	var years []int
 	for _, p := range programmes {
-		name := pick(tr.Lang, p.NameAr, p.NameFr, p.NameEn)
+		name := p.Names().In(tr.Lang)
 		programme.Options = append(programme.Options, namedOption{p.Code, name})
 		names["by_programme"][p.Code] = name
 		for y := p.StartYear; y <= p.EndYear && y-p.StartYear < 50; y++ {
@@ -173,12 +173,12 @@ func (s *Server) filterChoices(c *fiber.Ctx) ([]filterSelect, map[string]placeNa
 		}
 	}
 	for _, r := range regions {
-		name := pick(tr.Lang, r.NameAr, r.NameFr, r.NameEn)
+		name := r.Names().In(tr.Lang)
 		region.Options = append(region.Options, namedOption{r.Code, name})
 		names["by_region"][r.Code] = name
 	}
 	for _, p := range provinces {
-		name := pick(tr.Lang, p.NameAr, p.NameFr, p.NameFr)
+		name := p.Names().In(tr.Lang)
 		province.Options = append(province.Options, namedOption{p.Code, name})
 		names["by_province"][p.Code] = name
 	}
@@ -257,23 +257,10 @@ func breakdownLabel(tr *Translator, section string, b domain.BreakdownCells, nam
 	if name := names[b.Key]; name != "" {
 		return name
 	}
-	if name := pick(tr.Lang, b.NameAr, b.NameFr, b.NameFr); name != "" {
+	if name := (domain.Names{Ar: b.NameAr, Fr: b.NameFr}).In(tr.Lang); name != "" {
 		return name
 	}
 	return b.Key
-}
-
-// pick is the name in lang, falling back to French then Arabic.
-func pick(lang, ar, fr, en string) string {
-	switch {
-	case lang == "ar" && ar != "":
-		return ar
-	case lang == "en" && en != "":
-		return en
-	case fr != "":
-		return fr
-	}
-	return ar
 }
 
 // queryValues collects the named query parameters as typed.

@@ -36,11 +36,17 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/readyz", s.readyz)
 	f.Get("/static/*", s.staticFiles)
 
+	// On a database with no account: the home and login pages lead to /setup.
+	f.Use(s.offerSetup)
+
 	// Everything below knows who is asking.
 	f.Use(s.csrfProtection(), s.authenticate, s.requireSignIn)
 	api := f.Group("/api/v1")
 
-	// Accounts: signing in and out, the language, who am I.
+	// Accounts: the first administrator, signing in and out, the language,
+	// who am I.
+	f.Get("/setup", s.setupPage)
+	f.Post("/setup", s.setup)
 	f.Get("/login", s.loginPage)
 	f.Post("/login", s.login)
 	f.Post("/logout", s.logout)

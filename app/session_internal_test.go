@@ -24,7 +24,7 @@ func TestSessionMaxAge(t *testing.T) {
 	if err := store.CreateUser(t.Context(), u, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
-	storage := store.SessionStorage(0)
+	storage := store.SessionStorage(0, 0)
 	plant := func(id string, since time.Time) {
 		data := map[string]interface{}{sessionUserID: u.ID, sessionFingerprint: passwordFingerprint(u), sessionStarted: since.Unix()}
 		var buf bytes.Buffer

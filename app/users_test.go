@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 func TestAdminManagesUsers(t *testing.T) {
@@ -175,4 +176,99 @@ func TestStaticFiles(t *testing.T) {
 			t.Errorf("%s: want 404, got %d", path, got.StatusCode)
 		}
 	}
+}
+
+// An admin's password reset or deactivation, from the user page, ends the
+// user's sessions (their rows are gone, the cookie opens nothing) and
+// revokes their API tokens; a reactivated account gets none of them back.
+func TestResetAndDeactivationEndSessionsAndTokens(t *testing.T) {
+	store := newStore(t)
+	web := newApp(t, store)
+	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
+	u := addUser(t, store, "trainer@example.ma", domain.RoleTrainer)
+	admin := newClient(t, web)
+	admin.login(boss.Email, testPassword)
+	page := "/users/" + strconv.FormatInt(u.ID, 10)
+	password := testPassword
+
+	for _, change := range []struct {
+		name string
+		path string
+		form url.Values
+	}{
+		{"password reset", page + "/password", url.Values{"password": {"tea olive rocket lamp"}}},
+		{"deactivation", page + "/active", url.Values{"active": {"false"}}},
+	} {
+		phone := newClient(t, web)
+		phone.login(u.Email, password)
+		token, _, err := store.CreateAPIToken(t.Context(), u.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script := newClient(t, web)
+		script.headers["Authorization"] = "Bearer " + token
+		expectStatus(t, change.name+": token before", script.get("/api/me"), 200)
+		if n := countRows(t, store, `SELECT count(*) FROM web_sessions WHERE user_id = $1`, u.ID); n != 1 {
+			t.Fatalf("%s: the signed-in session does not name its user (%d rows)", change.name, n)
+		}
+
+		expectStatus(t, change.name, admin.post(change.path, change.form), 303)
+		if n := countRows(t, store, `SELECT count(*) FROM web_sessions WHERE user_id = $1`, u.ID); n != 0 {
+			t.Errorf("%s: %d sessions of the user left", change.name, n)
+		}
+		if n := countRows(t, store, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`, u.ID); n != 0 {
+			t.Errorf("%s: %d live tokens left", change.name, n)
+		}
+		expectStatus(t, change.name+": token after", script.get("/api/me"), 401)
+		expectStatus(t, change.name+": session after", phone.get("/"), 303)
+		expectStatus(t, change.name+": the admin's own session", admin.get("/users"), 200)
+		password = "tea olive rocket lamp"
+	}
+	expectStatus(t, "reactivate", admin.post(page+"/active", url.Values{"active": {"true"}}), 303)
+	if n := countRows(t, store, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`, u.ID); n != 0 {
+		t.Errorf("reactivation brought %d tokens back", n)
+	}
+}
+
+// Passwords that are easy to guess are refused on creation and reset, with
+// a message that says what makes a good one, in the admin's language.
+func TestWeakPasswordsAreRefused(t *testing.T) {
+	store := newStore(t)
+	web := newApp(t, store)
+	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
+	u := addUser(t, store, "trainer@example.ma", domain.RoleTrainer)
+	cl := newClient(t, web)
+	cl.login(boss.Email, testPassword)
+	advice := map[string]string{"ar": "بضع كلمات لا علاقة بينها", "fr": "quelques mots sans rapport entre eux", "en": "a few unrelated words"}
+	page := "/users/" + strconv.FormatInt(u.ID, 10)
+	for _, lang := range []string{"ar", "fr", "en"} {
+		cl.post("/language", url.Values{"lang": {lang}, "next": {"/"}})
+		for _, weak := range []string{"aaaaaaaaaa", "          ", "password123", "azertyuiop", "nouvelle1990"} {
+			resp := cl.post("/users", url.Values{"email": {"new@example.ma"}, "name": {"Nouvelle"}, "role": {"trainer"}, "password": {weak}})
+			expectStatus(t, lang+" create with "+strconv.Quote(weak), resp, 422)
+			if !strings.Contains(resp.Body, advice[lang]) {
+				t.Errorf("%s: creating with %q: the page does not explain a good password", lang, weak)
+			}
+			resp = cl.post(page+"/password", url.Values{"password": {weak}})
+			expectStatus(t, lang+" reset to "+strconv.Quote(weak), resp, 422)
+			if !strings.Contains(resp.Body, advice[lang]) {
+				t.Errorf("%s: reset to %q: the page does not explain a good password", lang, weak)
+			}
+		}
+	}
+	if n := countRows(t, store, `SELECT count(*) FROM users WHERE email = 'new@example.ma'`); n != 0 {
+		t.Fatal("a user was created with a weak password")
+	}
+	if !domain.PasswordMatches(mustUser(t, store, u.ID).PasswordHash, testPassword) {
+		t.Fatal("a weak password replaced the user's")
+	}
+}
+
+func mustUser(t *testing.T, store *repository.Store, id int64) *domain.User {
+	t.Helper()
+	u, err := store.User(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -3,16 +3,9 @@ package domain
 import (
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
-
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
-
-// maxPasswordBytes is bcrypt's limit: longer passwords would be cut silently.
-const maxPasswordBytes = 72
 
 // NormalizeEmail is the form in which e-mail addresses are stored and compared.
 // Invisible characters pasted with it (a phone's LRM) are removed (text.go).
@@ -25,20 +18,6 @@ func (u *User) Validate() error {
 	p := Problems{}
 	checkTags(u, p)
 	return p.Err()
-}
-
-// CheckPasswordPolicy refuses passwords that are too short, too long for
-// bcrypt, or the same as the e-mail address.
-func CheckPasswordPolicy(password, email string) error {
-	switch {
-	case utf8.RuneCountInString(password) < MinPasswordLength:
-		return Invalid("password", "password.too_short")
-	case len(password) > maxPasswordBytes:
-		return Invalid("password", "password.too_long")
-	case strings.EqualFold(strings.TrimSpace(password), NormalizeEmail(email)):
-		return Invalid("password", "password.is_email")
-	}
-	return nil
 }
 
 // HashPassword hashes a password with bcrypt.

@@ -78,6 +78,17 @@ func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string
 	return len(revoked), err
 }
 
+// revokeAllAPITokens revokes every live token of the user within tx and
+// returns their ids ([] when there was none).
+func revokeAllAPITokens(ctx context.Context, tx *sqlx.Tx, userID int64) ([]int64, error) {
+	revoked := []int64{}
+	const q = `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`
+	if err := sqlx.SelectContext(ctx, tx, &revoked, q, userID); err != nil {
+		return nil, fmt.Errorf("revoke api tokens of user %d: %w", userID, err)
+	}
+	return revoked, nil
+}
+
 // UserByAPIToken finds the active user whose live token this is; anything
 // else (unknown, revoked, deactivated user) is domain.ErrNotFound.
 func (s *Store) UserByAPIToken(ctx context.Context, token string) (_ *domain.User, err error) {

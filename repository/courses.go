@@ -64,6 +64,22 @@ type CourseSummary struct {
 	ProgrammeCode string `db:"programme_code" json:"programme_code"`
 	Enrolled      int    `db:"enrolled" json:"enrolled"`
 	Sessions      int    `db:"sessions" json:"sessions"`
+	// The names a person reads instead of the codes (pages, not the API).
+	ProgrammeNameAr string `db:"programme_name_ar" json:"-"`
+	ProgrammeNameFr string `db:"programme_name_fr" json:"-"`
+	ProgrammeNameEn string `db:"programme_name_en" json:"-"`
+	ProvinceNameAr  string `db:"province_name_ar" json:"-"`
+	ProvinceNameFr  string `db:"province_name_fr" json:"-"`
+}
+
+// ProgrammeNames is the name of the course's programme in each language.
+func (c CourseSummary) ProgrammeNames() domain.Names {
+	return domain.Names{Ar: c.ProgrammeNameAr, Fr: c.ProgrammeNameFr, En: c.ProgrammeNameEn}
+}
+
+// ProvinceNames is the name of the course's province in each language.
+func (c CourseSummary) ProvinceNames() domain.Names {
+	return domain.Names{Ar: c.ProvinceNameAr, Fr: c.ProvinceNameFr}
 }
 
 // Courses lists a page of the courses of the scope that match f, newest first.
@@ -71,7 +87,9 @@ func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page P
 	defer wrap(&err, "Courses")
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
 	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
-	       c.places_taken AS enrolled, c.session_count AS sessions
+	       c.places_taken AS enrolled, c.session_count AS sessions,
+	       pr.name_ar AS programme_name_ar, pr.name_fr AS programme_name_fr, pr.name_en AS programme_name_en,
+	       p.name_ar AS province_name_ar, p.name_fr AS province_name_fr
 	  FROM courses c
 	  JOIN provinces p ON p.id = c.province_id
 	  JOIN programmes pr ON pr.id = c.programme_id

@@ -111,3 +111,31 @@ func TestSilentLinkEndsStatementsAtTheirDeadline(t *testing.T) {
 		cancel()
 	}
 }
+
+// A session that cannot be read because the database is silent is
+// remembered, once, so that the CSRF check answers "unavailable" (503)
+// instead of "forbidden"; a session that is merely unknown is not.
+func TestSessionReadFailuresAreRemembered(t *testing.T) {
+	t.Parallel()
+	proxy := dbtest.NewProxy(t, dbtest.NewDatabase(t))
+	store, err := repository.Open(context.Background(), proxy.URL, repository.PoolConfig{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sessions := store.SessionStorage(0, 500*time.Millisecond)
+	if data, err := sessions.Get("no-such-session"); err != nil || data != nil || sessions.FailedRead("no-such-session") {
+		t.Fatalf("unknown session: %q %v, remembered %v", data, err, sessions.FailedRead("no-such-session"))
+	}
+	proxy.Blackhole()
+	if _, err := sessions.Get("some-session"); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("read over a silent link: %v, want domain.ErrUnavailable", err)
+	}
+	if !sessions.FailedRead("some-session") {
+		t.Fatal("the failed read was not remembered")
+	}
+	if sessions.FailedRead("some-session") {
+		t.Fatal("a failed read is answered once")
+	}
+	proxy.Restore()
+}

@@ -81,7 +81,8 @@ var AttendanceColumns = []domain.Column{
 // and the row conditions, written by attendanceQuery. Both languages of
 // each name are read so that one pass serves every language.
 const attendanceExportSQL = `
-SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.code, c.code, c.title_ar, c.title_fr,
+SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.code, pg.name_ar, pg.name_fr, pg.name_en,
+       c.code, c.title_ar, c.title_fr,
        x.starts_at, x.full_name_ar, x.full_name_latin, x.category, x.org_ar, x.org_fr,
        pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at
   FROM courses c
@@ -186,6 +187,7 @@ type attendanceRow struct {
 	enrollmentID, traineeID            int64
 	courseID, sessionID                int64
 	programme, courseCode              string
+	programmeNames                     domain.Names
 	titleAr, titleFr                   string
 	startsAt                           time.Time
 	nameAr, nameLatin                  sql.NullString
@@ -199,7 +201,7 @@ type attendanceRow struct {
 
 func (r *attendanceRow) scan(rows *sql.Rows) error {
 	return rows.Scan(&r.attendanceID, &r.enrollmentID, &r.traineeID, &r.courseID, &r.sessionID,
-		&r.programme, &r.courseCode, &r.titleAr, &r.titleFr, &r.startsAt,
+		&r.programme, &r.programmeNames.Ar, &r.programmeNames.Fr, &r.programmeNames.En, &r.courseCode, &r.titleAr, &r.titleFr, &r.startsAt,
 		&r.nameAr, &r.nameLatin, &r.category, &r.orgAr, &r.orgFr,
 		&r.provinceCode, &r.provinceAr, &r.province, &r.sex, &r.status, &r.markedBy, &r.markedAt)
 }
@@ -208,7 +210,10 @@ func (r *attendanceRow) scan(rows *sql.Rows) error {
 func (r *attendanceRow) values(out []any, opts domain.ExportOptions) {
 	out[0] = nullInt(r.attendanceID)
 	out[1], out[2], out[3], out[4] = r.enrollmentID, r.traineeID, r.courseID, r.sessionID
-	out[5], out[6] = r.programme, r.courseCode
+	out[5], out[6] = r.programmeNames.In(opts.Lang), r.courseCode
+	if opts.Keys || opts.T == nil { // machine files keep the code
+		out[5] = r.programme
+	}
 	out[7] = inLanguage(opts.Lang, r.titleAr, r.titleFr)
 	out[8] = r.startsAt
 	out[9], out[10] = nullString(r.nameAr), nullString(r.nameLatin)
@@ -233,10 +238,7 @@ func (r *attendanceRow) values(out []any, opts domain.ExportOptions) {
 // falling back to the other when one is missing. English readers get French,
 // the ministry's second language.
 func inLanguage(lang, ar, fr string) string {
-	if (lang == "ar" && ar != "") || fr == "" {
-		return ar
-	}
-	return fr
+	return domain.Names{Ar: ar, Fr: fr}.In(lang)
 }
 
 func nullString(s sql.NullString) any {

@@ -135,7 +135,7 @@ func TestAttendanceCSVIsExcelSafe(t *testing.T) {
 		t.Fatalf("Arabic and French names must come back intact, got %v", helene)
 	}
 	if helene[8] != "2019-03-05 10:00" || helene[15] != "Présent" || helene[16] != "Karim Trainer" || helene[11] != "Acteur institutionnel" ||
-		helene[5] != "child-protection" || helene[6] != "CP-RABAT-1" || helene[13] != "Préfecture de Rabat" || helene[14] != "Femme" {
+		helene[5] != "Renforcement des capacités" || helene[6] != "CP-RABAT-1" || helene[13] != "Préfecture de Rabat" || helene[14] != "Femme" {
 		t.Fatalf("row content: %q", helene)
 	}
 	if helene[12] != "Centre, \"multi\"\nfonctionnel" {
@@ -174,7 +174,7 @@ func TestAttendanceCSVWithMachineKeys(t *testing.T) {
 		t.Fatalf("machine headers: %s", header)
 	}
 	r := byName(t, records)["Hélène Aït-Lahcen|"+itoa(w.session.ID)]
-	if r[11] != "institutional_actor" || r[13] != "rabat" || r[14] != "female" || r[15] != "present" {
+	if r[5] != "child-protection" || r[11] != "institutional_actor" || r[13] != "rabat" || r[14] != "female" || r[15] != "present" {
 		t.Fatalf("machine values: %q", r)
 	}
 }

@@ -22,6 +22,8 @@ type SeedReport struct {
 	Withdrawals     int `json:"withdrawals"`
 	RostersSaved    int `json:"rosters_saved"` // sessions whose attendance was recorded
 	ReportedFigures int `json:"reported_figures"`
+	// TrainerAssignments counts the demo trainer's new courses.
+	TrainerAssignments int `json:"trainer_assignments"`
 }
 
 // Changed reports whether the run created anything.
@@ -38,19 +40,33 @@ func (r SeedReport) Changed() bool { return r != SeedReport{} }
 //   - positive-parenting: members of exactly 96 associations trained;
 //   - takaffoul (2018–2020): one illustrative cohort over three yearly modules
 //     (the report gives no head-count for it);
-//   - the report's figures, entered as reported figures.
+//   - the report's figures, entered as reported figures;
+//   - a course running this week, in the takaffoul programme: a daily
+//     follow-up session of twelve of its cohort, Monday to Sunday, with
+//     attendance taken on the days before today and none from today on.
+//     It is assigned to the demo trainer (trainer@demo.ma, when the demo
+//     accounts exist), as is the takaffoul 2020 module, so that the
+//     trainer's home shows a day's work. The published programmes' figures
+//     do not move: its people are the cohort's, already counted.
 //
 // The report does not name the eight provinces: the demo's are fictitious
 // ("Province pilote 1…8", codes demo-pilot-1…8) and say so in their names.
 // People, national IDs (prefix ZZ) and organisations are fictitious.
 //
-// It is deterministic (a fixed pseudo-random seed) and idempotent: every
-// record is looked up by a natural key first (codes, registration numbers,
-// national IDs), so a second run creates nothing. Sessions that already
-// have marks are left as they are. The demo records are made by the system
-// (no user).
+// It is deterministic (a fixed pseudo-random seed; the current course's
+// follows from the week) and idempotent: every record is looked up by a
+// natural key first (codes, registration numbers, national IDs), so a
+// second run creates nothing. Sessions that already have marks are left as
+// they are. A run in a later week adds that week's course. The demo records
+// are made by the system (no user).
 func (s *Store) SeedDemoProgrammes(ctx context.Context) (SeedReport, error) {
-	a := &demoApplier{store: s, plan: buildDemoPlan(),
+	return s.SeedDemoProgrammesAt(ctx, time.Now())
+}
+
+// SeedDemoProgrammesAt is SeedDemoProgrammes as if run at now: the current
+// course is now's week's.
+func (s *Store) SeedDemoProgrammesAt(ctx context.Context, now time.Time) (SeedReport, error) {
+	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)),
 		programmeIDs: map[string]int64{}, orgIDs: map[string]int64{}, traineeIDs: map[*demoPerson]int64{}}
 	steps := []func(context.Context) error{a.provinces, a.programmes, a.organisations, a.trainees, a.courses, a.reported}
 	for _, step := range steps {
@@ -67,6 +83,9 @@ const (
 	DemoPositiveParenting = "positive-parenting"
 	DemoTakaffoul         = "takaffoul"
 )
+
+// DemoTrainer is the demo account the demo's courses are assigned to.
+const DemoTrainer = "trainer@demo.ma"
 
 // demoSource is the reported figures' source: the ministry's communiqué on
 // the programme's closing report, as the press carried it (it gives no date).
@@ -95,6 +114,7 @@ type demoCourse struct {
 	course     domain.Course
 	sessions   []domain.Session
 	enrolments []*demoEnrolment
+	trainer    string // e-mail of the demo account assigned to it, if any
 }
 
 type demoEnrolment struct {
@@ -111,9 +131,10 @@ type demoBuilder struct {
 	names  map[domain.Sex][]int // a permutation of (first name, family name) pairs per sex
 	used   map[domain.Sex]int
 	nextID int
+	cohort []*demoPerson // takaffoul's cohort, who come back to the current course
 }
 
-func buildDemoPlan() demoPlan {
+func buildDemoPlan(week domain.Week) demoPlan {
 	b := &demoBuilder{rng: rand.New(rand.NewPCG(2017, 2020)), used: map[domain.Sex]int{}, nextID: 100001}
 	b.names = map[domain.Sex][]int{
 		domain.Female: b.rng.Perm(len(demoFemaleNames) * len(demoFamilyNames)),
@@ -124,6 +145,7 @@ func buildDemoPlan() demoPlan {
 	b.childProtection(members)
 	b.takaffoul()
 	b.reportedFigures()
+	b.currentCourse(week) // last, with its own generator: the draws above never depend on the day
 	return b.plan
 }
 
@@ -187,22 +209,26 @@ func (b *demoBuilder) marks(n int) []domain.AttendanceStatus {
 	m := make([]domain.AttendanceStatus, n)
 	attended := false
 	for i := range m {
-		switch r := b.rng.IntN(100); {
-		case r < 82:
-			m[i] = domain.Present
-		case r < 88:
-			m[i] = domain.Late
-		case r < 94:
-			m[i] = domain.Excused
-		default:
-			m[i] = domain.Absent
-		}
+		m[i] = drawMark(b.rng)
 		attended = attended || m[i].Attended()
 	}
 	if !attended {
 		m[0] = domain.Present
 	}
 	return m
+}
+
+// drawMark draws one mark: mostly present, some late, excused or absent.
+func drawMark(rng *rand.Rand) domain.AttendanceStatus {
+	switch r := rng.IntN(100); {
+	case r < 82:
+		return domain.Present
+	case r < 88:
+		return domain.Late
+	case r < 94:
+		return domain.Excused
+	}
+	return domain.Absent
 }
 
 // course adds a course with n sessions of hours each, two a day from its
@@ -362,8 +388,10 @@ func (b *demoBuilder) takaffoul() {
 			fmt.Sprintf("تكفل — وحدة السنة %d (%d) — فوج توضيحي: التقرير لا يذكر عدد المستفيدين", i+1, year),
 			fmt.Sprintf("Takaffoul — module de l'année %d (%d) — cohorte illustrative : le rapport ne donne pas d'effectif", i+1, year))
 	}
+	modules[2].trainer = DemoTrainer
 	for i := range 22 {
 		p := b.person(domain.InstitutionalActor, 4, "DEMO-TKF-"+demoCareServices[i%len(demoCareServices)][0])
+		b.cohort = append(b.cohort, p)
 		switch i {
 		case 20: // enrolled, only absences and an excuse: not trained
 			modules[0].enrolments = append(modules[0].enrolments, &demoEnrolment{person: p,
@@ -381,6 +409,39 @@ func (b *demoBuilder) takaffoul() {
 	for _, m := range modules {
 		m.course.Capacity = len(m.enrolments) + 5
 	}
+}
+
+// currentCourse adds the course running in week: one follow-up session a
+// day, Monday to Sunday at 09:30 in Casablanca, for twelve of the
+// takaffoul cohort (people who followed the three modules, so that no
+// figure of the programme moves), assigned to the demo trainer. The
+// sessions of the days before today have their attendance; today's and
+// the coming days' have none: the trainer takes it. Its code names the
+// week (TKF-SUIVI-2026-S49), so a run in another week adds that week's.
+func (b *demoBuilder) currentCourse(week domain.Week) {
+	year, number := week.Monday.ISOWeek()
+	rng := rand.New(rand.NewPCG(uint64(year), uint64(number)))
+	monday := week.Monday
+	c := &demoCourse{programme: DemoTakaffoul, trainer: DemoTrainer, course: domain.Course{
+		Code: fmt.Sprintf("TKF-SUIVI-%d-S%02d", year, number), Year: year, Province: demoProvinceCode(4),
+		TitleAr:   fmt.Sprintf("تكفل — متابعة الفوج، الأسبوع %d من سنة %d — دورة جارية (معطيات للعرض)", number, year),
+		TitleFr:   fmt.Sprintf("Takaffoul — suivi de la cohorte, semaine %d de %d — formation en cours (données de démonstration)", number, year),
+		StartDate: monday, EndDate: domain.Date{Time: monday.AddDate(0, 0, 6)}, CompletionThreshold: 80}}
+	for day := range 7 {
+		d := monday.AddDate(0, 0, day)
+		at := time.Date(d.Year(), d.Month(), d.Day(), 9, 30, 0, 0, domain.Casablanca)
+		c.sessions = append(c.sessions, domain.Session{StartsAt: at, EndsAt: at.Add(3 * time.Hour),
+			Place: "Province pilote 4 (démo)", Hours: 3})
+	}
+	for _, p := range b.cohort[:12] { // all trained in the modules (20 and 21 are not)
+		marks := make([]domain.AttendanceStatus, len(c.sessions))
+		for day := range week.TodayDay() { // the days before today; none in the future
+			marks[day] = drawMark(rng)
+		}
+		c.enrolments = append(c.enrolments, &demoEnrolment{person: p, marks: marks})
+	}
+	c.course.Capacity = len(c.enrolments) + 5
+	b.plan.courses = append(b.plan.courses, c)
 }
 
 // reportedFigures enters the report's figures, to be compared with the records.
@@ -539,6 +600,11 @@ func (a *demoApplier) course(ctx context.Context, dc *demoCourse) error {
 	if err := a.attendance(ctx, dc, sessions); err != nil {
 		return err
 	}
+	if dc.trainer != "" {
+		if err := a.assignTrainer(ctx, existing.ID, dc.trainer); err != nil {
+			return err
+		}
+	}
 	for _, de := range dc.enrolments {
 		if e := enrolments[de]; de.withdraw && e.Status != domain.Withdrawn {
 			if err := a.store.Withdraw(ctx, existing.ID, a.traineeIDs[de.person], nil); err != nil {
@@ -547,6 +613,31 @@ func (a *demoApplier) course(ctx context.Context, dc *demoCourse) error {
 			a.report.Withdrawals++
 		}
 	}
+	return nil
+}
+
+// assignTrainer gives the course to the demo account email, if it exists
+// as an active trainer (the demo accounts are seeded first; without them
+// there is nobody to assign) and does not have it yet.
+func (a *demoApplier) assignTrainer(ctx context.Context, courseID int64, email string) error {
+	u, err := a.store.UserByEmail(ctx, email)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !u.Active || u.Role != domain.RoleTrainer {
+		return nil // someone changed the demo account: leave it be
+	}
+	scope, err := a.store.ScopeFor(ctx, u) // the courses the trainer has
+	if err != nil || scope.Allows(courseID) {
+		return err
+	}
+	if err := a.store.AssignTrainer(ctx, courseID, u.ID, nil); err != nil {
+		return err
+	}
+	a.report.TrainerAssignments++
 	return nil
 }
 

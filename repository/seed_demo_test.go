@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
@@ -29,7 +30,8 @@ func tableCounts(t *testing.T, store *repository.Store) map[string]int {
 func TestDemoDataReproducesThePublishedFigures(t *testing.T) {
 	ctx := context.Background()
 	store := dbtest.Store(t)
-	report, err := store.SeedDemoProgrammes(ctx)
+	now := time.Now() // both runs on the same day: the current course is the same
+	report, err := store.SeedDemoProgrammesAt(ctx, now)
 	must(t, err)
 	if report.Programmes != 3 || report.Provinces != 8 || report.ReportedFigures != 5 || report.Withdrawals != 1 {
 		t.Errorf("first run: %+v", report)
@@ -111,7 +113,7 @@ func TestDemoDataReproducesThePublishedFigures(t *testing.T) {
 
 	// A second run changes nothing: no row, no figure.
 	before := tableCounts(t, store)
-	again, err := store.SeedDemoProgrammes(ctx)
+	again, err := store.SeedDemoProgrammesAt(ctx, now)
 	must(t, err)
 	if again.Changed() {
 		t.Errorf("second run created %+v", again)
@@ -134,4 +136,79 @@ func TestDemoDataReproducesThePublishedFigures(t *testing.T) {
 // onlyEnrolledTrained drops the completed count, which depends on drawn attendance.
 func onlyEnrolledTrained(c domain.Counts) domain.Counts {
 	return domain.Counts{Enrolled: c.Enrolled, Trained: c.Trained}
+}
+
+// TestDemoTrainerHasAWeekOfWork: the demo gives trainer@demo.ma a course
+// running in the week it is seeded, with a session every day and the
+// attendance of the days before today only, without moving any figure of
+// the report; a run in a later week adds that week's course.
+func TestDemoTrainerHasAWeekOfWork(t *testing.T) {
+	ctx := context.Background()
+	store := dbtest.Store(t)
+	if _, _, err := store.SeedDemoAccounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wednesday := time.Date(2026, 12, 2, 15, 0, 0, 0, domain.Casablanca) // week 49
+	report, err := store.SeedDemoProgrammesAt(ctx, wednesday)
+	must(t, err)
+	if report.TrainerAssignments != 2 {
+		t.Errorf("the demo trainer gets this week's course and the 2020 module: %d assignments", report.TrainerAssignments)
+	}
+	trainer, err := store.UserByEmail(ctx, repository.DemoTrainer)
+	must(t, err)
+	week := domain.WeekOf(wednesday)
+	scope, err := store.ScopeFor(ctx, trainer)
+	must(t, err)
+	agenda, err := store.TrainerAgenda(ctx, scope, week)
+	must(t, err)
+	if len(agenda.Sessions) != 7 || len(agenda.Courses) != 2 {
+		t.Fatalf("the trainer's week: %d sessions, %d courses", len(agenda.Sessions), len(agenda.Courses))
+	}
+	for day, s := range agenda.Sessions {
+		if week.Day(s.StartsAt) != day || s.CourseCode != "TKF-SUIVI-2026-S49" || s.Enrolled != 12 {
+			t.Errorf("session %d: %s, day %d, course %s, %d enrolled", day, s.StartsAt, week.Day(s.StartsAt), s.CourseCode, s.Enrolled)
+		}
+		if past := day < week.TodayDay(); (s.Marked > 0) != past {
+			t.Errorf("%s: %d marks; want marks only before today", s.StartsAt.In(domain.Casablanca), s.Marked)
+		}
+	}
+	current := agenda.Courses[0]
+	if current.Code != "TKF-SUIVI-2026-S49" || current.Sessions != 7 || current.Held != 2 || current.AttendanceRate() == 0 ||
+		agenda.Courses[1].Code != "TKF-2020" || agenda.Courses[1].Held != 4 {
+		t.Errorf("the trainer's courses: %+v", agenda.Courses)
+	}
+	published := func(when string) {
+		t.Helper()
+		cp, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoChildProtection})
+		must(t, err)
+		pp, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoPositiveParenting})
+		must(t, err)
+		tkf, err := store.Totals(ctx, domain.TotalsFilter{Programme: repository.DemoTakaffoul})
+		must(t, err)
+		if cp.LocalActors.Trained != 151 || cp.ByCategory.InstitutionalActor.Trained != 121 || cp.ByCategory.AssociativeActor.Trained != 30 ||
+			cp.ByCategory.ChildParliamentarian.Trained != 30 || pp.Associations.Trained != 96 {
+			t.Errorf("%s: the published figures moved: %d %d %d %d %d", when, cp.LocalActors.Trained, cp.ByCategory.InstitutionalActor.Trained,
+				cp.ByCategory.AssociativeActor.Trained, cp.ByCategory.ChildParliamentarian.Trained, pp.Associations.Trained)
+		}
+		wantCounts(t, when+": takaffoul cohort", onlyEnrolledTrained(tkf.LocalActors), domain.Counts{Enrolled: 22, Trained: 21})
+	}
+	published("after the first run")
+
+	before := tableCounts(t, store)
+	again, err := store.SeedDemoProgrammesAt(ctx, wednesday.Add(2*time.Hour))
+	must(t, err)
+	if again.Changed() || !reflect.DeepEqual(before, tableCounts(t, store)) {
+		t.Errorf("a second run the same day changed %+v", again)
+	}
+	nextWeek, err := store.SeedDemoProgrammesAt(ctx, wednesday.AddDate(0, 0, 7))
+	must(t, err)
+	if nextWeek.Courses != 1 || nextWeek.Sessions != 7 || nextWeek.TrainerAssignments != 1 || nextWeek.Trainees != 0 {
+		t.Errorf("a run next week adds that week's course, nobody new: %+v", nextWeek)
+	}
+	published("after a run the next week")
+	var held int
+	must(t, store.DB().Get(&held, `SELECT sessions_held FROM courses WHERE code = 'TKF-SUIVI-2026-S49'`))
+	if held != 2 {
+		t.Errorf("last week's course was changed: %d sessions held", held)
+	}
 }

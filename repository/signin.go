@@ -19,6 +19,11 @@ type SignInSheet struct {
 	Trainees   []SignInTrainee
 }
 
+// ProvinceNames is the name of the course's province in each language.
+func (s *SignInSheet) ProvinceNames() domain.Names {
+	return domain.Names{Ar: s.ProvinceAr, Fr: s.ProvinceFr}
+}
+
 // SignInTrainee is one line of the sheet.
 type SignInTrainee struct {
 	TraineeID      int64           `db:"id"`
@@ -27,6 +32,11 @@ type SignInTrainee struct {
 	Category       domain.Category `db:"category"`
 	OrganisationAr *string         `db:"organisation_ar"`
 	OrganisationFr *string         `db:"organisation_fr"`
+}
+
+// OrganisationNames is the name of the trainee's organisation in each language.
+func (t SignInTrainee) OrganisationNames() domain.Names {
+	return domain.Organisation{NameAr: t.OrganisationAr, NameFr: t.OrganisationFr}.Names()
 }
 
 // SignInSheet gathers a session's sign-in sheet: its course and programme,

@@ -24,11 +24,55 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string,
 	})
 }
 
+// ErrAccountsExist: the first administrator can be created only while the
+// database holds no account at all.
+var ErrAccountsExist = fmt.Errorf("an account exists already: %w", domain.ErrConflict)
+
+// firstAdminLock serialises first-run setups (a double submit, two
+// instances started on one empty database): one admin comes out of it.
+const firstAdminLock = 0x74616b61666f6f6c // "takafool"
+
+// HasUsers reports whether any account exists; none is a first run.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var exists bool
+	err := getOne(ctx, s.db, &exists, `SELECT EXISTS (SELECT 1 FROM users)`)
+	if err != nil {
+		return false, fmt.Errorf("HasUsers: %w", err)
+	}
+	return exists, nil
+}
+
+// CreateFirstAdmin creates the first account, an admin, on a database that
+// holds none (the first-run setup page); with any account in it, it is
+// ErrAccountsExist and nothing is written. The same policy as every
+// password applies; the audit entry says it came from the setup.
+func (s *Store) CreateFirstAdmin(ctx context.Context, u *domain.User, password string) error {
+	u.Role = domain.RoleAdmin
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(firstAdminLock)); err != nil {
+			return fmt.Errorf("CreateFirstAdmin: %w", mapError(err))
+		}
+		var exists bool
+		if err := getOne(ctx, tx, &exists, `SELECT EXISTS (SELECT 1 FROM users)`); err != nil {
+			return fmt.Errorf("CreateFirstAdmin: %w", err)
+		}
+		if exists {
+			return ErrAccountsExist
+		}
+		if err := insertUser(ctx, tx, u, password); err != nil {
+			return err
+		}
+		after := auditedUser(u)
+		after["setup"] = true
+		return writeAudit(ctx, tx, AuditEntry{ActorID: &u.ID, Action: "user.create", Entity: "user", EntityID: &u.ID, After: after})
+	})
+}
+
 func insertUser(ctx context.Context, tx *sqlx.Tx, u *domain.User, password string) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	if err := domain.CheckPasswordPolicy(password, u.Email); err != nil {
+	if err := domain.CheckPasswordPolicy(password, u.Email, u.Name); err != nil {
 		return err
 	}
 	hash, err := domain.HashPassword(password)
@@ -86,54 +130,68 @@ func (s *Store) SetUserRole(ctx context.Context, id int64, role domain.Role, by 
 	if !role.Valid() {
 		return domain.Invalid("role", "validation.oneof")
 	}
-	return s.changeUser(ctx, id, "user.role", by, func(tx *sqlx.Tx, u *domain.User) error {
+	return s.changeUser(ctx, id, "user.role", by, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
 		if u.Role == domain.RoleAdmin && role != domain.RoleAdmin && u.Active {
 			if err := keepAnAdmin(ctx, tx, id, "role"); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		u.Role = role
 		_, err := tx.ExecContext(ctx, `UPDATE users SET role = $2 WHERE id = $1`, id, role)
-		return mapError(err)
+		return nil, mapError(err)
 	})
 }
 
-// SetUserActive deactivates (or reactivates) a user. A deactivated user's
-// sessions and API tokens stop working at their next request, because every
-// request loads the user afresh. The last active admin cannot be deactivated.
+// SetUserActive deactivates (or reactivates) a user, audited as by's.
+// Deactivation revokes the user's API tokens and deletes their web sessions,
+// in the same transaction: reactivating the account later brings none of
+// them back. The last active admin cannot be deactivated.
 func (s *Store) SetUserActive(ctx context.Context, id int64, active bool, by *int64) (err error) {
 	defer wrap(&err, "SetUserActive")
 	action := "user.deactivate"
 	if active {
 		action = "user.activate"
 	}
-	return s.changeUser(ctx, id, action, by, func(tx *sqlx.Tx, u *domain.User) error {
+	return s.changeUser(ctx, id, action, by, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
 		if !active && u.Role == domain.RoleAdmin && u.Active {
 			if err := keepAnAdmin(ctx, tx, id, "active"); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		u.Active = active
-		_, err := tx.ExecContext(ctx, `UPDATE users SET active = $2 WHERE id = $1`, id, active)
-		return mapError(err)
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET active = $2 WHERE id = $1`, id, active); err != nil {
+			return nil, mapError(err)
+		}
+		if active {
+			return nil, nil
+		}
+		return endCredentials(ctx, tx, id)
 	})
 }
 
-// SetUserPassword replaces a user's password (an admin's reset). Sessions
-// opened with the old password end: they carry a fingerprint of the hash.
+// SetUserPassword replaces a user's password (an admin's reset) under the
+// password policy, audited as by's. Whoever held the old password loses what
+// it opened: the user's API tokens are revoked, their web sessions deleted,
+// and the addresses they signed in from are no longer trusted by the login
+// limits.
 func (s *Store) SetUserPassword(ctx context.Context, id int64, password string, by *int64) (err error) {
 	defer wrap(&err, "SetUserPassword")
-	return s.changeUser(ctx, id, "user.password_reset", by, func(tx *sqlx.Tx, u *domain.User) error {
-		if err := domain.CheckPasswordPolicy(password, u.Email); err != nil {
-			return err
+	return s.changeUser(ctx, id, "user.password_reset", by, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
+		if err := domain.CheckPasswordPolicy(password, u.Email, u.Name); err != nil {
+			return nil, err
 		}
 		hash, err := domain.HashPassword(password)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		u.PasswordHash = hash
-		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash)
-		return mapError(err)
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash); err != nil {
+			return nil, mapError(err)
+		}
+		if err := forgetKnownAddresses(ctx, tx, u.Email); err != nil {
+			return nil, err
+		}
+		return endCredentials(ctx, tx, id)
 	})
 }
 
@@ -148,20 +206,42 @@ func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) (err
 }
 
 // changeUser runs change on the locked user row and writes the audit entry
-// as by's, all in one transaction.
-func (s *Store) changeUser(ctx context.Context, id int64, action string, by *int64, change func(*sqlx.Tx, *domain.User) error) error {
+// as by's, all in one transaction. What change returns (credentials it
+// revoked) is added to the entry's "after".
+func (s *Store) changeUser(ctx context.Context, id int64, action string, by *int64,
+	change func(*sqlx.Tx, *domain.User) (map[string]any, error)) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var u domain.User
 		if err := getOne(ctx, tx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
 		}
 		before := auditedUser(&u)
-		if err := change(tx, &u); err != nil {
+		facts, err := change(tx, &u)
+		if err != nil {
 			return err
 		}
+		after := auditedUser(&u)
+		for k, v := range facts {
+			after[k] = v
+		}
 		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: action, Entity: "user", EntityID: &id,
-			Before: before, After: auditedUser(&u)})
+			Before: before, After: after})
 	})
+}
+
+// endCredentials revokes the user's live API tokens and deletes their web
+// sessions, in the transaction of the change that calls for it (a password
+// reset, a deactivation), and says what it ended for the audit entry.
+func endCredentials(ctx context.Context, tx *sqlx.Tx, userID int64) (map[string]any, error) {
+	tokens, err := revokeAllAPITokens(ctx, tx, userID)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := deleteUserSessions(ctx, tx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"revoked_token_ids": tokens, "ended_sessions": sessions}, nil
 }
 
 // keepAnAdmin refuses a change that would leave no active admin. The admin

@@ -27,17 +27,27 @@ type SessionStorage struct {
 	timeout  time.Duration
 	stopOnce sync.Once
 	stop     chan struct{}
+	// failedReads holds, per session key, when reading it last failed:
+	// fiber's CSRF middleware takes a failed read for a missing token, and
+	// asks FailedRead to answer "unavailable" instead of "forbidden".
+	failedReads sync.Map
 }
 
-// sessionCallTimeout bounds each storage call: a hung database must not hang
-// every request.
-const sessionCallTimeout = 5 * time.Second
+// defaultSessionCallTimeout bounds each storage call when the caller gives
+// no bound: a hung database must not hang every request.
+const defaultSessionCallTimeout = 5 * time.Second
 
 // SessionStorage returns the web-session storage, purging expired sessions
 // (and old login attempts) every purgeInterval until Close; 0 disables the
-// periodic purge.
-func (s *Store) SessionStorage(purgeInterval time.Duration) *SessionStorage {
-	st := &SessionStorage{db: s.db, timeout: sessionCallTimeout, stop: make(chan struct{})}
+// periodic purge. Each call is bounded by callTimeout (0: 5 s): fiber's
+// storage interface takes no context, so a request's deadline cannot reach
+// the call, and the caller divides its own budget among the calls a request
+// makes.
+func (s *Store) SessionStorage(purgeInterval, callTimeout time.Duration) *SessionStorage {
+	if callTimeout <= 0 {
+		callTimeout = defaultSessionCallTimeout
+	}
+	st := &SessionStorage{db: s.db, timeout: callTimeout, stop: make(chan struct{})}
 	if purgeInterval > 0 {
 		go st.purgeEvery(purgeInterval, s)
 	}
@@ -66,12 +76,30 @@ func (st *SessionStorage) Get(key string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
+		st.failedReads.Store(key, time.Now())
 		return nil, fmt.Errorf("web session: %w", mapError(err))
 	}
 	if row.Expired {
 		return nil, st.Delete(key)
 	}
 	return row.Data, nil
+}
+
+// FailedRead reports whether reading the session failed within the last
+// minute (the database did not answer in time), and forgets it.
+func (st *SessionStorage) FailedRead(key string) bool {
+	at, ok := st.failedReads.LoadAndDelete(key)
+	return ok && time.Since(at.(time.Time)) < time.Minute
+}
+
+// forgetOldFailedReads drops the failed reads no CSRF check asked about.
+func (st *SessionStorage) forgetOldFailedReads() {
+	st.failedReads.Range(func(key, at any) bool {
+		if time.Since(at.(time.Time)) >= time.Minute {
+			st.failedReads.Delete(key)
+		}
+		return true
+	})
 }
 
 // Set stores the session's data for exp (0: without expiry).
@@ -108,6 +136,30 @@ func (st *SessionStorage) Delete(key string) error {
 	return nil
 }
 
+// SetSessionUser records whose the signed-in session id is (fiber's
+// storage sees only bytes), so that deleteUserSessions finds it. Later saves
+// of the session keep it.
+func (s *Store) SetSessionUser(ctx context.Context, sessionID string, userID int64) error {
+	const q = `UPDATE web_sessions SET user_id = $2 WHERE id_hash = $1`
+	res, err := s.db.ExecContext(ctx, q, domain.HashSecret(sessionID), userID)
+	if err != nil {
+		return fmt.Errorf("set session user: %w", mapError(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return notFound("web session")
+	}
+	return nil
+}
+
+// deleteUserSessions deletes the user's web sessions within tx and says how many.
+func deleteUserSessions(ctx context.Context, tx *sqlx.Tx, userID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete web sessions of user %d: %w", userID, mapError(err))
+	}
+	return res.RowsAffected()
+}
+
 // Reset removes every session: everybody is signed out.
 func (st *SessionStorage) Reset() error {
 	ctx, cancel := st.ctx()
@@ -137,19 +189,22 @@ func (st *SessionStorage) purgeEvery(interval time.Duration, s *Store) {
 				slog.Warn("purge of expired sessions failed", "error", err)
 			}
 			cancel()
+			st.forgetOldFailedReads()
 		}
 	}
 }
 
 // PurgeExpired deletes expired web sessions and the login attempts that no
-// throttling window needs any more. Several instances may run it at once:
-// the deletes are idempotent.
+// limit needs any more: failures after domain.AccountWindow, successes (the
+// owner's usual addresses) after domain.KnownAddressMemory. Several
+// instances may run it at once: the deletes are idempotent.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at <= now()`); err != nil {
 		return fmt.Errorf("purge web sessions: %w", err)
 	}
-	const q = `DELETE FROM login_attempts WHERE at < now() - $1 * interval '1 second'`
-	if _, err := s.db.ExecContext(ctx, q, (24 * time.Hour).Seconds()); err != nil {
+	const q = `DELETE FROM login_attempts
+	            WHERE at < now() - $1 * interval '1 second' AND (succeeded IS NOT TRUE OR at < now() - $2 * interval '1 second')`
+	if _, err := s.db.ExecContext(ctx, q, domain.AccountWindow.Seconds(), domain.KnownAddressMemory.Seconds()); err != nil {
 		return fmt.Errorf("purge login attempts: %w", err)
 	}
 	return nil
