@@ -94,7 +94,7 @@ func TestEncryptedBackupRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := restored.CreateAPIToken(ctx, coordinator.ID)
+	token, _, err := restored.CreateAPIToken(ctx, coordinator.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

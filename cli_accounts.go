@@ -64,7 +64,7 @@ func createToken(ctx context.Context, store *repository.Store, u *domain.User, w
 	if !u.Active {
 		return errors.New("this user is deactivated: a token would not work")
 	}
-	token, t, err := store.CreateAPIToken(ctx, u.ID)
+	token, t, err := store.CreateAPIToken(ctx, u.ID, nil)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func listTokens(ctx context.Context, store *repository.Store, u *domain.User, w 
 }
 
 func revokeTokens(ctx context.Context, store *repository.Store, u *domain.User, prefix string, w io.Writer) error {
-	n, err := store.RevokeAPITokens(ctx, u.ID, prefix)
+	n, err := store.RevokeAPITokens(ctx, u.ID, prefix, nil)
 	if errors.Is(err, domain.ErrNotFound) {
 		if prefix != "" {
 			return fmt.Errorf("no live token with prefix %q for this user", prefix)

@@ -44,7 +44,7 @@ func TestTokenCommands(t *testing.T) {
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	u := &domain.User{Email: "script@example.ma", Name: "Script", Role: domain.RoleCoordinator}
-	if err := store.CreateUser(ctx, u, "a-long-password"); err != nil {
+	if err := store.CreateUser(ctx, u, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -82,7 +82,7 @@ func TestUserAddRefusesWeakPasswords(t *testing.T) {
 	store := dbtest.Store(t)
 	for _, weak := range []string{"aaaaaaaaaa", "          ", "password123"} {
 		u := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
-		err := describeUserError(store.CreateUser(t.Context(), u, weak))
+		err := describeUserError(store.CreateUser(t.Context(), u, weak, nil))
 		if err == nil || !strings.Contains(err.Error(), "a few unrelated words") {
 			t.Errorf("user add with %q: %v", weak, err)
 		}

@@ -450,7 +450,7 @@ func userCommand(args []string) error {
 	}
 	defer db.close()
 	u := &domain.User{Email: *email, Name: *name, Role: domain.Role(*role)}
-	if err := db.store.CreateUser(ctx, u, password); err != nil {
+	if err := db.store.CreateUser(ctx, u, password, nil); err != nil {
 		return describeUserError(err)
 	}
 	fmt.Printf("user %d added: %s (%s)\n", u.ID, u.Email, u.Role)

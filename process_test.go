@@ -88,10 +88,10 @@ func coordinatorDatabase(t *testing.T) (string, *repository.Store, string) {
 	}
 	t.Cleanup(func() { store.Close() })
 	u := &domain.User{Email: "coordinator@process.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
-	if err := store.CreateUser(ctx, u, "process-test-password"); err != nil {
+	if err := store.CreateUser(ctx, u, "process-test-password", nil); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := store.CreateAPIToken(ctx, u.ID)
+	token, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
 	dbURL, store, token := coordinatorDatabase(t)
 	ctx := context.Background()
 	org := domain.Organisation{Kind: domain.Institution, NameFr: ptrTo("Centre de test")}
-	if err := store.CreateOrganisation(ctx, &org); err != nil {
+	if err := store.CreateOrganisation(ctx, &org, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := startServer(t, dbURL)

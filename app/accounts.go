@@ -250,8 +250,12 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if u.Role != domain.RoleTrainer {
 		return s.render(c, "home", nil)
 	}
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
 	week := domain.WeekOf(time.Now())
-	agenda, err := s.store.TrainerAgenda(c.UserContext(), u.ID, week)
+	agenda, err := s.store.TrainerAgenda(c.UserContext(), scope, week)
 	if err != nil {
 		return err
 	}

@@ -7,13 +7,17 @@ import (
 	"takaffoul/repository"
 )
 
-// apiListProgrammes answers GET /api/v1/programmes.
+// apiListProgrammes answers GET /api/v1/programmes?limit=&offset=.
 func (s *Server) apiListProgrammes(c *fiber.Ctx) error {
-	ps, err := s.store.Programmes(c.UserContext())
+	page, err := pageOf(c, repository.DefaultPage, repository.DefaultPage)
 	if err != nil {
 		return err
 	}
-	return c.JSON(ps)
+	ps, err := s.store.Programmes(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, ps)
 }
 
 // apiCreateProgramme answers POST /api/v1/programmes.
@@ -23,26 +27,31 @@ func (s *Server) apiCreateProgramme(c *fiber.Ctx) error {
 		return err
 	}
 	p.ID = 0
-	if err := s.store.CreateProgramme(c.UserContext(), &p); err != nil {
+	if err := s.store.CreateProgramme(c.UserContext(), &p, actor(c)); err != nil {
 		return err
 	}
 	return created(c, p)
 }
 
-// apiListCourses answers GET /api/v1/courses: every course for coordinators,
-// a trainer's own courses for a trainer.
+// apiListCourses answers GET /api/v1/courses?programme_id=&year=&archived=&limit=&offset=:
+// the courses of the user's scope (every course for coordinators, a
+// trainer's own for a trainer).
 func (s *Server) apiListCourses(c *fiber.Ctx) error {
-	u := currentUser(c)
-	f := repository.CourseFilter{ProgrammeID: int64(queryInt(c, "programme_id")), Year: queryInt(c, "year"),
-		IncludeArchived: c.QueryBool("archived")}
-	if !managesEverything(u) {
-		f.TrainerID = u.ID
-	}
-	cs, err := s.store.Courses(c.UserContext(), f)
+	page, err := pageOf(c, repository.DefaultPage, repository.DefaultPage)
 	if err != nil {
 		return err
 	}
-	return c.JSON(cs)
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	f := repository.CourseFilter{ProgrammeID: int64(queryInt(c, "programme_id")), Year: queryInt(c, "year"),
+		IncludeArchived: c.QueryBool("archived")}
+	cs, err := s.store.Courses(c.UserContext(), scope, f, page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, cs)
 }
 
 // apiCreateCourse answers POST /api/v1/courses.
@@ -52,28 +61,15 @@ func (s *Server) apiCreateCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course.ID = 0
-	if err := s.store.CreateCourse(c.UserContext(), &course); err != nil {
+	if err := s.store.CreateCourse(c.UserContext(), &course, actor(c)); err != nil {
 		return err
 	}
 	return created(c, course)
 }
 
-// courseFromPath loads the course named in the path after checking that the
-// user may see it.
-func (s *Server) courseFromPath(c *fiber.Ctx) (*domain.Course, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeCourse(c, id); err != nil {
-		return nil, err
-	}
-	return s.store.Course(c.UserContext(), id)
-}
-
 // apiGetCourse answers GET /api/v1/courses/{id}.
 func (s *Server) apiGetCourse(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -83,7 +79,7 @@ func (s *Server) apiGetCourse(c *fiber.Ctx) error {
 // apiPatchCourse answers PATCH /api/v1/courses/{id}: the fields sent replace
 // the stored ones, the others stay.
 func (s *Server) apiPatchCourse(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -92,7 +88,7 @@ func (s *Server) apiPatchCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course.ID, course.ProgrammeID = id, programme
-	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.UpdateCourse(c.UserContext(), course, actor(c)); err != nil {
 		return err
 	}
 	return c.JSON(course)
@@ -107,7 +103,7 @@ type sessionsRequest struct {
 // apiCreateSessions answers POST /api/v1/courses/{id}/sessions with one
 // session ({starts_at, ends_at, place, hours}) or a series ({"series": {...}}).
 func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -121,7 +117,7 @@ func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := s.store.CreateSessions(c.UserContext(), course.ID, sessions); err != nil {
+	if err := s.store.CreateSessions(c.UserContext(), course.ID, sessions, actor(c)); err != nil {
 		return err
 	}
 	return created(c, sessions)
@@ -129,7 +125,7 @@ func (s *Server) apiCreateSessions(c *fiber.Ctx) error {
 
 // apiRoster answers GET /api/v1/courses/{id}/roster.
 func (s *Server) apiRoster(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -146,7 +142,7 @@ func (s *Server) apiRoster(c *fiber.Ctx) error {
 
 // apiAssignTrainer answers POST /api/v1/courses/{id}/trainers {"user_id": N}.
 func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -156,7 +152,7 @@ func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, req.UserID, actor(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -165,7 +161,7 @@ func (s *Server) apiAssignTrainer(c *fiber.Ctx) error {
 // unassignFromPath takes the course named in the path away from the trainer
 // named in the path (the page and the API share it).
 func (s *Server) unassignFromPath(c *fiber.Ctx) (*domain.Course, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +169,7 @@ func (s *Server) unassignFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	if err != nil {
 		return nil, err
 	}
-	return course, s.store.UnassignTrainer(c.UserContext(), course.ID, userID, userIDOf(currentUser(c)))
+	return course, s.store.UnassignTrainer(c.UserContext(), course.ID, userID, actor(c))
 }
 
 // apiUnassignTrainer answers DELETE /api/v1/courses/{id}/trainers/{user_id}.

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -13,10 +16,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // errMalformedJSON is answered 400: the body is not JSON at all.
-var errMalformedJSON = fiber.NewError(fiber.StatusBadRequest, "malformed JSON")
+var errMalformedJSON = fmt.Errorf("body: %w", domain.ErrMalformed)
 
 // decodeJSON reads the request body into dst. Fields already set in dst are
 // kept when the body omits them, which is what PATCH needs. Broken JSON is a
@@ -37,11 +41,12 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
+	if errors.As(err, &typeErr) {
 		return domain.Invalid(jsonFieldName(typeErr.Field), "validation.type")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+	}
+	// The decoder's error for an unknown field has no type of its own: the
+	// body itself, read against dst's fields, names it.
+	if field, ok := unknownField(c.Body(), reflect.TypeOf(dst)); ok {
 		return domain.Invalid(field, "validation.unknown_field")
 	}
 	// A date or time the decoder could not read: it does not say which field.
@@ -50,6 +55,88 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return domain.Invalid("date", "validation.date_format")
 	}
 	return errMalformedJSON
+}
+
+// unknownField names the first key of the JSON value raw, in the order
+// written, that the Go type t has no field for, looking into nested objects
+// and arrays as the decoder does (a field's JSON name, or its Go name in any
+// letter case; embedded structs' fields count as their own). Values that
+// decode themselves (dates, times) and maps take any key.
+func unknownField(raw []byte, t reflect.Type) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return "", false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		fields := jsonFields(t, map[string]reflect.Type{})
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return "", false // not an object: the decoder's type error says so
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			key, isKey := tok.(string)
+			var value json.RawMessage
+			if err != nil || !isKey || dec.Decode(&value) != nil {
+				return "", false
+			}
+			fieldType, known := fields[strings.ToLower(key)]
+			if !known {
+				return key, true
+			}
+			if name, ok := unknownField(value, fieldType); ok {
+				return name, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return "", false
+		}
+		for _, item := range items {
+			if name, ok := unknownField(item, t.Elem()); ok {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// jsonFields adds the fields the decoder fills in a struct of type t to
+// fields, by lower-cased JSON name (the decoder matches names in any case);
+// a field of t itself hides one of the same name in an embedded struct.
+func jsonFields(t reflect.Type, fields map[string]reflect.Type) map[string]reflect.Type {
+	var embedded []reflect.Type
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		inner := f.Type
+		for inner.Kind() == reflect.Pointer {
+			inner = inner.Elem()
+		}
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "" && inner.Kind() == reflect.Struct:
+			embedded = append(embedded, inner)
+		case f.IsExported():
+			if name == "" {
+				name = f.Name
+			}
+			fields[strings.ToLower(name)] = f.Type
+		}
+	}
+	for _, e := range embedded {
+		for name, typ := range jsonFields(e, map[string]reflect.Type{}) {
+			if _, hidden := fields[name]; !hidden {
+				fields[name] = typ
+			}
+		}
+	}
+	return fields
 }
 
 // brokenUTF8 names the field whose string holds the first byte that is not
@@ -145,4 +232,66 @@ func paramID(c *fiber.Ctx, name string) (int64, error) {
 // created answers 201 with the new resource as JSON.
 func created(c *fiber.Ctx, v any) error {
 	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+// listPage is the page a list endpoint answers: ?limit= rows (the
+// endpoint's default when absent or 0; at most its maximum, as for a
+// trainer's search) after ?offset= rows. docs/API.md, "Lists".
+type listPage struct {
+	limit, offset int
+}
+
+// pageOf reads ?limit= and ?offset=, in any digits people type; a value
+// that is not a whole number of 0 or more is a 422 on its field.
+func pageOf(c *fiber.Ctx, byDefault, most int) (listPage, error) {
+	p := domain.Problems{}
+	page := listPage{limit: queryCount(c, "limit", p), offset: queryCount(c, "offset", p)}
+	if page.limit == 0 {
+		page.limit = byDefault
+	}
+	page.limit = min(page.limit, most)
+	return page, p.Err()
+}
+
+// queryCount reads an optional count of 0 or more from the query string.
+func queryCount(c *fiber.Ctx, field string, p domain.Problems) int {
+	v := domain.CleanNumber(c.Query(field))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		p.AddParam(field, "text.not_a_number", domain.Visible(c.Query(field)))
+	case n < 0:
+		p.AddParam(field, "validation.gte", "0")
+	}
+	return max(n, 0)
+}
+
+// ask is what to ask the store for: one row more than the page, which says
+// whether another page follows.
+func (p listPage) ask() repository.Page { return repository.Page{Limit: p.limit + 1, Offset: p.offset} }
+
+// sendList answers a list endpoint, the same way everywhere: a JSON array
+// of at most the page's rows ([] for none, never null), and, when more
+// follow, a Link header to the next page (rel="next"), this URL with the
+// offset moved on. rows is what the store answered to p.ask().
+func sendList[T any](c *fiber.Ctx, p listPage, rows []T) error {
+	if rows == nil {
+		rows = []T{}
+	}
+	if len(rows) > p.limit {
+		rows = rows[:p.limit]
+		next, err := url.Parse(c.OriginalURL())
+		if err != nil {
+			return err
+		}
+		q := next.Query()
+		q.Set("limit", strconv.Itoa(p.limit))
+		q.Set("offset", strconv.Itoa(p.offset+p.limit))
+		next.RawQuery = q.Encode()
+		c.Set(fiber.HeaderLink, "<"+next.String()+`>; rel="next"`)
+	}
+	return c.JSON(rows)
 }

@@ -23,7 +23,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	env := &apiEnv{}
 	bearer := func(email string, role domain.Role) (*client, *domain.User) {
 		u := addUser(t, store, email, role)
-		token, _, err := store.CreateAPIToken(context.Background(), u.ID)
+		token, _, err := store.CreateAPIToken(context.Background(), u.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,8 +19,9 @@ func (s *Server) totalsOf(c *fiber.Ctx) (*domain.ShownTotals, error) {
 }
 
 // shownTotals computes the totals of f as the signed-in user may read them:
-// exact for coordinators and admins, small counts suppressed for anyone
-// else (the ministry; see domain.Suppress). Every page, answer and file of
+// exact for coordinators and admins, who work with the records (and the
+// people behind them) already; small counts suppressed for anyone else
+// (the ministry, which publishes aggregates; see domain.Suppress). Every page, answer and file of
 // totals goes through here, so that none shows what another hides.
 func (s *Server) shownTotals(c *fiber.Ctx, f domain.TotalsFilter) (*domain.ShownTotals, error) {
 	t, err := s.store.Totals(c.UserContext(), f)
@@ -28,18 +29,12 @@ func (s *Server) shownTotals(c *fiber.Ctx, f domain.TotalsFilter) (*domain.Shown
 		return nil, err
 	}
 	var shown domain.ShownTotals
-	if readsExactFigures(currentUser(c)) {
+	if coordinators.admits(currentUser(c)) {
 		shown = domain.Exact(*t)
 	} else {
 		shown = domain.Suppress(*t)
 	}
 	return &shown, nil
-}
-
-// readsExactFigures: coordinators and admins work with the records, and the
-// people behind them, already; the ministry publishes aggregates.
-func readsExactFigures(u *domain.User) bool {
-	return u != nil && (u.Role == domain.RoleAdmin || u.Role == domain.RoleCoordinator)
 }
 
 // apiTotals answers GET /api/v1/totals?programme=&year=&region=&province=&course=&sex=&category=

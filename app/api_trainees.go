@@ -7,17 +7,21 @@ import (
 	"takaffoul/repository"
 )
 
-// apiListOrganisations answers GET /api/v1/organisations?q=&kind=.
+// apiListOrganisations answers GET /api/v1/organisations?q=&kind=&limit=&offset=.
 func (s *Server) apiListOrganisations(c *fiber.Ctx) error {
+	page, err := pageOf(c, 50, repository.DefaultPage)
+	if err != nil {
+		return err
+	}
 	kind := domain.OrganisationKind(c.Query("kind"))
 	if kind != "" && !kind.Valid() {
 		return domain.Invalid("kind", "validation.oneof")
 	}
-	orgs, err := s.store.Organisations(c.UserContext(), c.Query("q"), kind)
+	orgs, err := s.store.Organisations(c.UserContext(), c.Query("q"), kind, page.ask())
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgs)
+	return sendList(c, page, orgs)
 }
 
 // apiCreateOrganisation answers POST /api/v1/organisations.
@@ -27,7 +31,7 @@ func (s *Server) apiCreateOrganisation(c *fiber.Ctx) error {
 		return err
 	}
 	o.ID = 0
-	if err := s.store.CreateOrganisation(c.UserContext(), &o); err != nil {
+	if err := s.store.CreateOrganisation(c.UserContext(), &o, actor(c)); err != nil {
 		return err
 	}
 	return created(c, o)
@@ -55,25 +59,41 @@ func summarize(matches []repository.TraineeMatch) []traineeSummary {
 	return out
 }
 
-// apiSearchTrainees answers GET /api/v1/trainees?q=: by name (any script,
-// accents and diacritics ignored), phone or national ID. Coordinators and
-// admins get full records; a trainer gets glimpses, under the limits of
+// apiSearchTrainees answers GET /api/v1/trainees?q=&limit=&offset=: by
+// name (any script, accents and diacritics ignored), phone or national ID.
+// Coordinators and admins get full records, 20 a page by default, 100 at
+// most; a trainer gets glimpses, under the limits of
 // repository.SearchTraineesAsTrainer (whole CIN or phone, names of three
-// letters or more, ten people at most, audited).
+// letters or more, ten people at most, audited), on one page only: a next
+// page would let a short name list everyone.
 func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
-	u := currentUser(c)
-	if !managesEverything(u) {
-		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), queryInt(c, "limit"), u.ID)
+	if !coordinators.admits(currentUser(c)) {
+		page, err := pageOf(c, repository.TrainerSearchLimit, repository.TrainerSearchLimit)
 		if err != nil {
 			return err
 		}
-		return c.JSON(glimpses)
+		if page.offset > 0 {
+			return domain.Invalid("offset", "people.search_one_page")
+		}
+		scope, err := s.scope(c)
+		if err != nil {
+			return err
+		}
+		glimpses, err := s.store.SearchTraineesAsTrainer(c.UserContext(), c.Query("q"), page.limit, scope, actor(c))
+		if err != nil {
+			return err
+		}
+		return sendList(c, page, glimpses)
 	}
-	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), queryInt(c, "limit"))
+	page, err := pageOf(c, 20, 100)
 	if err != nil {
 		return err
 	}
-	return c.JSON(matches)
+	matches, err := s.store.SearchTrainees(c.UserContext(), c.Query("q"), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, matches)
 }
 
 // apiCreateTrainee answers POST /api/v1/trainees.
@@ -83,28 +103,20 @@ func (s *Server) apiCreateTrainee(c *fiber.Ctx) error {
 		return err
 	}
 	t.ID = 0
-	if err := s.store.CreateTrainee(c.UserContext(), &t); err != nil {
+	if err := s.store.CreateTrainee(c.UserContext(), &t, actor(c)); err != nil {
 		return err
 	}
 	return created(c, t)
 }
 
-// traineeFromPath loads the trainee named in the path after checking that
-// the user may see them.
-func (s *Server) traineeFromPath(c *fiber.Ctx) (*domain.Trainee, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeTrainee(c, currentUser(c), id); err != nil {
-		return nil, err
-	}
-	return s.store.Trainee(c.UserContext(), id)
+// trainee loads the person onTrainee let through.
+func (s *Server) trainee(c *fiber.Ctx) (*domain.Trainee, error) {
+	return s.store.Trainee(c.UserContext(), traineeID(c))
 }
 
 // apiGetTrainee answers GET /api/v1/trainees/{id}.
 func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
-	t, err := s.traineeFromPath(c)
+	t, err := s.trainee(c)
 	if err != nil {
 		return err
 	}
@@ -115,7 +127,7 @@ func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
 // change only a person no other course shares (403 asking for a
 // coordinator otherwise).
 func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
-	t, err := s.traineeFromPath(c)
+	t, err := s.trainee(c)
 	if err != nil {
 		return err
 	}
@@ -133,11 +145,11 @@ func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 // updateTrainee saves t as the signed-in user may: anyone for coordinators
 // and admins, a person of their own courses only for a trainer.
 func (s *Server) updateTrainee(c *fiber.Ctx, t *domain.Trainee) error {
-	u := currentUser(c)
-	if managesEverything(u) {
-		return s.store.UpdateTrainee(c.UserContext(), t, userIDOf(u))
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
 	}
-	return askCoordinator(s.store.UpdateTraineeAsTrainer(c.UserContext(), t, u.ID))
+	return s.store.UpdateTrainee(c.UserContext(), t, scope, actor(c))
 }
 
 // enrollRequest enrols an existing person (trainee_id) or a new one (trainee).
@@ -153,19 +165,13 @@ type enrollRequest struct {
 // apiEnroll answers POST /api/v1/courses/{id}/enrollments. The course is
 // not loaded first: the enrolment locks it and answers 404 when it is missing.
 func (s *Server) apiEnroll(c *fiber.Ctx) error {
-	courseID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.authorizeCourse(c, courseID); err != nil {
-		return err
-	}
+	courseID := courseID(c)
 	var req enrollRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u := currentUser(c)
-	opt := repository.EnrollOptions{By: userIDOf(u), OverrideCapacity: req.OverrideCapacity && managesEverything(u)}
+	opt := repository.EnrollOptions{OverrideCapacity: req.OverrideCapacity && coordinators.admits(u)}
 	ctx := c.UserContext()
 	switch {
 	case req.Trainee != nil && req.TraineeID != 0:
@@ -180,16 +186,16 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 				return s.duplicateWarning(c, dups)
 			}
 		}
-		e, err := s.store.EnrollNew(ctx, courseID, req.Trainee, opt)
+		e, err := s.store.EnrollNew(ctx, courseID, req.Trainee, opt, actor(c))
 		if err != nil {
 			return err
 		}
 		return created(c, fiber.Map{"enrollment": e, "trainee": req.Trainee})
 	case req.TraineeID != 0:
-		if err := s.authorizeEnrolExisting(c, req.TraineeID); err != nil {
+		if err := s.mayEnrolExisting(c, req.TraineeID); err != nil {
 			return err
 		}
-		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt)
+		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt, actor(c))
 		if err != nil {
 			return err
 		}
@@ -202,15 +208,18 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 // summaries for coordinators and admins, glimpses (no minor from elsewhere)
 // for a trainer. nil when there are none.
 func (s *Server) possibleDuplicates(c *fiber.Ctx, t *domain.Trainee) (any, error) {
-	u := currentUser(c)
-	if managesEverything(u) {
+	if coordinators.admits(currentUser(c)) {
 		dups, err := s.store.PossibleDuplicates(c.UserContext(), t)
 		if err != nil || len(dups) == 0 {
 			return nil, err
 		}
 		return summarize(dups), nil
 	}
-	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, u.ID)
+	scope, err := s.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, scope)
 	if err != nil || len(dups) == 0 {
 		return nil, err
 	}
@@ -229,7 +238,7 @@ func (s *Server) duplicateWarning(c *fiber.Ctx, dups any) error {
 // withdrawFromPath withdraws the trainee named in the path from the course
 // named in the path (the page and the API share it).
 func (s *Server) withdrawFromPath(c *fiber.Ctx) (*domain.Course, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +246,7 @@ func (s *Server) withdrawFromPath(c *fiber.Ctx) (*domain.Course, error) {
 	if err != nil {
 		return nil, err
 	}
-	return course, s.store.Withdraw(c.UserContext(), course.ID, traineeID, userIDOf(currentUser(c)))
+	return course, s.store.Withdraw(c.UserContext(), course.ID, traineeID, actor(c))
 }
 
 // apiWithdraw answers DELETE /api/v1/courses/{id}/enrollments/{trainee_id}.

@@ -53,10 +53,11 @@ const (
 
 // errUnauthenticated: no valid session or token. Pages redirect to the
 // login page; the API answers 401.
-var errUnauthenticated = fmt.Errorf("not signed in: %w", fiber.ErrUnauthorized)
+var errUnauthenticated = domain.ErrUnauthenticated
 
-// errCSRF: a state-changing request without the right CSRF token.
-var errCSRF = fmt.Errorf("missing or wrong CSRF token: %w", fiber.ErrForbidden)
+// errCSRF: a state-changing request without the right CSRF token: 403
+// saying the form expired.
+var errCSRF = domain.Refuse(domain.ErrForbidden, "error.csrf")
 
 // newSessions is the session store over PostgreSQL (repository.SessionStorage).
 func (s *Server) newSessions(storage fiber.Storage) *session.Store {
@@ -201,54 +202,6 @@ func (s *Server) requireSignIn(c *fiber.Ctx) error {
 	return errUnauthenticated
 }
 
-// require admits the listed roles (and admins, who may do everything a
-// coordinator does) and answers 403 to the others:
-//
-//	f.Get("/courses", s.require(domain.RoleCoordinator, domain.RoleTrainer), s.listCourses)
-//
-// It checks the role only; per-object checks are the handler's (authorizeCourse).
-func (s *Server) require(roles ...domain.Role) fiber.Handler {
-	allowed := map[domain.Role]bool{domain.RoleAdmin: true}
-	for _, r := range roles {
-		allowed[r] = true
-	}
-	return func(c *fiber.Ctx) error {
-		u := currentUser(c)
-		if u == nil {
-			return errUnauthenticated
-		}
-		if !allowed[u.Role] {
-			return domain.ErrForbidden
-		}
-		return c.Next()
-	}
-}
-
-// authorizeCourse is the per-object check for a course's pages, API and
-// exports: admins and coordinators see every course; a trainer only the
-// courses assigned to them; nobody else any. A refusal is domain.ErrNotFound
-// (404), so that another course's existence does not leak. It does not
-// check that the course exists: the handler's own lookup does.
-func (s *Server) authorizeCourse(c *fiber.Ctx, courseID int64) error {
-	u := currentUser(c)
-	if u == nil {
-		return errUnauthenticated
-	}
-	switch u.Role {
-	case domain.RoleAdmin, domain.RoleCoordinator:
-		return nil
-	case domain.RoleTrainer:
-		assigned, err := s.store.IsCourseTrainer(c.UserContext(), courseID, u.ID)
-		if err != nil {
-			return err
-		}
-		if assigned {
-			return nil
-		}
-	}
-	return fmt.Errorf("course %d not available to user %d: %w", courseID, u.ID, domain.ErrNotFound)
-}
-
 // currentUser is the signed-in user of the request, or nil.
 func currentUser(c *fiber.Ctx) *domain.User {
 	u, _ := c.Locals(userKey).(*domain.User)
@@ -260,20 +213,6 @@ func currentUser(c *fiber.Ctx) *domain.User {
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfTokenKey).(string)
 	return t
-}
-
-// requireOrHide is require for routes that name an object (a course, a
-// session, a person): other roles get 404, as a trainer asking for another
-// trainer's course does, so that no role learns which ids exist.
-func (s *Server) requireOrHide(roles ...domain.Role) fiber.Handler {
-	check := s.require(roles...)
-	return func(c *fiber.Ctx) error {
-		err := check(c)
-		if errors.Is(err, domain.ErrForbidden) {
-			return fmt.Errorf("hidden from this role: %w", domain.ErrNotFound)
-		}
-		return err
-	}
 }
 
 // maxRedirectLength is the longest ?next= kept: no page of ours has a longer URL.

@@ -16,53 +16,54 @@ import (
 	"takaffoul/repository/dbtest"
 )
 
-// authorizeCourse: admins and coordinators see every course, a trainer only
-// the courses assigned to them (another course is a 404, like a course that
-// does not exist), the ministry none.
-func TestAuthorizeCourse(t *testing.T) {
+// onCourse: admins and coordinators see every course, a trainer only the
+// courses assigned to them (another course is a 404, like a course that
+// does not exist), the ministry none; the handler gets the course it checked.
+func TestOnCourse(t *testing.T) {
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	s, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A route as the courses feature will write it.
-	web.Get("/test/courses/:id<int>", func(c *fiber.Ctx) error {
-		id, _ := c.ParamsInt("id")
-		if err := s.authorizeCourse(c, int64(id)); err != nil {
+	// A route as the courses feature writes it.
+	web.Get("/test/courses/:id<int>", s.onCourse(workers), func(c *fiber.Ctx) error {
+		course, err := s.course(c)
+		if err != nil {
 			return err
 		}
-		return c.SendString("course page")
+		return c.SendString("course page " + strconv.FormatInt(course.ID, 10))
 	})
 
 	users := map[domain.Role]*domain.User{}
 	for _, r := range domain.Roles {
 		u := &domain.User{Email: string(r) + "@example.ma", Name: string(r), Role: r}
-		if err := store.CreateUser(ctx, u, "a-long-password"); err != nil {
+		if err := store.CreateUser(ctx, u, "a-long-password", nil); err != nil {
 			t.Fatal(err)
 		}
 		users[r] = u
 	}
 	other := &domain.User{Email: "other.trainer@example.ma", Name: "Other", Role: domain.RoleTrainer}
-	if err := store.CreateUser(ctx, other, "a-long-password"); err != nil {
+	if err := store.CreateUser(ctx, other, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	mine, theirs := courseFixture(t, store), courseFixture(t, store)
 	assign(t, store, mine, users[domain.RoleTrainer].ID)
 	assign(t, store, theirs, other.ID)
 
-	want := map[domain.Role][2]int{ // status for mine, theirs
-		domain.RoleAdmin:       {200, 200},
-		domain.RoleCoordinator: {200, 200},
-		domain.RoleTrainer:     {200, 404},
-		domain.RoleMinistry:    {404, 404},
+	const missing = 987654321
+	want := map[domain.Role][3]int{ // status for mine, theirs, a course that does not exist
+		domain.RoleAdmin:       {200, 200, 404},
+		domain.RoleCoordinator: {200, 200, 404},
+		domain.RoleTrainer:     {200, 404, 404},
+		domain.RoleMinistry:    {404, 404, 404},
 	}
 	for role, statuses := range want {
-		token, _, err := store.CreateAPIToken(ctx, users[role].ID)
+		token, _, err := store.CreateAPIToken(ctx, users[role].ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, course := range []int64{mine, theirs} {
+		for i, course := range []int64{mine, theirs, missing} {
 			req := httptest.NewRequest("GET", "/test/courses/"+strconv.FormatInt(course, 10), nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			resp, err := web.Test(req, -1)
@@ -73,8 +74,11 @@ func TestAuthorizeCourse(t *testing.T) {
 			if resp.StatusCode != statuses[i] {
 				t.Errorf("%s, course %d: want %d, got %d", role, course, statuses[i], resp.StatusCode)
 			}
-			if resp.StatusCode == 404 && strings.Contains(string(body), "not available") {
+			if resp.StatusCode == 404 && (strings.Contains(string(body), "scope") || strings.Contains(string(body), "hidden")) {
 				t.Errorf("the 404 leaks the reason: %s", body)
+			}
+			if resp.StatusCode == 200 && string(body) != "course page "+strconv.FormatInt(course, 10) {
+				t.Errorf("%s, course %d: the handler got %q", role, course, body)
 			}
 		}
 	}

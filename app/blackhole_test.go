@@ -59,7 +59,7 @@ func TestSilentDatabaseLinkDoesNotHangRequests(t *testing.T) {
 	store := openStore(t, proxy.URL) // 5 connections
 	ctx := context.Background()
 	coordinator := addUser(t, store, "coordinator@blackhole.ma", domain.RoleCoordinator)
-	token, _, err := store.CreateAPIToken(ctx, coordinator.ID)
+	token, _, err := store.CreateAPIToken(ctx, coordinator.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestBearerTokens(t *testing.T) {
 	if err := store.SetUserLanguage(ctx, u.ID, "fr"); err != nil {
 		t.Fatal(err)
 	}
-	token, info, err := store.CreateAPIToken(ctx, u.ID)
+	token, info, err := store.CreateAPIToken(ctx, u.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestBearerTokens(t *testing.T) {
 		t.Fatalf("token requests get no session: %v", script.cookies)
 	}
 
-	if _, err := store.RevokeAPITokens(ctx, u.ID, info.Prefix); err != nil {
+	if _, err := store.RevokeAPITokens(ctx, u.ID, info.Prefix, nil); err != nil {
 		t.Fatal(err)
 	}
 	resp = script.get("/api/me")

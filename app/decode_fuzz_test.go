@@ -20,7 +20,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	web := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error { return c.SendStatus(statusOf(err)) }})
+	web := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error { return c.SendStatus(classify(err).status) }})
 	web.Post("/", func(c *fiber.Ctx) error {
 		var req enrollRequest
 		if err := decodeJSON(c, &req); err != nil {

@@ -1,89 +1,150 @@
 package app
 
 import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
-	"fmt"
-	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/lib/pq"
 
 	"takaffoul/domain"
 )
 
-// handleError is the one place where an error becomes a response: invalid
-// input → 422 with per-field messages, unknown → 404, conflict → 409,
-// database unreachable → 503, anything unexpected → 500 with a generic
-// message and the real error in the log. Pages get an HTML page in the
-// user's language, the API (and Accept: application/json) gets
-// {"error": "...", "fields": {...}}. A user never sees err.Error().
+// answer is what an error becomes for the user, whatever asked (a page, a
+// form, a script): a status, the sentence that says it (a message key) and
+// what to fix, field by field or, for a refused file, row by row.
+type answer struct {
+	status int
+	key    string                    // message key of the sentence
+	own    bool                      // the sentence is the error's own, not its status's
+	fields map[string]domain.Problem // next to a form's fields; "fields" in JSON
+	rows   []domain.ImportProblem    // a refused file's problems; "problems" in JSON
+}
+
+// statusOfKind is the status of each kind of error the domain names, in
+// the order they are tested (an error may wrap more than one).
+var statusOfKind = []struct {
+	kind   error
+	status int
+}{
+	{domain.ErrUnauthenticated, fiber.StatusUnauthorized},
+	{domain.ErrUnavailable, fiber.StatusServiceUnavailable},
+	{domain.ErrTooLarge, fiber.StatusRequestEntityTooLarge},
+	{domain.ErrInvalid, fiber.StatusUnprocessableEntity},
+	{domain.ErrNotFound, fiber.StatusNotFound},
+	{domain.ErrForbidden, fiber.StatusForbidden},
+	{domain.ErrConflict, fiber.StatusConflict},
+	{domain.ErrBusy, fiber.StatusTooManyRequests},
+	{domain.ErrMalformed, fiber.StatusBadRequest},
+}
+
+// classify is the one place where an error becomes an answer (pkgsite's
+// serveError): the kind gives the status, and the error itself what to
+// tell. Anything the domain does not name is a 500, whose real error only
+// the log sees. Errors Fiber raises itself, before any handler (a body over
+// BodyLimit, an unknown route), keep their status.
+func classify(err error) answer {
+	a := answer{status: fiber.StatusInternalServerError}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		a.status = fe.Code
+	}
+	for _, k := range statusOfKind {
+		if errors.Is(err, k.kind) {
+			a.status = k.status
+			break
+		}
+	}
+	a.key = errorKey(a.status) + ".body"
+	var invalid *domain.ValidationError
+	var refusal *domain.Refusal
+	var refused *domain.ImportError
+	switch {
+	case errors.As(err, &invalid):
+		a.fields = invalid.Fields
+	case errors.As(err, &refusal):
+		if refusal.Key != "" {
+			a.key, a.own = refusal.Key, true
+		}
+		a.fields = refusal.Fields
+	case errors.As(err, &refused):
+		a.rows = refused.Problems
+		if a.status == fiber.StatusUnprocessableEntity {
+			a.key, a.own = "import.refused", true
+		}
+	}
+	return a
+}
+
+// handleError answers a handler's error: JSON for the API (and clients
+// asking for JSON), {"error": "...", "fields": {...}}; an HTML page in the
+// user's language otherwise; an anonymous page visitor goes to the login
+// page. A user never sees err.Error(): a 500 is logged with it.
 //
 // Fiber also calls it for errors raised before any middleware ran (a body
 // over BodyLimit → 413, a malformed request → 400): it must not rely on
 // anything the middleware would have set.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	status := statusOf(err)
-	if status >= 500 {
+	a := classify(err)
+	if a.status >= 500 {
 		s.log.Error("request failed", "request_id", c.Locals(requestIDKey), "path", c.Path(), "error", err)
 	}
 	setSecurityHeaders(c)
 	c.Response().ResetBody()
-	if errors.Is(err, errUnauthenticated) && !wantsJSON(c) {
+	if a.status == fiber.StatusUnauthorized && !wantsJSON(c) {
 		return c.Redirect(loginURL(c), fiber.StatusSeeOther)
 	}
 	if wantsJSON(c) {
-		return c.Status(status).JSON(s.errorBody(c, status, err))
+		return c.Status(a.status).JSON(s.errorBody(c, a))
 	}
-	return s.renderError(c, status, err)
+	return s.renderError(c, a)
 }
 
 // errorBody is the JSON answer: a sentence in the user's language and, for
-// invalid input, one per field.
-func (s *Server) errorBody(c *fiber.Ctx, status int, err error) fiber.Map {
+// invalid input, one per field (or per row of a refused file).
+func (s *Server) errorBody(c *fiber.Ctx, a answer) fiber.Map {
 	t := s.tr(c)
-	body := fiber.Map{"error": t.T(errorMessageKey(status, err))}
-	var refused *domain.ImportError
-	if v, ok := domain.AsValidation(err); ok {
-		body["fields"] = t.Problems(v)
-	} else if field, problem, ok := conflictProblem(err); ok {
-		body["fields"] = map[string]string{field: t.Problem(field, problem)}
-	} else if errors.As(err, &refused) {
-		body["problems"] = translateImportProblems(t, refused.Problems)
+	body := fiber.Map{"error": t.T(a.key)}
+	if len(a.fields) > 0 {
+		body["fields"] = t.FieldProblems(a.fields)
+	}
+	if a.rows != nil {
+		body["problems"] = translateImportProblems(t, a.rows)
 	}
 	return body
 }
 
 // renderError writes the error page; should that fail too, a one-line
 // translated text.
-func (s *Server) renderError(c *fiber.Ctx, status int, err error) error {
+func (s *Server) renderError(c *fiber.Ctx, a answer) error {
 	p := s.page(c, "error")
+	t := s.tr(c)
 	p.Error = &ErrorInfo{
-		Status:    status,
-		TitleKey:  errorKey(status) + ".title",
-		BodyKey:   errorMessageKey(status, err),
+		Status:    a.status,
+		TitleKey:  errorKey(a.status) + ".title",
+		BodyKey:   a.key,
 		RequestID: requestIDOf(c),
 	}
 	p.Title = p.T(p.Error.TitleKey)
-	if v, ok := domain.AsValidation(err); ok {
-		p.Form.Errors = s.tr(c).Problems(v)
+	messages := t.FieldProblems(a.fields)
+	fields := make([]string, 0, len(messages))
+	for field := range messages {
+		fields = append(fields, field)
 	}
-	var refused *domain.ImportError
-	if errors.As(err, &refused) {
-		for i, problem := range translateImportProblems(s.tr(c), refused.Problems) {
-			p.Form.Errors[fmt.Sprintf("%05d", i)] = problem.Message // the page lists them in key order
-		}
+	sort.Strings(fields)
+	for _, field := range fields {
+		p.Error.Problems = append(p.Error.Problems, messages[field])
 	}
-	if renderErr := s.writePage(c, status, "pages/error", p); renderErr != nil {
+	for _, problem := range translateImportProblems(t, a.rows) {
+		p.Error.Problems = append(p.Error.Problems, problem.Message)
+	}
+	if renderErr := s.writePage(c, a.status, "pages/error", p); renderErr != nil {
 		s.log.Error("error page failed", "request_id", c.Locals(requestIDKey), "error", renderErr)
 		c.Response().ResetBody()
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-		return c.Status(status).SendString(s.tr(c).T(p.Error.BodyKey))
+		return c.Status(a.status).SendString(t.T(a.key))
 	}
 	return nil
 }
@@ -102,74 +163,6 @@ func errorKey(status int) string {
 		status = 400
 	}
 	return "error." + strconv.Itoa(status)
-}
-
-func errorMessageKey(status int, err error) string {
-	if errors.Is(err, errCSRF) {
-		return "error.csrf"
-	}
-	var r *refusal
-	if errors.As(err, &r) {
-		return r.key
-	}
-	if errors.Is(err, errImportBusy) {
-		return "import.busy"
-	}
-	var refused *domain.ImportError
-	if errors.As(err, &refused) && status == fiber.StatusUnprocessableEntity {
-		return "import.refused"
-	}
-	return errorKey(status) + ".body"
-}
-
-// statusOf maps an error to its HTTP status.
-func statusOf(err error) int {
-	var fe *fiber.Error
-	var r *refusal
-	switch {
-	case errors.As(err, &fe):
-		return fe.Code
-	case errors.As(err, &r):
-		return fiber.StatusForbidden
-	case errors.Is(err, domain.ErrNotFound):
-		return fiber.StatusNotFound
-	case errors.Is(err, domain.ErrConflict):
-		return fiber.StatusConflict
-	case errors.Is(err, domain.ErrForbidden):
-		return fiber.StatusForbidden
-	case databaseUnavailable(err):
-		return fiber.StatusServiceUnavailable
-	}
-	if _, ok := domain.AsValidation(err); ok {
-		return fiber.StatusUnprocessableEntity
-	}
-	var refused *domain.ImportError
-	if errors.As(err, &refused) {
-		if importTooLarge(refused) {
-			return fiber.StatusRequestEntityTooLarge
-		}
-		return fiber.StatusUnprocessableEntity
-	}
-	return fiber.StatusInternalServerError
-}
-
-// databaseUnavailable reports whether err says the database cannot be
-// reached (down, restarting, too slow) rather than that a query is wrong.
-func databaseUnavailable(err error) bool {
-	var netErr net.Error
-	var pqErr *pq.Error
-	switch {
-	case errors.Is(err, domain.ErrUnavailable), // the store's mapping; the rest for errors that bypass it
-		errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
-		return true
-	case errors.As(err, &netErr):
-		return true
-	case errors.As(err, &pqErr):
-		// class 08: connection exception; 57P: operator intervention (shutdown, restart)
-		code := string(pqErr.Code)
-		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P")
-	}
-	return false
 }
 
 // wantsJSON: the API, scripts with a token, and clients that ask for JSON

@@ -280,7 +280,7 @@ func (s *Server) sendFile(c *fiber.Ctx, format domain.Format, name string, audit
 		select {
 		case <-out.started: // just in time; the cancelled export breaks the download
 		case err := <-failed:
-			return fmt.Errorf("export: no first byte after %s: %w (%w)", firstByteTimeout, context.DeadlineExceeded, err)
+			return fmt.Errorf("export: no first byte after %s: %w (%w)", firstByteTimeout, domain.ErrUnavailable, err)
 		}
 	}
 	c.Set(fiber.HeaderContentType, format.ContentType())

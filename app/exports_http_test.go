@@ -48,7 +48,7 @@ func newExportEnv(t *testing.T) *exportEnv {
 		if err := store.SetUserLanguage(ctx, u.ID, lang); err != nil {
 			t.Fatal(err)
 		}
-		token, _, err := store.CreateAPIToken(ctx, u.ID)
+		token, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func newExportEnv(t *testing.T) *exportEnv {
 		course int64
 		t      *domain.Trainee
 	}{{env.course.ID, &env.hostile}, {env.otherCourse.ID, &env.stranger}} {
-		if _, err := store.EnrollNew(ctx, e.course, e.t, repository.EnrollOptions{}); err != nil {
+		if _, err := store.EnrollNew(ctx, e.course, e.t, repository.EnrollOptions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -50,10 +50,10 @@ func TestSendFileStreamsAndBreaksOnLateErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &domain.User{Email: "coordinator@stream.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
-	if err := store.CreateUser(t.Context(), u, "a-long-password"); err != nil {
+	if err := store.CreateUser(t.Context(), u, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := store.CreateAPIToken(t.Context(), u.ID)
+	token, _, err := store.CreateAPIToken(t.Context(), u.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

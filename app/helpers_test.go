@@ -42,7 +42,7 @@ func newApp(t *testing.T, store *repository.Store) *fiber.App {
 func addUser(t *testing.T, store *repository.Store, email string, role domain.Role) *domain.User {
 	t.Helper()
 	u := &domain.User{Email: email, Name: "Test " + string(role), Role: role}
-	if err := store.CreateUser(context.Background(), u, testPassword); err != nil {
+	if err := store.CreateUser(context.Background(), u, testPassword, nil); err != nil {
 		t.Fatalf("add user %s: %v", email, err)
 	}
 	return u

@@ -32,7 +32,7 @@ func TestTrainersHomeIsTheirDay(t *testing.T) {
 	session := func(courseID int64, start time.Time) int64 {
 		t.Helper()
 		s := []domain.Session{{StartsAt: start, EndsAt: start.Add(3 * time.Hour), Place: "Salle " + strconv.Itoa(start.Hour()), Hours: 3}}
-		if err := store.CreateSessions(ctx, courseID, s); err != nil {
+		if err := store.CreateSessions(ctx, courseID, s, nil); err != nil {
 			t.Fatal(err)
 		}
 		return s[0].ID

@@ -130,8 +130,14 @@ func (t *Translator) Problem(field string, p domain.Problem) string {
 // Problems translates every field problem of a validation error: the map
 // the forms show next to the fields and the JSON API returns as "fields".
 func (t *Translator) Problems(v *domain.ValidationError) map[string]string {
-	out := make(map[string]string, len(v.Fields))
-	for field, p := range v.Fields {
+	return t.FieldProblems(v.Fields)
+}
+
+// FieldProblems translates problems keyed by field (a validation error's, a
+// refusal's).
+func (t *Translator) FieldProblems(problems map[string]domain.Problem) map[string]string {
+	out := make(map[string]string, len(problems))
+	for field, p := range problems {
 		out[field] = t.Problem(field, p)
 	}
 	return out
@@ -187,9 +193,4 @@ func (s *Server) chooseLanguage(c *fiber.Ctx) string {
 		}
 	}
 	return domain.Languages[0]
-}
-
-// translateProblems is what handlers call to show a validation error.
-func (s *Server) translateProblems(c *fiber.Ctx, v *domain.ValidationError) map[string]string {
-	return s.tr(c).Problems(v)
 }

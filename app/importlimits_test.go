@@ -38,7 +38,7 @@ func newImportLimitsEnv(t *testing.T) *importLimitsEnv {
 		t.Fatal(err)
 	}
 	trainer := addUser(t, store, "trainer@limits.ma", domain.RoleTrainer)
-	token, _, err := store.CreateAPIToken(ctx, coordinator.ID)
+	token, _, err := store.CreateAPIToken(ctx, coordinator.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,7 +17,7 @@ const maxConcurrentImports = 2
 
 // errImportBusy refuses an import while maxConcurrentImports run: 429 with
 // its own message ("try again in a minute") and a Retry-After.
-var errImportBusy = fiber.NewError(fiber.StatusTooManyRequests, "import.busy")
+var errImportBusy = domain.Refuse(domain.ErrBusy, "import.busy")
 
 // importRetryAfter is the Retry-After of errImportBusy, in seconds.
 const importRetryAfter = 60
@@ -57,9 +56,8 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 	opts := repository.ImportOptions{
 		CourseID: int64(formInt(c, "course_id", p)),
 		DryRun:   formBool(c, "dry_run"),
-		By:       &u.ID,
 	}
-	if managesEverything(u) {
+	if coordinators.admits(u) {
 		opts.OverrideCapacity = formBool(c, "override_capacity")
 	} else if opts.CourseID == 0 && len(p) == 0 {
 		p.Add("course_id", "import.course_required")
@@ -75,7 +73,7 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 		// Said before reading it: the engine would stop at the limit too.
 		return nil, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
 	}
-	if opts.Scope, err = s.store.ScopeFor(ctx, u); err != nil {
+	if opts.Scope, err = s.scope(c); err != nil {
 		return nil, err
 	}
 	file, err := header.Open()
@@ -83,7 +81,7 @@ func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
 		return nil, err
 	}
 	defer file.Close()
-	return s.store.ImportTrainees(ctx, domain.ParseImport(file, header.Filename), opts)
+	return s.store.ImportTrainees(ctx, domain.ParseImport(file, header.Filename), opts, actor(c))
 }
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
@@ -136,16 +134,15 @@ func translateImportProblems(t *Translator, problems []domain.ImportProblem) []i
 }
 
 func (s *Server) importPageData(c *fiber.Ctx) (*importPageData, error) {
-	u := currentUser(c)
-	f := repository.CourseFilter{}
-	if !managesEverything(u) {
-		f.TrainerID = u.ID
-	}
-	courses, err := s.store.Courses(c.UserContext(), f)
+	scope, err := s.scope(c)
 	if err != nil {
 		return nil, err
 	}
-	return &importPageData{Courses: courses, Manage: managesEverything(u)}, nil
+	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{}, repository.Page{})
+	if err != nil {
+		return nil, err
+	}
+	return &importPageData{Courses: courses, Manage: coordinators.admits(currentUser(c))}, nil
 }
 
 var importFields = []string{"course_id", "dry_run", "override_capacity"}
@@ -169,17 +166,8 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 	}
 	form := NewForm(formValues(c, importFields...))
 	report, err := s.runImport(c)
-	var refused *domain.ImportError
-	switch {
-	case errors.As(err, &refused):
-		data.Problems = translateImportProblems(s.tr(c), refused.Problems)
-		form.Message = s.tr(c).T("import.refused")
-		return s.renderPage(c, statusOf(err), "imports/form", data, form)
-	case errors.Is(err, errImportBusy):
-		form.Message = s.tr(c).T("import.busy")
-		return s.renderPage(c, fiber.StatusTooManyRequests, "imports/form", data, form)
-	case err != nil:
-		return s.renderForm(c, "imports/form", data, form, err)
+	if err != nil {
+		return s.renderImportRefusal(c, data, form, err)
 	}
 	data.Report = report
 	if !report.DryRun {
@@ -189,7 +177,15 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 	return s.renderPage(c, fiber.StatusOK, "imports/form", data, form)
 }
 
-// importTooLarge reports whether a refused import is refused for its size
-// alone (bytes, rows, columns, what it unpacks to): that is 413, like a body
-// over the server's limit.
-func importTooLarge(e *domain.ImportError) bool { return e.OverLimit() }
+// renderImportRefusal shows the form again after a refused import, with
+// what was entered: a refused file's problems in a table under "nothing
+// was saved" (422, or 413 beyond a limit), anything else as every form
+// shows it (renderForm).
+func (s *Server) renderImportRefusal(c *fiber.Ctx, data *importPageData, form *Form, err error) error {
+	if a := classify(err); a.rows != nil {
+		data.Problems = translateImportProblems(s.tr(c), a.rows)
+		form.Message = s.tr(c).T("import.refused")
+		return s.renderPage(c, a.status, "imports/form", data, form)
+	}
+	return s.renderForm(c, "imports/form", data, form, err)
+}

@@ -151,13 +151,13 @@ func TestDeactivationAndPasswordResetEndSessions(t *testing.T) {
 
 	cl := newClient(t, web)
 	cl.login(u.Email, testPassword)
-	if err := store.SetUserPassword(ctx, boss.ID, u.ID, "a-brand-new-password"); err != nil {
+	if err := store.SetUserPassword(ctx, u.ID, "a-brand-new-password", &boss.ID); err != nil {
 		t.Fatal(err)
 	}
 	expectStatus(t, "after password reset", cl.get("/"), 303)
 
 	cl.login(u.Email, "a-brand-new-password")
-	if err := store.SetUserActive(ctx, boss.ID, u.ID, false); err != nil {
+	if err := store.SetUserActive(ctx, u.ID, false, &boss.ID); err != nil {
 		t.Fatal(err)
 	}
 	expectStatus(t, "after deactivation", cl.get("/"), 303)

@@ -18,16 +18,12 @@ type attendancePageData struct {
 }
 
 func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
-	session, err := s.sessionFromPath(c)
+	session := sessionOf(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.UserContext()
-	course, err := s.store.Course(ctx, session.CourseID)
-	if err != nil {
-		return nil, err
-	}
-	marks, err := s.store.SessionAttendance(ctx, session.ID)
+	marks, err := s.store.SessionAttendance(c.UserContext(), session.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +73,7 @@ func (s *Server) saveAttendanceForm(c *fiber.Ctx) error {
 		}
 		marks = append(marks, repository.Mark{TraineeID: m.TraineeID, Status: status})
 	}
-	if err := s.store.SaveAttendance(c.UserContext(), data.Session.ID, marks, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.SaveAttendance(c.UserContext(), data.Session.ID, marks, actor(c)); err != nil {
 		form := attendanceForm(data.Marks)
 		return s.renderForm(c, "sessions/attendance", data, form, err)
 	}

@@ -15,7 +15,7 @@ func (s *Server) programmesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderProgrammes(c *fiber.Ctx, form *Form, err error) error {
-	programmes, listErr := s.store.Programmes(c.UserContext())
+	programmes, listErr := s.store.Programmes(c.UserContext(), repository.Page{})
 	if listErr != nil {
 		return listErr
 	}
@@ -33,20 +33,20 @@ func (s *Server) createProgramme(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderProgrammes(c, form, withProblems(p, programme.Validate()))
 	}
-	if err := s.store.CreateProgramme(c.UserContext(), &programme); err != nil {
+	if err := s.store.CreateProgramme(c.UserContext(), &programme, actor(c)); err != nil {
 		return s.renderProgrammes(c, form, err)
 	}
 	return s.redirectWithFlash(c, "/programmes", "flash.programme_created")
 }
 
-// coursesPage lists courses: all for coordinators, a trainer's own for a trainer.
+// coursesPage lists the courses of the user's scope: all for coordinators,
+// a trainer's own for a trainer.
 func (s *Server) coursesPage(c *fiber.Ctx) error {
-	u := currentUser(c)
-	f := repository.CourseFilter{IncludeArchived: c.QueryBool("archived")}
-	if !managesEverything(u) {
-		f.TrainerID = u.ID
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
 	}
-	courses, err := s.store.Courses(c.UserContext(), f)
+	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{IncludeArchived: c.QueryBool("archived")}, repository.Page{})
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ type courseFormData struct {
 }
 
 func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFormData, error) {
-	programmes, err := s.store.Programmes(c.UserContext())
+	programmes, err := s.store.Programmes(c.UserContext(), repository.Page{})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderForm(c, "courses/form", data, form, withProblems(p, course.Validate()))
 	}
-	if err := s.store.CreateCourse(c.UserContext(), course); err != nil {
+	if err := s.store.CreateCourse(c.UserContext(), course, actor(c)); err != nil {
 		return s.renderForm(c, "courses/form", data, form, err)
 	}
 	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_created")
@@ -126,7 +126,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 
 // editCoursePage shows the form of an existing course.
 func (s *Server) editCoursePage(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Server) editCoursePage(c *fiber.Ctx) error {
 
 // updateCourse saves the course form (archiving included).
 func (s *Server) updateCourse(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (s *Server) updateCourse(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderForm(c, "courses/form", data, form, withProblems(p, course.Validate()))
 	}
-	if err := s.store.UpdateCourse(c.UserContext(), course, userIDOf(currentUser(c))); err != nil {
+	if err := s.store.UpdateCourse(c.UserContext(), course, actor(c)); err != nil {
 		return s.renderForm(c, "courses/form", data, form, err)
 	}
 	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_saved")
@@ -184,12 +184,12 @@ func (s *Server) coursePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.UserContext()
-	d := &coursePageData{Course: course, Manage: managesEverything(currentUser(c))}
+	d := &coursePageData{Course: course, Manage: coordinators.admits(currentUser(c))}
 	if d.Programme, err = s.store.Programme(ctx, course.ProgrammeID); err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (s *Server) addSessions(c *fiber.Ctx) error {
 	if len(p) > 0 || err != nil {
 		return s.renderForm(c, "courses/show", data, form, withProblems(p, err))
 	}
-	if err := s.store.CreateSessions(c.UserContext(), data.Course.ID, sessions); err != nil {
+	if err := s.store.CreateSessions(c.UserContext(), data.Course.ID, sessions, actor(c)); err != nil {
 		return s.renderForm(c, "courses/show", data, form, err)
 	}
 	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.sessions_created")
@@ -238,7 +238,7 @@ func (s *Server) addSessions(c *fiber.Ctx) error {
 
 // assignTrainerForm assigns the chosen trainer to the course.
 func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	if err := s.store.AssignTrainer(c.UserContext(), course.ID, int64(userID), userIDOf(currentUser(c))); err != nil {
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, int64(userID), actor(c)); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, coursePath(course.ID), "flash.trainer_assigned")

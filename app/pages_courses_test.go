@@ -84,7 +84,11 @@ func TestEnrolFormOffersTheExistingRecord(t *testing.T) {
 		t.Fatalf("a duplicate person was created: %d", n)
 	}
 	r = env.coordinator.post(fmt.Sprintf("/courses/%d/enrollments", env.otherCourse.ID), url.Values{"trainee_id": {fmt.Sprint(env.trainee.ID)}})
-	expectStatus(t, "enrolled twice", r, 422)
+	// A conflict, as the API answers it (409), shown next to the field of the form.
+	expectStatus(t, "enrolled twice", r, 409)
+	if !strings.Contains(r.Body, `<p class="field-error">هذا الشخص مسجّل مسبقًا في هذه الدورة.</p>`) {
+		t.Fatal("the form does not say the person is enrolled already")
+	}
 	if n := countRows(t, env.store, `SELECT count(*) FROM enrollments WHERE trainee_id = $1`, env.trainee.ID); n != 2 {
 		t.Fatalf("want 2 enrolments (two courses), got %d", n)
 	}

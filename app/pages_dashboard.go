@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // dashboardData is everything the dashboard shows. Totals is nil when the
@@ -146,7 +147,7 @@ type placeNames map[string]string
 
 func (s *Server) filterChoices(c *fiber.Ctx) ([]filterSelect, map[string]placeNames, error) {
 	ctx, tr := c.UserContext(), s.tr(c)
-	programmes, err := s.store.Programmes(ctx)
+	programmes, err := s.store.Programmes(ctx, repository.Page{})
 	if err != nil {
 		return nil, nil, err
 	}

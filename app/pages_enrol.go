@@ -70,18 +70,18 @@ var traineeFields = []string{"category", "full_name_ar", "full_name_latin", "sex
 	"new_organisation_name", "province", "phone", "email", "national_id", "guardian_consent", "confirm_new", "override_capacity"}
 
 func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
-	course, err := s.courseFromPath(c)
+	course, err := s.course(c)
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.UserContext()
 	u := currentUser(c)
 	d := &enrolPageData{Course: course, Query: c.Query("q"), Categories: domain.Categories,
-		CanOverride: managesEverything(u), Limited: !managesEverything(u)}
-	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution); err != nil {
+		CanOverride: coordinators.admits(u), Limited: !coordinators.admits(u)}
+	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution, repository.Page{Limit: 50}); err != nil {
 		return nil, err
 	}
-	if d.Associations, err = s.store.Organisations(ctx, "", domain.Association); err != nil {
+	if d.Associations, err = s.store.Organisations(ctx, "", domain.Association, repository.Page{Limit: 50}); err != nil {
 		return nil, err
 	}
 	if d.Provinces, err = s.store.Provinces(ctx); err != nil {
@@ -101,11 +101,15 @@ func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 	ctx := c.UserContext()
 	if !d.Limited {
-		matches, err := s.store.SearchTrainees(ctx, d.Query, 20)
+		matches, err := s.store.SearchTrainees(ctx, d.Query, repository.Page{Limit: 20})
 		d.Results = cardsOfMatches(matches)
 		return err
 	}
-	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, currentUser(c).ID)
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	glimpses, err := s.store.SearchTraineesAsTrainer(ctx, d.Query, repository.TrainerSearchLimit, scope, actor(c))
 	if v, ok := domain.AsValidation(err); ok && v.Fields["q"].Key != "" {
 		d.SearchTooBroad = true
 		return nil
@@ -118,12 +122,15 @@ func (s *Server) searchForPage(c *fiber.Ctx, d *enrolPageData) error {
 // pageDuplicates are the look-alikes of t that the user may be shown (see
 // possibleDuplicates).
 func (s *Server) pageDuplicates(c *fiber.Ctx, t *domain.Trainee) ([]personCard, error) {
-	u := currentUser(c)
-	if managesEverything(u) {
+	if coordinators.admits(currentUser(c)) {
 		dups, err := s.store.PossibleDuplicates(c.UserContext(), t)
 		return cardsOfMatches(dups), err
 	}
-	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, u.ID)
+	scope, err := s.scope(c)
+	if err != nil {
+		return nil, err
+	}
+	dups, err := s.store.PossibleDuplicatesAsTrainer(c.UserContext(), t, scope)
 	return cardsOfGlimpses(dups), err
 }
 
@@ -144,17 +151,17 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	opt := repository.EnrollOptions{By: userIDOf(currentUser(c)), OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
+	opt := repository.EnrollOptions{OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
 	if id := c.FormValue("trainee_id"); id != "" {
 		traineeID, err := strconv.ParseInt(domain.CleanNumber(id), 10, 64)
 		if err != nil {
 			return domain.ErrNotFound
 		}
-		if err := s.authorizeEnrolExisting(c, traineeID); err != nil {
+		if err := s.mayEnrolExisting(c, traineeID); err != nil {
 			return err
 		}
-		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt); err != nil {
-			return s.renderForm(c, "courses/enrol", data, NewForm(nil), enrolProblem(err))
+		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt, actor(c)); err != nil {
+			return s.renderForm(c, "courses/enrol", data, NewForm(nil), err)
 		}
 		return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
 	}
@@ -177,19 +184,10 @@ func (s *Server) enrolForm(c *fiber.Ctx) error {
 	}
 	// The store validates the person, inside the transaction that may first
 	// create their organisation.
-	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt); err != nil {
-		return s.renderForm(c, "courses/enrol", data, form, enrolProblem(err))
+	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt, actor(c)); err != nil {
+		return s.renderForm(c, "courses/enrol", data, form, err)
 	}
 	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
-}
-
-// enrolProblem shows "already enrolled" next to the form rather than as an
-// error page: it is something the user can act on.
-func enrolProblem(err error) error {
-	if repository.IsConflict(err, "enrollments_trainee_course_key") {
-		return domain.Invalid("trainee_id", "enrollment.already_enrolled")
-	}
-	return err
 }
 
 // traineeFromForm reads the new-person form.

@@ -205,15 +205,15 @@ func (w *world) addActivity(t *testing.T) {
 	check(w.store.SaveAttendance(ctx, w.session.ID, []repository.Mark{{TraineeID: w.trainee.ID, Status: domain.Late}}, nil))
 	gone := domain.Trainee{Category: domain.AssociativeActor, FullNameLatin: ptr("Youssef Alaoui"), Sex: domain.Male,
 		OrganisationID: &w.association.ID}
-	_, err := w.store.EnrollNew(ctx, w.course.ID, &gone, repository.EnrollOptions{})
+	_, err := w.store.EnrollNew(ctx, w.course.ID, &gone, repository.EnrollOptions{}, nil)
 	check(err)
 	check(w.store.Withdraw(ctx, w.course.ID, gone.ID, nil))
 	check(w.store.CreateReportedFigure(ctx, &domain.ReportedFigure{Figure: "local_actors.trained",
-		Programme: w.programme.Code, Value: 3, Source: "Rapport annuel (test)"}))
+		Programme: w.programme.Code, Value: 3, Source: "Rapport annuel (test)"}, nil))
 	now := time.Now().In(domain.Casablanca)
 	start := time.Date(now.Year(), now.Month(), now.Day(), 9, 0, 0, 0, domain.Casablanca)
 	check(w.store.CreateSessions(ctx, w.course.ID, []domain.Session{{StartsAt: start, EndsAt: start.Add(3 * time.Hour),
-		Place: "Rabat", Hours: 3}}))
+		Place: "Rabat", Hours: 3}}, nil))
 }
 
 // templateKey finds the message keys written literally in templates:

@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
-	"takaffoul/repository"
 )
 
 // reportedData is the reported-figures page: every figure with the value
@@ -43,8 +42,7 @@ func (s *Server) renderReported(c *fiber.Ctx, form *Form, err error) error {
 func (s *Server) createReported(c *fiber.Ctx) error {
 	p := domain.Problems{}
 	r := domain.ReportedFigure{Figure: c.FormValue("figure"), Programme: c.FormValue("programme"),
-		Year: formOptionalInt(c, "year", p), Value: formInt(c, "value", p), Source: c.FormValue("source"),
-		CreatedBy: userIDOf(currentUser(c))}
+		Year: formOptionalInt(c, "year", p), Value: formInt(c, "value", p), Source: c.FormValue("source")}
 	if d := formDate(c, "reported_on", p); !d.IsZero() {
 		r.ReportedOn = &d
 	}
@@ -52,12 +50,9 @@ func (s *Server) createReported(c *fiber.Ctx) error {
 	if len(p) > 0 {
 		return s.renderReported(c, form, withProblems(p, r.Validate()))
 	}
-	if err := s.store.CreateReportedFigure(c.UserContext(), &r); err != nil {
+	if err := s.store.CreateReportedFigure(c.UserContext(), &r, actor(c)); err != nil {
 		return s.renderReported(c, form, err)
 	}
-	// The ministry reads these beside the records: who entered what is kept.
-	s.audit(c, repository.AuditEntry{ActorID: r.CreatedBy, Action: "reported_figure.create", Entity: "reported_figure",
-		EntityID: &r.ID, After: r})
 	return s.redirectWithFlash(c, "/dashboard/reported", "flash.reported_created")
 }
 
@@ -67,10 +62,8 @@ func (s *Server) deleteReported(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteReportedFigure(c.UserContext(), id); err != nil {
+	if err := s.store.DeleteReportedFigure(c.UserContext(), id, actor(c)); err != nil {
 		return err
 	}
-	s.audit(c, repository.AuditEntry{ActorID: userIDOf(currentUser(c)), Action: "reported_figure.delete",
-		Entity: "reported_figure", EntityID: &id})
 	return s.redirectWithFlash(c, "/dashboard/reported", "flash.reported_deleted")
 }

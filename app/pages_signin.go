@@ -24,16 +24,11 @@ type signInSheetData struct {
 // CIN on a sheet that goes round the room), an empty signature column and a
 // few blank lines for walk-ins.
 func (s *Server) signInSheetPage(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
+	scope, err := s.scope(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	scope, err := s.store.ScopeFor(ctx, currentUser(c))
-	if err != nil {
-		return err
-	}
-	sheet, err := s.store.SignInSheet(ctx, id, scope, s.tr(c).Lang)
+	sheet, err := s.store.SignInSheet(c.UserContext(), sessionOf(c).ID, scope, s.tr(c).Lang)
 	if err != nil {
 		return err
 	}

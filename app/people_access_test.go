@@ -22,7 +22,7 @@ func (w *world) addPerson(t *testing.T, p domain.Trainee) domain.Trainee {
 	if p.Category != domain.ChildParliamentarian && p.OrganisationID == nil {
 		p.OrganisationID = &w.institution.ID
 	}
-	if err := w.store.CreateTrainee(context.Background(), &p); err != nil {
+	if err := w.store.CreateTrainee(context.Background(), &p, nil); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -31,7 +31,7 @@ func (w *world) addPerson(t *testing.T, p domain.Trainee) domain.Trainee {
 // enrolAsCoordinator enrols a person in a course, outside any trainer's action.
 func (w *world) enrolAsCoordinator(t *testing.T, courseID, traineeID int64) {
 	t.Helper()
-	if _, err := w.store.Enroll(context.Background(), courseID, traineeID, repository.EnrollOptions{}); err != nil {
+	if _, err := w.store.Enroll(context.Background(), courseID, traineeID, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/gofiber/template/html/v2"
 
 	"takaffoul/domain"
-	"takaffoul/repository"
 )
 
 // mainLayout wraps every page: header, navigation, language switch, flash.
@@ -49,16 +48,12 @@ func (p *Page) N(key string, count int, args ...any) string { return p.tr.N(key,
 
 // Has reports whether the signed-in user has one of the roles (admins have
 // them all). For showing links only: routes enforce roles themselves.
-func (p *Page) Has(roles ...string) bool {
-	if p.User == nil {
-		return false
+func (p *Page) Has(names ...string) bool {
+	rs := make(roles, len(names))
+	for i, name := range names {
+		rs[i] = domain.Role(name)
 	}
-	for _, r := range roles {
-		if p.User.Role == domain.Role(r) || p.User.Role == domain.RoleAdmin {
-			return true
-		}
-	}
-	return false
+	return len(names) > 0 && rs.admits(p.User)
 }
 
 // LanguageOption is one button of the language switch.
@@ -131,6 +126,7 @@ type ErrorInfo struct {
 	Status    int
 	TitleKey  string
 	BodyKey   string
+	Problems  []string // translated: one per field (by name), then one per row of a refused file
 	RequestID string
 }
 
@@ -185,34 +181,38 @@ func (s *Server) render(c *fiber.Ctx, view string, data any) error {
 	return s.renderPage(c, fiber.StatusOK, view, data, nil)
 }
 
-// renderForm re-renders a form after a failed POST. A validation error puts
-// its translated messages next to their fields (status 422) with the values
-// the user entered; any other error is returned to the error handler.
+// renderForm renders a form: with err nil, as it is (422 when it carries
+// problems of its own); after a failed POST, again with the values the user
+// entered and what the error says (classify), with the error's status:
+// messages next to their fields (invalid input, a code already in use), or
+// the refusal's own sentence above the form ("try again in a minute").
+// Any other error is returned to the error handler.
 //
-//	if err := s.store.CreateUserBy(ctx, me.ID, u, password); err != nil {
+//	if err := s.store.CreateUser(ctx, u, password, userIDOf(me)); err != nil {
 //	    return s.renderForm(c, "users/new", nil, form, err)
 //	}
 func (s *Server) renderForm(c *fiber.Ctx, view string, data any, form *Form, err error) error {
-	if v, ok := domain.AsValidation(err); ok {
-		for field, msg := range s.translateProblems(c, v) {
+	status := fiber.StatusOK
+	if err != nil {
+		a := classify(err)
+		if len(a.fields) == 0 && !a.own {
+			return err
+		}
+		for field, msg := range s.tr(c).FieldProblems(a.fields) {
 			form.Errors[field] = msg
 		}
+		if a.own {
+			form.Message = s.tr(c).T(a.key)
+		}
+		status = a.status
+	}
+	if form.HasErrors() {
 		if form.Message == "" {
 			form.Message = s.tr(c).T("form.invalid")
 		}
-		return s.renderPage(c, fiber.StatusUnprocessableEntity, view, data, form)
-	}
-	if field, problem, ok := conflictProblem(err); ok {
-		form.Errors[field] = s.tr(c).Problem(field, problem)
-		form.Message = s.tr(c).T("form.invalid")
-		return s.renderPage(c, fiber.StatusConflict, view, data, form)
-	}
-	if err != nil {
-		return err
-	}
-	status := fiber.StatusOK
-	if form.HasErrors() {
-		status = fiber.StatusUnprocessableEntity
+		if status == fiber.StatusOK {
+			status = fiber.StatusUnprocessableEntity
+		}
 	}
 	return s.renderPage(c, status, view, data, form)
 }
@@ -255,44 +255,32 @@ type NavItem struct {
 	Current bool
 }
 
-// navigation lists every navigation link and who sees it; add yours here
-// (an empty Roles list means every signed-in user). Routes enforce access
-// themselves: this list only avoids showing links that would answer 403.
+// navigation lists every navigation link with the guard of its route
+// (routes.go); add yours here. Routes enforce access themselves: this list
+// only avoids showing links that would answer 403.
 var navigation = []struct {
 	Href  string
 	Key   string
-	Roles []domain.Role
+	Guard roles
 }{
-	{"/", "nav.home", nil},
-	{"/courses", "nav.courses", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
-	{"/programmes", "nav.programmes", []domain.Role{domain.RoleCoordinator}},
-	{"/imports", "nav.imports", []domain.Role{domain.RoleCoordinator, domain.RoleTrainer}},
-	{"/dashboard", "nav.dashboard", []domain.Role{domain.RoleCoordinator, domain.RoleMinistry}},
-	{"/users", "nav.users", []domain.Role{domain.RoleAdmin}},
+	{"/", "nav.home", everyone},
+	{"/courses", "nav.courses", workers},
+	{"/programmes", "nav.programmes", coordinators},
+	{"/imports", "nav.imports", workers},
+	{"/dashboard", "nav.dashboard", readers},
+	{"/users", "nav.users", admins},
 }
 
 func navigationFor(u *domain.User, path string) []NavItem {
 	var items []NavItem
 	for _, n := range navigation {
-		if !roleIn(u.Role, n.Roles) {
+		if !n.Guard.admits(u) {
 			continue
 		}
 		current := path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/"))
 		items = append(items, NavItem{Href: n.Href, Key: n.Key, Current: current})
 	}
 	return items
-}
-
-func roleIn(r domain.Role, roles []domain.Role) bool {
-	if len(roles) == 0 || r == domain.RoleAdmin {
-		return true
-	}
-	for _, x := range roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // setFlash keeps a message for the next page the user sees (after a redirect).
@@ -322,14 +310,4 @@ func (s *Server) popFlash(c *fiber.Ctx) *Flash {
 		return nil
 	}
 	return &Flash{Kind: kind, Key: key}
-}
-
-// conflictProblem is the field and message of a unique violation the store
-// could name ("user.email_taken" on "email").
-func conflictProblem(err error) (string, domain.Problem, bool) {
-	var conflict *repository.ConflictError
-	if errors.As(err, &conflict) && conflict.Field != "" {
-		return conflict.Field, domain.Problem{Key: conflict.Key}, true
-	}
-	return "", domain.Problem{}, false
 }

@@ -21,7 +21,7 @@ func TestSessionMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &domain.User{Email: "trainer@example.ma", Name: "Trainer", Role: domain.RoleTrainer}
-	if err := store.CreateUser(t.Context(), u, "a-long-password"); err != nil {
+	if err := store.CreateUser(t.Context(), u, "a-long-password", nil); err != nil {
 		t.Fatal(err)
 	}
 	storage := store.SessionStorage(0, 0)

@@ -6,6 +6,8 @@ import (
 	"path"
 
 	"github.com/gofiber/fiber/v2"
+
+	"takaffoul/domain"
 )
 
 // The embedded fonts' type, which Go's built-in table lacks (and a minimal
@@ -18,10 +20,10 @@ func init() { _ = mime.AddExtensionType(".ttf", "font/ttf") }
 func (s *Server) staticFiles(c *fiber.Ctx) error {
 	name := c.Params("*")
 	if !fs.ValidPath(name) || name == "." {
-		return fiber.ErrNotFound
+		return domain.ErrNotFound
 	}
 	if info, err := fs.Stat(s.static, name); err != nil || info.IsDir() {
-		return fiber.ErrNotFound
+		return domain.ErrNotFound
 	}
 	data, err := fs.ReadFile(s.static, name)
 	if err != nil {

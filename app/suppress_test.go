@@ -25,7 +25,7 @@ func TestMinistryReadsSmallCountsAsFewerThan5(t *testing.T) {
 	year := 2006
 	child := domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("ياسين"), Sex: domain.Male,
 		BirthYear: &year, GuardianConsent: true}
-	if _, err := env.store.EnrollNew(ctx, env.otherCourse.ID, &child, repository.EnrollOptions{}); err != nil {
+	if _, err := env.store.EnrollNew(ctx, env.otherCourse.ID, &child, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	expectStatus(t, "marks", env.coordinator.call("PUT", fmt.Sprintf("/api/v1/sessions/%d/attendance", env.otherSess.ID),
@@ -33,7 +33,7 @@ func TestMinistryReadsSmallCountsAsFewerThan5(t *testing.T) {
 	// A report that states the one child: the comparison must not tell it either.
 	reported := domain.ReportedFigure{Figure: "by_category.child_parliamentarian.trained", Programme: "child-protection",
 		Value: 1, Source: "Rapport de test"}
-	if err := env.store.CreateReportedFigure(ctx, &reported); err != nil {
+	if err := env.store.CreateReportedFigure(ctx, &reported, nil); err != nil {
 		t.Fatal(err)
 	}
 	query := fmt.Sprintf("course=%d&sex=male&category=child_parliamentarian", env.otherCourse.ID)

@@ -136,7 +136,7 @@ func TestQueryFiltersTakeArabicIndicDigits(t *testing.T) {
 	env := newAPIEnv(t)
 	later := domain.Course{ProgrammeID: env.programme.ID, Code: "CP-2020", TitleAr: "د", TitleFr: "F", Year: 2020,
 		Province: "rabat", StartDate: env.course.StartDate, EndDate: env.course.EndDate, Capacity: 10}
-	if err := env.store.CreateCourse(context.Background(), &later); err != nil {
+	if err := env.store.CreateCourse(context.Background(), &later, nil); err != nil {
 		t.Fatal(err)
 	}
 	r := env.coordinator.call("GET", "/api/v1/courses?year="+url.QueryEscape("٢٠٢٠"), "")

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // usersList is the data of pages/users/list.
@@ -20,7 +21,7 @@ type userPageData struct {
 
 // listUsers shows every user to an admin.
 func (s *Server) listUsers(c *fiber.Ctx) error {
-	users, err := s.store.Users(c.UserContext())
+	users, err := s.store.Users(c.UserContext(), repository.Page{Limit: repository.MaxRows})
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	}
 	u := &domain.User{Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Role: domain.Role(c.FormValue("role")), Language: language}
-	err := s.store.CreateUserBy(c.UserContext(), currentUser(c).ID, u, c.FormValue("password"))
+	err := s.store.CreateUser(c.UserContext(), u, c.FormValue("password"), actor(c))
 	if err != nil {
 		form := NewForm(map[string]string{"email": c.FormValue("email"), "name": c.FormValue("name"),
 			"role": c.FormValue("role"), "language": language})
@@ -63,7 +64,7 @@ func (s *Server) userPage(c *fiber.Ctx) error {
 func (s *Server) userPageData(c *fiber.Ctx) (*userPageData, error) {
 	id, err := c.ParamsInt("id")
 	if err != nil {
-		return nil, fiber.ErrNotFound
+		return nil, domain.ErrNotFound
 	}
 	u, err := s.store.User(c.UserContext(), int64(id))
 	if err != nil {
@@ -75,7 +76,7 @@ func (s *Server) userPageData(c *fiber.Ctx) (*userPageData, error) {
 // changeUserRole gives a user another role; the last active admin keeps theirs.
 func (s *Server) changeUserRole(c *fiber.Ctx) error {
 	return s.changeUser(c, "flash.user_role_changed", func(data *userPageData) error {
-		return s.store.SetUserRole(c.UserContext(), currentUser(c).ID, data.Subject.ID, domain.Role(c.FormValue("role")))
+		return s.store.SetUserRole(c.UserContext(), data.Subject.ID, domain.Role(c.FormValue("role")), actor(c))
 	})
 }
 
@@ -83,7 +84,7 @@ func (s *Server) changeUserRole(c *fiber.Ctx) error {
 // open sessions end.
 func (s *Server) resetUserPassword(c *fiber.Ctx) error {
 	return s.changeUser(c, "flash.user_password_reset", func(data *userPageData) error {
-		return s.store.SetUserPassword(c.UserContext(), currentUser(c).ID, data.Subject.ID, c.FormValue("password"))
+		return s.store.SetUserPassword(c.UserContext(), data.Subject.ID, c.FormValue("password"), actor(c))
 	})
 }
 
@@ -95,7 +96,7 @@ func (s *Server) setUserActive(c *fiber.Ctx) error {
 		flash = "flash.user_activated"
 	}
 	return s.changeUser(c, flash, func(data *userPageData) error {
-		return s.store.SetUserActive(c.UserContext(), currentUser(c).ID, data.Subject.ID, active)
+		return s.store.SetUserActive(c.UserContext(), data.Subject.ID, active, actor(c))
 	})
 }
 
@@ -123,11 +124,16 @@ func (s *Server) redirectWithFlash(c *fiber.Ctx, to, key string) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
-// apiUsers lists the users as JSON, for admins' scripts.
+// apiUsers answers GET /api/users?limit=&offset=: the users, for admins'
+// scripts.
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	users, err := s.store.Users(c.UserContext())
+	page, err := pageOf(c, repository.DefaultPage, repository.DefaultPage)
 	if err != nil {
 		return err
 	}
-	return c.JSON(users)
+	users, err := s.store.Users(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, users)
 }

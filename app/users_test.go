@@ -201,7 +201,7 @@ func TestResetAndDeactivationEndSessionsAndTokens(t *testing.T) {
 	} {
 		phone := newClient(t, web)
 		phone.login(u.Email, password)
-		token, _, err := store.CreateAPIToken(t.Context(), u.ID)
+		token, _, err := store.CreateAPIToken(t.Context(), u.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,19 +39,19 @@ func newWorld(t *testing.T, store *repository.Store, trainerID int64) *world {
 	check(store.CreateProvince(ctx, &domain.Province{RegionID: 4, Code: "rabat", NameAr: "عمالة الرباط", NameFr: "Préfecture de Rabat"}))
 	w.programme = domain.Programme{Code: "child-protection", NameAr: "تقوية قدرات الفاعلين المحليين", NameFr: "Renforcement des capacités",
 		NameEn: "Capacity building", StartYear: 2019, EndYear: 2020}
-	check(store.CreateProgramme(ctx, &w.programme))
+	check(store.CreateProgramme(ctx, &w.programme, nil))
 	w.course = w.newCourse(t, "CP-1")
 	w.otherCourse = w.newCourse(t, "CP-2")
 	check(store.AssignTrainer(ctx, w.course.ID, trainerID, nil))
 	w.session = w.newSession(t, w.course.ID)
 	w.otherSess = w.newSession(t, w.otherCourse.ID)
 	w.institution = domain.Organisation{Kind: domain.Institution, NameFr: ptr("Centre multifonctionnel de Rabat")}
-	check(store.CreateOrganisation(ctx, &w.institution))
+	check(store.CreateOrganisation(ctx, &w.institution, nil))
 	w.association = domain.Organisation{Kind: domain.Association, NameAr: ptr("جمعية الأمل")}
-	check(store.CreateOrganisation(ctx, &w.association))
+	check(store.CreateOrganisation(ctx, &w.association, nil))
 	w.trainee = domain.Trainee{Category: domain.InstitutionalActor, FullNameAr: ptr("فاطمة الزهراء بنعلي"),
 		FullNameLatin: ptr("Hélène Aït-Lahcen"), Sex: domain.Female, OrganisationID: &w.institution.ID}
-	_, err := store.EnrollNew(ctx, w.course.ID, &w.trainee, repository.EnrollOptions{})
+	_, err := store.EnrollNew(ctx, w.course.ID, &w.trainee, repository.EnrollOptions{}, nil)
 	check(err)
 	return w
 }
@@ -62,7 +62,7 @@ func (w *world) newCourse(t *testing.T, code string) domain.Course {
 	end, _ := domain.ParseDate("2019-03-30")
 	c := domain.Course{ProgrammeID: w.programme.ID, Code: code, TitleAr: "دورة تكوينية " + code, TitleFr: "Formation " + code,
 		Year: 2019, Province: "rabat", StartDate: start, EndDate: end, Capacity: 40}
-	if err := w.store.CreateCourse(context.Background(), &c); err != nil {
+	if err := w.store.CreateCourse(context.Background(), &c, nil); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -72,7 +72,7 @@ func (w *world) newSession(t *testing.T, courseID int64) domain.Session {
 	t.Helper()
 	start := time.Date(2019, 3, 5, 9, 0, 0, 0, time.UTC)
 	s := []domain.Session{{StartsAt: start, EndsAt: start.Add(3 * time.Hour), Place: "Rabat", Hours: 3}}
-	if err := w.store.CreateSessions(context.Background(), courseID, s); err != nil {
+	if err := w.store.CreateSessions(context.Background(), courseID, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s[0]

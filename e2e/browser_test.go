@@ -65,25 +65,25 @@ func (s *site) seed(t *testing.T) {
 	users := map[domain.Role]*domain.User{}
 	for _, role := range []domain.Role{domain.RoleTrainer, domain.RoleCoordinator, domain.RoleMinistry} {
 		u := &domain.User{Email: string(role) + "@e2e.ma", Name: "E2E " + string(role), Role: role, Language: "ar"}
-		must(t, s.store.CreateUser(ctx, u, password))
+		must(t, s.store.CreateUser(ctx, u, password, nil))
 		users[role] = u
 	}
 	must(t, s.store.CreateProvince(ctx, &domain.Province{RegionID: 6, Code: "casablanca", NameAr: "عمالة الدار البيضاء", NameFr: "Préfecture de Casablanca"}))
 	p := domain.Programme{Code: "child-protection", NameAr: "تقوية قدرات الفاعلين المحليين في مجال حماية الطفولة",
 		NameFr: "Renforcement des capacités des acteurs locaux", NameEn: "Capacity building", StartYear: 2019, EndYear: 2020}
-	must(t, s.store.CreateProgramme(ctx, &p))
+	must(t, s.store.CreateProgramme(ctx, &p, nil))
 	start, _ := domain.ParseDate("2020-02-03")
 	end, _ := domain.ParseDate("2020-02-28")
 	s.course = domain.Course{ProgrammeID: p.ID, Code: "CP-CASA-1", TitleAr: "دورة الدار البيضاء", TitleFr: "Formation de Casablanca",
 		Year: 2020, Province: "casablanca", StartDate: start, EndDate: end, Capacity: 30}
-	must(t, s.store.CreateCourse(ctx, &s.course))
+	must(t, s.store.CreateCourse(ctx, &s.course, nil))
 	must(t, s.store.AssignTrainer(ctx, s.course.ID, users[domain.RoleTrainer].ID, nil))
 	at := time.Date(2020, 2, 4, 9, 0, 0, 0, domain.Casablanca)
 	sessions := []domain.Session{{StartsAt: at, EndsAt: at.Add(3 * time.Hour), Place: "Casablanca", Hours: 3}}
-	must(t, s.store.CreateSessions(ctx, s.course.ID, sessions))
+	must(t, s.store.CreateSessions(ctx, s.course.ID, sessions, nil))
 	s.session = sessions[0]
 	org := domain.Organisation{Kind: domain.Institution, NameAr: ptr("مركز متعدد الاختصاصات"), NameFr: ptr("Centre multifonctionnel")}
-	must(t, s.store.CreateOrganisation(ctx, &org))
+	must(t, s.store.CreateOrganisation(ctx, &org, nil))
 }
 
 // browser starts a headless Chromium of its own (its own cookies), sized

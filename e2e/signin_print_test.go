@@ -33,7 +33,7 @@ func TestSignInSheetPrintsOnA4(t *testing.T) {
 	var orgID int64
 	must(t, s.store.DB().Get(&orgID, `SELECT id FROM organisations LIMIT 1`))
 	trainee.OrganisationID = &orgID
-	_, err := s.store.EnrollNew(ctx, s.course.ID, &trainee, repository.EnrollOptions{})
+	_, err := s.store.EnrollNew(ctx, s.course.ID, &trainee, repository.EnrollOptions{}, nil)
 	must(t, err)
 
 	b := browser(t, false)

@@ -167,11 +167,11 @@ func TestAPITokens(t *testing.T) {
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	u := &domain.User{Email: "script@example.ma", Name: "Script", Role: domain.RoleCoordinator}
-	must(t, store.CreateUser(ctx, u, "a-long-password"))
+	must(t, store.CreateUser(ctx, u, "a-long-password", nil))
 
-	first, info1, err := store.CreateAPIToken(ctx, u.ID)
+	first, info1, err := store.CreateAPIToken(ctx, u.ID, nil)
 	must(t, err)
-	second, _, err := store.CreateAPIToken(ctx, u.ID)
+	second, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 	must(t, err)
 	if first == second || !domain.LooksLikeAPIToken(first) {
 		t.Fatalf("tokens %q %q", first, second)
@@ -182,7 +182,7 @@ func TestAPITokens(t *testing.T) {
 	if _, err := store.UserByAPIToken(ctx, first+"x"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("wrong token: %v", err)
 	}
-	n, err := store.RevokeAPITokens(ctx, u.ID, info1.Prefix)
+	n, err := store.RevokeAPITokens(ctx, u.ID, info1.Prefix, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("revoke by prefix: %d, %v", n, err)
 	}
@@ -192,13 +192,13 @@ func TestAPITokens(t *testing.T) {
 	if _, err := store.UserByAPIToken(ctx, second); err != nil {
 		t.Fatal("revoking one token revoked another")
 	}
-	third, _, err := store.CreateAPIToken(ctx, u.ID)
+	third, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 	must(t, err)
-	n, err = store.RevokeAPITokens(ctx, u.ID, "")
+	n, err = store.RevokeAPITokens(ctx, u.ID, "", nil)
 	if err != nil || n != 2 {
 		t.Fatalf("revoke all: %d, %v", n, err)
 	}
-	if _, err := store.RevokeAPITokens(ctx, u.ID, ""); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := store.RevokeAPITokens(ctx, u.ID, "", nil); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("nothing left to revoke: %v", err)
 	}
 	if _, err := store.UserByAPIToken(ctx, third); !errors.Is(err, domain.ErrNotFound) {
@@ -217,9 +217,9 @@ func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	admin := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
-	must(t, store.CreateUser(ctx, admin, "a-long-password"))
+	must(t, store.CreateUser(ctx, admin, "a-long-password", nil))
 	u := &domain.User{Email: "trainer@example.ma", Name: "Trainer", Role: domain.RoleTrainer}
-	must(t, store.CreateUser(ctx, u, "a-long-password"))
+	must(t, store.CreateUser(ctx, u, "a-long-password", nil))
 	sessions := store.SessionStorage(0, 0)
 	signIn := func(id string, userID int64) {
 		t.Helper()
@@ -243,10 +243,10 @@ func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
 		name string
 		do   func() error
 	}{
-		{"password reset", func() error { return store.SetUserPassword(ctx, admin.ID, u.ID, "tea olive rocket lamp") }},
-		{"deactivation", func() error { return store.SetUserActive(ctx, admin.ID, u.ID, false) }},
+		{"password reset", func() error { return store.SetUserPassword(ctx, u.ID, "tea olive rocket lamp", &admin.ID) }},
+		{"deactivation", func() error { return store.SetUserActive(ctx, u.ID, false, &admin.ID) }},
 	} {
-		token, _, err := store.CreateAPIToken(ctx, u.ID)
+		token, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 		must(t, err)
 		signIn("phone-"+change.name, u.ID)
 		signIn("laptop-"+change.name, u.ID)
@@ -271,7 +271,7 @@ func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
 	if !strings.Contains(after, `"ended_sessions": 2`) || !strings.Contains(after, `"revoked_token_ids": [`) {
 		t.Errorf("the audit entry does not say what ended: %s", after)
 	}
-	must(t, store.SetUserActive(ctx, admin.ID, u.ID, true))
+	must(t, store.SetUserActive(ctx, u.ID, true, &admin.ID))
 	var live2 int
 	must(t, store.DB().Get(&live2, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`, u.ID))
 	if live2 != 0 {
@@ -280,7 +280,7 @@ func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
 
 	// The reset's password follows the policy.
 	for _, weak := range []string{"aaaaaaaaaa", "          ", "password123", "trainer@example.ma"} {
-		err := store.SetUserPassword(ctx, admin.ID, u.ID, weak)
+		err := store.SetUserPassword(ctx, u.ID, weak, &admin.ID)
 		if _, ok := domain.AsValidation(err); !ok {
 			t.Errorf("reset to %q: want a validation error, got %v", weak, err)
 		}
@@ -327,21 +327,21 @@ func TestLastAdminStays(t *testing.T) {
 	ctx := context.Background()
 	a := &domain.User{Email: "a@example.ma", Name: "A", Role: domain.RoleAdmin}
 	b := &domain.User{Email: "b@example.ma", Name: "B", Role: domain.RoleAdmin}
-	must(t, store.CreateUser(ctx, a, "a-long-password"))
-	must(t, store.CreateUser(ctx, b, "a-long-password"))
-	must(t, store.SetUserRole(ctx, a.ID, b.ID, domain.RoleCoordinator))
-	err := store.SetUserRole(ctx, a.ID, a.ID, domain.RoleTrainer)
+	must(t, store.CreateUser(ctx, a, "a-long-password", nil))
+	must(t, store.CreateUser(ctx, b, "a-long-password", nil))
+	must(t, store.SetUserRole(ctx, b.ID, domain.RoleCoordinator, &a.ID))
+	err := store.SetUserRole(ctx, a.ID, domain.RoleTrainer, &a.ID)
 	if v, ok := domain.AsValidation(err); !ok || v.Fields["role"].Key != "user.last_admin" {
 		t.Fatalf("demoting the last admin: %v", err)
 	}
-	err = store.SetUserActive(ctx, a.ID, a.ID, false)
+	err = store.SetUserActive(ctx, a.ID, false, &a.ID)
 	if v, ok := domain.AsValidation(err); !ok || v.Fields["active"].Key != "user.last_admin" {
 		t.Fatalf("deactivating the last admin: %v", err)
 	}
 	if _, err := store.User(ctx, 424242); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatal("unknown user")
 	}
-	if err := store.SetUserRole(ctx, a.ID, 424242, domain.RoleTrainer); !errors.Is(err, domain.ErrNotFound) {
+	if err := store.SetUserRole(ctx, 424242, domain.RoleTrainer, &a.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("changing an unknown user: %v", err)
 	}
 }

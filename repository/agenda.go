@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"fmt"
 
 	"takaffoul/domain"
 )
@@ -73,52 +72,46 @@ func (p CourseProgress) AttendanceRate() float64 {
 	return float64(p.Attended) / float64(p.Marks)
 }
 
-// agendaSessionsSQL lists the sessions of a trainer's courses (archived
-// ones aside) that start in [$2, $3), with their marks counted through the
-// attendance session index.
+// agendaSessionsSQL lists the sessions of the scope's courses ($1,
+// Scope.courseIDs; archived ones aside) that start in [$2, $3), with their
+// marks counted through the attendance session index.
 const agendaSessionsSQL = `
 SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.place, s.hours,
        c.code AS course_code, c.title_ar AS course_title_ar, c.title_fr AS course_title_fr,
        c.places_taken AS enrolled,
        (SELECT count(*) FROM attendance a WHERE a.session_id = s.id) AS marked
-  FROM course_trainers ct
-  JOIN courses c ON c.id = ct.course_id AND NOT c.archived
+  FROM courses c
   JOIN sessions s ON s.course_id = c.id AND s.starts_at >= $2 AND s.starts_at < $3
- WHERE ct.user_id = $1
+ WHERE NOT c.archived AND ($1::bigint[] IS NULL OR c.id = ANY($1))
  ORDER BY s.starts_at, s.id`
 
-// agendaCoursesSQL gives each course of a trainer (archived ones aside) its
-// progress from the counters the triggers keep: running and coming courses
-// first ($2 is today), then the latest.
+// agendaCoursesSQL gives each course of the scope ($1; archived ones aside)
+// its progress from the counters the triggers keep: running and coming
+// courses first ($2 is today), then the latest.
 const agendaCoursesSQL = `
 SELECT c.id, c.code, c.title_ar, c.title_fr, c.start_date, c.end_date,
        pr.name_ar AS programme_name_ar, pr.name_fr AS programme_name_fr, pr.name_en AS programme_name_en,
        pv.name_ar AS province_name_ar, pv.name_fr AS province_name_fr,
        c.places_taken AS enrolled, c.session_count AS sessions, c.sessions_held AS held,
        e.attended, e.marks
-  FROM course_trainers ct
-  JOIN courses c ON c.id = ct.course_id AND NOT c.archived
+  FROM courses c
   JOIN programmes pr ON pr.id = c.programme_id
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (SELECT coalesce(sum(attended_count), 0) AS attended, coalesce(sum(marks_count), 0) AS marks
                         FROM enrollments WHERE course_id = c.id) e
- WHERE ct.user_id = $1
+ WHERE NOT c.archived AND ($1::bigint[] IS NULL OR c.id = ANY($1))
  ORDER BY c.end_date < $2, c.start_date DESC, c.id DESC
  LIMIT 50`
 
-// TrainerAgenda is the week of the trainer trainerID: their sessions in
-// the week and their courses' progress.
-func (s *Store) TrainerAgenda(ctx context.Context, trainerID int64, week domain.Week) (_ *TrainerAgenda, err error) {
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("TrainerAgenda %d: %w", trainerID, err)
-		}
-	}()
+// TrainerAgenda is a trainer's week, the courses of their scope: their
+// sessions in the week and their courses' progress.
+func (s *Store) TrainerAgenda(ctx context.Context, scope Scope, week domain.Week) (_ *TrainerAgenda, err error) {
+	defer wrap(&err, "TrainerAgenda")
 	a := &TrainerAgenda{Sessions: []AgendaSession{}, Courses: []CourseProgress{}}
-	if err := s.db.SelectContext(ctx, &a.Sessions, agendaSessionsSQL, trainerID, week.Start(), week.End()); err != nil {
+	if err := s.db.SelectContext(ctx, &a.Sessions, agendaSessionsSQL, scope.courseIDs(), week.Start(), week.End()); err != nil {
 		return nil, mapError(err)
 	}
-	if err := s.db.SelectContext(ctx, &a.Courses, agendaCoursesSQL, trainerID, week.Today); err != nil {
+	if err := s.db.SelectContext(ctx, &a.Courses, agendaCoursesSQL, scope.courseIDs(), week.Today); err != nil {
 		return nil, mapError(err)
 	}
 	return a, nil

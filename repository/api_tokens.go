@@ -23,8 +23,10 @@ type APIToken struct {
 const apiTokenColumns = `id, user_id, prefix, created_at, last_used_at, revoked_at`
 
 // CreateAPIToken makes a new token for the user and returns it in plain
-// text: the only time it is ever seen; the database keeps its hash.
-func (s *Store) CreateAPIToken(ctx context.Context, userID int64) (string, APIToken, error) {
+// text: the only time it is ever seen; the database keeps its hash. It is
+// audited as by's (nil from the command line).
+func (s *Store) CreateAPIToken(ctx context.Context, userID int64, by *int64) (_ string, _ APIToken, err error) {
+	defer wrap(&err, "CreateAPIToken")
 	plain, prefix, hash, err := domain.NewAPIToken()
 	if err != nil {
 		return "", APIToken{}, fmt.Errorf("new API token: %w", err)
@@ -35,7 +37,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64) (string, APITo
 		if err := getOne(ctx, tx, &t, q, userID, hash, prefix); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, AuditEntry{Action: "api_token.create", Entity: "api_token", EntityID: &t.ID,
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "api_token.create", Entity: "api_token", EntityID: &t.ID,
 			After: map[string]any{"user_id": userID, "prefix": prefix}})
 	})
 	if err != nil {
@@ -45,7 +47,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64) (string, APITo
 }
 
 // APITokens lists a user's tokens, newest first.
-func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+func (s *Store) APITokens(ctx context.Context, userID int64) (_ []APIToken, err error) {
+	defer wrap(&err, "APITokens")
 	tokens := []APIToken{}
 	const q = `SELECT ` + apiTokenColumns + ` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC`
 	if err := sqlx.SelectContext(ctx, s.db, &tokens, q, userID); err != nil {
@@ -56,10 +59,11 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 
 // RevokeAPITokens revokes the user's live tokens: all of them when prefix is
 // empty, else the one with that prefix. It returns how many it revoked;
-// none is domain.ErrNotFound.
-func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string) (int, error) {
+// none is domain.ErrNotFound. It is audited as by's.
+func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string, by *int64) (_ int, err error) {
+	defer wrap(&err, "RevokeAPITokens")
 	var revoked []int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `UPDATE api_tokens SET revoked_at = now()
 		            WHERE user_id = $1 AND revoked_at IS NULL AND ($2 = '' OR prefix = $2) RETURNING id`
 		if err := sqlx.SelectContext(ctx, tx, &revoked, q, userID, prefix); err != nil {
@@ -68,7 +72,7 @@ func (s *Store) RevokeAPITokens(ctx context.Context, userID int64, prefix string
 		if len(revoked) == 0 {
 			return notFound("api token")
 		}
-		return writeAudit(ctx, tx, AuditEntry{Action: "api_token.revoke", Entity: "user", EntityID: &userID,
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "api_token.revoke", Entity: "user", EntityID: &userID,
 			After: map[string]any{"token_ids": revoked}})
 	})
 	return len(revoked), err
@@ -87,7 +91,8 @@ func revokeAllAPITokens(ctx context.Context, tx *sqlx.Tx, userID int64) ([]int64
 
 // UserByAPIToken finds the active user whose live token this is; anything
 // else (unknown, revoked, deactivated user) is domain.ErrNotFound.
-func (s *Store) UserByAPIToken(ctx context.Context, token string) (*domain.User, error) {
+func (s *Store) UserByAPIToken(ctx context.Context, token string) (_ *domain.User, err error) {
+	defer wrap(&err, "UserByAPIToken")
 	if !domain.LooksLikeAPIToken(token) {
 		return nil, notFound("api token")
 	}

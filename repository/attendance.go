@@ -19,7 +19,8 @@ type Mark struct {
 // transaction and one round trip: every mark is upserted and every change
 // written to the audit log. If any trainee is not enrolled (or has withdrawn)
 // in the session's course, nothing is saved and the error names the field.
-func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mark, by *int64) error {
+func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mark, by *int64) (err error) {
+	defer wrap(&err, "SaveAttendance")
 	if err := validateMarks(marks); err != nil {
 		return err
 	}
@@ -32,7 +33,7 @@ func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mar
 		Sessions  int `db:"sessions"`
 		Unmatched int `db:"unmatched"`
 	}
-	err := getOne(ctx, s.db, &result, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by)
+	err = getOne(ctx, s.db, &result, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,8 @@ type AuditEntry struct {
 
 // Audit writes one audit-log entry on its own, for events that change no
 // other row (a login, a logout).
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+func (s *Store) Audit(ctx context.Context, e AuditEntry) (err error) {
+	defer wrap(&err, "Audit")
 	return writeAudit(ctx, s.db, e)
 }
 

@@ -168,7 +168,7 @@ func refusesADatabaseWithDataUnlessForced(t *testing.T, source contents, archive
 	// The target holds one user of its own.
 	targetURL := dbtest.NewDatabase(t)
 	target := openStore(t, targetURL)
-	must(t, target.CreateUser(ctx, &domain.User{Email: "mine@target.ma", Name: "Mine", Role: domain.RoleAdmin}, "a-long-password"))
+	must(t, target.CreateUser(ctx, &domain.User{Email: "mine@target.ma", Name: "Mine", Role: domain.RoleAdmin}, "a-long-password", nil))
 	before := rowsOf(t, target)
 	target.Close() // Restore refuses a database others are connected to
 

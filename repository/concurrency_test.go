@@ -15,7 +15,7 @@ func TestFiftyConcurrentAttendanceSavesForOneSession(t *testing.T) {
 	var trainees []int64
 	for i := 0; i < 30; i++ {
 		tr := f.institutionalActor(fmt.Sprintf("Concurrent %02d", i))
-		_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{})
+		_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{}, nil)
 		must(t, err)
 		trainees = append(trainees, tr.ID)
 	}
@@ -78,14 +78,14 @@ func TestFiftyConcurrentAttendanceSavesForOneSession(t *testing.T) {
 func TestTwentyConcurrentEnrolmentsOfOnePerson(t *testing.T) {
 	f := newFixture(t)
 	tr := f.institutionalActor("Only Once")
-	must(t, f.store.CreateTrainee(f.ctx, tr))
+	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	var wg sync.WaitGroup
 	results := make(chan error, 20)
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+			_, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{}, nil)
 			results <- err
 		}()
 	}
@@ -117,7 +117,7 @@ func TestConcurrentCreationOfOneNationalIDMakesOnePerson(t *testing.T) {
 			defer wg.Done()
 			tr := f.institutionalActor(fmt.Sprintf("Same Person %d", i))
 			tr.NationalID = ptr("JK998877")
-			_, _ = f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{})
+			_, _ = f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{}, nil)
 		}(i)
 	}
 	wg.Wait()

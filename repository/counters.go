@@ -14,6 +14,7 @@ import (
 // checking the counters after an incident. It returns how many enrolments
 // and sessions it corrected.
 func (s *Store) RecountAttendance(ctx context.Context) (corrected int64, err error) {
+	defer wrap(&err, "RecountAttendance")
 	const enrolments = `
 UPDATE enrollments e
    SET attended_count = coalesce(a.attended, 0), marks_count = coalesce(a.marks, 0)

@@ -13,25 +13,33 @@ const courseSelect = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_f
        c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived
   FROM courses c JOIN provinces p ON p.id = c.province_id`
 
-// CreateCourse validates and stores a course; its province is given by code.
-func (s *Store) CreateCourse(ctx context.Context, c *domain.Course) error {
+// CreateCourse validates and stores a course, audited as by's; its province
+// is given by code.
+func (s *Store) CreateCourse(ctx context.Context, c *domain.Course, by *int64) (err error) {
+	defer wrap(&err, "CreateCourse")
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	const q = `INSERT INTO courses (programme_id, code, title_ar, title_fr, year, province_id,
-	                                start_date, end_date, capacity, completion_threshold)
-	           SELECT $1, $2, $3, $4, $5, p.id, $7, $8, $9, $10 FROM provinces p WHERE p.code = $6
-	           RETURNING id`
-	err := getOne(ctx, s.db, &c.ID, q, c.ProgrammeID, c.Code, c.TitleAr, c.TitleFr, c.Year, c.Province,
-		c.StartDate, c.EndDate, c.Capacity, c.CompletionThreshold)
-	if isNotFound(err) {
-		return domain.Invalid("province", "province.unknown")
-	}
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		const q = `INSERT INTO courses (programme_id, code, title_ar, title_fr, year, province_id,
+		                                start_date, end_date, capacity, completion_threshold)
+		           SELECT $1, $2, $3, $4, $5, p.id, $7, $8, $9, $10 FROM provinces p WHERE p.code = $6
+		           RETURNING id`
+		err := getOne(ctx, tx, &c.ID, q, c.ProgrammeID, c.Code, c.TitleAr, c.TitleFr, c.Year, c.Province,
+			c.StartDate, c.EndDate, c.Capacity, c.CompletionThreshold)
+		if isNotFound(err) {
+			return domain.Invalid("province", "province.unknown")
+		}
+		if err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "course.create", Entity: "course", EntityID: &c.ID, After: c})
+	})
 }
 
 // Course finds a course by id.
-func (s *Store) Course(ctx context.Context, id int64) (*domain.Course, error) {
+func (s *Store) Course(ctx context.Context, id int64) (_ *domain.Course, err error) {
+	defer wrap(&err, "Course")
 	return courseIn(ctx, s.db, id)
 }
 
@@ -43,12 +51,10 @@ func courseIn(ctx context.Context, q sqlx.QueryerContext, id int64) (*domain.Cou
 	return &c, nil
 }
 
-// CourseFilter narrows a list of courses. TrainerID, when set, keeps only the
-// courses that user is assigned to: a trainer's view of the world.
+// CourseFilter narrows a list of courses.
 type CourseFilter struct {
 	ProgrammeID     int64
 	Year            int
-	TrainerID       int64
 	IncludeArchived bool
 }
 
@@ -76,8 +82,9 @@ func (c CourseSummary) ProvinceNames() domain.Names {
 	return domain.Names{Ar: c.ProvinceNameAr, Fr: c.ProvinceNameFr}
 }
 
-// Courses lists courses, newest first.
-func (s *Store) Courses(ctx context.Context, f CourseFilter) ([]CourseSummary, error) {
+// Courses lists a page of the courses of the scope that match f, newest first.
+func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page Page) (_ []CourseSummary, err error) {
+	defer wrap(&err, "Courses")
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
 	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
 	       c.places_taken AS enrolled, c.session_count AS sessions,
@@ -88,17 +95,18 @@ func (s *Store) Courses(ctx context.Context, f CourseFilter) ([]CourseSummary, e
 	  JOIN programmes pr ON pr.id = c.programme_id
 	 WHERE ($1 = 0 OR c.programme_id = $1)
 	   AND ($2 = 0 OR c.year = $2)
-	   AND ($3 = 0 OR EXISTS (SELECT 1 FROM course_trainers ct WHERE ct.course_id = c.id AND ct.user_id = $3))
+	   AND ($3::bigint[] IS NULL OR c.id = ANY($3))
 	   AND ($4 OR NOT c.archived)
 	 ORDER BY c.start_date DESC, c.id DESC
-	 LIMIT 500`
-	var cs []CourseSummary
-	return cs, mapError(s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, f.TrainerID, f.IncludeArchived))
+	 LIMIT $5 OFFSET $6`
+	cs := []CourseSummary{}
+	return cs, s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, scope.courseIDs(), f.IncludeArchived, page.limit(), page.offset())
 }
 
 // UpdateCourse validates and saves a course's editable fields, logging the
 // change. The programme of a course does not change.
-func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) error {
+func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) (err error) {
+	defer wrap(&err, "UpdateCourse")
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -125,7 +133,8 @@ func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) e
 
 // AssignTrainer gives a trainer a course; assigning twice changes nothing.
 // Only users with the trainer role can be assigned.
-func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *int64) error {
+func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *int64) (err error) {
+	defer wrap(&err, "AssignTrainer")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var role domain.Role
 		err := getOne(ctx, tx, &role, `SELECT role FROM users WHERE id = $1 AND active`, userID)
@@ -148,7 +157,8 @@ func (s *Store) AssignTrainer(ctx context.Context, courseID, userID int64, by *i
 }
 
 // UnassignTrainer takes a course away from a trainer.
-func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by *int64) error {
+func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by *int64) (err error) {
+	defer wrap(&err, "UnassignTrainer")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM course_trainers WHERE course_id = $1 AND user_id = $2`, courseID, userID)
 		if err != nil {
@@ -163,10 +173,11 @@ func (s *Store) UnassignTrainer(ctx context.Context, courseID, userID int64, by 
 }
 
 // CourseTrainers lists the trainers assigned to a course.
-func (s *Store) CourseTrainers(ctx context.Context, courseID int64) ([]domain.User, error) {
+func (s *Store) CourseTrainers(ctx context.Context, courseID int64) (_ []domain.User, err error) {
+	defer wrap(&err, "CourseTrainers")
 	const q = `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.created_at
 	             FROM users u JOIN course_trainers ct ON ct.user_id = u.id
 	            WHERE ct.course_id = $1 ORDER BY u.name`
-	var us []domain.User
-	return us, mapError(s.db.SelectContext(ctx, &us, q, courseID))
+	us := []domain.User{}
+	return us, s.db.SelectContext(ctx, &us, q, courseID)
 }

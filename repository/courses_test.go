@@ -18,11 +18,11 @@ func TestSearchIsInsensitiveToCaseAccentsAndDiacritics(t *testing.T) {
 		{Category: domain.InstitutionalActor, FullNameAr: ptr("فَاطِمَة بنعلي"), Sex: domain.Female, OrganisationID: &f.institution.ID},
 		f.institutionalActor("Karim Idrissi"),
 	} {
-		must(t, f.store.CreateTrainee(f.ctx, tr))
+		must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	}
 	cases := map[string]int{"fatima": 2, "FATIMA": 2, "فاطمة": 1, "karim": 1, "nobody": 0, "%": 0, "": 0}
 	for query, want := range cases {
-		got, err := f.store.SearchTrainees(f.ctx, query, 20)
+		got, err := f.store.SearchTrainees(f.ctx, query, repository.Page{Limit: 20})
 		must(t, err)
 		if len(got) != want {
 			t.Errorf("search %q: want %d results, got %d", query, want, len(got))
@@ -34,9 +34,9 @@ func TestSearchByPhoneAndNationalID(t *testing.T) {
 	f := newFixture(t)
 	tr := f.institutionalActor("Omar Benjelloun")
 	tr.Phone, tr.NationalID = ptr("0661234567"), ptr("BK445566")
-	must(t, f.store.CreateTrainee(f.ctx, tr))
+	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	for _, q := range []string{"06 61 23 45 67", "bk445566"} {
-		got, err := f.store.SearchTrainees(f.ctx, q, 20)
+		got, err := f.store.SearchTrainees(f.ctx, q, repository.Page{Limit: 20})
 		must(t, err)
 		if len(got) != 1 || got[0].ID != tr.ID {
 			t.Errorf("search %q: want Omar, got %+v", q, got)
@@ -48,7 +48,7 @@ func TestPossibleDuplicatesByNameBirthYearAndOrganisation(t *testing.T) {
 	f := newFixture(t)
 	first := f.institutionalActor("Hélène Aït-Lahcen")
 	first.BirthYear = ptr(1985)
-	must(t, f.store.CreateTrainee(f.ctx, first))
+	must(t, f.store.CreateTrainee(f.ctx, first, nil))
 	again := f.institutionalActor("helene ait lahcen")
 	again.BirthYear = ptr(1985)
 	dups, err := f.store.PossibleDuplicates(f.ctx, again)
@@ -68,20 +68,20 @@ func TestFullCourseRefusesUnlessOverridden(t *testing.T) {
 	f := newFixture(t)
 	small := domain.Course{ProgrammeID: f.programme.ID, Code: "SMALL", TitleAr: "دورة", TitleFr: "Cours", Year: 2019,
 		Province: "rabat", StartDate: date("2019-01-01"), EndDate: date("2019-01-02"), Capacity: 1}
-	must(t, f.store.CreateCourse(f.ctx, &small))
+	must(t, f.store.CreateCourse(f.ctx, &small, nil))
 	a, b, c := f.institutionalActor("A One"), f.institutionalActor("B Two"), f.institutionalActor("C Three")
 	for _, tr := range []*domain.Trainee{a, b, c} {
-		must(t, f.store.CreateTrainee(f.ctx, tr))
+		must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	}
-	_, err := f.store.Enroll(f.ctx, small.ID, a.ID, repository.EnrollOptions{})
+	_, err := f.store.Enroll(f.ctx, small.ID, a.ID, repository.EnrollOptions{}, nil)
 	must(t, err)
-	_, err = f.store.Enroll(f.ctx, small.ID, b.ID, repository.EnrollOptions{})
+	_, err = f.store.Enroll(f.ctx, small.ID, b.ID, repository.EnrollOptions{}, nil)
 	wantInvalid(t, err, "course_id")
-	_, err = f.store.Enroll(f.ctx, small.ID, b.ID, repository.EnrollOptions{OverrideCapacity: true})
+	_, err = f.store.Enroll(f.ctx, small.ID, b.ID, repository.EnrollOptions{OverrideCapacity: true}, nil)
 	must(t, err)
 	// Creating and enrolling is one transaction: a refused enrolment creates nobody.
 	newcomer := f.institutionalActor("Dounia Newcomer")
-	_, err = f.store.EnrollNew(f.ctx, small.ID, newcomer, repository.EnrollOptions{})
+	_, err = f.store.EnrollNew(f.ctx, small.ID, newcomer, repository.EnrollOptions{}, nil)
 	wantInvalid(t, err, "course_id")
 	assertCount(t, f, "trainees", 3)
 }
@@ -89,7 +89,7 @@ func TestFullCourseRefusesUnlessOverridden(t *testing.T) {
 func TestWithdrawalKeepsAttendanceHistory(t *testing.T) {
 	f := newFixture(t)
 	tr := f.institutionalActor("Rachid Amrani")
-	_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{})
+	_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{}, nil)
 	must(t, err)
 	must(t, f.store.SaveAttendance(f.ctx, f.session.ID, []repository.Mark{{TraineeID: tr.ID, Status: domain.Present}}, nil))
 	must(t, f.store.Withdraw(f.ctx, f.course.ID, tr.ID, nil))
@@ -118,7 +118,7 @@ func TestAttendanceForFortyTraineesIsOneTransaction(t *testing.T) {
 	marks := make([]repository.Mark, 40)
 	for i := range marks {
 		tr := f.institutionalActor(fmt.Sprintf("Trainee %02d", i))
-		_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{})
+		_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{}, nil)
 		must(t, err)
 		marks[i] = repository.Mark{TraineeID: tr.ID, Status: domain.AttendanceStatuses[i%4]}
 	}
@@ -144,7 +144,7 @@ func TestAttendanceForFortyTraineesIsOneTransaction(t *testing.T) {
 
 	// One trainee not enrolled: nothing saved at all.
 	stranger := f.institutionalActor("Not Enrolled")
-	must(t, f.store.CreateTrainee(f.ctx, stranger))
+	must(t, f.store.CreateTrainee(f.ctx, stranger, nil))
 	marks[1].Status = domain.Excused
 	err := f.store.SaveAttendance(f.ctx, f.session.ID, append(marks, repository.Mark{TraineeID: stranger.ID, Status: domain.Present}), nil)
 	wantInvalid(t, err, "trainee_id")
@@ -163,10 +163,10 @@ func TestRosterRatesAndThreshold(t *testing.T) {
 		s := start.AddDate(0, 0, 7*i)
 		more = append(more, domain.Session{StartsAt: s, EndsAt: s.Add(2 * time.Hour), Hours: 2})
 	}
-	must(t, f.store.CreateSessions(f.ctx, f.course.ID, more))
+	must(t, f.store.CreateSessions(f.ctx, f.course.ID, more, nil))
 	keen, lax := f.institutionalActor("Keen"), f.institutionalActor("Lax")
 	for _, tr := range []*domain.Trainee{keen, lax} {
-		_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{})
+		_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{}, nil)
 		must(t, err)
 	}
 	sessions, err := f.store.Sessions(f.ctx, f.course.ID)

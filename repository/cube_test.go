@@ -35,7 +35,7 @@ func newCubeWorld(t *testing.T, seed uint64) *cubeWorld {
 	w.programmes = []domain.Programme{w.programme}
 	other := domain.Programme{Code: "positive-parenting", NameAr: "التربية الوالدية", NameFr: "Parentalité positive",
 		NameEn: "Positive parenting", StartYear: 2019, EndYear: 2020}
-	must(t, w.store.CreateProgramme(w.ctx, &other))
+	must(t, w.store.CreateProgramme(w.ctx, &other, nil))
 	w.programmes = append(w.programmes, other)
 	w.provinces = []domain.Province{w.province}
 	for _, p := range []domain.Province{
@@ -47,7 +47,7 @@ func newCubeWorld(t *testing.T, seed uint64) *cubeWorld {
 	}
 	must(t, w.store.DB().Select(&w.regions, `SELECT code FROM regions WHERE id IN (4, 7) ORDER BY id`))
 	second := domain.Organisation{Kind: domain.Association, NameFr: ptr("Association Nour")}
-	must(t, w.store.CreateOrganisation(w.ctx, &second))
+	must(t, w.store.CreateOrganisation(w.ctx, &second, nil))
 	w.associations = []domain.Organisation{w.association, second}
 	n := 0
 	for _, prog := range w.programmes {
@@ -60,7 +60,7 @@ func newCubeWorld(t *testing.T, seed uint64) *cubeWorld {
 				c := domain.Course{ProgrammeID: prog.ID, Code: fmt.Sprintf("CUBE-%d", n), TitleAr: "دورة", TitleFr: "Cours",
 					Year: year, Province: prov.Code, StartDate: date(fmt.Sprintf("%d-03-01", year)),
 					EndDate: date(fmt.Sprintf("%d-03-30", year)), Capacity: 40}
-				must(t, w.store.CreateCourse(w.ctx, &c))
+				must(t, w.store.CreateCourse(w.ctx, &c, nil))
 				for k := 0; k <= w.rng.IntN(3); k++ {
 					w.addSession(t, c)
 				}
@@ -88,7 +88,7 @@ func (w *cubeWorld) addSession(t *testing.T, c domain.Course) {
 	start := time.Date(c.Year, 3, 2+w.rng.IntN(25), 9, 0, 0, 0, time.UTC)
 	hours := float64(1 + w.rng.IntN(4))
 	s := []domain.Session{{StartsAt: start, EndsAt: start.Add(time.Duration(hours) * time.Hour), Place: "Salle", Hours: hours}}
-	must(t, w.store.CreateSessions(w.ctx, c.ID, s))
+	must(t, w.store.CreateSessions(w.ctx, c.ID, s, nil))
 }
 
 func (w *cubeWorld) exec(t *testing.T, q string, args ...any) {
@@ -113,7 +113,7 @@ func (w *cubeWorld) step(t *testing.T) string {
 	p := w.people[w.rng.IntN(len(w.people))]
 	switch r := w.rng.IntN(100); {
 	case r < 25:
-		_, err := w.store.Enroll(w.ctx, c.ID, p.ID, repository.EnrollOptions{})
+		_, err := w.store.Enroll(w.ctx, c.ID, p.ID, repository.EnrollOptions{}, nil)
 		return fmt.Sprintf("enrol %d in %d: %v", p.ID, c.ID, err)
 	case r < 55: // a roster: some of the course's enrolled people, random statuses
 		ss, err := w.store.Sessions(w.ctx, c.ID)
@@ -425,7 +425,7 @@ func (w *cubeWorld) racingStep(rng *rand.Rand) (string, error) {
 	p := w.people[rng.IntN(len(w.people))]
 	switch r := rng.IntN(10); {
 	case r < 4:
-		_, err := w.store.Enroll(w.ctx, c.ID, p.ID, repository.EnrollOptions{})
+		_, err := w.store.Enroll(w.ctx, c.ID, p.ID, repository.EnrollOptions{}, nil)
 		return "enrol", err
 	case r < 7:
 		ss, err := w.store.Sessions(w.ctx, c.ID)

@@ -28,10 +28,10 @@ func TestSilentLinkEndsStatementsAtTheirDeadline(t *testing.T) {
 	}
 	defer store.Close()
 	u := &domain.User{Email: "admin@silent.ma", Name: "Admin", Role: domain.RoleAdmin}
-	if err := store.CreateUser(ctx, u, "correct horse battery"); err != nil {
+	if err := store.CreateUser(ctx, u, "correct horse battery", nil); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := store.CreateAPIToken(ctx, u.ID)
+	token, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestSilentLinkEndsStatementsAtTheirDeadline(t *testing.T) {
 			return err
 		},
 		"transaction": func(ctx context.Context) error {
-			_, _, err := store.CreateAPIToken(ctx, u.ID)
+			_, _, err := store.CreateAPIToken(ctx, u.ID, nil)
 			return err
 		},
 	}

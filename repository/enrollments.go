@@ -10,20 +10,21 @@ import (
 	"takaffoul/domain"
 )
 
-// EnrollOptions says who enrols and whether a full course may take one more.
+// EnrollOptions says whether a full course may take one more.
 type EnrollOptions struct {
-	By               *int64 // the user enrolling, nil for the system (seed, import)
-	OverrideCapacity bool   // coordinators may enrol beyond capacity
+	OverrideCapacity bool // coordinators may enrol beyond capacity
 }
 
-// Enroll enrols a trainee in a course: one statement, so one round trip to
-// PostgreSQL and its own transaction.
-func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+// Enroll enrols a trainee in a course as by (nil for the system: the demo
+// seed), audited in the same statement: one round trip to PostgreSQL and
+// its own transaction.
+func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt EnrollOptions, by *int64) (_ *domain.Enrollment, err error) {
+	defer wrap(&err, "Enroll")
 	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
 	}
-	return enrol(ctx, nil, stmt, courseID, traineeID, opt)
+	return enrol(ctx, nil, stmt, courseID, traineeID, opt, by)
 }
 
 // enrolSQL locks the course row (two trainers enrolling the last place at
@@ -47,7 +48,7 @@ SELECT c.archived, c.has_room, e.id, e.status, e.enrolled_at FROM c LEFT JOIN e 
 
 // enrol runs enrolSQL in tx (nil: on its own). A missing course is
 // domain.ErrNotFound; an archived or full one a validation error.
-func enrol(ctx context.Context, tx *sqlx.Tx, stmt *preparedQuery, courseID, traineeID int64, opt EnrollOptions) (*domain.Enrollment, error) {
+func enrol(ctx context.Context, tx *sqlx.Tx, stmt *preparedQuery, courseID, traineeID int64, opt EnrollOptions, by *int64) (*domain.Enrollment, error) {
 	var r struct {
 		Archived   bool                     `db:"archived"`
 		HasRoom    bool                     `db:"has_room"`
@@ -55,7 +56,7 @@ func enrol(ctx context.Context, tx *sqlx.Tx, stmt *preparedQuery, courseID, trai
 		Status     *domain.EnrollmentStatus `db:"status"`
 		EnrolledAt *time.Time               `db:"enrolled_at"`
 	}
-	if err := stmt.get(ctx, tx, &r, traineeID, courseID, opt.By, opt.OverrideCapacity); err != nil {
+	if err := stmt.get(ctx, tx, &r, traineeID, courseID, by, opt.OverrideCapacity); err != nil {
 		return nil, err
 	}
 	switch {
@@ -67,23 +68,24 @@ func enrol(ctx context.Context, tx *sqlx.Tx, stmt *preparedQuery, courseID, trai
 		return nil, fmt.Errorf("enrol %d in %d: no enrolment returned", traineeID, courseID)
 	}
 	return &domain.Enrollment{ID: *r.ID, TraineeID: traineeID, CourseID: courseID, Status: *r.Status,
-		EnrolledBy: opt.By, EnrolledAt: *r.EnrolledAt}, nil
+		EnrolledBy: by, EnrolledAt: *r.EnrolledAt}, nil
 }
 
-// EnrollNew creates a trainee and enrols them in one transaction: if the
-// enrolment is refused (course full, archived…), the person is not created.
-func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions) (*domain.Enrollment, error) {
+// EnrollNew creates a trainee and enrols them in one transaction, as by: if
+// the enrolment is refused (course full, archived…), the person is not created.
+func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee, opt EnrollOptions, by *int64) (_ *domain.Enrollment, err error) {
+	defer wrap(&err, "EnrollNew")
 	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
 		return nil, err
 	}
 	var e *domain.Enrollment
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := createTrainee(ctx, tx, t); err != nil {
+		if err := createTrainee(ctx, tx, t, by); err != nil {
 			return err
 		}
 		var err error
-		e, err = enrol(ctx, tx, stmt, courseID, t.ID, opt)
+		e, err = enrol(ctx, tx, stmt, courseID, t.ID, opt, by)
 		return err
 	})
 	return e, err
@@ -92,7 +94,8 @@ func (s *Store) EnrollNew(ctx context.Context, courseID int64, t *domain.Trainee
 // Withdraw marks a trainee's enrolment withdrawn. The enrolment and its
 // attendance stay: the history of what happened is kept. Withdrawing twice
 // changes nothing; no enrolment at all is domain.ErrNotFound.
-func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int64) error {
+func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int64) (err error) {
+	defer wrap(&err, "Withdraw")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var e struct {
 			ID     int64                   `db:"id"`
@@ -117,9 +120,10 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 // EnrollNewWithOrganisation is EnrollNew for a person whose organisation is
 // new too (typed into the enrolment form): the organisation, the person and
 // the enrolment are saved together or not at all.
-func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t *domain.Trainee, org *domain.Organisation, opt EnrollOptions) (*domain.Enrollment, error) {
+func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t *domain.Trainee, org *domain.Organisation, opt EnrollOptions, by *int64) (_ *domain.Enrollment, err error) {
+	defer wrap(&err, "EnrollNewWithOrganisation")
 	if org == nil {
-		return s.EnrollNew(ctx, courseID, t, opt)
+		return s.EnrollNew(ctx, courseID, t, opt, by)
 	}
 	stmt, err := s.statement(ctx, enrolSQL)
 	if err != nil {
@@ -127,15 +131,15 @@ func (s *Store) EnrollNewWithOrganisation(ctx context.Context, courseID int64, t
 	}
 	var e *domain.Enrollment
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := createOrganisation(ctx, tx, org); err != nil {
+		if err := createOrganisation(ctx, tx, org, by); err != nil {
 			return err
 		}
 		t.OrganisationID = &org.ID
-		if err := createTrainee(ctx, tx, t); err != nil {
+		if err := createTrainee(ctx, tx, t, by); err != nil {
 			return err
 		}
 		var err error
-		e, err = enrol(ctx, tx, stmt, courseID, t.ID, opt)
+		e, err = enrol(ctx, tx, stmt, courseID, t.ID, opt, by)
 		return err
 	})
 	if err != nil {

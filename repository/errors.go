@@ -52,29 +52,17 @@ var constraintProblems = map[string]constraintProblem{
 	"reported_figures_key":           {"source", "reported.duplicate"},
 }
 
-// ConflictError is a unique violation: the row the user tried to create
-// exists already. It unwraps to domain.ErrConflict.
-type ConflictError struct {
-	Constraint string
-	Field      string
-	Key        string
-}
-
-func (e *ConflictError) Error() string { return "conflict on " + e.Constraint }
-
-// Unwrap makes errors.Is(err, domain.ErrConflict) true.
-func (e *ConflictError) Unwrap() error { return domain.ErrConflict }
-
 // mapError translates PostgreSQL errors into the domain's: a unique
-// violation is a conflict, a check or foreign-key violation is invalid input,
+// violation is a conflict (a *domain.Refusal naming the field when the
+// constraint is known), a check or foreign-key violation is invalid input,
 // a database that cannot be reached or did not answer in time is
 // unavailable. Anything else is returned as it is, to be logged and
 // answered with a 500.
 func mapError(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || translated(err) {
+		return err
 	}
-	if unreachable(err) && !errors.Is(err, domain.ErrUnavailable) {
+	if unreachable(err) {
 		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	pqErr := pq.As(err, pqerror.UniqueViolation, pqerror.CheckViolation, pqerror.ForeignKeyViolation,
@@ -92,9 +80,24 @@ func mapError(err error) error {
 		problem = constraintProblem{field: pqErr.Column, key: "validation.rejected"}
 	}
 	if pqErr.Code == pqerror.UniqueViolation {
-		return &ConflictError{Constraint: pqErr.Constraint, Field: problem.field, Key: problem.key}
+		conflict := &domain.Refusal{Kind: domain.ErrConflict, Cause: pqErr}
+		if problem.field != "" {
+			conflict.Fields = map[string]domain.Problem{problem.field: {Key: problem.key}}
+		}
+		return conflict
 	}
 	return domain.Invalid(problem.field, problem.key)
+}
+
+// translated reports whether err is one of the domain's already (a store
+// method's error may pass through mapError twice: inside, then by wrap).
+func translated(err error) bool {
+	for _, kind := range []error{domain.ErrUnavailable, domain.ErrConflict, domain.ErrInvalid, domain.ErrNotFound, domain.ErrForbidden} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
 }
 
 // unreachable reports whether err says the database did not answer (down,
@@ -124,10 +127,17 @@ func notFound(what string) error {
 	return fmt.Errorf("%.60s: %w", what, domain.ErrNotFound)
 }
 
-// IsConflict reports whether err is a unique violation on constraint.
-func IsConflict(err error, constraint string) bool {
-	var c *ConflictError
-	return errors.As(err, &c) && c.Constraint == constraint
-}
-
 func isNotFound(err error) bool { return errors.Is(err, domain.ErrNotFound) }
+
+// wrap gives a store method's error its name and the domain's meaning, once
+// (as pkgsite's derrors.Wrap): the driver's errors become the domain's
+// (mapError), and the log says which call failed.
+//
+//	func (s *Store) Course(ctx context.Context, id int64) (_ *domain.Course, err error) {
+//		defer wrap(&err, "Course %d", id)
+func wrap(errp *error, format string, args ...any) {
+	if *errp == nil {
+		return
+	}
+	*errp = fmt.Errorf(format+": %w", append(args, mapError(*errp))...)
+}

@@ -390,7 +390,7 @@ var exportPlanner = []string{"SET LOCAL enable_hashjoin = off", "SET LOCAL enabl
 func (s *Store) stream(ctx context.Context, fetch int, settings []string, q string, args []any, fn func(*sql.Rows) error) (int64, error) {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
-		return 0, fmt.Errorf("begin export: %w", err)
+		return 0, fmt.Errorf("begin export: %w", mapError(err))
 	}
 	defer func() { _ = tx.Rollback() }() // read-only: nothing to commit
 	for _, set := range settings {

@@ -311,7 +311,7 @@ func BenchmarkImport100k(b *testing.B) {
 			}
 			b.StartTimer()
 			start := time.Now()
-			report, err := store.ImportTrainees(context.Background(), domain.ParseImport(f, "list.csv"), repository.ImportOptions{})
+			report, err := store.ImportTrainees(context.Background(), domain.ParseImport(f, "list.csv"), repository.ImportOptions{}, nil)
 			total += time.Since(start)
 			f.Close()
 			if err != nil {

@@ -35,12 +35,12 @@ func newExportWorld(t *testing.T) *exportWorld {
 	t.Helper()
 	w := &exportWorld{fixture: newFixture(t)}
 	w.trainer = domain.User{Email: "trainer@example.ma", Name: "Karim Trainer", Role: domain.RoleTrainer}
-	must(t, w.store.CreateUser(w.ctx, &w.trainer, "a-long-password"))
+	must(t, w.store.CreateUser(w.ctx, &w.trainer, "a-long-password", nil))
 	_, err := w.store.DB().Exec(`INSERT INTO course_trainers (course_id, user_id) VALUES ($1, $2)`, w.course.ID, w.trainer.ID)
 	must(t, err)
 	start := time.Date(2019, 3, 12, 9, 0, 0, 0, time.UTC)
 	sessions := []domain.Session{{StartsAt: start, EndsAt: start.Add(2 * time.Hour), Place: "Salle 2", Hours: 2}}
-	must(t, w.store.CreateSessions(w.ctx, w.course.ID, sessions))
+	must(t, w.store.CreateSessions(w.ctx, w.course.ID, sessions, nil))
 	w.session2 = sessions[0]
 
 	// The institution's name holds a line break and a comma.
@@ -52,13 +52,13 @@ func newExportWorld(t *testing.T) *exportWorld {
 	w.attacker = w.institutionalActor(`=HYPERLINK("http://evil.example","click")`)
 	w.attacker.FullNameAr = ptr("@SUM(A1)")
 	for _, tr := range []*domain.Trainee{w.helene, w.tricky, w.attacker} {
-		must(t, w.store.CreateTrainee(w.ctx, tr))
-		_, err := w.store.Enroll(w.ctx, w.course.ID, tr.ID, repository.EnrollOptions{})
+		must(t, w.store.CreateTrainee(w.ctx, tr, nil))
+		_, err := w.store.Enroll(w.ctx, w.course.ID, tr.ID, repository.EnrollOptions{}, nil)
 		must(t, err)
 	}
 	w.other = w.institutionalActor("Other Course")
-	must(t, w.store.CreateTrainee(w.ctx, w.other))
-	_, err = w.store.Enroll(w.ctx, w.otherCourse.ID, w.other.ID, repository.EnrollOptions{})
+	must(t, w.store.CreateTrainee(w.ctx, w.other, nil))
+	_, err = w.store.Enroll(w.ctx, w.otherCourse.ID, w.other.ID, repository.EnrollOptions{}, nil)
 	must(t, err)
 
 	marks := []repository.Mark{{TraineeID: w.helene.ID, Status: domain.Present}, {TraineeID: w.tricky.ID, Status: domain.Late},

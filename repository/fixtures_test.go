@@ -34,15 +34,15 @@ func newFixture(t *testing.T) *fixture {
 	must(t, f.store.CreateProvince(f.ctx, &f.province))
 	f.programme = domain.Programme{Code: "child-protection", NameAr: "تقوية قدرات الفاعلين المحليين",
 		NameFr: "Renforcement des capacités", NameEn: "Capacity building", StartYear: 2019, EndYear: 2020}
-	must(t, f.store.CreateProgramme(f.ctx, &f.programme))
+	must(t, f.store.CreateProgramme(f.ctx, &f.programme, nil))
 	f.course = f.newCourse(t, "CP-RABAT-1")
 	f.otherCourse = f.newCourse(t, "CP-RABAT-2")
 	f.session = f.newSession(t, f.course.ID)
 	f.otherSess = f.newSession(t, f.otherCourse.ID)
 	f.institution = domain.Organisation{Kind: domain.Institution, NameFr: ptr("Centre multifonctionnel")}
-	must(t, f.store.CreateOrganisation(f.ctx, &f.institution))
+	must(t, f.store.CreateOrganisation(f.ctx, &f.institution, nil))
 	f.association = domain.Organisation{Kind: domain.Association, NameAr: ptr("جمعية الأمل")}
-	must(t, f.store.CreateOrganisation(f.ctx, &f.association))
+	must(t, f.store.CreateOrganisation(f.ctx, &f.association, nil))
 	return f
 }
 
@@ -50,7 +50,7 @@ func (f *fixture) newCourse(t *testing.T, code string) domain.Course {
 	t.Helper()
 	c := domain.Course{ProgrammeID: f.programme.ID, Code: code, TitleAr: "دورة تكوينية", TitleFr: "Session de formation",
 		Year: 2019, Province: "rabat", StartDate: date("2019-03-01"), EndDate: date("2019-03-30"), Capacity: 40}
-	must(t, f.store.CreateCourse(f.ctx, &c))
+	must(t, f.store.CreateCourse(f.ctx, &c, nil))
 	return c
 }
 
@@ -58,7 +58,7 @@ func (f *fixture) newSession(t *testing.T, courseID int64) domain.Session {
 	t.Helper()
 	start := time.Date(2019, 3, 5, 9, 0, 0, 0, time.UTC)
 	s := []domain.Session{{StartsAt: start, EndsAt: start.Add(3 * time.Hour), Place: "Rabat", Hours: 3}}
-	must(t, f.store.CreateSessions(f.ctx, courseID, s))
+	must(t, f.store.CreateSessions(f.ctx, courseID, s, nil))
 	return s[0]
 }
 

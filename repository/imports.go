@@ -26,7 +26,6 @@ type ImportOptions struct {
 	OverrideCapacity bool
 	// DryRun validates and counts everything, then rolls back.
 	DryRun bool
-	By     *int64 // the user importing, for enrolments and the audit log
 }
 
 // ImportReport says what an import did (or, dry run, would do).
@@ -51,8 +50,10 @@ const importLock = 0x7a6b_1d_01
 // full course) is returned at once as a *domain.ImportError, and nothing
 // is written. People already on record are reused, not duplicated: the
 // same national ID, or, without one, the same name, category, sex, birth
-// year, organisation and province.
-func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions) (*ImportReport, error) {
+// year, organisation and province. The enrolments and the audit entry are
+// by's, in the same transaction.
+func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions, by *int64) (_ *ImportReport, err error) {
+	defer wrap(&err, "ImportTrainees")
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		return nil, notFound("course")
 	}
@@ -68,7 +69,7 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, report: report}
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report}
 	if err := im.run(); err != nil {
 		return nil, err
 	}
@@ -87,6 +88,7 @@ type importer struct {
 	tx         *sqlx.Tx
 	file       *domain.ImportFile
 	opt        ImportOptions
+	by         *int64 // the user importing: enrolments and the audit entry are theirs
 	report     *ImportReport
 	problems   []domain.ImportProblem
 	courseYear int
@@ -459,7 +461,7 @@ func (im *importer) enrol() error {
 	const insert = `INSERT INTO enrollments (trainee_id, course_id, enrolled_by)
 	                SELECT DISTINCT trainee_id, $1::bigint, $2::bigint FROM import_rows
 	                ON CONFLICT (trainee_id, course_id) DO NOTHING`
-	res, err := im.tx.ExecContext(im.ctx, insert, im.opt.CourseID, im.opt.By)
+	res, err := im.tx.ExecContext(im.ctx, insert, im.opt.CourseID, im.by)
 	if err != nil {
 		return mapError(fmt.Errorf("import enrolments: %w", err))
 	}
@@ -480,6 +482,6 @@ func (im *importer) audit() error {
 		return err
 	}
 	const q = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after) VALUES ($1, 'trainees.import', 'import', NULLIF($2, 0), $3)`
-	_, err = im.tx.ExecContext(im.ctx, q, im.opt.By, im.opt.CourseID, string(after))
+	_, err = im.tx.ExecContext(im.ctx, q, im.by, im.opt.CourseID, string(after))
 	return mapError(err)
 }

@@ -18,7 +18,7 @@ import (
 
 // importString parses and imports a file as the HTTP handler will.
 func (f *fixture) importString(data, name string, opt repository.ImportOptions) (*repository.ImportReport, error) {
-	return f.store.ImportTrainees(f.ctx, domain.ParseImport(strings.NewReader(data), name), opt)
+	return f.store.ImportTrainees(f.ctx, domain.ParseImport(strings.NewReader(data), name), opt, nil)
 }
 
 // counts is the number of rows of the tables an import may write.
@@ -54,8 +54,8 @@ func TestBadImportFilesChangeNothing(t *testing.T) {
 	// Something on record already, so that "unchanged" is not just "empty".
 	existing := f.institutionalActor("Nadia Alaoui")
 	existing.NationalID = ptr("AB123456")
-	must(t, f.store.CreateTrainee(f.ctx, existing))
-	_, err := f.store.Enroll(f.ctx, f.course.ID, existing.ID, repository.EnrollOptions{})
+	must(t, f.store.CreateTrainee(f.ctx, existing, nil))
+	_, err := f.store.Enroll(f.ctx, f.course.ID, existing.ID, repository.EnrollOptions{}, nil)
 	must(t, err)
 	before := f.counts(t)
 
@@ -214,7 +214,7 @@ func TestXLSXImport(t *testing.T) {
 	var buf bytes.Buffer
 	must(t, x.Write(&buf))
 	report, err := f.store.ImportTrainees(f.ctx, domain.ParseImport(&buf, "لائحة.xlsx"),
-		repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses()})
+		repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses()}, nil)
 	must(t, err)
 	if report.Created != 1 || report.Enrolled != 1 {
 		t.Fatalf("%+v", report)
@@ -268,7 +268,7 @@ func TestConcurrentImportsNeverDuplicatePeople(t *testing.T) {
 		defer wg.Done()
 		tr := f.institutionalActor("Person 7")
 		tr.NationalID = ptr("EF7")
-		err := f.store.CreateTrainee(f.ctx, tr)
+		err := f.store.CreateTrainee(f.ctx, tr, nil)
 		if errors.Is(err, domain.ErrConflict) {
 			err = nil // the import was first: fine
 		}

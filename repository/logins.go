@@ -52,7 +52,7 @@ func (s *Store) ReserveLogin(ctx context.Context, email, address string) (id int
 		return getOne(ctx, tx, &id, q, account, address)
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("ReserveLogin: %w", err)
+		return 0, 0, fmt.Errorf("ReserveLogin: %w", mapError(err))
 	}
 	return id, wait, nil
 }
@@ -61,7 +61,7 @@ func (s *Store) ReserveLogin(ctx context.Context, email, address string) (id int
 func (s *Store) FinishLogin(ctx context.Context, id int64, succeeded bool) error {
 	const q = `UPDATE login_attempts SET succeeded = $2 WHERE id = $1`
 	if _, err := s.db.ExecContext(ctx, q, id, succeeded); err != nil {
-		return fmt.Errorf("FinishLogin %d: %w", id, err)
+		return fmt.Errorf("FinishLogin %d: %w", id, mapError(err))
 	}
 	return nil
 }

@@ -11,26 +11,33 @@ import (
 const organisationSelect = `SELECT o.id, o.kind, o.name_ar, o.name_fr, p.code AS province, o.registration_number
   FROM organisations o LEFT JOIN provinces p ON p.id = o.province_id`
 
-// CreateOrganisation validates and stores an institution or association.
-func (s *Store) CreateOrganisation(ctx context.Context, o *domain.Organisation) error {
-	return createOrganisation(ctx, s.db, o)
+// CreateOrganisation validates and stores an institution or association,
+// audited as by's.
+func (s *Store) CreateOrganisation(ctx context.Context, o *domain.Organisation, by *int64) (err error) {
+	defer wrap(&err, "CreateOrganisation")
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createOrganisation(ctx, tx, o, by) })
 }
 
-func createOrganisation(ctx context.Context, q sqlx.QueryerContext, o *domain.Organisation) error {
+// createOrganisation is CreateOrganisation in tx.
+func createOrganisation(ctx context.Context, tx *sqlx.Tx, o *domain.Organisation, by *int64) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	provinceID, err := provinceID(ctx, q, o.Province)
+	provinceID, err := provinceID(ctx, tx, o.Province)
 	if err != nil {
 		return err
 	}
 	const insert = `INSERT INTO organisations (kind, name_ar, name_fr, province_id, registration_number, name_key)
 	                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-	return getOne(ctx, q, &o.ID, insert, o.Kind, o.NameAr, o.NameFr, provinceID, o.RegistrationNumber, o.NameKey())
+	if err := getOne(ctx, tx, &o.ID, insert, o.Kind, o.NameAr, o.NameFr, provinceID, o.RegistrationNumber, o.NameKey()); err != nil {
+		return err
+	}
+	return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "organisation.create", Entity: "organisation", EntityID: &o.ID, After: o})
 }
 
 // Organisation finds an organisation by id.
-func (s *Store) Organisation(ctx context.Context, id int64) (*domain.Organisation, error) {
+func (s *Store) Organisation(ctx context.Context, id int64) (_ *domain.Organisation, err error) {
+	defer wrap(&err, "Organisation")
 	return organisationIn(ctx, s.db, id)
 }
 
@@ -59,13 +66,14 @@ func provinceID(ctx context.Context, q sqlx.QueryerContext, code *string) (*int6
 	return &id, nil
 }
 
-// Organisations lists organisations whose name contains q (any script,
-// accents ignored), optionally of one kind.
-func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind) ([]domain.Organisation, error) {
+// Organisations lists a page of the organisations whose name contains q
+// (any script, accents ignored), optionally of one kind, by name.
+func (s *Store) Organisations(ctx context.Context, q string, kind domain.OrganisationKind, page Page) (_ []domain.Organisation, err error) {
+	defer wrap(&err, "Organisations")
 	const query = organisationSelect + `
 	 WHERE ($1 = '' OR o.kind = $1)
 	   AND ($2 = '' OR o.name_key LIKE '%' || $2 || '%')
-	 ORDER BY coalesce(o.name_fr, o.name_ar) LIMIT 50`
+	 ORDER BY coalesce(o.name_fr, o.name_ar), o.id LIMIT $3 OFFSET $4`
 	orgs := []domain.Organisation{}
-	return orgs, mapError(s.db.SelectContext(ctx, &orgs, query, string(kind), escapeLike(domain.SearchKey(q))))
+	return orgs, s.db.SelectContext(ctx, &orgs, query, string(kind), escapeLike(domain.SearchKey(q)), page.limit(), page.offset())
 }

@@ -31,7 +31,8 @@ type RosterEntry struct {
 // threshold. It reads the counters the attendance trigger keeps on each
 // enrolment and the course's session count, never the marks themselves: one
 // small query whatever the number of sessions or marks.
-func (s *Store) Roster(ctx context.Context, courseID int64) ([]RosterEntry, error) {
+func (s *Store) Roster(ctx context.Context, courseID int64) (_ []RosterEntry, err error) {
+	defer wrap(&err, "Roster")
 	const q = `
 SELECT e.id AS enrollment_id, t.id AS trainee_id, t.category, t.full_name_ar, t.full_name_latin, t.sex,
        coalesce(o.name_ar, o.name_fr) AS organisation, e.status, e.enrolled_at,
@@ -57,7 +58,8 @@ type SessionSummary struct {
 
 // SessionSummaries lists a course's sessions with their marking counts, in
 // one query (a course may have thousands of sessions).
-func (s *Store) SessionSummaries(ctx context.Context, courseID int64) ([]SessionSummary, error) {
+func (s *Store) SessionSummaries(ctx context.Context, courseID int64) (_ []SessionSummary, err error) {
+	defer wrap(&err, "SessionSummaries")
 	// Marks are counted per session through the session index: a course's
 	// sessions hold a few thousand marks at most, the table ten million.
 	const q = `SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.place, s.hours, a.marked, a.attended
@@ -84,7 +86,8 @@ type SessionMark struct {
 
 // SessionAttendance lists the session's course's active enrolments with
 // their marks for that session.
-func (s *Store) SessionAttendance(ctx context.Context, sessionID int64) ([]SessionMark, error) {
+func (s *Store) SessionAttendance(ctx context.Context, sessionID int64) (_ []SessionMark, err error) {
+	defer wrap(&err, "SessionAttendance")
 	const q = `SELECT t.id AS trainee_id, t.full_name_ar, t.full_name_latin, t.category,
 	       a.status, u.name AS marked_by, a.marked_at
 	  FROM sessions s

@@ -38,7 +38,7 @@ func TestChildParliamentarianWithPhoneIsRefused(t *testing.T) {
 	f := newFixture(t)
 	child := f.child("ياسين")
 	child.Phone = ptr("0612345678")
-	wantInvalid(t, f.store.CreateTrainee(f.ctx, child), "phone")
+	wantInvalid(t, f.store.CreateTrainee(f.ctx, child, nil), "phone")
 
 	// The database refuses it too, whatever the Go code does.
 	_, err := f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, phone, guardian_consent)
@@ -52,7 +52,7 @@ func TestChildParliamentarianNeedsConsentAndBirthYear(t *testing.T) {
 	child := f.child("سلمى")
 	child.GuardianConsent = false
 	child.BirthYear = nil
-	err := f.store.CreateTrainee(f.ctx, child)
+	err := f.store.CreateTrainee(f.ctx, child, nil)
 	wantInvalid(t, err, "guardian_consent")
 	wantInvalid(t, err, "birth_year")
 	_, err = f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, guardian_consent)
@@ -64,13 +64,13 @@ func TestChildParliamentarianMustBeAMinorInTheCourseYear(t *testing.T) {
 	f := newFixture(t)
 	adult := f.child("كريم")
 	adult.BirthYear = ptr(1995) // 24 in 2019
-	must(t, f.store.CreateTrainee(f.ctx, adult))
-	_, err := f.store.Enroll(f.ctx, f.course.ID, adult.ID, repository.EnrollOptions{})
+	must(t, f.store.CreateTrainee(f.ctx, adult, nil))
+	_, err := f.store.Enroll(f.ctx, f.course.ID, adult.ID, repository.EnrollOptions{}, nil)
 	wantInvalid(t, err, "birth_year")
 
 	minor := f.child("سلمى")
-	must(t, f.store.CreateTrainee(f.ctx, minor))
-	if _, err := f.store.Enroll(f.ctx, f.course.ID, minor.ID, repository.EnrollOptions{}); err != nil {
+	must(t, f.store.CreateTrainee(f.ctx, minor, nil))
+	if _, err := f.store.Enroll(f.ctx, f.course.ID, minor.ID, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatalf("a 13-year-old child parliamentarian enrols: %v", err)
 	}
 }
@@ -79,14 +79,14 @@ func TestActorsBelongToTheRightKindOfOrganisation(t *testing.T) {
 	f := newFixture(t)
 	wrong := f.institutionalActor("Amina Tazi")
 	wrong.OrganisationID = &f.association.ID
-	wantInvalid(t, f.store.CreateTrainee(f.ctx, wrong), "organisation_id")
+	wantInvalid(t, f.store.CreateTrainee(f.ctx, wrong, nil), "organisation_id")
 
 	_, err := f.store.DB().Exec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind)
 		VALUES ('institutional_actor', 'Amina', 'amina', 'female', $1, 'association')`, f.association.ID)
 	wantCheckViolation(t, err, "trainees_institutional_actor")
 
 	noOrg := &domain.Trainee{Category: domain.AssociativeActor, FullNameLatin: ptr("Said"), Sex: domain.Male}
-	wantInvalid(t, f.store.CreateTrainee(f.ctx, noOrg), "organisation_id")
+	wantInvalid(t, f.store.CreateTrainee(f.ctx, noOrg, nil), "organisation_id")
 	// A kind that lies about the organisation is caught by the composite foreign key.
 	_, err = f.store.DB().Exec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind)
 		VALUES ('associative_actor', 'Said', 'said', 'male', $1, 'association')`, f.institution.ID)
@@ -99,10 +99,10 @@ func TestDuplicateNationalIDIsAConflict(t *testing.T) {
 	f := newFixture(t)
 	first := f.institutionalActor("Nadia Alaoui")
 	first.NationalID = ptr("AB123456")
-	must(t, f.store.CreateTrainee(f.ctx, first))
+	must(t, f.store.CreateTrainee(f.ctx, first, nil))
 	second := f.institutionalActor("Nadia El Alaoui")
 	second.NationalID = ptr(" ab123456 ") // typed differently, same CIN
-	err := f.store.CreateTrainee(f.ctx, second)
+	err := f.store.CreateTrainee(f.ctx, second, nil)
 	if !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("want domain.ErrConflict, got %v", err)
 	}
@@ -112,8 +112,8 @@ func TestDuplicateNationalIDIsAConflict(t *testing.T) {
 func TestAttendanceForAnotherCoursesSessionIsRefused(t *testing.T) {
 	f := newFixture(t)
 	tr := f.institutionalActor("Hélène Aït-Lahcen")
-	must(t, f.store.CreateTrainee(f.ctx, tr))
-	e, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
+	e, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{}, nil)
 	must(t, err)
 
 	err = f.store.SaveAttendance(f.ctx, f.otherSess.ID, []repository.Mark{{TraineeID: tr.ID, Status: domain.Present}}, nil)
@@ -134,10 +134,10 @@ func TestAttendanceForAnotherCoursesSessionIsRefused(t *testing.T) {
 func TestDoubleEnrolmentIsAConflict(t *testing.T) {
 	f := newFixture(t)
 	tr := f.institutionalActor("Youssef Benali")
-	must(t, f.store.CreateTrainee(f.ctx, tr))
-	_, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
+	_, err := f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{}, nil)
 	must(t, err)
-	_, err = f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{})
+	_, err = f.store.Enroll(f.ctx, f.course.ID, tr.ID, repository.EnrollOptions{}, nil)
 	if !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("want domain.ErrConflict, got %v", err)
 	}
@@ -156,7 +156,7 @@ func TestArabicAndFrenchNamesRoundTripByteForByte(t *testing.T) {
 	f := newFixture(t)
 	tr := f.institutionalActor("Hélène Aït-Lahcen")
 	tr.FullNameAr = ptr("فاطمة الزهراء بنعلي")
-	must(t, f.store.CreateTrainee(f.ctx, tr))
+	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	got, err := f.store.Trainee(f.ctx, tr.ID)
 	must(t, err)
 	if *got.FullNameAr != "فاطمة الزهراء بنعلي" || *got.FullNameLatin != "Hélène Aït-Lahcen" {

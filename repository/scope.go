@@ -3,12 +3,17 @@ package repository
 import (
 	"context"
 
+	"github.com/lib/pq"
+
 	"takaffoul/domain"
 )
 
 // Scope is the set of courses a user may read, export or import into:
 // every course for coordinators and admins, their own courses for a trainer.
-// The zero Scope allows nothing, so a forgotten scope leaks nothing.
+// The zero Scope allows nothing, so a forgotten scope leaks nothing. It is
+// the one answer to "which courses may this user see": every store method
+// that lists or reads courses, or the people in them, for a user takes one
+// (in SQL: `($n::bigint[] IS NULL OR c.id = ANY($n))` with courseIDs).
 type Scope struct {
 	all     bool
 	courses []int64
@@ -36,10 +41,20 @@ func (s Scope) Allows(courseID int64) bool {
 	return false
 }
 
+// courseIDs is the scope as a query parameter: NULL for every course, else
+// the courses' ids (an empty array for none, which matches nothing).
+func (s Scope) courseIDs() any {
+	if s.all {
+		return nil
+	}
+	return pq.Array(append([]int64{}, s.courses...))
+}
+
 // ScopeFor is the scope of a signed-in user: admins and coordinators see
 // every course, trainers the courses they are assigned to, and the ministry
 // none (it reads aggregates only): domain.ErrForbidden.
-func (s *Store) ScopeFor(ctx context.Context, u *domain.User) (Scope, error) {
+func (s *Store) ScopeFor(ctx context.Context, u *domain.User) (_ Scope, err error) {
+	defer wrap(&err, "ScopeFor")
 	switch u.Role {
 	case domain.RoleAdmin, domain.RoleCoordinator:
 		return AllCourses(), nil

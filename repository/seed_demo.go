@@ -490,7 +490,7 @@ func (a *demoApplier) programmes(ctx context.Context) error {
 	for _, p := range a.plan.programmes {
 		existing, err := a.store.ProgrammeByCode(ctx, p.Code)
 		if isNotFound(err) {
-			err = a.store.CreateProgramme(ctx, &p)
+			err = a.store.CreateProgramme(ctx, &p, nil)
 			existing = &p
 			a.report.Programmes++
 		}
@@ -506,7 +506,7 @@ func (a *demoApplier) organisations(ctx context.Context) error {
 	for _, o := range a.plan.organisations {
 		existing, err := a.store.OrganisationByRegistration(ctx, *o.RegistrationNumber)
 		if isNotFound(err) {
-			err = a.store.CreateOrganisation(ctx, &o)
+			err = a.store.CreateOrganisation(ctx, &o, nil)
 			existing = &o
 			a.report.Organisations++
 		}
@@ -527,7 +527,7 @@ func (a *demoApplier) trainees(ctx context.Context) error {
 		}
 		id, err := a.existingTrainee(ctx, &t)
 		if isNotFound(err) {
-			err = a.store.CreateTrainee(ctx, &t)
+			err = a.store.CreateTrainee(ctx, &t, nil)
 			id = t.ID
 			a.report.Trainees++
 		}
@@ -574,7 +574,7 @@ func (a *demoApplier) course(ctx context.Context, dc *demoCourse) error {
 	c.ProgrammeID = a.programmeIDs[dc.programme]
 	existing, err := a.store.CourseByCode(ctx, c.ProgrammeID, c.Code)
 	if isNotFound(err) {
-		err = a.store.CreateCourse(ctx, &c)
+		err = a.store.CreateCourse(ctx, &c, nil)
 		existing = &c
 		a.report.Courses++
 	}
@@ -589,7 +589,7 @@ func (a *demoApplier) course(ctx context.Context, dc *demoCourse) error {
 	for _, de := range dc.enrolments {
 		e, err := a.store.EnrollmentOf(ctx, existing.ID, a.traineeIDs[de.person])
 		if isNotFound(err) {
-			e, err = a.store.Enroll(ctx, existing.ID, a.traineeIDs[de.person], EnrollOptions{})
+			e, err = a.store.Enroll(ctx, existing.ID, a.traineeIDs[de.person], EnrollOptions{}, nil)
 			a.report.Enrollments++
 		}
 		if err != nil {
@@ -630,8 +630,8 @@ func (a *demoApplier) assignTrainer(ctx context.Context, courseID int64, email s
 	if !u.Active || u.Role != domain.RoleTrainer {
 		return nil // someone changed the demo account: leave it be
 	}
-	assigned, err := a.store.IsCourseTrainer(ctx, courseID, u.ID)
-	if err != nil || assigned {
+	scope, err := a.store.ScopeFor(ctx, u) // the courses the trainer has
+	if err != nil || scope.Allows(courseID) {
 		return err
 	}
 	if err := a.store.AssignTrainer(ctx, courseID, u.ID, nil); err != nil {
@@ -649,7 +649,7 @@ func (a *demoApplier) sessions(ctx context.Context, courseID int64, planned []do
 		return existing, err
 	}
 	created := append([]domain.Session(nil), planned...)
-	if err := a.store.CreateSessions(ctx, courseID, created); err != nil {
+	if err := a.store.CreateSessions(ctx, courseID, created, nil); err != nil {
 		return nil, err
 	}
 	a.report.Sessions += len(created)
@@ -693,7 +693,7 @@ func (a *demoApplier) reported(ctx context.Context) error {
 		if hasReported(existing, r) {
 			continue
 		}
-		if err := a.store.CreateReportedFigure(ctx, &r); err != nil {
+		if err := a.store.CreateReportedFigure(ctx, &r, nil); err != nil {
 			return fmt.Errorf("reported figure %s: %w", r.Figure, err)
 		}
 		a.report.ReportedFigures++

@@ -157,7 +157,9 @@ func TestDemoTrainerHasAWeekOfWork(t *testing.T) {
 	trainer, err := store.UserByEmail(ctx, repository.DemoTrainer)
 	must(t, err)
 	week := domain.WeekOf(wednesday)
-	agenda, err := store.TrainerAgenda(ctx, trainer.ID, week)
+	scope, err := store.ScopeFor(ctx, trainer)
+	must(t, err)
+	agenda, err := store.TrainerAgenda(ctx, scope, week)
 	must(t, err)
 	if len(agenda.Sessions) != 7 || len(agenda.Courses) != 2 {
 		t.Fatalf("the trainer's week: %d sessions, %d courses", len(agenda.Sessions), len(agenda.Courses))

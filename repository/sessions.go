@@ -11,8 +11,9 @@ import (
 const sessionColumns = `id, course_id, starts_at, ends_at, place, hours`
 
 // CreateSessions validates and stores sessions of one course in one
-// transaction: a series is saved whole or not at all.
-func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []domain.Session) error {
+// transaction, audited as by's: a series is saved whole or not at all.
+func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []domain.Session, by *int64) (err error) {
+	defer wrap(&err, "CreateSessions")
 	for i := range sessions {
 		sessions[i].CourseID = courseID
 		if err := sessions[i].Validate(); err != nil {
@@ -22,18 +23,22 @@ func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []d
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `INSERT INTO sessions (course_id, starts_at, ends_at, place, hours)
 		           VALUES ($1, $2, $3, $4, $5) RETURNING id`
+		ids := make([]int64, len(sessions))
 		for i := range sessions {
 			ss := &sessions[i]
 			if err := getOne(ctx, tx, &ss.ID, q, courseID, ss.StartsAt, ss.EndsAt, ss.Place, ss.Hours); err != nil {
 				return err
 			}
+			ids[i] = ss.ID
 		}
-		return nil
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "sessions.create", Entity: "course", EntityID: &courseID,
+			After: map[string]any{"session_ids": ids}})
 	})
 }
 
 // Session finds a training session by id.
-func (s *Store) Session(ctx context.Context, id int64) (*domain.Session, error) {
+func (s *Store) Session(ctx context.Context, id int64) (_ *domain.Session, err error) {
+	defer wrap(&err, "Session")
 	var ss domain.Session
 	const q = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = $1`
 	if err := getOne(ctx, s.db, &ss, q, id); err != nil {
@@ -43,8 +48,9 @@ func (s *Store) Session(ctx context.Context, id int64) (*domain.Session, error) 
 }
 
 // Sessions lists a course's sessions in time order.
-func (s *Store) Sessions(ctx context.Context, courseID int64) ([]domain.Session, error) {
-	var ss []domain.Session
+func (s *Store) Sessions(ctx context.Context, courseID int64) (_ []domain.Session, err error) {
+	defer wrap(&err, "Sessions")
+	ss := []domain.Session{}
 	const q = `SELECT ` + sessionColumns + ` FROM sessions WHERE course_id = $1 ORDER BY starts_at, id`
 	return ss, mapError(s.db.SelectContext(ctx, &ss, q, courseID))
 }

@@ -43,7 +43,8 @@ func (t SignInTrainee) OrganisationNames() domain.Names {
 // trainers, and the trainees enrolled (withdrawn ones left out), ordered by
 // name in the reader's language (lang "ar": Arabic names first). A session
 // of a course outside the scope is domain.ErrNotFound.
-func (s *Store) SignInSheet(ctx context.Context, sessionID int64, scope Scope, lang string) (*SignInSheet, error) {
+func (s *Store) SignInSheet(ctx context.Context, sessionID int64, scope Scope, lang string) (_ *SignInSheet, err error) {
+	defer wrap(&err, "SignInSheet")
 	var sheet SignInSheet
 	session, err := s.Session(ctx, sessionID)
 	if err != nil {

@@ -57,16 +57,16 @@ func (s *Store) totalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*
 func (s *Store) inReadSnapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", mapError(err))
 	}
 	defer func() { _ = tx.Rollback() }()
 	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '32MB'`); err != nil {
-		return fmt.Errorf("totals work_mem: %w", err)
+		return fmt.Errorf("totals work_mem: %w", mapError(err))
 	}
 	if err := fn(tx); err != nil {
-		return err
+		return mapError(err)
 	}
-	return tx.Commit()
+	return mapError(tx.Commit())
 }
 
 // totalsScope is the filter with its codes resolved to ids; nil means "any".

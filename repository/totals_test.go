@@ -24,13 +24,13 @@ func (f *fixture) person(t *testing.T, cat domain.Category, sex domain.Sex, name
 	case domain.ChildParliamentarian:
 		tr.BirthYear, tr.GuardianConsent = ptr(2007), true
 	}
-	must(t, f.store.CreateTrainee(f.ctx, tr))
+	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	return tr
 }
 
 func (f *fixture) enroll(t *testing.T, courseID int64, tr *domain.Trainee) *domain.Enrollment {
 	t.Helper()
-	e, err := f.store.Enroll(f.ctx, courseID, tr.ID, repository.EnrollOptions{})
+	e, err := f.store.Enroll(f.ctx, courseID, tr.ID, repository.EnrollOptions{}, nil)
 	must(t, err)
 	return e
 }
@@ -62,7 +62,7 @@ func (f *fixture) sessions(t *testing.T, courseID int64, n int) []domain.Session
 		start := time.Date(2019, 4, 1+i, 9, 0, 0, 0, time.UTC)
 		ss[i] = domain.Session{StartsAt: start, EndsAt: start.Add(2 * time.Hour), Hours: 2}
 	}
-	must(t, f.store.CreateSessions(f.ctx, courseID, ss))
+	must(t, f.store.CreateSessions(f.ctx, courseID, ss, nil))
 	return ss
 }
 
@@ -157,9 +157,9 @@ func TestAssociationWithTwoTrainedMembersIsCountedOnce(t *testing.T) {
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.AssociativeActor, domain.Male, "Member two"), domain.Late)
 	// A second association whose only member never came: enrolled, not trained.
 	other := domain.Organisation{Kind: domain.Association, NameFr: ptr("Association Nour")}
-	must(t, f.store.CreateOrganisation(f.ctx, &other))
+	must(t, f.store.CreateOrganisation(f.ctx, &other, nil))
 	absent := &domain.Trainee{Category: domain.AssociativeActor, Sex: domain.Female, FullNameLatin: ptr("Absent member"), OrganisationID: &other.ID}
-	must(t, f.store.CreateTrainee(f.ctx, absent))
+	must(t, f.store.CreateTrainee(f.ctx, absent, nil))
 	f.attend(t, f.course.ID, f.session.ID, absent, domain.Absent)
 	// An institution is never an association.
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Male, "Civil servant"), domain.Present)
@@ -233,14 +233,14 @@ func filterWorld(t *testing.T) *fixture {
 	must(t, f.store.CreateProvince(f.ctx, &marrakech))
 	parenting := domain.Programme{Code: "positive-parenting", NameAr: "التربية الوالدية الإيجابية",
 		NameFr: "Parentalité positive", NameEn: "Positive parenting", StartYear: 2017, EndYear: 2020}
-	must(t, f.store.CreateProgramme(f.ctx, &parenting))
+	must(t, f.store.CreateProgramme(f.ctx, &parenting, nil))
 	n := 0
 	for _, prog := range []int64{f.programme.ID, parenting.ID} {
 		for _, year := range []int{2019, 2020} {
 			for _, prov := range []string{"rabat", "marrakech"} {
 				c := domain.Course{ProgrammeID: prog, Code: fmt.Sprintf("F-%d-%s", year, prov), TitleAr: "دورة", TitleFr: "Cours",
 					Year: year, Province: prov, StartDate: date(fmt.Sprintf("%d-05-01", year)), EndDate: date(fmt.Sprintf("%d-05-02", year)), Capacity: 100}
-				must(t, f.store.CreateCourse(f.ctx, &c))
+				must(t, f.store.CreateCourse(f.ctx, &c, nil))
 				s := f.sessions(t, c.ID, 1)[0]
 				for _, sex := range []domain.Sex{domain.Female, domain.Male} {
 					for _, cat := range domain.Categories {
@@ -397,19 +397,19 @@ func TestReportedFiguresAreComparedWithTheRecords(t *testing.T) {
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Male, "Two"), domain.Present)
 
 	match := domain.ReportedFigure{Figure: "by_category.institutional_actor.trained", Programme: "child-protection", Value: 2, Source: "Rapport A"}
-	must(t, f.store.CreateReportedFigure(f.ctx, &match))
+	must(t, f.store.CreateReportedFigure(f.ctx, &match, nil))
 	miss := domain.ReportedFigure{Figure: "local_actors.trained", Programme: "child-protection", Year: ptr(2019), Value: 5,
 		Source: "Rapport B", ReportedOn: ptr(date("2021-01-15"))}
-	must(t, f.store.CreateReportedFigure(f.ctx, &miss))
+	must(t, f.store.CreateReportedFigure(f.ctx, &miss, nil))
 	otherYear := domain.ReportedFigure{Figure: "local_actors.trained", Programme: "child-protection", Year: ptr(2020), Value: 0, Source: "Rapport B"}
-	must(t, f.store.CreateReportedFigure(f.ctx, &otherYear))
+	must(t, f.store.CreateReportedFigure(f.ctx, &otherYear, nil))
 
 	dup := match
-	if err := f.store.CreateReportedFigure(f.ctx, &dup); !errors.Is(err, domain.ErrConflict) {
+	if err := f.store.CreateReportedFigure(f.ctx, &dup, nil); !errors.Is(err, domain.ErrConflict) {
 		t.Errorf("the same figure, scope and source twice: want a conflict, got %v", err)
 	}
-	wantInvalid(t, f.store.CreateReportedFigure(f.ctx, &domain.ReportedFigure{Figure: "local_actors.happy", Programme: "child-protection", Source: "x"}), "figure")
-	wantInvalid(t, f.store.CreateReportedFigure(f.ctx, &domain.ReportedFigure{Figure: "courses", Programme: "nope", Source: "x"}), "programme")
+	wantInvalid(t, f.store.CreateReportedFigure(f.ctx, &domain.ReportedFigure{Figure: "local_actors.happy", Programme: "child-protection", Source: "x"}, nil), "figure")
+	wantInvalid(t, f.store.CreateReportedFigure(f.ctx, &domain.ReportedFigure{Figure: "courses", Programme: "nope", Source: "x"}, nil), "programme")
 
 	cmp, err := f.store.ReportedComparison(f.ctx, "child-protection")
 	must(t, err)
@@ -430,8 +430,8 @@ func TestReportedFiguresAreComparedWithTheRecords(t *testing.T) {
 		t.Errorf("2020 has nobody: %+v", c)
 	}
 
-	must(t, f.store.DeleteReportedFigure(f.ctx, miss.ID))
-	if err := f.store.DeleteReportedFigure(f.ctx, miss.ID); !errors.Is(err, domain.ErrNotFound) {
+	must(t, f.store.DeleteReportedFigure(f.ctx, miss.ID, nil))
+	if err := f.store.DeleteReportedFigure(f.ctx, miss.ID, nil); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("deleting twice: want ErrNotFound, got %v", err)
 	}
 	list, err := f.store.ReportedFigures(f.ctx, "")
@@ -450,7 +450,7 @@ func TestEveryFigureKeyCanBeReportedAndRecorded(t *testing.T) {
 			t.Errorf("Totals.Figure does not know %q", key)
 		}
 		r := domain.ReportedFigure{Figure: key, Programme: "child-protection", Value: 1, Source: "Liste"}
-		if err := f.store.CreateReportedFigure(f.ctx, &r); err != nil {
+		if err := f.store.CreateReportedFigure(f.ctx, &r, nil); err != nil {
 			t.Errorf("the database refuses figure %q: %v", key, err)
 		}
 	}

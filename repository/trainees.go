@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -17,13 +16,15 @@ const traineeSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_lati
        t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent
   FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id`
 
-// CreateTrainee validates and stores a trainee. A national ID already on
-// record is a conflict: the same CIN is always the same person.
-func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createTrainee(ctx, tx, t) })
+// CreateTrainee validates and stores a trainee, audited as by's. A national
+// ID already on record is a conflict: the same CIN is always the same person.
+func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee, by *int64) (err error) {
+	defer wrap(&err, "CreateTrainee")
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createTrainee(ctx, tx, t, by) })
 }
 
-func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee) error {
+// createTrainee is CreateTrainee in tx.
+func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int64) error {
 	if err := t.Validate(time.Now()); err != nil {
 		return err
 	}
@@ -38,8 +39,13 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee) error {
 	const q = `INSERT INTO trainees (category, full_name_ar, full_name_latin, name_key, sex, birth_year,
 	                                 organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent)
 	           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`
-	return getOne(ctx, tx, &t.ID, q, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex, t.BirthYear,
-		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent)
+	if err := getOne(ctx, tx, &t.ID, q, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex, t.BirthYear,
+		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
+		return err
+	}
+	// The audit log keeps who created whom, not the person's data.
+	return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.create", Entity: "trainee", EntityID: &t.ID,
+		After: map[string]any{"category": t.Category}})
 }
 
 // organisationKindFor looks up the trainee's organisation and checks that its
@@ -68,7 +74,8 @@ func organisationKindFor(ctx context.Context, q sqlx.QueryerContext, t *domain.T
 }
 
 // Trainee finds a trainee by id.
-func (s *Store) Trainee(ctx context.Context, id int64) (*domain.Trainee, error) {
+func (s *Store) Trainee(ctx context.Context, id int64) (_ *domain.Trainee, err error) {
+	defer wrap(&err, "Trainee")
 	var t domain.Trainee
 	if err := getOne(ctx, s.db, &t, traineeSelect+` WHERE t.id = $1`, id); err != nil {
 		return nil, err
@@ -83,15 +90,14 @@ type TraineeMatch struct {
 	OrganisationName *string `db:"organisation_name" json:"organisation_name"`
 }
 
-// SearchTrainees finds people by name (Arabic or Latin script, insensitive to
-// case, accents and Arabic diacritics), phone or national ID.
-func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) ([]TraineeMatch, error) {
+// SearchTrainees finds a page of people by name (Arabic or Latin script,
+// insensitive to case, accents and Arabic diacritics), phone or national
+// ID: whole identifiers first.
+func (s *Store) SearchTrainees(ctx context.Context, query string, page Page) (_ []TraineeMatch, err error) {
+	defer wrap(&err, "SearchTrainees")
 	key := domain.SearchKey(query)
 	if key == "" {
 		return []TraineeMatch{}, nil
-	}
-	if limit <= 0 || limit > 100 {
-		limit = 20
 	}
 	probe := domain.Trainee{Phone: &query, NationalID: &query}
 	probe.Normalize()
@@ -102,11 +108,11 @@ func (s *Store) SearchTrainees(ctx context.Context, query string, limit int) ([]
 	  LEFT JOIN provinces p ON p.id = t.province_id
 	  LEFT JOIN organisations o ON o.id = t.organisation_id
 	 WHERE t.name_key LIKE '%' || $1 || '%' OR t.phone = $2 OR t.national_id = $3
-	 ORDER BY (t.national_id = $3 OR t.phone = $2) DESC, t.name_key
-	 LIMIT $4`
+	 ORDER BY (t.national_id = $3 OR t.phone = $2) DESC, t.name_key, t.id
+	 LIMIT $4 OFFSET $5`
 	matches := []TraineeMatch{}
-	err := s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, limit)
-	return matches, mapError(err)
+	err = s.db.SelectContext(ctx, &matches, q, escapeLike(key), *probe.Phone, *probe.NationalID, page.limit(), page.offset())
+	return matches, err
 }
 
 // TraineeGlimpse is what a trainer is shown of a person outside their
@@ -131,14 +137,15 @@ const (
 	TrainerSearchLimit = 10
 )
 
-// glimpseSelect reads TraineeGlimpses; $1 is the trainer, $2 the limit.
-// A minor is listed only while enrolled in one of the trainer's courses.
+// glimpseSelect reads TraineeGlimpses; $1 is the trainer's scope
+// (Scope.courseIDs), $2 the limit. A minor is listed only while enrolled
+// (not withdrawn) in one of the scope's courses.
 const glimpseSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year / 10 * 10 AS birth_decade,
        t.organisation_id, coalesce(o.name_ar, o.name_fr) AS organisation_name
   FROM trainees t LEFT JOIN organisations o ON o.id = t.organisation_id
  WHERE (t.category <> 'child_parliamentarian' OR EXISTS (
-        SELECT 1 FROM enrollments e JOIN course_trainers ct ON ct.course_id = e.course_id
-         WHERE e.trainee_id = t.id AND ct.user_id = $1 AND e.status <> 'withdrawn'))`
+        SELECT 1 FROM enrollments e
+         WHERE e.trainee_id = t.id AND e.status <> 'withdrawn' AND ($1::bigint[] IS NULL OR e.course_id = ANY($1))))`
 
 // trainerQuery is what a trainer typed, read as the search it allows.
 type trainerQuery struct {
@@ -176,29 +183,30 @@ func readTrainerQuery(query string) trainerQuery {
 // SearchTraineesAsTrainer is a trainer's search: a whole CIN or phone
 // number, or part of a name of at least MinNameLetters letters; at most
 // TrainerSearchLimit glimpses (limit, when smaller); minors only from the
-// trainer's own courses. Every search is audited with what it found and the
-// query's length and kind, never the query: it can be a CIN. A name too
-// short is a validation error on "q", audited too.
-func (s *Store) SearchTraineesAsTrainer(ctx context.Context, query string, limit int, trainerID int64) ([]TraineeGlimpse, error) {
+// trainer's own courses (scope). Every search is audited as by's with what
+// it found and the query's length and kind, never the query: it can be a
+// CIN. A name too short is a validation error on "q", audited too.
+func (s *Store) SearchTraineesAsTrainer(ctx context.Context, query string, limit int, scope Scope, by *int64) (_ []TraineeGlimpse, err error) {
+	defer wrap(&err, "SearchTraineesAsTrainer")
 	if limit <= 0 || limit > TrainerSearchLimit {
 		limit = TrainerSearchLimit
 	}
 	q := readTrainerQuery(query)
 	found := []TraineeGlimpse{}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		switch q.kind {
 		case "identifier":
 			const byIdentifier = glimpseSelect + ` AND (t.phone = $3 OR t.national_id = $4) ORDER BY t.id LIMIT $2`
-			err = tx.SelectContext(ctx, &found, byIdentifier, trainerID, limit, q.phone, q.cin)
+			err = tx.SelectContext(ctx, &found, byIdentifier, scope.courseIDs(), limit, q.phone, q.cin)
 		case "name":
 			const byName = glimpseSelect + ` AND t.name_key LIKE '%' || $3 || '%' ORDER BY t.name_key, t.id LIMIT $2`
-			err = tx.SelectContext(ctx, &found, byName, trainerID, limit, escapeLike(q.nameKey))
+			err = tx.SelectContext(ctx, &found, byName, scope.courseIDs(), limit, escapeLike(q.nameKey))
 		}
 		if err != nil {
 			return mapError(err)
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: &trainerID, Action: "trainee.search", Entity: "trainee",
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.search", Entity: "trainee",
 			After: map[string]any{"kind": q.kind, "query_length": utf8.RuneCountInString(strings.TrimSpace(query)), "results": len(found)}})
 	})
 	if err == nil && q.kind == "too_short" {
@@ -215,7 +223,8 @@ func escapeLike(s string) string {
 // PossibleDuplicates lists people with the same folded name, birth year and
 // organisation as t: probably the same person, whom the user should enrol
 // instead of creating a new record.
-func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) ([]TraineeMatch, error) {
+func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) (_ []TraineeMatch, err error) {
+	defer wrap(&err, "PossibleDuplicates")
 	probe := *t
 	probe.Normalize()
 	const q = traineeSelect + ` WHERE t.name_key = $1 AND t.birth_year IS NOT DISTINCT FROM $2
@@ -232,38 +241,35 @@ func (s *Store) PossibleDuplicates(ctx context.Context, t *domain.Trainee) ([]Tr
 }
 
 // PossibleDuplicatesAsTrainer is PossibleDuplicates as a trainer sees it:
-// glimpses, and no minor outside the trainer's own courses (a trainer
-// creating a child who exists elsewhere makes a second record, for a
+// glimpses, and no minor outside the trainer's own courses, scope (a
+// trainer creating a child who exists elsewhere makes a second record, for a
 // coordinator to reconcile, rather than learn who the child is).
-func (s *Store) PossibleDuplicatesAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) ([]TraineeGlimpse, error) {
+func (s *Store) PossibleDuplicatesAsTrainer(ctx context.Context, t *domain.Trainee, scope Scope) (_ []TraineeGlimpse, err error) {
+	defer wrap(&err, "PossibleDuplicatesAsTrainer")
 	probe := *t
 	probe.Normalize()
 	const q = glimpseSelect + ` AND t.name_key = $3 AND t.birth_year IS NOT DISTINCT FROM $4
 	   AND t.organisation_id IS NOT DISTINCT FROM $5 AND t.id <> $6 ORDER BY t.id LIMIT $2`
 	found := []TraineeGlimpse{}
-	err := s.db.SelectContext(ctx, &found, q, trainerID, TrainerSearchLimit, probe.NameKey(), probe.BirthYear, probe.OrganisationID, probe.ID)
+	err = s.db.SelectContext(ctx, &found, q, scope.courseIDs(), TrainerSearchLimit, probe.NameKey(), probe.BirthYear, probe.OrganisationID, probe.ID)
 	return found, mapError(err)
 }
 
-// UpdateTrainee validates and saves a trainee's fields, logging the change.
-func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, by *int64) error {
-	return s.updateTrainee(ctx, t, by, nil)
-}
-
-// ErrTraineeShared refuses a trainer's change to a person whom a course they
-// do not run (another trainer's, a coordinator's) or a closed course also
-// counts: that record is a coordinator's to change. It is a domain.ErrForbidden.
-var ErrTraineeShared = fmt.Errorf("trainee shared with a course the trainer does not run: %w", domain.ErrForbidden)
-
-// UpdateTraineeAsTrainer is UpdateTrainee for a trainer: only a person
-// currently enrolled in one of their courses (else domain.ErrNotFound), and
-// only when every course that currently counts them is one of their open
-// courses (else ErrTraineeShared). The check runs after the person's row is
-// locked: an enrolment elsewhere committed before it is seen, one begun
-// after it waits for this change (its foreign key needs the row).
-func (s *Store) UpdateTraineeAsTrainer(ctx context.Context, t *domain.Trainee, trainerID int64) error {
-	return s.updateTrainee(ctx, t, &trainerID, func(tx *sqlx.Tx) error {
-		reach, err := traineeReach(ctx, tx, t.ID, trainerID)
+// UpdateTrainee validates and saves a trainee's fields as a user with scope
+// may change them, logging the change as by's. With every course in scope
+// (coordinators, admins): anyone. Otherwise (a trainer): only a person
+// currently enrolled in one of the scope's courses (else domain.ErrNotFound),
+// and only when every course that currently counts them is an open course
+// of the scope (else ErrTraineeShared). The check runs after the person's
+// row is locked: an enrolment elsewhere committed before it is seen, one
+// begun after it waits for this change (its foreign key needs the row).
+func (s *Store) UpdateTrainee(ctx context.Context, t *domain.Trainee, scope Scope, by *int64) (err error) {
+	defer wrap(&err, "UpdateTrainee %d", t.ID)
+	if scope.All() {
+		return s.updateTrainee(ctx, t, by, nil)
+	}
+	return s.updateTrainee(ctx, t, by, func(tx *sqlx.Tx) error {
+		reach, err := traineeReach(ctx, tx, t.ID, scope)
 		switch {
 		case err != nil:
 			return err
@@ -275,6 +281,12 @@ func (s *Store) UpdateTraineeAsTrainer(ctx context.Context, t *domain.Trainee, t
 		return nil
 	})
 }
+
+// ErrTraineeShared refuses a trainer's change to a person whom a course they
+// do not run (another trainer's, a coordinator's) or a closed course also
+// counts: that record is a coordinator's to change. It is a domain.ErrForbidden
+// whose message asks for a coordinator.
+var ErrTraineeShared = domain.Refuse(domain.ErrForbidden, "people.ask_coordinator")
 
 // updateTrainee saves t in one transaction: lock the row, run guard (nil:
 // none), validate, update, audit.
@@ -345,30 +357,32 @@ func changedFields(a, b *domain.Trainee) []string {
 	return changed
 }
 
-// TraineeReach is what a trainer may do with one person's record.
+// TraineeReach is what a trainer may do with one person's record, given the
+// courses they may see (their Scope).
 type TraineeReach struct {
 	// Minor: a child parliamentarian, listed to a trainer only when Reachable.
 	Minor bool `db:"minor"`
-	// Reachable: currently (not withdrawn) enrolled in one of the trainer's
+	// Reachable: currently (not withdrawn) enrolled in one of the scope's
 	// courses; the trainer may read the full record.
 	Reachable bool `db:"reachable"`
 	// Changeable: Reachable, and every course that currently counts the
-	// person is an open course of the trainer's; the trainer may change it.
+	// person is an open course of the scope; the trainer may change it.
 	Changeable bool `db:"changeable"`
 }
 
-// TraineeReach says what the trainer may do with the person's record. An
-// unknown person is reached by nobody: the zero TraineeReach, not an error.
-func (s *Store) TraineeReach(ctx context.Context, traineeID, trainerID int64) (TraineeReach, error) {
-	return traineeReach(ctx, s.db, traineeID, trainerID)
+// TraineeReach says what a trainer with scope may do with the person's
+// record. An unknown person is reached by nobody: the zero TraineeReach,
+// not an error.
+func (s *Store) TraineeReach(ctx context.Context, traineeID int64, scope Scope) (_ TraineeReach, err error) {
+	defer wrap(&err, "TraineeReach %d", traineeID)
+	return traineeReach(ctx, s.db, traineeID, scope)
 }
 
 // traineeReachSQL: a withdrawn enrolment gives nothing, so that enrolling a
 // person and withdrawing them at once leaves no access behind. An archived
 // course is a closed one.
 const traineeReachSQL = `WITH current AS (
-    SELECT c.archived,
-           EXISTS (SELECT 1 FROM course_trainers ct WHERE ct.course_id = e.course_id AND ct.user_id = $2) AS mine
+    SELECT c.archived, ($2::bigint[] IS NULL OR c.id = ANY($2)) AS mine
       FROM enrollments e JOIN courses c ON c.id = e.course_id
      WHERE e.trainee_id = $1 AND e.status <> 'withdrawn'
 )
@@ -376,8 +390,8 @@ SELECT EXISTS (SELECT 1 FROM trainees WHERE id = $1 AND category = 'child_parlia
        EXISTS (SELECT 1 FROM current WHERE mine) AS reachable,
        EXISTS (SELECT 1 FROM current WHERE mine) AND NOT EXISTS (SELECT 1 FROM current WHERE NOT mine OR archived) AS changeable`
 
-func traineeReach(ctx context.Context, q sqlx.QueryerContext, traineeID, trainerID int64) (TraineeReach, error) {
+func traineeReach(ctx context.Context, q sqlx.QueryerContext, traineeID int64, scope Scope) (TraineeReach, error) {
 	var r TraineeReach
-	err := getOne(ctx, q, &r, traineeReachSQL, traineeID, trainerID)
+	err := getOne(ctx, q, &r, traineeReachSQL, traineeID, scope.courseIDs())
 	return r, err
 }

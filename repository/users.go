@@ -11,24 +11,16 @@ import (
 
 const userColumns = `id, email, name, role, password_hash, active, language, created_at`
 
-// CreateUser validates u, hashes password and stores both; an e-mail address
-// already in use (in any letter case) is a conflict.
-func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string) error {
+// CreateUser validates u, hashes password and stores both, audited as by's
+// (an admin; nil from the command line); an e-mail address already in use
+// (in any letter case) is a conflict.
+func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string, by *int64) (err error) {
+	defer wrap(&err, "CreateUser")
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := insertUser(ctx, tx, u, password); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, AuditEntry{Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
-	})
-}
-
-// CreateUserBy is CreateUser done by an admin, recorded as theirs in the audit log.
-func (s *Store) CreateUserBy(ctx context.Context, actorID int64, u *domain.User, password string) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := insertUser(ctx, tx, u, password); err != nil {
-			return err
-		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: &actorID, Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "user.create", Entity: "user", EntityID: &u.ID, After: auditedUser(u)})
 	})
 }
 
@@ -97,7 +89,8 @@ func insertUser(ctx context.Context, tx *sqlx.Tx, u *domain.User, password strin
 }
 
 // UserByEmail finds a user by e-mail address, in any letter case.
-func (s *Store) UserByEmail(ctx context.Context, email string) (*domain.User, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (_ *domain.User, err error) {
+	defer wrap(&err, "UserByEmail")
 	var u domain.User
 	const q = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = $1`
 	if err := getOne(ctx, s.db, &u, q, domain.NormalizeEmail(email)); err != nil {
@@ -107,7 +100,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*domain.User, er
 }
 
 // User finds a user by id.
-func (s *Store) User(ctx context.Context, id int64) (*domain.User, error) {
+func (s *Store) User(ctx context.Context, id int64) (_ *domain.User, err error) {
+	defer wrap(&err, "User")
 	var u domain.User
 	const q = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
 	if err := getOne(ctx, s.db, &u, q, id); err != nil {
@@ -121,23 +115,22 @@ func auditedUser(u *domain.User) map[string]any {
 	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "active": u.Active}
 }
 
-// Users lists every user, active ones first, by name.
-func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
+// Users lists a page of the users, active ones first, by name.
+func (s *Store) Users(ctx context.Context, page Page) (_ []domain.User, err error) {
+	defer wrap(&err, "Users")
 	users := []domain.User{}
-	const q = `SELECT ` + userColumns + ` FROM users ORDER BY active DESC, lower(name), id`
-	if err := sqlx.SelectContext(ctx, s.db, &users, q); err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	return users, nil
+	const q = `SELECT ` + userColumns + ` FROM users ORDER BY active DESC, lower(name), id LIMIT $1 OFFSET $2`
+	return users, s.db.SelectContext(ctx, &users, q, page.limit(), page.offset())
 }
 
 // SetUserRole changes a user's role. The last active admin keeps the role:
 // otherwise nobody could manage users any more.
-func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.Role) error {
+func (s *Store) SetUserRole(ctx context.Context, id int64, role domain.Role, by *int64) (err error) {
+	defer wrap(&err, "SetUserRole")
 	if !role.Valid() {
 		return domain.Invalid("role", "validation.oneof")
 	}
-	return s.changeUser(ctx, actorID, id, "user.role", func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
+	return s.changeUser(ctx, id, "user.role", by, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
 		if u.Role == domain.RoleAdmin && role != domain.RoleAdmin && u.Active {
 			if err := keepAnAdmin(ctx, tx, id, "role"); err != nil {
 				return nil, err
@@ -149,16 +142,17 @@ func (s *Store) SetUserRole(ctx context.Context, actorID, id int64, role domain.
 	})
 }
 
-// SetUserActive deactivates (or reactivates) a user. Deactivation revokes
-// the user's API tokens and deletes their web sessions, in the same
-// transaction: reactivating the account later brings none of them back.
-// The last active admin cannot be deactivated.
-func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active bool) error {
+// SetUserActive deactivates (or reactivates) a user, audited as by's.
+// Deactivation revokes the user's API tokens and deletes their web sessions,
+// in the same transaction: reactivating the account later brings none of
+// them back. The last active admin cannot be deactivated.
+func (s *Store) SetUserActive(ctx context.Context, id int64, active bool, by *int64) (err error) {
+	defer wrap(&err, "SetUserActive")
 	action := "user.deactivate"
 	if active {
 		action = "user.activate"
 	}
-	return s.changeUser(ctx, actorID, id, action, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
+	return s.changeUser(ctx, id, action, by, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
 		if !active && u.Role == domain.RoleAdmin && u.Active {
 			if err := keepAnAdmin(ctx, tx, id, "active"); err != nil {
 				return nil, err
@@ -176,11 +170,13 @@ func (s *Store) SetUserActive(ctx context.Context, actorID, id int64, active boo
 }
 
 // SetUserPassword replaces a user's password (an admin's reset) under the
-// password policy. Whoever held the old password loses what it opened: the
-// user's API tokens are revoked, their web sessions deleted, and the
-// addresses they signed in from are no longer trusted by the login limits.
-func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password string) error {
-	return s.changeUser(ctx, actorID, id, "user.password_reset", func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
+// password policy, audited as by's. Whoever held the old password loses what
+// it opened: the user's API tokens are revoked, their web sessions deleted,
+// and the addresses they signed in from are no longer trusted by the login
+// limits.
+func (s *Store) SetUserPassword(ctx context.Context, id int64, password string, by *int64) (err error) {
+	defer wrap(&err, "SetUserPassword")
+	return s.changeUser(ctx, id, "user.password_reset", by, func(tx *sqlx.Tx, u *domain.User) (map[string]any, error) {
 		if err := domain.CheckPasswordPolicy(password, u.Email, u.Name); err != nil {
 			return nil, err
 		}
@@ -200,18 +196,19 @@ func (s *Store) SetUserPassword(ctx context.Context, actorID, id int64, password
 }
 
 // SetUserLanguage records the interface language a user chose.
-func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) error {
+func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) (err error) {
+	defer wrap(&err, "SetUserLanguage")
 	if !domain.ValidLanguage(lang) {
 		return domain.Invalid("language", "validation.oneof")
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
+	_, err = s.db.ExecContext(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
 	return mapError(err)
 }
 
-// changeUser runs change on the locked user row and writes the audit entry,
-// all in one transaction. What change returns (credentials it revoked) is
-// added to the entry's "after".
-func (s *Store) changeUser(ctx context.Context, actorID, id int64, action string,
+// changeUser runs change on the locked user row and writes the audit entry
+// as by's, all in one transaction. What change returns (credentials it
+// revoked) is added to the entry's "after".
+func (s *Store) changeUser(ctx context.Context, id int64, action string, by *int64,
 	change func(*sqlx.Tx, *domain.User) (map[string]any, error)) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var u domain.User
@@ -227,7 +224,7 @@ func (s *Store) changeUser(ctx context.Context, actorID, id int64, action string
 		for k, v := range facts {
 			after[k] = v
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: &actorID, Action: action, Entity: "user", EntityID: &id,
+		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: action, Entity: "user", EntityID: &id,
 			Before: before, After: after})
 	})
 }
@@ -261,19 +258,10 @@ func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, exceptID int64, field string)
 	return nil
 }
 
-// IsCourseTrainer reports whether the user is assigned to train the course.
-func (s *Store) IsCourseTrainer(ctx context.Context, courseID, userID int64) (bool, error) {
-	var assigned bool
-	const q = `SELECT EXISTS (SELECT 1 FROM course_trainers WHERE course_id = $1 AND user_id = $2)`
-	if err := getOne(ctx, s.db, &assigned, q, courseID, userID); err != nil {
-		return false, err
-	}
-	return assigned, nil
-}
-
 // ActiveUsersWithRole lists the active users of one role, by name (the
 // trainers a coordinator can assign to a course).
-func (s *Store) ActiveUsersWithRole(ctx context.Context, role domain.Role) ([]domain.User, error) {
+func (s *Store) ActiveUsersWithRole(ctx context.Context, role domain.Role) (_ []domain.User, err error) {
+	defer wrap(&err, "ActiveUsersWithRole")
 	const q = `SELECT ` + userColumns + ` FROM users WHERE role = $1 AND active ORDER BY name`
 	users := []domain.User{}
 	return users, mapError(s.db.SelectContext(ctx, &users, q, role))

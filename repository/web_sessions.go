@@ -117,7 +117,7 @@ func (st *SessionStorage) Set(key string, val []byte, exp time.Duration) error {
 	const q = `INSERT INTO web_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
 	           ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`
 	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key), val, expiresAt); err != nil {
-		return fmt.Errorf("save web session: %w", err)
+		return fmt.Errorf("save web session: %w", mapError(err))
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (st *SessionStorage) Delete(key string) error {
 	defer cancel()
 	const q = `DELETE FROM web_sessions WHERE id_hash = $1`
 	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key)); err != nil {
-		return fmt.Errorf("delete web session: %w", err)
+		return fmt.Errorf("delete web session: %w", mapError(err))
 	}
 	return nil
 }
@@ -143,7 +143,7 @@ func (s *Store) SetSessionUser(ctx context.Context, sessionID string, userID int
 	const q = `UPDATE web_sessions SET user_id = $2 WHERE id_hash = $1`
 	res, err := s.db.ExecContext(ctx, q, domain.HashSecret(sessionID), userID)
 	if err != nil {
-		return fmt.Errorf("set session user: %w", err)
+		return fmt.Errorf("set session user: %w", mapError(err))
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return notFound("web session")
@@ -155,7 +155,7 @@ func (s *Store) SetSessionUser(ctx context.Context, sessionID string, userID int
 func deleteUserSessions(ctx context.Context, tx *sqlx.Tx, userID int64) (int64, error) {
 	res, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID)
 	if err != nil {
-		return 0, fmt.Errorf("delete web sessions of user %d: %w", userID, err)
+		return 0, fmt.Errorf("delete web sessions of user %d: %w", userID, mapError(err))
 	}
 	return res.RowsAffected()
 }
@@ -165,7 +165,7 @@ func (st *SessionStorage) Reset() error {
 	ctx, cancel := st.ctx()
 	defer cancel()
 	if _, err := st.db.ExecContext(ctx, `DELETE FROM web_sessions`); err != nil {
-		return fmt.Errorf("reset web sessions: %w", err)
+		return fmt.Errorf("reset web sessions: %w", mapError(err))
 	}
 	return nil
 }
