@@ -111,6 +111,5 @@ func isArabic(s string) bool {
 // enrolExistingForm is the button that enrols a person found by the search
 // or offered as a look-alike (views/pages/courses/enrol.html).
 type enrolExistingForm struct {
-	TraineeID        int64 `form:"trainee_id"`
-	OverrideCapacity bool  `form:"override_capacity"`
+	TraineeID int64 `form:"trainee_id"`
 }

@@ -158,8 +158,7 @@ func (s *Server) enrolExisting(c *fiber.Ctx) error {
 	if err := s.mayEnrolExisting(c, f.TraineeID); err != nil {
 		return err
 	}
-	opt := repository.EnrollOptions{OverrideCapacity: f.OverrideCapacity && coordinators.admits(currentUser(c))}
-	if _, err := s.store.Enroll(c.UserContext(), courseID(c), f.TraineeID, opt, actor(c)); err != nil {
+	if _, err := s.store.Enroll(c.UserContext(), courseID(c), f.TraineeID, repository.EnrollOptions{}, actor(c)); err != nil {
 		return s.renderFormAgain(c, "courses/enrol", formOf(newTraineeForm()), err, func() (any, error) { return s.enrolPageData(c) })
 	}
 	return s.redirectWithFlash(c, coursePath(courseID(c)), "flash.enrolled")
