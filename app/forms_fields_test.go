@@ -138,4 +138,3 @@ func TestEachFormTypeNamesTheInputsOfItsPage(t *testing.T) {
 		}
 	}
 }
-
