@@ -30,7 +30,11 @@ func TestFailedSubmitShowsASummaryLinkingEachField(t *testing.T) {
 	form.Set("start_date", "31/02/2026")
 	r := env.coordinator.post("/courses", form)
 	expectStatus(t, "invalid course", r, 422)
-	summary := r.Body[strings.Index(r.Body, "data-error-summary"):]
+	at := strings.Index(r.Body, "data-error-summary")
+	if at < 0 {
+		t.Fatal("no error summary")
+	}
+	summary := r.Body[at:]
 	summary = summary[:strings.Index(summary, "</div>")]
 	for _, field := range []string{"title_fr", "start_date", "capacity"} {
 		if !strings.Contains(summary, `<a href="#f-`+field+`">`) || !strings.Contains(r.Body, `id="f-`+field+`"`) {
