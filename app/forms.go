@@ -29,8 +29,8 @@ import (
 // date), each quoting what was typed. formOf shows stored values (an edit
 // page, a form's defaults). The form type's own method makes the domain
 // entity, whose Validate finds the rest; Form.Check merges both.
-// forms_test.go checks that each form type and its template name the same
-// fields.
+// forms_fields_test.go checks that each form type and its page name the
+// same inputs.
 //
 // A field's type says how it is read:
 //
@@ -72,10 +72,11 @@ var (
 	fileType = reflect.TypeFor[*multipart.FileHeader]()
 )
 
-// readForm fills the form type dst points to from the request, and returns
-// the form as the page shows it again.
+// readForm fills the form type dst points to from the request (what was
+// not sent is zero), and returns the form as the page shows it again.
 func readForm(c *fiber.Ctx, dst any) *Form {
 	v := reflect.ValueOf(dst).Elem()
+	v.SetZero()
 	fields := fieldsOf(v.Type())
 	form := newForm(fields)
 	for _, f := range fields {
