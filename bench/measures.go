@@ -52,11 +52,16 @@ func (b *bench) measureTotals() error {
 // psqlTotals runs, in one psql session, the statements Store.Totals runs
 // for the filter, samples times, and returns the total time of each round.
 func (b *bench) psqlTotals(f domain.TotalsFilter) (latencies, error) {
-	statements, err := totalsStatements(b.dbURL, f)
+	preamble, statements, err := totalsStatements(b.dbURL, f)
 	if err != nil {
 		return nil, err
 	}
 	var script strings.Builder
+	script.WriteString("\\timing off\n")
+	for _, s := range preamble {
+		script.WriteString(s + ";\n")
+	}
+	script.WriteString("\\timing on\n")
 	for i := 0; i <= b.o.samples; i++ {
 		for _, s := range statements {
 			script.WriteString(s + ";\n")

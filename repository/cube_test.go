@@ -529,8 +529,17 @@ func (w *cubeWorld) racingStep(rng *rand.Rand) (string, error) {
 			marks[i] = repository.Mark{TraineeID: id, Status: domain.AttendanceStatuses[rng.IntN(4)]}
 		}
 		return "roster", w.store.SaveAttendance(w.ctx, ss[rng.IntN(len(ss))].ID, marks, nil)
-	case r < 8:
-		return "withdraw", w.store.Withdraw(w.ctx, c.ID, p.ID, nil)
+	case r < 8: // someone enrolled (a random pair would seldom be)
+		var e struct {
+			Course  int64 `db:"course_id"`
+			Trainee int64 `db:"trainee_id"`
+		}
+		const enrolled = `SELECT course_id, trainee_id FROM enrollments WHERE status <> 'withdrawn'
+		                   ORDER BY md5(id::text || $1::text) LIMIT 1`
+		if err := w.store.DB().Get(&e, enrolled, rng.Int()); err != nil {
+			return "withdraw", err
+		}
+		return "withdraw", w.store.Withdraw(w.ctx, e.Course, e.Trainee, nil)
 	default:
 		if p.Category != domain.AssociativeActor {
 			return "no move", nil

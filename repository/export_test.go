@@ -26,14 +26,19 @@ func (s *Store) TotalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*
 // two must agree whatever writers and folder are doing meanwhile.
 // It also answers how many journal rows the snapshot held.
 func (s *Store) TotalsAndRecordsInOneSnapshot(ctx context.Context, f domain.TotalsFilter) (cube, records *domain.Totals, journal int, err error) {
+	st, err := s.cubeStatements(ctx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	err = inReadSnapshot(ctx, s.db, func(tx *sqlx.Tx) error {
-		if cube, err = totalsFromCube(ctx, tx, f); err != nil {
-			return err
-		}
 		if records, err = totalsFromRecords(ctx, tx, f); err != nil {
 			return err
 		}
-		return tx.GetContext(ctx, &journal, `SELECT count(*) FROM totals_pending`)
+		if err := tx.GetContext(ctx, &journal, `SELECT count(*) FROM totals_pending`); err != nil {
+			return err
+		}
+		cube, err = totalsFromCube(ctx, tx, st, f)
+		return err
 	})
 	return cube, records, journal, err
 }

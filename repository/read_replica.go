@@ -3,8 +3,6 @@ package repository
 import (
 	"context"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // UseReadReplica sends the totals reads (the dashboard, the totals API and
@@ -29,14 +27,14 @@ func (s *Store) UseReadReplica(ctx context.Context, dsn string, pool PoolConfig)
 	if s.reads != nil {
 		_ = s.reads.Close()
 	}
-	s.reads = db
+	s.reads = &Store{db: db}
 	return nil
 }
 
-// readPool is where the totals are read: the replica, else the primary.
-func (s *Store) readPool() *sqlx.DB {
+// readStore is where the totals are read: the replica, else the primary.
+func (s *Store) readStore() *Store {
 	if s.reads != nil {
 		return s.reads
 	}
-	return s.db
+	return s
 }

@@ -136,6 +136,6 @@ func (r *Replication) WaitForReplay(t *testing.T, primary, standby *Store) {
 // server in recovery (a standby).
 func (s *Store) ReadsFromAStandby(ctx context.Context) (bool, error) {
 	var standby bool
-	err := s.readPool().GetContext(ctx, &standby, `SELECT pg_is_in_recovery()`)
+	err := s.readStore().db.GetContext(ctx, &standby, `SELECT pg_is_in_recovery()`)
 	return standby, err
 }

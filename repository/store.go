@@ -21,7 +21,7 @@ import (
 // Store runs every query of the application.
 type Store struct {
 	db       *sqlx.DB
-	reads    *sqlx.DB // a hot standby for the totals, or nil: see UseReadReplica
+	reads    *Store   // on a hot standby, for the totals; nil: see UseReadReplica
 	prepared sync.Map // query → *preparedQuery, see statement
 }
 

@@ -22,13 +22,21 @@ func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Tota
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	rs := s.readStore()
 	var t *domain.Totals
-	err := inReadSnapshot(ctx, s.readPool(), func(tx *sqlx.Tx) (err error) {
-		if f.Course != 0 {
+	if f.Course != 0 {
+		err := inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) (err error) {
 			t, err = totalsFromRecords(ctx, tx, f)
-		} else {
-			t, err = totalsFromCube(ctx, tx, f)
-		}
+			return err
+		})
+		return t, err
+	}
+	st, err := rs.cubeStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) (err error) {
+		t, err = totalsFromCube(ctx, tx, st, f)
 		return err
 	})
 	return t, err

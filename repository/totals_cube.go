@@ -18,11 +18,16 @@ import (
 
 // totalsFromCube answers a filter without a course from the cubes and the
 // journal, in tx's snapshot: the cube rows plus, for the people the journal
-// still holds, rollup(their cells now) − rollup(their stored cells), and
-// the same for their associations. The figures are those of the records as
-// of the snapshot; nothing is written and no lock is taken, so a read on a
-// hot standby works too.
-func totalsFromCube(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (*domain.Totals, error) {
+// still holds, what their change moves (journalMove: their cells now
+// counted in, as stored counted out, and the same for their associations).
+// The figures are those of the records as of the snapshot; nothing is
+// written and no lock is taken, so a read on a hot standby works too.
+//
+// The statements are prepared and run with generic plans: planning them
+// took longer than running them, and their plans (index ranges on the
+// cubes, index lookups by person and association cell) do not depend on
+// the values.
+func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter) (*domain.Totals, error) {
 	sc, err := resolveScope(ctx, tx, f)
 	if err != nil {
 		return nil, err
@@ -31,13 +36,70 @@ func totalsFromCube(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (*d
 	if err := courseFiguresFromCounters(ctx, tx, sc, t); err != nil {
 		return nil, err
 	}
-	p, y, r, v := sc.cubeCell()
-	var rows []peopleRow
-	if err := tx.SelectContext(ctx, &rows, cubeSQL, p, y, r, v, sc.Sex, sc.Category); err != nil {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
 		return nil, fmt.Errorf("totals (cube): %w", mapError(err))
+	}
+	people, assocs, err := journalMove(ctx, tx, st.journalPeople, st.journalAssocs)
+	if err != nil {
+		return nil, fmt.Errorf("totals (journal): %w", err)
+	}
+	cell := sc.cubeCell()
+	read := func(k cubeKey) bool { return cell.readBy(k.cubeCell) } // the rows this read looks at
+	peopleMoved, err := people.json(read)
+	if err != nil {
+		return nil, err
+	}
+	assocsMoved, err := assocs.json(read)
+	if err != nil {
+		return nil, err
+	}
+	var rows []peopleRow
+	err = st.cube.selectIn(ctx, tx, &rows, cell.Programme, cell.Year, cell.Region, cell.Province, sc.Sex, sc.Category, peopleMoved, assocsMoved)
+	if err != nil {
+		return nil, fmt.Errorf("totals (cube): %w", err)
 	}
 	fileRows(rows, t)
 	return t, nil
+}
+
+// cubeStatements are a cube read's statements, prepared.
+type cubeStatements struct{ journalPeople, journalAssocs, cube *preparedQuery }
+
+// cubeStatements prepares them, before a transaction (see statement).
+func (s *Store) cubeStatements(ctx context.Context) (st cubeStatements, err error) {
+	for _, q := range []struct {
+		dst   **preparedQuery
+		query string
+	}{{&st.journalPeople, journalPeopleSQL(readJournalSQL)}, {&st.journalAssocs, journalAssocsSQL(readJournalSQL)}, {&st.cube, cubeSQL}} {
+		if *q.dst, err = s.statement(ctx, q.query); err != nil {
+			return st, fmt.Errorf("totals (cube): %w", err)
+		}
+	}
+	return st, nil
+}
+
+// readJournalSQL is journalSQL for every person the read's snapshot sees
+// in the journal. (The cast makes the persons an array expression:
+// "ANY ((SELECT …))" would read as ANY over the subquery's rows.)
+var readJournalSQL = `journal AS MATERIALIZED (
+    SELECT coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM totals_pending),
+` + journalSQL("(SELECT persons FROM journal)::bigint[]")
+
+// getIn runs the prepared single-row query in tx (prepared on tx's
+// connection the first time that connection runs it).
+func (p *preparedQuery) getIn(ctx context.Context, tx *sqlx.Tx, dest any, args ...any) error {
+	return mapError(tx.StmtxContext(ctx, p.stmt).GetContext(ctx, dest, args...))
+}
+
+// selectIn runs the prepared query in tx and scans every row into dest.
+func (p *preparedQuery) selectIn(ctx context.Context, tx *sqlx.Tx, dest any, args ...any) error {
+	return mapError(tx.StmtxContext(ctx, p.stmt).SelectContext(ctx, dest, args...))
+}
+
+// execIn runs the prepared statement in tx.
+func (p *preparedQuery) execIn(ctx context.Context, tx *sqlx.Tx, args ...any) error {
+	_, err := tx.StmtxContext(ctx, p.stmt).ExecContext(ctx, args...)
+	return mapError(err)
 }
 
 // courseFiguresFromCounters counts courses, sessions held and hours from
@@ -67,55 +129,42 @@ SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
 // cubeCell is the filter as a cube cell: 0 for "all"; a province fixes its
 // region (unless the filter names a region: then both must hold, and a
 // province outside it matches no cell, hence zeros, as the records give).
-func (sc totalsScope) cubeCell() (p int64, y int16, r int16, v int64) {
+func (sc totalsScope) cubeCell() (c cubeCell) {
 	if sc.ProgrammeID != nil {
-		p = *sc.ProgrammeID
+		c.Programme = *sc.ProgrammeID
 	}
 	if sc.Year != nil {
-		y = int16(*sc.Year)
+		c.Year = int16(*sc.Year)
 	}
 	if sc.ProvinceID != nil {
-		v = *sc.ProvinceID
+		c.Province = *sc.ProvinceID
 	}
 	switch {
 	case sc.RegionID != nil:
-		r = *sc.RegionID
+		c.Region = *sc.RegionID
 	case sc.ProvinceRegionID != nil:
-		r = *sc.ProvinceRegionID
+		c.Region = *sc.ProvinceRegionID
 	}
-	return p, y, r, v
+	return c
 }
 
-// readRollups keeps, of a journal person's or association's roll-ups (r),
-// those a read of cell ($1, $2, $3, $4) looks at: the cell itself, and the
-// cell with one of programme, year and place changed (a breakdown row).
-// The others cannot reach the answer: skipping them spares most of the work.
-const readRollups = `((r.programme_id <> $1)::int + (r.year <> $2)::int + ((r.region_id, r.province_id) <> ($3, $4))::int) <= 1`
-
-// cubeSQL reads the same rows as peopleSQL from the cubes and the journal.
-// Parameters: the filter as a cube cell, $1 programme, $2 year, $3 region,
-// $4 province (0 = all), $5 sex, $6 category (NULL = any).
+// cubeSQL reads the same rows as peopleSQL from the cubes and what the
+// journal moves. Parameters: the filter as a cube cell, $1 programme, $2
+// year, $3 region, $4 province (0 = all), $5 sex, $6 category (NULL =
+// any); $7 and $8 the rows the journal moves in the people's and the
+// associations' cube (JSON, see peopleCube.json).
 //
-// (The cast makes the persons an array expression: "ANY ((SELECT …))"
-// would read as ANY over the subquery's rows.) people_moved and
-// associations_moved are what the journal's people move
-// (journalSQL, the fold's own statements), narrowed to the rows this read
-// looks at; people and associations add them to the cube rows. Each
-// breakdown fixes the three other place/time columns to the filter's cell
-// and groups by its own column over the non-zero values. Rows appear, as in
-// peopleSQL, only where somebody has an enrolment (people > 0, associations
-// > 0). Category and sex are person attributes: the people rows are per
-// category and sex and are summed; the association rows are read at the
-// filter's category and sex ('' = any member) since an association's
-// members may differ in both.
-var cubeSQL = `WITH journal AS MATERIALIZED (
-    SELECT coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM totals_pending),
-` + journalSQL("(SELECT persons FROM journal)::bigint[]") + `,
-people_moved AS MATERIALIZED (
-` + peopleCubeSQL("signed_people", readRollups+` AND ($5::text IS NULL OR b.sex = $5) AND ($6::text IS NULL OR b.category = $6)`) + `),
+// Each breakdown fixes the three other place/time columns to the filter's
+// cell and groups by its own column over the non-zero values. Rows appear,
+// as in peopleSQL, only where somebody has an enrolment (people > 0,
+// associations > 0). Category and sex are person attributes: the people
+// rows are per category and sex and are summed; the association rows are
+// read at the filter's category and sex (” = any member) since an
+// association's members may differ in both.
+var cubeSQL = `WITH people_moved AS MATERIALIZED (
+    SELECT ` + cubeColumns + ` FROM jsonb_to_recordset($7::jsonb) AS m ` + peopleRecord + `),
 associations_moved AS MATERIALIZED (
-` + associationsCubeSQL("signed_assocs", inMovedRollups+` AND `+readRollups+`
-               AND v.category = coalesce($6::text, '') AND ($5::text IS NULL OR v.sex = $5)`) + `),
+    SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($8::jsonb) AS m ` + assocRecord + `),
 counted AS (
     SELECT 'all' AS dimension, q.sex AS key, q.category,
            sum(q.enrolled) AS enrolled, sum(q.trained) AS trained, sum(q.completed) AS completed,

@@ -26,9 +26,10 @@ import (
 //     waits for nobody, and it is exact as of its start.
 //   - RecomputeTotalsCube rebuilds everything from the records (bulk loads).
 //
-// Every statement is composed from the fragments below: one definition of a
-// person's base cells, of the roll-ups, of counting people and associations
-// into cube rows, and of what the journal's people move.
+// The statements are composed from the fragments below: one definition of
+// a person's base cells, of an association's cells, and of the cells whose
+// counting is what the journal's people move. The counting itself (the
+// roll-ups) is Go, in totals_rollup.go.
 
 // foldLock is the advisory lock key held by the folder and the rebuild: one
 // of them at a time writes the cells and the cubes. (The application's only
@@ -88,97 +89,29 @@ func assocCellsOf(members string) string {
      GROUP BY ` + assocCellKey
 }
 
-// rollupsOf is the one definition of the roll-ups: the twelve place/time
-// cells of the cube in which a base cell (alias c) counts, as rows of alias
-// r: (its programme | all) × (its year | all) × (its province | its region
-// only | all), 0 meaning "all". Written out as a LATERAL list of constant
-// rows, which the planner expands without a function call.
-func rollupsOf(c, r string) string {
-	programmes := []string{c + ".programme_id", "0::bigint"}
-	years := []string{c + ".year", "0::smallint"}
-	places := []string{c + ".region_id, " + c + ".province_id", c + ".region_id, 0::bigint", "0::smallint, 0::bigint"}
-	var rows []string
-	for _, p := range programmes {
-		for _, y := range years {
-			for _, place := range places {
-				rows = append(rows, "("+p+", "+y+", "+place+")")
-			}
-		}
-	}
-	return "CROSS JOIN LATERAL (VALUES " + strings.Join(rows, ", ") + ") " + r + " (programme_id, year, region_id, province_id)"
-}
-
-// memberVariantsOf: the association cube is read at a member category and
-// sex, '' meaning any member (an association's members may differ in
-// both). These are the four (category, sex) rows, alias v, in which a cell
-// of members of one category and sex (alias c) counts.
-func memberVariantsOf(c, v string) string {
-	return fmt.Sprintf(`CROSS JOIN LATERAL (VALUES (%[1]s.category, %[1]s.sex), (%[1]s.category, ''), ('', %[1]s.sex), ('', '')) %[2]s (category, sex)`, c, v)
-}
-
-// peopleCubeSQL counts the people of cells (a relation with a sign, +1 or
-// −1, and the person cell columns) into cube rows: per roll-up, category
-// and sex, each person once, their flags OR-ed over their cells in the
-// roll-up. Over the stored cells (−1) and the fresh ones (+1) of some
-// people, it is what their change moves in the cube; over every cell (+1),
-// the cube itself. where narrows the rows (b: the cell, r: its roll-up).
-// People with one cell on a side, nearly everyone, need no per-person
-// grouping: a national rebuild would otherwise hash twelve million groups.
-func peopleCubeSQL(cells, where string) string {
-	return `WITH several AS (SELECT sign, trainee_id FROM ` + cells + ` c GROUP BY sign, trainee_id HAVING count(*) > 1)
-    SELECT programme_id, year, region_id, province_id, category, sex,
-           sum(sign)::int AS people, sum(sign * enrolled::int)::int AS enrolled, sum(sign * trained::int)::int AS trained,
-           sum(sign * completed::int)::int AS completed, sum(sign * attended_marks)::bigint AS attended_marks,
-           sum(sign * marks)::bigint AS marks
-      FROM (SELECT b.sign, r.programme_id, r.year, r.region_id, r.province_id, b.category, b.sex,
-                   b.enrolled, b.trained, b.completed, b.attended_marks::bigint AS attended_marks, b.marks::bigint AS marks
-              FROM ` + cells + ` b ` + rollupsOf("b", "r") + `
-             WHERE NOT EXISTS (SELECT 1 FROM several s WHERE (s.sign, s.trainee_id) = (b.sign, b.trainee_id)) AND (` + where + `)
-            UNION ALL
-            SELECT b.sign, r.programme_id, r.year, r.region_id, r.province_id, b.category, b.sex,
-                   bool_or(b.enrolled), bool_or(b.trained), bool_or(b.completed), sum(b.attended_marks), sum(b.marks)
-              FROM ` + cells + ` b JOIN several s ON (s.sign, s.trainee_id) = (b.sign, b.trainee_id) ` + rollupsOf("b", "r") + `
-             WHERE ` + where + `
-             GROUP BY b.sign, b.trainee_id, r.programme_id, r.year, r.region_id, r.province_id, b.category, b.sex) per_person
-     GROUP BY programme_id, year, region_id, province_id, category, sex
-    HAVING sum(sign) <> 0 OR sum(sign * enrolled::int) <> 0 OR sum(sign * trained::int) <> 0
-        OR sum(sign * completed::int) <> 0 OR sum(sign * attended_marks) <> 0 OR sum(sign * marks) <> 0`
-}
-
-// associationsCubeSQL counts the associations of cells (a relation with a
-// sign and the association cell columns) into association cube rows: per
-// roll-up and member variant, each association once. where narrows the
-// rows (b: the cell, r: its roll-up, v: its variant).
-func associationsCubeSQL(cells, where string) string {
-	return `SELECT programme_id, year, region_id, province_id, category, sex,
-           sum(sign)::int AS associations, sum(sign * enrolled::int)::int AS enrolled, sum(sign * trained::int)::int AS trained
-      FROM (SELECT b.sign, b.association_id, r.programme_id, r.year, r.region_id, r.province_id, v.category, v.sex,
-                   bool_or(b.enrolled) AS enrolled, bool_or(b.trained) AS trained
-              FROM ` + cells + ` b ` + rollupsOf("b", "r") + ` ` + memberVariantsOf("b", "v") + `
-             WHERE ` + where + `
-             GROUP BY b.sign, b.association_id, r.programme_id, r.year, r.region_id, r.province_id, v.category, v.sex) per_association
-     GROUP BY programme_id, year, region_id, province_id, category, sex
-    HAVING sum(sign) <> 0 OR sum(sign * enrolled::int) <> 0 OR sum(sign * trained::int) <> 0`
-}
-
 // journalSQL is the WITH list of every statement about some people of the
 // journal (persons: an SQL expression for their ids, a bigint[]). A
 // statement evaluates only the parts it uses:
 //
 //	fresh          their base cells now, from the records;
 //	stored         their cells as the cubes count them;
-//	signed_people  both, +1 and −1: peopleCubeSQL of it is their move;
+//	signed_people  both, +1 and −1: counting them is their move;
 //	moved_members  the association members' cells among them that
 //	               appeared, went or changed flags;
 //	touched        the association cells those belong to;
-//	recounted      those association cells now (the people at their fresh
-//	               cells, every other member at their stored ones);
+//	recounted      those association cells now: present (some member
+//	               left), enrolled, trained;
+//	kept           those association cells as stored;
 //	changed        the associations where one of them appeared, went or
-//	               changed flags;
-//	signed_assocs  every cell of those associations, now (+1) and as stored
-//	               (−1): associationsCubeSQL of it is their move;
-//	moved_rollups  the roll-ups and member variants of the touched cells of
-//	               those associations: no other association row can move.
+//	               changed flags (an array);
+//	signed_assocs  every cell of those associations as stored (−1) and now
+//	               (+1): counting them is their move.
+//
+// The journal's people are few next to the tables, and their number is
+// not known when the statement is planned: every step is a scan of a few
+// rows, an index lookup per row, or a set operation (UNION, EXCEPT, GROUP
+// BY), never a join of two such results that a wrong estimate could turn
+// into a nested loop over both.
 func journalSQL(persons string) string {
 	const member = `trainee_id, ` + assocCellKey + `, enrolled, trained`
 	return `fresh AS MATERIALIZED (` + personBaseSQL("e.trainee_id = ANY ("+persons+")") + `),
@@ -195,81 +128,112 @@ moved_members AS (
     (SELECT ` + member + ` FROM stored WHERE association_id <> 0
      EXCEPT SELECT ` + member + ` FROM fresh WHERE association_id <> 0)),
 touched AS MATERIALIZED (SELECT DISTINCT ` + assocCellKey + ` FROM moved_members),
-recounted AS MATERIALIZED (` + assocCellsOf(`(
-    SELECT m.`+strings.ReplaceAll(member, ", ", ", m.")+`
-      FROM touched k
-      JOIN (SELECT `+member+` FROM totals_person_cells
-             WHERE association_id <> 0 AND trainee_id <> ALL (`+persons+`)
+-- Per touched cell: its stored members (everyone, an index lookup), less
+-- the journal's people as stored, plus them as they are now.
+recounted AS MATERIALIZED (
+    SELECT ` + assocCellKey + `, sum(n) > 0 AS present,
+           sum(n * enrolled::int) > 0 AS enrolled, sum(n * trained::int) > 0 AS trained
+      FROM (SELECT ` + prefixed("k", assocCellKey) + `, 1 AS n, m.enrolled, m.trained, false AS mark
+              FROM touched k CROSS JOIN LATERAL (
+                   SELECT enrolled, trained FROM totals_person_cells pc
+                    WHERE pc.association_id <> 0 -- (the index is partial)
+                      AND (` + prefixed("pc", assocCellKey) + `) = (` + prefixed("k", assocCellKey) + `)) m
             UNION ALL
-            SELECT `+member+` FROM fresh WHERE association_id <> 0) m USING (`+assocCellKey+`))`) + `),
-kept AS (
-    SELECT ` + "a." + strings.ReplaceAll(assocCellColumns, ", ", ", a.") + `
-      FROM totals_assoc_cells a JOIN touched k USING (` + assocCellKey + `)),
+            SELECT ` + assocCellKey + `, -1, enrolled, trained, false FROM stored WHERE association_id <> 0
+            UNION ALL
+            SELECT ` + assocCellKey + `, 1, enrolled, trained, false FROM fresh WHERE association_id <> 0
+            UNION ALL
+            SELECT ` + assocCellKey + `, 0, false, false, true FROM touched) c
+     GROUP BY ` + assocCellKey + `
+    HAVING bool_or(mark)),
+kept AS MATERIALIZED (
+    SELECT ` + prefixed("a", assocCellColumns) + `
+      FROM touched k CROSS JOIN LATERAL (
+           SELECT ` + assocCellColumns + ` FROM totals_assoc_cells a
+            WHERE (` + prefixed("a", assocCellKey) + `) = (` + prefixed("k", assocCellKey) + `)) a),
 changed AS MATERIALIZED (
-    SELECT DISTINCT association_id
-      FROM ((SELECT ` + assocCellColumns + ` FROM recounted EXCEPT SELECT ` + assocCellColumns + ` FROM kept)
+    SELECT coalesce(array_agg(DISTINCT association_id), '{}') AS associations
+      FROM ((SELECT ` + assocCellColumns + ` FROM recounted WHERE present EXCEPT SELECT ` + assocCellColumns + ` FROM kept)
             UNION ALL
-            (SELECT ` + assocCellColumns + ` FROM kept EXCEPT SELECT ` + assocCellColumns + ` FROM recounted)) d),
-signed_assocs AS (
-    SELECT 1 AS sign, ` + assocCellColumns + ` FROM recounted WHERE association_id IN (SELECT association_id FROM changed)
+            (SELECT ` + assocCellColumns + ` FROM kept EXCEPT SELECT ` + assocCellColumns + ` FROM recounted WHERE present)) d),
+signed_assocs AS MATERIALIZED (
+    SELECT -1 AS sign, ` + assocCellColumns + ` FROM totals_assoc_cells
+     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])
     UNION ALL
-    SELECT 1, ` + assocCellColumns + ` FROM totals_assoc_cells a
-     WHERE association_id IN (SELECT association_id FROM changed)
-       AND NOT EXISTS (SELECT 1 FROM touched k WHERE (` + prefixed("k", assocCellKey) + `) = (` + prefixed("a", assocCellKey) + `))
-    UNION ALL
-    SELECT -1, ` + assocCellColumns + ` FROM totals_assoc_cells WHERE association_id IN (SELECT association_id FROM changed)),
-moved_rollups AS MATERIALIZED (
-    SELECT DISTINCT k.association_id, r.programme_id, r.year, r.region_id, r.province_id, v.category, v.sex
-      FROM touched k ` + rollupsOf("k", "r") + ` ` + memberVariantsOf("k", "v") + `
-     WHERE k.association_id IN (SELECT association_id FROM changed))`
+    -- the same cells now: as stored, or as recounted where touched
+    SELECT 1, ` + assocCellKey + `, enrolled, trained
+      FROM (SELECT ` + assocCellKey + `,
+                   CASE WHEN bool_or(recount) THEN bool_or(present) FILTER (WHERE recount) ELSE true END AS present,
+                   CASE WHEN bool_or(recount) THEN bool_or(enrolled) FILTER (WHERE recount) ELSE bool_or(enrolled) END AS enrolled,
+                   CASE WHEN bool_or(recount) THEN bool_or(trained) FILTER (WHERE recount) ELSE bool_or(trained) END AS trained
+              FROM (SELECT ` + assocCellKey + `, false AS recount, true AS present, enrolled, trained FROM totals_assoc_cells
+                     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])
+                    UNION ALL
+                    SELECT ` + assocCellKey + `, true, present, enrolled, trained FROM recounted
+                     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])) x
+             GROUP BY ` + assocCellKey + `) now
+     WHERE present)`
 }
-
-// inMovedRollups keeps, in associationsCubeSQL over signed_assocs, the rows
-// of the roll-ups a change can move.
-const inMovedRollups = `(b.association_id, r.programme_id, r.year, r.region_id, r.province_id, v.category, v.sex)
-                 IN (SELECT association_id, programme_id, year, region_id, province_id, category, sex FROM moved_rollups)`
 
 // prefixed qualifies each column of a list with alias.
 func prefixed(alias, columns string) string {
 	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
 }
 
-// The fold's statements, in the order they run; $1 is the batch's people.
-// Each reads what it needs through journalSQL, in the fold's one snapshot:
-// the stored cells are replaced last, once both cubes have moved.
-var foldSteps = []struct{ name, query string }{
-	{"move the people's cube", `WITH ` + journalSQL("$1") + `
-INSERT INTO totals_cube AS q (` + cubeColumns + `)
-` + peopleCubeSQL("signed_people", "true") + `
-    ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
-   SET people = q.people + excluded.people, enrolled = q.enrolled + excluded.enrolled,
-       trained = q.trained + excluded.trained, completed = q.completed + excluded.completed,
-       attended_marks = q.attended_marks + excluded.attended_marks, marks = q.marks + excluded.marks`},
-	{"move the associations' cube", `WITH ` + journalSQL("$1") + `
-INSERT INTO totals_assoc_cube AS q (` + assocCubeColumns + `)
-` + associationsCubeSQL("signed_assocs", inMovedRollups) + `
-    ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
-   SET associations = q.associations + excluded.associations, enrolled = q.enrolled + excluded.enrolled,
-       trained = q.trained + excluded.trained`},
-	{"forget the touched association cells", `WITH ` + journalSQL("$1") + `
-DELETE FROM totals_assoc_cells a USING touched k
- WHERE (` + prefixed("a", assocCellKey) + `) = (` + prefixed("k", assocCellKey) + `)`},
-	{"store them recounted", `WITH ` + journalSQL("$1") + `
-INSERT INTO totals_assoc_cells (` + assocCellColumns + `)
-SELECT ` + assocCellColumns + ` FROM recounted`},
-	{"forget the people's stored cells", `DELETE FROM totals_person_cells WHERE trainee_id = ANY ($1)`},
-	{"store their fresh cells", `INSERT INTO totals_person_cells (` + personCellColumns + `)
-` + personBaseSQL("e.trainee_id = ANY ($1)")},
+// journalPeopleSQL and journalAssocsSQL read, for some people of the
+// journal (see journalSQL), the cells whose counting is their move: the
+// people's, sorted by sign and person, and their associations', sorted by
+// sign and association (peopleCube.addPeople, assocCube.addAssociations).
+func journalPeopleSQL(with string) string {
+	return `WITH ` + with + `
+SELECT sign, ` + personCellColumns + ` FROM signed_people ORDER BY sign, trainee_id`
 }
 
-// takeJournalSQL deletes up to $1 journal rows and answers how many, and
-// whose (a person noted by two transactions is folded once).
-const takeJournalSQL = `
+func journalAssocsSQL(with string) string {
+	return `WITH ` + with + `
+SELECT sign, ` + assocCellColumns + ` FROM signed_assocs ORDER BY sign, association_id`
+}
+
+// A fold's statements; $1 is the batch's people (or the rows to add).
+var (
+	takeJournal = foldStep{"take the journal", `
 WITH taken AS (
     DELETE FROM totals_pending
      WHERE (xid, trainee_id) IN (SELECT xid, trainee_id FROM totals_pending LIMIT $1)
     RETURNING trainee_id)
-SELECT count(*) AS taken, coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM taken`
+SELECT count(*) AS taken, coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM taken`}
+	readPeopleCells = foldStep{"read the people's cells", journalPeopleSQL(journalSQL("$1"))}
+	readAssocCells  = foldStep{"read their associations' cells", journalAssocsSQL(journalSQL("$1"))}
+	movePeople      = foldStep{"move the people's cube", `
+INSERT INTO totals_cube AS q (` + cubeColumns + `)
+SELECT ` + cubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + peopleRecord + `
+    ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
+   SET people = q.people + excluded.people, enrolled = q.enrolled + excluded.enrolled,
+       trained = q.trained + excluded.trained, completed = q.completed + excluded.completed,
+       attended_marks = q.attended_marks + excluded.attended_marks, marks = q.marks + excluded.marks`}
+	moveAssocs = foldStep{"move the associations' cube", `
+INSERT INTO totals_assoc_cube AS q (` + assocCubeColumns + `)
+SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + assocRecord + `
+    ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
+   SET associations = q.associations + excluded.associations, enrolled = q.enrolled + excluded.enrolled,
+       trained = q.trained + excluded.trained`}
+	forgetAssocCells = foldStep{"forget the touched association cells", `WITH ` + journalSQL("$1") + `
+DELETE FROM totals_assoc_cells a USING touched k
+ WHERE (` + prefixed("a", assocCellKey) + `) = (` + prefixed("k", assocCellKey) + `)`}
+	storeAssocCells = foldStep{"store them recounted", `WITH ` + journalSQL("$1") + `
+INSERT INTO totals_assoc_cells (` + assocCellColumns + `)
+SELECT ` + assocCellColumns + ` FROM recounted WHERE present`}
+	forgetPersonCells = foldStep{"forget the people's stored cells", `DELETE FROM totals_person_cells WHERE trainee_id = ANY ($1)`}
+	storePersonCells  = foldStep{"store their fresh cells", `INSERT INTO totals_person_cells (` + personCellColumns + `)
+` + personBaseSQL("e.trainee_id = ANY ($1)")}
+)
+
+// foldStep is one named statement of the fold.
+type foldStep struct{ name, query string }
+
+// foldSteps are prepared together, before a fold takes its connection.
+var foldSteps = []foldStep{takeJournal, readPeopleCells, readAssocCells, movePeople, moveAssocs,
+	forgetAssocCells, storeAssocCells, forgetPersonCells, storePersonCells}
 
 // FoldTotals folds the journal into the cubes until nothing is left that
 // was committed when it started, and answers how many journal rows it took.
@@ -307,6 +271,11 @@ func (s *Store) foldOnce(ctx context.Context, batch int) (int, error) {
 	if err := s.db.GetContext(ctx, &pending, `SELECT EXISTS (SELECT 1 FROM totals_pending)`); err != nil || !pending {
 		return 0, mapError(err) // an idle tick costs this one statement
 	}
+	for _, step := range foldSteps {
+		if _, err := s.statement(ctx, step.query); err != nil {
+			return 0, fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
 	conn, err := s.db.Connx(ctx)
 	if err != nil {
 		return 0, mapError(err)
@@ -321,24 +290,110 @@ func (s *Store) foldOnce(ctx context.Context, batch int) (int, error) {
 		return 0, mapError(fmt.Errorf("begin: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	var taken struct {
-		Taken   int           `db:"taken"`
-		Persons pq.Int64Array `db:"persons"`
-	}
-	if err := tx.GetContext(ctx, &taken, takeJournalSQL, batch); err != nil {
-		return 0, mapError(fmt.Errorf("take the journal: %w", err))
-	}
-	if len(taken.Persons) > 0 {
-		for _, step := range foldSteps {
-			if _, err := tx.ExecContext(ctx, step.query, taken.Persons); err != nil {
-				return 0, mapError(fmt.Errorf("%s: %w", step.name, err))
-			}
-		}
+	f := &fold{s: s, ctx: ctx, tx: tx}
+	if err := f.run(batch); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, mapError(fmt.Errorf("commit: %w", err))
 	}
-	return taken.Taken, nil
+	return f.taken, nil
+}
+
+// fold carries one batch of the journal through its steps.
+type fold struct {
+	s       *Store
+	ctx     context.Context
+	tx      *sqlx.Tx
+	taken   int // journal rows
+	persons pq.Int64Array
+}
+
+func (f *fold) run(batch int) error {
+	// Generic plans: the plans (index lookups by person and association
+	// cell) do not depend on the batch, and planning them anew at every
+	// fold cost more than running them.
+	if _, err := f.tx.ExecContext(f.ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+		return mapError(err)
+	}
+	var taken struct {
+		Taken   int           `db:"taken"`
+		Persons pq.Int64Array `db:"persons"`
+	}
+	if err := f.get(takeJournal, &taken, batch); err != nil {
+		return err
+	}
+	f.taken, f.persons = taken.Taken, taken.Persons
+	if len(f.persons) == 0 {
+		return nil
+	}
+	people, assocs, err := journalMove(f.ctx, f.tx, f.s.preparedOf(readPeopleCells), f.s.preparedOf(readAssocCells), f.persons)
+	if err != nil {
+		return err
+	}
+	peopleRows, err := people.json(nil)
+	if err != nil {
+		return err
+	}
+	assocRows, err := assocs.json(nil)
+	if err != nil {
+		return err
+	}
+	for _, step := range []struct {
+		foldStep
+		arg any
+	}{
+		{movePeople, peopleRows}, {moveAssocs, assocRows},
+		// The stored cells are replaced last: the steps before read them.
+		{forgetAssocCells, f.persons}, {storeAssocCells, f.persons},
+		{forgetPersonCells, f.persons}, {storePersonCells, f.persons},
+	} {
+		if err := f.exec(step.foldStep, step.arg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *fold) get(step foldStep, dest any, args ...any) error {
+	if err := f.s.preparedOf(step).getIn(f.ctx, f.tx, dest, args...); err != nil {
+		return fmt.Errorf("%s: %w", step.name, err)
+	}
+	return nil
+}
+
+func (f *fold) exec(step foldStep, args ...any) error {
+	if err := f.s.preparedOf(step).execIn(f.ctx, f.tx, args...); err != nil {
+		return fmt.Errorf("%s: %w", step.name, err)
+	}
+	return nil
+}
+
+// preparedOf is a fold step's statement, prepared by foldOnce beforehand.
+func (s *Store) preparedOf(step foldStep) *preparedQuery {
+	p, _ := s.prepared.Load(step.query)
+	return p.(*preparedQuery)
+}
+
+// journalMove counts what some people's change moves in both cubes: their
+// cells (the people's, then their associations') as the records say now,
+// counted in, and as stored, counted out. persons is an argument of the
+// two prepared statements (or nil: they read the journal themselves).
+func journalMove(ctx context.Context, tx *sqlx.Tx, peopleCells, assocCells *preparedQuery, args ...any) (peopleCube, assocCube, error) {
+	var people []personCell
+	if err := peopleCells.selectIn(ctx, tx, &people, args...); err != nil {
+		return nil, nil, fmt.Errorf("the journal's people: %w", err)
+	}
+	var assocs []assocCell
+	if len(people) > 0 {
+		if err := assocCells.selectIn(ctx, tx, &assocs, args...); err != nil {
+			return nil, nil, fmt.Errorf("the journal's associations: %w", err)
+		}
+	}
+	pc, ac := peopleCube{}, assocCube{}
+	pc.addPeople(people)
+	ac.addAssociations(assocs)
+	return pc, ac, nil
 }
 
 // unlockFold releases the folder's lock, whatever became of the fold's
@@ -352,13 +407,80 @@ func unlockFold(conn *sqlx.Conn) {
 	}
 }
 
-// rebuildSteps recompute the course counters, the cells and the cubes from
-// the records, in the caller's transaction.
-var rebuildSteps = []struct{ name, query string }{
-	// Under the folder's lock, with the journal it sees emptied first: what
-	// is committed after that stays noted for a fold.
-	{"lock", `SELECT pg_advisory_xact_lock(` + fmt.Sprint(foldLock) + `)`},
-	{"course counters", `
+// RecomputeTotalsCube rebuilds the per-course session counters, the
+// people's and associations' cells and both cubes from the records, in tx:
+// set-based, then every cell counted once. For bulk loads that disabled the
+// totals triggers (see TotalsTriggers) and for repairs. It holds the
+// folder's lock, and empties the journal it sees first: what is committed
+// after that stays noted for a fold.
+func RecomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
+	if err := recomputeTotalsCube(ctx, tx); err != nil {
+		return fmt.Errorf("recompute totals cube: %w", err)
+	}
+	return nil
+}
+
+func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
+	exec := func(name, query string, args ...any) error {
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("%s: %w", name, mapError(err))
+		}
+		return nil
+	}
+	if err := exec("lock", `SELECT pg_advisory_xact_lock($1)`, foldLock); err != nil {
+		return err
+	}
+	if err := exec("course counters", recountCourseCountersSQL); err != nil {
+		return err
+	}
+	if err := exec("empty the journal", `DELETE FROM totals_pending`); err != nil {
+		return err
+	}
+	if err := exec("empty the cells and cubes", `TRUNCATE totals_person_cells, totals_cube, totals_assoc_cells, totals_assoc_cube`); err != nil {
+		return err
+	}
+	if err := exec("people's cells", `INSERT INTO totals_person_cells (`+personCellColumns+`)
+`+personBaseSQL("true")); err != nil {
+		return err
+	}
+	people := peopleCube{}
+	if err := eachGroupOf(ctx, tx, `SELECT 1 AS sign, `+personCellColumns+` FROM totals_person_cells ORDER BY trainee_id`,
+		func(a, b personCell) bool { return a.TraineeID == b.TraineeID }, people.addPerson); err != nil {
+		return fmt.Errorf("people's cube: %w", err)
+	}
+	rows, err := people.json(nil)
+	if err != nil {
+		return err
+	}
+	if err := exec("people's cube", `INSERT INTO totals_cube (`+cubeColumns+`)
+SELECT `+cubeColumns+` FROM jsonb_to_recordset($1::jsonb) AS m `+peopleRecord, rows); err != nil {
+		return err
+	}
+	if err := exec("association cells", `INSERT INTO totals_assoc_cells (`+assocCellColumns+`)
+`+assocCellsOf("totals_person_cells")); err != nil {
+		return err
+	}
+	assocs := assocCube{}
+	if err := eachGroupOf(ctx, tx, `SELECT 1 AS sign, `+assocCellColumns+` FROM totals_assoc_cells ORDER BY association_id`,
+		func(a, b assocCell) bool { return a.AssociationID == b.AssociationID }, assocs.addAssociation); err != nil {
+		return fmt.Errorf("associations' cube: %w", err)
+	}
+	if rows, err = assocs.json(nil); err != nil {
+		return err
+	}
+	if err := exec("associations' cube", `INSERT INTO totals_assoc_cube (`+assocCubeColumns+`)
+SELECT `+assocCubeColumns+` FROM jsonb_to_recordset($1::jsonb) AS m `+assocRecord, rows); err != nil {
+		return err
+	}
+	// The fold's plans (index lookups by person and association cell)
+	// depend on these statistics; right after a bulk load autovacuum has
+	// not seen the tables yet.
+	return exec("statistics", `ANALYZE totals_person_cells, totals_cube, totals_assoc_cells, totals_assoc_cube`)
+}
+
+// recountCourseCountersSQL recomputes the per-course session counters that
+// courses_keep_session_counts keeps, where they are wrong.
+const recountCourseCountersSQL = `
 UPDATE courses c
    SET session_count = coalesce(s.n, 0), sessions_held = coalesce(s.held, 0), held_hours = coalesce(s.hours, 0)
   FROM courses c2
@@ -366,39 +488,33 @@ UPDATE courses c
                     sum(hours) FILTER (WHERE has_marks) AS hours
                FROM sessions GROUP BY course_id) s ON s.course_id = c2.id
  WHERE c.id = c2.id
-   AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`},
-	{"empty the journal", `DELETE FROM totals_pending`},
-	{"empty the cells and cubes", `TRUNCATE totals_person_cells, totals_cube, totals_assoc_cells, totals_assoc_cube`},
-	{"people's cells", `INSERT INTO totals_person_cells (` + personCellColumns + `)
-` + personBaseSQL("true")},
-	{"people's cube", `INSERT INTO totals_cube (` + cubeColumns + `)
-` + peopleCubeSQL(`(SELECT 1 AS sign, `+personCellColumns+` FROM totals_person_cells)`, "true")},
-	{"association cells", `INSERT INTO totals_assoc_cells (` + assocCellColumns + `)
-` + assocCellsOf("totals_person_cells")},
-	{"associations' cube", `INSERT INTO totals_assoc_cube (` + assocCubeColumns + `)
-` + associationsCubeSQL(`(SELECT 1 AS sign, `+assocCellColumns+` FROM totals_assoc_cells)`, "true")},
-	// The fold's plans (index lookups by person and association cell)
-	// depend on these statistics; right after a bulk load autovacuum has
-	// not seen the tables yet.
-	{"statistics", `ANALYZE totals_person_cells, totals_cube, totals_assoc_cells, totals_assoc_cube`},
-}
+   AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`
 
-// RecomputeTotalsCube rebuilds the per-course session counters, the
-// people's and associations' cells and both cubes from the records,
-// set-based, in tx. For bulk loads that disabled the totals triggers (see
-// TotalsTriggers) and for repairs.
-func RecomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
-	// A bulk rebuild's aggregates get more memory, for its duration only.
-	var workMem string
-	if err := tx.GetContext(ctx, &workMem, `SELECT current_setting('work_mem')`); err != nil {
-		return fmt.Errorf("recompute totals cube: %w", mapError(err))
+// eachGroupOf streams the rows of query and hands fn each run of
+// consecutive rows that same says belong together (the query sorts them).
+func eachGroupOf[T any](ctx context.Context, tx *sqlx.Tx, query string, same func(a, b T) bool, fn func([]T)) error {
+	rows, err := tx.QueryxContext(ctx, query)
+	if err != nil {
+		return mapError(err)
 	}
-	steps := append(append([]struct{ name, query string }{{"work_mem", `SET LOCAL work_mem = '128MB'`}}, rebuildSteps...),
-		struct{ name, query string }{"work_mem", `SET LOCAL work_mem = ` + pq.QuoteLiteral(workMem)})
-	for _, step := range steps {
-		if _, err := tx.ExecContext(ctx, step.query); err != nil {
-			return fmt.Errorf("recompute totals cube: %s: %w", step.name, mapError(err))
+	defer rows.Close()
+	var group []T
+	for rows.Next() {
+		var row T
+		if err := rows.StructScan(&row); err != nil {
+			return err
 		}
+		if len(group) > 0 && !same(group[0], row) {
+			fn(group)
+			group = group[:0]
+		}
+		group = append(group, row)
+	}
+	if err := rows.Err(); err != nil {
+		return mapError(err)
+	}
+	if len(group) > 0 {
+		fn(group)
 	}
 	return nil
 }

@@ -1,0 +1,279 @@
+package repository
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// The cube's arithmetic, done in Go for the folder, the reads and the
+// rebuild alike: one definition of the roll-ups and of counting people and
+// associations into cube rows. (In SQL, expanding each cell into its twelve
+// roll-ups cost about a microsecond a row: most of a fold, and of a read
+// while trainers enrol.) The SQL around it (totals_fold.go) reads cells and
+// writes rows; it counts nothing.
+
+// cubeCell is a place/time cell of the cube; 0 is "all".
+type cubeCell struct {
+	Programme int64 `db:"programme_id" json:"programme_id"`
+	Year      int16 `db:"year" json:"year"`
+	Region    int16 `db:"region_id" json:"region_id"`
+	Province  int64 `db:"province_id" json:"province_id"`
+}
+
+// rollups is the one definition of the roll-ups: the twelve cells of the
+// cube in which a base cell (a course's programme, year, region and
+// province) counts, (its programme | all) × (its year | all) × (its
+// province | its region | all).
+func (c cubeCell) rollups() [12]cubeCell {
+	var out [12]cubeCell
+	i := 0
+	for _, p := range [2]int64{c.Programme, 0} {
+		for _, y := range [2]int16{c.Year, 0} {
+			for _, place := range [3]cubeCell{{Region: c.Region, Province: c.Province}, {Region: c.Region}, {}} {
+				out[i] = cubeCell{Programme: p, Year: y, Region: place.Region, Province: place.Province}
+				i++
+			}
+		}
+	}
+	return out
+}
+
+// readBy reports whether a read of cell f looks at roll-up r: r is f, or f
+// with one of programme, year and place changed (a breakdown's row).
+func (f cubeCell) readBy(r cubeCell) bool {
+	differ := 0
+	if r.Programme != f.Programme {
+		differ++
+	}
+	if r.Year != f.Year {
+		differ++
+	}
+	if r.Region != f.Region || r.Province != f.Province {
+		differ++
+	}
+	return differ <= 1
+}
+
+// cubeKey is a row of the cubes: a cell, a category and a sex (” = any,
+// on association rows).
+type cubeKey struct {
+	cubeCell
+	Category string `db:"category" json:"category"`
+	Sex      string `db:"sex" json:"sex"`
+}
+
+// personCell is a row of totals_person_cells, or of a person's base cells,
+// with a sign: +1 counted in, −1 counted out.
+type personCell struct {
+	Sign      int   `db:"sign"`
+	TraineeID int64 `db:"trainee_id"`
+	cubeCell
+	Category      string `db:"category"`
+	Sex           string `db:"sex"`
+	AssociationID int64  `db:"association_id"`
+	Enrolled      bool   `db:"enrolled"`
+	Trained       bool   `db:"trained"`
+	Completed     bool   `db:"completed"`
+	AttendedMarks int64  `db:"attended_marks"`
+	Marks         int64  `db:"marks"`
+}
+
+// assocCell is a row of totals_assoc_cells (an association's members of one
+// category and sex in a base cell), with a sign.
+type assocCell struct {
+	Sign          int   `db:"sign"`
+	AssociationID int64 `db:"association_id"`
+	cubeCell
+	Category string `db:"category"`
+	Sex      string `db:"sex"`
+	Enrolled bool   `db:"enrolled"`
+	Trained  bool   `db:"trained"`
+}
+
+// peopleCounts is what a totals_cube row counts.
+type peopleCounts struct {
+	People        int   `json:"people"`
+	Enrolled      int   `json:"enrolled"`
+	Trained       int   `json:"trained"`
+	Completed     int   `json:"completed"`
+	AttendedMarks int64 `json:"attended_marks"`
+	Marks         int64 `json:"marks"`
+}
+
+// assocCounts is what a totals_assoc_cube row counts.
+type assocCounts struct {
+	Associations int `json:"associations"`
+	Enrolled     int `json:"enrolled"`
+	Trained      int `json:"trained"`
+}
+
+// peopleCube is cube rows being counted: the cube itself, or what some
+// people's change moves in it.
+type peopleCube map[cubeKey]*peopleCounts
+
+// addPerson counts one person's cells (one sign, one person) into the
+// rows: once per roll-up, their flags OR-ed and their marks summed over
+// their cells in it. This is where someone trained in two provinces of a
+// region becomes one person in the region's row.
+func (q peopleCube) addPerson(cells []personCell) {
+	type counted struct {
+		cubeCell
+		enrolled, trained, completed bool
+		attended, marks              int64
+	}
+	var rows []counted // a person has a handful of cells: a slice beats a map
+	for _, c := range cells {
+		for _, r := range c.rollups() {
+			i := 0
+			for i < len(rows) && rows[i].cubeCell != r {
+				i++
+			}
+			if i == len(rows) {
+				rows = append(rows, counted{cubeCell: r})
+			}
+			row := &rows[i]
+			row.enrolled, row.trained, row.completed = row.enrolled || c.Enrolled, row.trained || c.Trained, row.completed || c.Completed
+			row.attended += c.AttendedMarks
+			row.marks += c.Marks
+		}
+	}
+	first := cells[0] // one person: one sign, category and sex
+	for _, row := range rows {
+		k := cubeKey{cubeCell: row.cubeCell, Category: first.Category, Sex: first.Sex}
+		n := q[k]
+		if n == nil {
+			n = &peopleCounts{}
+			q[k] = n
+		}
+		n.People += first.Sign
+		n.Enrolled += first.Sign * b2i(row.enrolled)
+		n.Trained += first.Sign * b2i(row.trained)
+		n.Completed += first.Sign * b2i(row.completed)
+		n.AttendedMarks += int64(first.Sign) * row.attended
+		n.Marks += int64(first.Sign) * row.marks
+	}
+}
+
+// addPeople counts cells sorted by sign and person.
+func (q peopleCube) addPeople(cells []personCell) {
+	eachGroup(len(cells), func(i, j int) bool { return cells[i].Sign == cells[j].Sign && cells[i].TraineeID == cells[j].TraineeID },
+		func(from, to int) { q.addPerson(cells[from:to]) })
+}
+
+// assocCube is association cube rows being counted.
+type assocCube map[cubeKey]*assocCounts
+
+// addAssociation counts one association's cells (one sign) into the rows:
+// once per roll-up and member variant (the members' category or any × their
+// sex or any: the association cube is read at a category and a sex), its
+// flags OR-ed over its cells there.
+func (q assocCube) addAssociation(cells []assocCell) {
+	type counted struct {
+		cubeKey
+		enrolled, trained bool
+	}
+	var rows []counted
+	for _, c := range cells {
+		for _, r := range c.rollups() {
+			for _, v := range [4][2]string{{c.Category, c.Sex}, {c.Category, ""}, {"", c.Sex}, {"", ""}} {
+				k := cubeKey{cubeCell: r, Category: v[0], Sex: v[1]}
+				i := 0
+				for i < len(rows) && rows[i].cubeKey != k {
+					i++
+				}
+				if i == len(rows) {
+					rows = append(rows, counted{cubeKey: k})
+				}
+				rows[i].enrolled, rows[i].trained = rows[i].enrolled || c.Enrolled, rows[i].trained || c.Trained
+			}
+		}
+	}
+	sign := cells[0].Sign
+	for _, row := range rows {
+		n := q[row.cubeKey]
+		if n == nil {
+			n = &assocCounts{}
+			q[row.cubeKey] = n
+		}
+		n.Associations += sign
+		n.Enrolled += sign * b2i(row.enrolled)
+		n.Trained += sign * b2i(row.trained)
+	}
+}
+
+// addAssociations counts cells sorted by sign and association.
+func (q assocCube) addAssociations(cells []assocCell) {
+	eachGroup(len(cells), func(i, j int) bool {
+		return cells[i].Sign == cells[j].Sign && cells[i].AssociationID == cells[j].AssociationID
+	},
+		func(from, to int) { q.addAssociation(cells[from:to]) })
+}
+
+// eachGroup calls fn for each run [from, to) of consecutive items that
+// same says belong together.
+func eachGroup(n int, same func(i, j int) bool, fn func(from, to int)) {
+	for from := 0; from < n; {
+		to := from + 1
+		for to < n && same(from, to) {
+			to++
+		}
+		fn(from, to)
+		from = to
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The rows as JSON text, for the statements that write or read them
+// (jsonb_to_recordset with peopleRecord / assocRecord; text, since the
+// connections send []byte arguments in binary). Rows that count nothing
+// are left out; keep, if not nil, says which rows to send.
+
+// peopleRecord is the shape of the JSON rows of a peopleCube.
+const peopleRecord = `(programme_id bigint, year smallint, region_id smallint, province_id bigint, category text, sex text,
+        people int, enrolled int, trained int, completed int, attended_marks bigint, marks bigint)`
+
+// assocRecord is the shape of the JSON rows of an assocCube.
+const assocRecord = `(programme_id bigint, year smallint, region_id smallint, province_id bigint, category text, sex text,
+        associations int, enrolled int, trained int)`
+
+func (q peopleCube) json(keep func(cubeKey) bool) (string, error) {
+	type row struct {
+		cubeKey
+		peopleCounts
+	}
+	rows := []row{}
+	for k, n := range q {
+		if *n != (peopleCounts{}) && (keep == nil || keep(k)) {
+			rows = append(rows, row{k, *n})
+		}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", fmt.Errorf("cube rows: %w", err)
+	}
+	return string(b), nil
+}
+
+func (q assocCube) json(keep func(cubeKey) bool) (string, error) {
+	type row struct {
+		cubeKey
+		assocCounts
+	}
+	rows := []row{}
+	for k, n := range q {
+		if *n != (assocCounts{}) && (keep == nil || keep(k)) {
+			rows = append(rows, row{k, *n})
+		}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", fmt.Errorf("association cube rows: %w", err)
+	}
+	return string(b), nil
+}
