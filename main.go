@@ -249,7 +249,11 @@ func foldTotalsInBackground(ctx context.Context, store *repository.Store, log *s
 			return
 		case <-tick.C:
 		}
-		_, err := store.FoldTotals(ctx)
+		start := time.Now()
+		n, err := store.FoldTotals(ctx)
+		if n > 0 {
+			log.Debug("folded the totals journal", "rows", n, "ms", time.Since(start).Milliseconds())
+		}
 		if err != nil && !failing && ctx.Err() == nil {
 			log.Warn("folding the totals journal", "error", err)
 		}

@@ -18,8 +18,9 @@ import (
 
 // totalsFromCube answers a filter without a course from the cubes and the
 // journal, in tx's snapshot: the cube rows plus, for the people the journal
-// still holds, what their change moves (journalMove: their cells now
-// counted in, as stored counted out, and the same for their associations).
+// still holds, what their change moves (their cells now counted in, as
+// stored counted out, and the same for their associations: the fold's own
+// counting), counted only where this read looks.
 // The figures are those of the records as of the snapshot; nothing is
 // written and no lock is taken, so a read on a hot standby works too.
 //
@@ -39,17 +40,20 @@ func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domai
 	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
 		return nil, fmt.Errorf("totals (cube): %w", mapError(err))
 	}
-	people, assocs, err := journalMove(ctx, tx, st.journalPeople, st.journalAssocs)
-	if err != nil {
+	cell := sc.cubeCell()
+	var j journalCells
+	if err := st.journal.selectIn(ctx, tx, &j.rows); err != nil {
 		return nil, fmt.Errorf("totals (journal): %w", err)
 	}
-	cell := sc.cubeCell()
-	read := func(k cubeKey) bool { return cell.readBy(k.cubeCell) } // the rows this read looks at
-	peopleMoved, err := people.json(read)
+	people, assocs := j.split()
+	moved, movedAssocs := peopleCube{}, assocCube{}
+	moved.addPeople(people, sc.readsPeople(cell))
+	movedAssocs.addAssociations(assocs, sc.readsAssociations(cell))
+	peopleMoved, err := moved.json(nil)
 	if err != nil {
 		return nil, err
 	}
-	assocsMoved, err := assocs.json(read)
+	assocsMoved, err := movedAssocs.json(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -62,15 +66,33 @@ func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domai
 	return t, nil
 }
 
+// readsPeople and readsAssociations say which rows of each cube a read of
+// cell looks at (cubeSQL): the others need not be counted from the journal.
+func (sc totalsScope) readsPeople(cell cubeCell) func(cubeKey) bool {
+	return func(k cubeKey) bool {
+		return cell.readBy(k.cubeCell) && (sc.Sex == nil || k.Sex == *sc.Sex) && (sc.Category == nil || k.Category == *sc.Category)
+	}
+}
+
+func (sc totalsScope) readsAssociations(cell cubeCell) func(cubeKey) bool {
+	category := ""
+	if sc.Category != nil {
+		category = *sc.Category
+	}
+	return func(k cubeKey) bool {
+		return cell.readBy(k.cubeCell) && k.Category == category && (sc.Sex == nil || k.Sex == *sc.Sex)
+	}
+}
+
 // cubeStatements are a cube read's statements, prepared.
-type cubeStatements struct{ journalPeople, journalAssocs, cube *preparedQuery }
+type cubeStatements struct{ journal, cube *preparedQuery }
 
 // cubeStatements prepares them, before a transaction (see statement).
 func (s *Store) cubeStatements(ctx context.Context) (st cubeStatements, err error) {
 	for _, q := range []struct {
 		dst   **preparedQuery
 		query string
-	}{{&st.journalPeople, journalPeopleSQL(readJournalSQL)}, {&st.journalAssocs, journalAssocsSQL(readJournalSQL)}, {&st.cube, cubeSQL}} {
+	}{{&st.journal, journalCellsSQL(readJournalSQL)}, {&st.cube, cubeSQL}} {
 		if *q.dst, err = s.statement(ctx, q.query); err != nil {
 			return st, fmt.Errorf("totals (cube): %w", err)
 		}

@@ -100,12 +100,16 @@ func assocCellsOf(members string) string {
 //	               appeared, went or changed flags;
 //	touched        the association cells those belong to;
 //	recounted      those association cells now: present (some member
-//	               left), enrolled, trained;
+//	               left), enrolled, trained; counted from their stored
+//	               members (an index lookup per cell; "association_id <> 0"
+//	               lets it use the partial index), less the journal's
+//	               people as stored, plus them as they are now;
 //	kept           those association cells as stored;
 //	changed        the associations where one of them appeared, went or
-//	               changed flags (an array);
+//	               changed flags (an array), and changed_cells their cells;
 //	signed_assocs  every cell of those associations as stored (−1) and now
-//	               (+1): counting them is their move.
+//	               (+1: as stored, or as recounted where touched):
+//	               counting them is their move.
 //
 // The journal's people are few next to the tables, and their number is
 // not known when the statement is planned: every step is a scan of a few
@@ -128,15 +132,13 @@ moved_members AS (
     (SELECT ` + member + ` FROM stored WHERE association_id <> 0
      EXCEPT SELECT ` + member + ` FROM fresh WHERE association_id <> 0)),
 touched AS MATERIALIZED (SELECT DISTINCT ` + assocCellKey + ` FROM moved_members),
--- Per touched cell: its stored members (everyone, an index lookup), less
--- the journal's people as stored, plus them as they are now.
 recounted AS MATERIALIZED (
     SELECT ` + assocCellKey + `, sum(n) > 0 AS present,
            sum(n * enrolled::int) > 0 AS enrolled, sum(n * trained::int) > 0 AS trained
       FROM (SELECT ` + prefixed("k", assocCellKey) + `, 1 AS n, m.enrolled, m.trained, false AS mark
               FROM touched k CROSS JOIN LATERAL (
                    SELECT enrolled, trained FROM totals_person_cells pc
-                    WHERE pc.association_id <> 0 -- (the index is partial)
+                    WHERE pc.association_id <> 0
                       AND (` + prefixed("pc", assocCellKey) + `) = (` + prefixed("k", assocCellKey) + `)) m
             UNION ALL
             SELECT ` + assocCellKey + `, -1, enrolled, trained, false FROM stored WHERE association_id <> 0
@@ -156,18 +158,18 @@ changed AS MATERIALIZED (
       FROM ((SELECT ` + assocCellColumns + ` FROM recounted WHERE present EXCEPT SELECT ` + assocCellColumns + ` FROM kept)
             UNION ALL
             (SELECT ` + assocCellColumns + ` FROM kept EXCEPT SELECT ` + assocCellColumns + ` FROM recounted WHERE present)) d),
+changed_cells AS MATERIALIZED (
+    SELECT ` + assocCellColumns + ` FROM totals_assoc_cells
+     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])),
 signed_assocs AS MATERIALIZED (
-    SELECT -1 AS sign, ` + assocCellColumns + ` FROM totals_assoc_cells
-     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])
+    SELECT -1 AS sign, ` + assocCellColumns + ` FROM changed_cells
     UNION ALL
-    -- the same cells now: as stored, or as recounted where touched
     SELECT 1, ` + assocCellKey + `, enrolled, trained
       FROM (SELECT ` + assocCellKey + `,
                    CASE WHEN bool_or(recount) THEN bool_or(present) FILTER (WHERE recount) ELSE true END AS present,
                    CASE WHEN bool_or(recount) THEN bool_or(enrolled) FILTER (WHERE recount) ELSE bool_or(enrolled) END AS enrolled,
                    CASE WHEN bool_or(recount) THEN bool_or(trained) FILTER (WHERE recount) ELSE bool_or(trained) END AS trained
-              FROM (SELECT ` + assocCellKey + `, false AS recount, true AS present, enrolled, trained FROM totals_assoc_cells
-                     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])
+              FROM (SELECT ` + assocCellKey + `, false AS recount, true AS present, enrolled, trained FROM changed_cells
                     UNION ALL
                     SELECT ` + assocCellKey + `, true, present, enrolled, trained FROM recounted
                      WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])) x
@@ -180,18 +182,20 @@ func prefixed(alias, columns string) string {
 	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
 }
 
-// journalPeopleSQL and journalAssocsSQL read, for some people of the
-// journal (see journalSQL), the cells whose counting is their move: the
-// people's, sorted by sign and person, and their associations', sorted by
-// sign and association (peopleCube.addPeople, assocCube.addAssociations).
-func journalPeopleSQL(with string) string {
+// journalCellsSQL reads, for some people of the journal (see journalSQL),
+// the cells whose counting is their move: the people's (kind 'p'), sorted
+// by sign and person, and their associations' ('a'), sorted by sign and
+// association (peopleCube.addPeople, assocCube.addAssociations).
+func journalCellsSQL(with string) string {
 	return `WITH ` + with + `
-SELECT sign, ` + personCellColumns + ` FROM signed_people ORDER BY sign, trainee_id`
-}
-
-func journalAssocsSQL(with string) string {
-	return `WITH ` + with + `
-SELECT sign, ` + assocCellColumns + ` FROM signed_assocs ORDER BY sign, association_id`
+SELECT 'p' AS kind, sign, trainee_id AS id, programme_id, year, region_id, province_id, category, sex,
+       association_id, enrolled, trained, completed, attended_marks, marks
+  FROM signed_people
+ UNION ALL
+SELECT 'a', sign, association_id, programme_id, year, region_id, province_id, category, sex,
+       association_id, enrolled, trained, false, 0, 0
+  FROM signed_assocs
+ ORDER BY kind DESC, sign, id`
 }
 
 // A fold's statements; $1 is the batch's people (or the rows to add).
@@ -202,9 +206,8 @@ WITH taken AS (
      WHERE (xid, trainee_id) IN (SELECT xid, trainee_id FROM totals_pending LIMIT $1)
     RETURNING trainee_id)
 SELECT count(*) AS taken, coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM taken`}
-	readPeopleCells = foldStep{"read the people's cells", journalPeopleSQL(journalSQL("$1"))}
-	readAssocCells  = foldStep{"read their associations' cells", journalAssocsSQL(journalSQL("$1"))}
-	movePeople      = foldStep{"move the people's cube", `
+	readCells  = foldStep{"read the people's and their associations' cells", journalCellsSQL(journalSQL("$1"))}
+	movePeople = foldStep{"move the people's cube", `
 INSERT INTO totals_cube AS q (` + cubeColumns + `)
 SELECT ` + cubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + peopleRecord + `
     ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
@@ -217,22 +220,23 @@ SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + asso
     ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
    SET associations = q.associations + excluded.associations, enrolled = q.enrolled + excluded.enrolled,
        trained = q.trained + excluded.trained`}
-	forgetAssocCells = foldStep{"forget the touched association cells", `WITH ` + journalSQL("$1") + `
-DELETE FROM totals_assoc_cells a USING touched k
- WHERE (` + prefixed("a", assocCellKey) + `) = (` + prefixed("k", assocCellKey) + `)`}
-	storeAssocCells = foldStep{"store them recounted", `WITH ` + journalSQL("$1") + `
+	forgetAssocCells = foldStep{"forget the changed associations' cells", `DELETE FROM totals_assoc_cells WHERE association_id = ANY ($1)`}
+	storeAssocCells  = foldStep{"store them as they are now", `
 INSERT INTO totals_assoc_cells (` + assocCellColumns + `)
-SELECT ` + assocCellColumns + ` FROM recounted WHERE present`}
+SELECT id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
+  FROM jsonb_to_recordset($1::jsonb) AS m ` + cellRecord}
 	forgetPersonCells = foldStep{"forget the people's stored cells", `DELETE FROM totals_person_cells WHERE trainee_id = ANY ($1)`}
-	storePersonCells  = foldStep{"store their fresh cells", `INSERT INTO totals_person_cells (` + personCellColumns + `)
-` + personBaseSQL("e.trainee_id = ANY ($1)")}
+	storePersonCells  = foldStep{"store their fresh cells", `
+INSERT INTO totals_person_cells (` + personCellColumns + `)
+SELECT id, programme_id, year, region_id, province_id, category, sex, association_id, enrolled, trained, completed, attended_marks, marks
+  FROM jsonb_to_recordset($1::jsonb) AS m ` + cellRecord}
 )
 
 // foldStep is one named statement of the fold.
 type foldStep struct{ name, query string }
 
 // foldSteps are prepared together, before a fold takes its connection.
-var foldSteps = []foldStep{takeJournal, readPeopleCells, readAssocCells, movePeople, moveAssocs,
+var foldSteps = []foldStep{takeJournal, readCells, movePeople, moveAssocs,
 	forgetAssocCells, storeAssocCells, forgetPersonCells, storePersonCells}
 
 // FoldTotals folds the journal into the cubes until nothing is left that
@@ -327,26 +331,42 @@ func (f *fold) run(batch int) error {
 	if len(f.persons) == 0 {
 		return nil
 	}
-	people, assocs, err := journalMove(f.ctx, f.tx, f.s.preparedOf(readPeopleCells), f.s.preparedOf(readAssocCells), f.persons)
+	var j journalCells
+	if err := f.s.preparedOf(readCells).selectIn(f.ctx, f.tx, &j.rows, f.persons); err != nil {
+		return fmt.Errorf("%s: %w", readCells.name, err)
+	}
+	people, assocs := j.split()
+	counted := peopleCube{}
+	counted.addPeople(people, nil)
+	peopleRows, err := counted.json(nil)
 	if err != nil {
 		return err
 	}
-	peopleRows, err := people.json(nil)
+	countedAssocs := assocCube{}
+	countedAssocs.addAssociations(assocs, nil)
+	assocRows, err := countedAssocs.json(nil)
 	if err != nil {
 		return err
 	}
-	assocRows, err := assocs.json(nil)
+	// The cells are stored as they were counted: the stored cells are
+	// always what the cubes were built from.
+	personCells, err := cellsJSON(people)
 	if err != nil {
 		return err
 	}
+	assocCells, err := cellsJSON(assocs)
+	if err != nil {
+		return err
+	}
+	changed := pq.Int64Array{}
+	eachRun(assocs, func(a, b cell) bool { return a.ID == b.ID }, func(run []cell) { changed = append(changed, run[0].ID) })
 	for _, step := range []struct {
 		foldStep
 		arg any
 	}{
 		{movePeople, peopleRows}, {moveAssocs, assocRows},
-		// The stored cells are replaced last: the steps before read them.
-		{forgetAssocCells, f.persons}, {storeAssocCells, f.persons},
-		{forgetPersonCells, f.persons}, {storePersonCells, f.persons},
+		{forgetAssocCells, changed}, {storeAssocCells, assocCells},
+		{forgetPersonCells, f.persons}, {storePersonCells, personCells},
 	} {
 		if err := f.exec(step.foldStep, step.arg); err != nil {
 			return err
@@ -375,25 +395,25 @@ func (s *Store) preparedOf(step foldStep) *preparedQuery {
 	return p.(*preparedQuery)
 }
 
-// journalMove counts what some people's change moves in both cubes: their
-// cells (the people's, then their associations') as the records say now,
-// counted in, and as stored, counted out. persons is an argument of the
-// two prepared statements (or nil: they read the journal themselves).
-func journalMove(ctx context.Context, tx *sqlx.Tx, peopleCells, assocCells *preparedQuery, args ...any) (peopleCube, assocCube, error) {
-	var people []personCell
-	if err := peopleCells.selectIn(ctx, tx, &people, args...); err != nil {
-		return nil, nil, fmt.Errorf("the journal's people: %w", err)
+// journalCells are the rows of journalCellsSQL.
+type journalCells struct {
+	rows []struct {
+		Kind string `db:"kind"`
+		cell
 	}
-	var assocs []assocCell
-	if len(people) > 0 {
-		if err := assocCells.selectIn(ctx, tx, &assocs, args...); err != nil {
-			return nil, nil, fmt.Errorf("the journal's associations: %w", err)
+}
+
+// split parts the people's cells from their associations' (each sorted
+// by sign, then person or association).
+func (j journalCells) split() (people, assocs []cell) {
+	for _, r := range j.rows {
+		if r.Kind == "p" {
+			people = append(people, r.cell)
+		} else {
+			assocs = append(assocs, r.cell)
 		}
 	}
-	pc, ac := peopleCube{}, assocCube{}
-	pc.addPeople(people)
-	ac.addAssociations(assocs)
-	return pc, ac, nil
+	return people, assocs
 }
 
 // unlockFold releases the folder's lock, whatever became of the fold's
@@ -444,8 +464,10 @@ func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	people := peopleCube{}
-	if err := eachGroupOf(ctx, tx, `SELECT 1 AS sign, `+personCellColumns+` FROM totals_person_cells ORDER BY trainee_id`,
-		func(a, b personCell) bool { return a.TraineeID == b.TraineeID }, people.addPerson); err != nil {
+	const personCells = `SELECT 1 AS sign, trainee_id AS id, programme_id, year, region_id, province_id, category, sex,
+	       enrolled, trained, completed, attended_marks, marks
+	  FROM totals_person_cells ORDER BY trainee_id`
+	if err := eachRunOf(ctx, tx, personCells, func(run []cell) { people.addPerson(run, nil) }); err != nil {
 		return fmt.Errorf("people's cube: %w", err)
 	}
 	rows, err := people.json(nil)
@@ -461,8 +483,10 @@ SELECT `+cubeColumns+` FROM jsonb_to_recordset($1::jsonb) AS m `+peopleRecord, r
 		return err
 	}
 	assocs := assocCube{}
-	if err := eachGroupOf(ctx, tx, `SELECT 1 AS sign, `+assocCellColumns+` FROM totals_assoc_cells ORDER BY association_id`,
-		func(a, b assocCell) bool { return a.AssociationID == b.AssociationID }, assocs.addAssociation); err != nil {
+	const assocCells = `SELECT 1 AS sign, association_id AS id, programme_id, year, region_id, province_id, category, sex,
+	       enrolled, trained, false AS completed, 0 AS attended_marks, 0 AS marks
+	  FROM totals_assoc_cells ORDER BY association_id`
+	if err := eachRunOf(ctx, tx, assocCells, func(run []cell) { assocs.addAssociation(run, nil) }); err != nil {
 		return fmt.Errorf("associations' cube: %w", err)
 	}
 	if rows, err = assocs.json(nil); err != nil {
@@ -490,31 +514,31 @@ UPDATE courses c
  WHERE c.id = c2.id
    AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`
 
-// eachGroupOf streams the rows of query and hands fn each run of
-// consecutive rows that same says belong together (the query sorts them).
-func eachGroupOf[T any](ctx context.Context, tx *sqlx.Tx, query string, same func(a, b T) bool, fn func([]T)) error {
+// eachRunOf streams the cells of query, sorted by person or association,
+// and hands fn the cells of each in turn.
+func eachRunOf(ctx context.Context, tx *sqlx.Tx, query string, fn func([]cell)) error {
 	rows, err := tx.QueryxContext(ctx, query)
 	if err != nil {
 		return mapError(err)
 	}
 	defer rows.Close()
-	var group []T
+	var run []cell
 	for rows.Next() {
-		var row T
-		if err := rows.StructScan(&row); err != nil {
+		var c cell
+		if err := rows.StructScan(&c); err != nil {
 			return err
 		}
-		if len(group) > 0 && !same(group[0], row) {
-			fn(group)
-			group = group[:0]
+		if len(run) > 0 && !sameSide(run[0], c) {
+			fn(run)
+			run = run[:0]
 		}
-		group = append(group, row)
+		run = append(run, c)
 	}
 	if err := rows.Err(); err != nil {
 		return mapError(err)
 	}
-	if len(group) > 0 {
-		fn(group)
+	if len(run) > 0 {
+		fn(run)
 	}
 	return nil
 }

@@ -62,33 +62,28 @@ type cubeKey struct {
 	Sex      string `db:"sex" json:"sex"`
 }
 
-// personCell is a row of totals_person_cells, or of a person's base cells,
-// with a sign: +1 counted in, −1 counted out.
-type personCell struct {
-	Sign      int   `db:"sign"`
-	TraineeID int64 `db:"trainee_id"`
+// cell is a base cell of a person or an association, with a sign: +1
+// counted in, −1 counted out. A person's is a row of totals_person_cells
+// (or of what it is to be); an association's, of totals_assoc_cells (its
+// members of one category and sex in the base cell; no completion, no
+// marks).
+type cell struct {
+	Sign int   `db:"sign" json:"-"`
+	ID   int64 `db:"id" json:"id"` // the person's, or the association's
 	cubeCell
-	Category      string `db:"category"`
-	Sex           string `db:"sex"`
-	AssociationID int64  `db:"association_id"`
-	Enrolled      bool   `db:"enrolled"`
-	Trained       bool   `db:"trained"`
-	Completed     bool   `db:"completed"`
-	AttendedMarks int64  `db:"attended_marks"`
-	Marks         int64  `db:"marks"`
+	Category      string `db:"category" json:"category"`
+	Sex           string `db:"sex" json:"sex"`
+	AssociationID int64  `db:"association_id" json:"association_id"` // a person's, as counted (0: none)
+	Enrolled      bool   `db:"enrolled" json:"enrolled"`
+	Trained       bool   `db:"trained" json:"trained"`
+	Completed     bool   `db:"completed" json:"completed"`
+	AttendedMarks int64  `db:"attended_marks" json:"attended_marks"`
+	Marks         int64  `db:"marks" json:"marks"`
 }
 
-// assocCell is a row of totals_assoc_cells (an association's members of one
-// category and sex in a base cell), with a sign.
-type assocCell struct {
-	Sign          int   `db:"sign"`
-	AssociationID int64 `db:"association_id"`
-	cubeCell
-	Category string `db:"category"`
-	Sex      string `db:"sex"`
-	Enrolled bool   `db:"enrolled"`
-	Trained  bool   `db:"trained"`
-}
+// sameSide says whether two cells are of one person (or association) and
+// sign: counted together.
+func sameSide(a, b cell) bool { return a.Sign == b.Sign && a.ID == b.ID }
 
 // peopleCounts is what a totals_cube row counts.
 type peopleCounts struct {
@@ -111,11 +106,11 @@ type assocCounts struct {
 // people's change moves in it.
 type peopleCube map[cubeKey]*peopleCounts
 
-// addPerson counts one person's cells (one sign, one person) into the
-// rows: once per roll-up, their flags OR-ed and their marks summed over
-// their cells in it. This is where someone trained in two provinces of a
-// region becomes one person in the region's row.
-func (q peopleCube) addPerson(cells []personCell) {
+// addPerson counts one person's cells (one sign) into the rows: once per
+// roll-up, their flags OR-ed and their marks summed over their cells in
+// it. This is where someone trained in two provinces of a region becomes
+// one person in the region's row. keep, if not nil, says which rows to count.
+func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	type counted struct {
 		cubeCell
 		enrolled, trained, completed bool
@@ -140,6 +135,9 @@ func (q peopleCube) addPerson(cells []personCell) {
 	first := cells[0] // one person: one sign, category and sex
 	for _, row := range rows {
 		k := cubeKey{cubeCell: row.cubeCell, Category: first.Category, Sex: first.Sex}
+		if keep != nil && !keep(k) {
+			continue
+		}
 		n := q[k]
 		if n == nil {
 			n = &peopleCounts{}
@@ -155,9 +153,8 @@ func (q peopleCube) addPerson(cells []personCell) {
 }
 
 // addPeople counts cells sorted by sign and person.
-func (q peopleCube) addPeople(cells []personCell) {
-	eachGroup(len(cells), func(i, j int) bool { return cells[i].Sign == cells[j].Sign && cells[i].TraineeID == cells[j].TraineeID },
-		func(from, to int) { q.addPerson(cells[from:to]) })
+func (q peopleCube) addPeople(cells []cell, keep func(cubeKey) bool) {
+	eachRun(cells, sameSide, func(run []cell) { q.addPerson(run, keep) })
 }
 
 // assocCube is association cube rows being counted.
@@ -166,58 +163,50 @@ type assocCube map[cubeKey]*assocCounts
 // addAssociation counts one association's cells (one sign) into the rows:
 // once per roll-up and member variant (the members' category or any × their
 // sex or any: the association cube is read at a category and a sex), its
-// flags OR-ed over its cells there.
-func (q assocCube) addAssociation(cells []assocCell) {
-	type counted struct {
-		cubeKey
-		enrolled, trained bool
-	}
-	var rows []counted
+// flags OR-ed over its cells there. keep, if not nil, says which rows to
+// count.
+func (q assocCube) addAssociation(cells []cell, keep func(cubeKey) bool) {
+	type flags struct{ enrolled, trained bool }
+	rows := make(map[cubeKey]flags, 64) // an association has tens of cells: hundreds of rows
 	for _, c := range cells {
 		for _, r := range c.rollups() {
 			for _, v := range [4][2]string{{c.Category, c.Sex}, {c.Category, ""}, {"", c.Sex}, {"", ""}} {
 				k := cubeKey{cubeCell: r, Category: v[0], Sex: v[1]}
-				i := 0
-				for i < len(rows) && rows[i].cubeKey != k {
-					i++
+				if keep != nil && !keep(k) {
+					continue
 				}
-				if i == len(rows) {
-					rows = append(rows, counted{cubeKey: k})
-				}
-				rows[i].enrolled, rows[i].trained = rows[i].enrolled || c.Enrolled, rows[i].trained || c.Trained
+				f := rows[k]
+				rows[k] = flags{f.enrolled || c.Enrolled, f.trained || c.Trained}
 			}
 		}
 	}
 	sign := cells[0].Sign
-	for _, row := range rows {
-		n := q[row.cubeKey]
+	for k, f := range rows {
+		n := q[k]
 		if n == nil {
 			n = &assocCounts{}
-			q[row.cubeKey] = n
+			q[k] = n
 		}
 		n.Associations += sign
-		n.Enrolled += sign * b2i(row.enrolled)
-		n.Trained += sign * b2i(row.trained)
+		n.Enrolled += sign * b2i(f.enrolled)
+		n.Trained += sign * b2i(f.trained)
 	}
 }
 
 // addAssociations counts cells sorted by sign and association.
-func (q assocCube) addAssociations(cells []assocCell) {
-	eachGroup(len(cells), func(i, j int) bool {
-		return cells[i].Sign == cells[j].Sign && cells[i].AssociationID == cells[j].AssociationID
-	},
-		func(from, to int) { q.addAssociation(cells[from:to]) })
+func (q assocCube) addAssociations(cells []cell, keep func(cubeKey) bool) {
+	eachRun(cells, sameSide, func(run []cell) { q.addAssociation(run, keep) })
 }
 
-// eachGroup calls fn for each run [from, to) of consecutive items that
-// same says belong together.
-func eachGroup(n int, same func(i, j int) bool, fn func(from, to int)) {
-	for from := 0; from < n; {
+// eachRun calls fn for each run of consecutive items that same says
+// belong together.
+func eachRun[T any](items []T, same func(a, b T) bool, fn func([]T)) {
+	for from := 0; from < len(items); {
 		to := from + 1
-		for to < n && same(from, to) {
+		for to < len(items) && same(items[from], items[to]) {
 			to++
 		}
-		fn(from, to)
+		fn(items[from:to])
 		from = to
 	}
 }
@@ -233,6 +222,25 @@ func b2i(b bool) int {
 // (jsonb_to_recordset with peopleRecord / assocRecord; text, since the
 // connections send []byte arguments in binary). Rows that count nothing
 // are left out; keep, if not nil, says which rows to send.
+
+// cellRecord is the shape of the JSON rows of cells (cellsJSON).
+const cellRecord = `(id bigint, programme_id bigint, year smallint, region_id smallint, province_id bigint, category text, sex text,
+        association_id bigint, enrolled boolean, trained boolean, completed boolean, attended_marks bigint, marks bigint)`
+
+// cellsJSON is the cells of sign +1 as JSON rows: what is to be stored.
+func cellsJSON(cells []cell) (string, error) {
+	now := []cell{}
+	for _, c := range cells {
+		if c.Sign > 0 {
+			now = append(now, c)
+		}
+	}
+	b, err := json.Marshal(now)
+	if err != nil {
+		return "", fmt.Errorf("cells: %w", err)
+	}
+	return string(b), nil
+}
 
 // peopleRecord is the shape of the JSON rows of a peopleCube.
 const peopleRecord = `(programme_id bigint, year smallint, region_id smallint, province_id bigint, category text, sex text,
