@@ -92,18 +92,27 @@ func (sc totalsScope) args() []any {
 	return []any{sc.ProgrammeID, sc.Year, sc.RegionID, sc.ProvinceID, sc.CourseID, sc.Sex, sc.Category}
 }
 
+// scopeSQL resolves the filter's codes ($1 programme, $2 region, $3
+// province) and course ($4) to ids.
+const scopeSQL = `SELECT (SELECT id FROM programmes WHERE code = $1) AS programme_id,
+       (SELECT id FROM regions WHERE code = $2) AS region_id,
+       (SELECT id FROM provinces WHERE code = $3) AS province_id,
+       (SELECT region_id FROM provinces WHERE code = $3) AS province_region_id,
+       (SELECT id FROM courses WHERE id = $4) AS course_id`
+
 // resolveScope turns codes into ids in one round trip; a code or course
 // that does not exist is a validation error on its field.
 func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (totalsScope, error) {
 	var sc totalsScope
-	const q = `SELECT (SELECT id FROM programmes WHERE code = $1) AS programme_id,
-	                  (SELECT id FROM regions WHERE code = $2) AS region_id,
-	                  (SELECT id FROM provinces WHERE code = $3) AS province_id,
-	                  (SELECT region_id FROM provinces WHERE code = $3) AS province_region_id,
-	                  (SELECT id FROM courses WHERE id = $4) AS course_id`
-	if err := getOne(ctx, tx, &sc, q, f.Programme, f.Region, f.Province, f.Course); err != nil {
+	if err := getOne(ctx, tx, &sc, scopeSQL, f.Programme, f.Region, f.Province, f.Course); err != nil {
 		return sc, err
 	}
+	return sc, sc.complete(f)
+}
+
+// complete adds the filter's other values to the resolved codes, and says
+// which codes did not resolve.
+func (sc *totalsScope) complete(f domain.TotalsFilter) error {
 	p := domain.Problems{}
 	if f.Programme != "" && sc.ProgrammeID == nil {
 		p.Add("programme", "totals.unknown_programme")
@@ -128,7 +137,7 @@ func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (tota
 		cat := string(f.Category)
 		sc.Category = &cat
 	}
-	return sc, p.Err()
+	return p.Err()
 }
 
 // scopedCoursesSQL is the courses matching the course filters ($1 programme,

@@ -24,21 +24,16 @@ import (
 // The figures are those of the records as of the snapshot; nothing is
 // written and no lock is taken, so a read on a hot standby works too.
 //
-// The statements are prepared and run with generic plans: planning them
-// took longer than running them, and their plans (index ranges on the
-// cubes, index lookups by person and association cell) do not depend on
-// the values.
+// Three statements in all (scope and course figures, the journal's cells,
+// the cubes): while trainers enrol, each round trip waits for the busy
+// cores. The last two are prepared: PostgreSQL then plans them once per
+// connection (the journal's has no parameter; the cube's settles on a
+// generic plan after five runs), and planning took longer than running.
 func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter) (*domain.Totals, error) {
-	sc, err := resolveScope(ctx, tx, f)
+	t := &domain.Totals{Filters: f}
+	sc, err := scopeAndCourseFigures(ctx, tx, f, t)
 	if err != nil {
 		return nil, err
-	}
-	t := &domain.Totals{Filters: f}
-	if err := courseFiguresFromCounters(ctx, tx, sc, t); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
-		return nil, fmt.Errorf("totals (cube): %w", mapError(err))
 	}
 	cell := sc.cubeCell()
 	var j journalCells
@@ -124,28 +119,34 @@ func (p *preparedQuery) execIn(ctx context.Context, tx *sqlx.Tx, args ...any) er
 	return mapError(err)
 }
 
-// courseFiguresFromCounters counts courses, sessions held and hours from
-// the per-course counters the sessions trigger keeps (courses are few: a
-// national sum reads 20,000 rows, not 200,000 sessions).
-func courseFiguresFromCounters(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
-	const q = `
-SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
-       coalesce(sum(c.held_hours), 0)::float8 AS training_hours
-  FROM courses c JOIN provinces p ON p.id = c.province_id
- WHERE ($1::bigint IS NULL OR c.programme_id = $1)
-   AND ($2::int IS NULL OR c.year = $2)
-   AND ($3::smallint IS NULL OR p.region_id = $3)
-   AND ($4::bigint IS NULL OR c.province_id = $4)`
+// scopeAndCourseFigures resolves the filter (as resolveScope does) and
+// counts courses, sessions held and hours from the per-course counters the
+// sessions trigger keeps, in one round trip. Courses are few: a national
+// sum reads an index of 20,000 entries (courses_figures), not 200,000
+// sessions.
+func scopeAndCourseFigures(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter, t *domain.Totals) (totalsScope, error) {
+	const q = `WITH scope AS (` + scopeSQL + `)
+SELECT s.programme_id, s.region_id, s.province_id, s.province_region_id, s.course_id,
+       n.courses, n.sessions_held, n.training_hours
+  FROM scope s CROSS JOIN LATERAL (
+       SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
+              coalesce(sum(c.held_hours), 0)::float8 AS training_hours
+         FROM courses c
+        WHERE ($1 = '' OR c.programme_id = s.programme_id)
+          AND ($5::int = 0 OR c.year = $5)
+          AND ($2 = '' OR c.province_id IN (SELECT id FROM provinces WHERE region_id = s.region_id))
+          AND ($3 = '' OR c.province_id = s.province_id)) n`
 	var row struct {
+		totalsScope
 		Courses       int     `db:"courses"`
 		SessionsHeld  int     `db:"sessions_held"`
 		TrainingHours float64 `db:"training_hours"`
 	}
-	if err := getOne(ctx, tx, &row, q, sc.ProgrammeID, sc.Year, sc.RegionID, sc.ProvinceID); err != nil {
-		return fmt.Errorf("totals (courses): %w", err)
+	if err := getOne(ctx, tx, &row, q, f.Programme, f.Region, f.Province, f.Course, f.Year); err != nil {
+		return row.totalsScope, fmt.Errorf("totals (courses): %w", err)
 	}
 	t.Courses, t.SessionsHeld, t.TrainingHours = row.Courses, row.SessionsHeld, row.TrainingHours
-	return nil
+	return row.totalsScope, row.totalsScope.complete(f)
 }
 
 // cubeCell is the filter as a cube cell: 0 for "all"; a province fixes its
