@@ -237,18 +237,21 @@ facts AS MATERIALIZED (
 ` + associationsBy("province", "province_id") + `
 ` + labelledSQL
 
-// labelledSQL ends a counting query: it gives codes and names to the
-// programme, region and province ids of the rows of "counted", and puts the
-// rows in display order.
-const labelledSQL = `
-), labels AS (
+// labelsSQL is the code, names and display order of every programme,
+// region and province id (key, as text).
+const labelsSQL = `
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
     UNION ALL
     SELECT 'region', id::text, code, name_ar, name_fr, lpad(id::text, 2, '0') FROM regions
     UNION ALL
-    SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces
-)
+    SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces`
+
+// labelledSQL ends a counting query: it gives codes and names to the
+// programme, region and province ids of the rows of "counted", and puts the
+// rows in display order.
+const labelledSQL = `
+), labels AS (` + labelsSQL + `)
 SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS name_ar, coalesce(l.name_fr, '') AS name_fr,
        n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
@@ -330,8 +333,8 @@ func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.T
 	return nil
 }
 
-// fileRows files the rows of peopleSQL (or of cubeSQL, which has the same
-// shape and order) into t.
+// fileRows files the rows of peopleSQL (or of cubeRows, which have the
+// same shape and order) into t.
 func fileRows(rows []peopleRow, t *domain.Totals) {
 	var headline tally
 	tallies := map[[2]string]*tally{}

@@ -1,8 +1,12 @@
 package repository
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
@@ -17,66 +21,51 @@ import (
 // number of people, plus what the journal's people still move.
 
 // totalsFromCube answers a filter without a course from the cubes and the
-// journal, in tx's snapshot: the cube rows plus, for the people the journal
-// still holds, what their change moves (their cells now counted in, as
-// stored counted out, and the same for their associations: the fold's own
-// counting), counted only where this read looks.
-// The figures are those of the records as of the snapshot; nothing is
-// written and no lock is taken, so a read on a hot standby works too.
+// journal, in tx's snapshot: the cube rows the filter looks at plus, for
+// the people the journal still holds, what their change moves (their cells
+// now counted in, as stored counted out, and the same for their
+// associations: the fold's own counting). The figures are those of the
+// records as of the snapshot; nothing is written and no lock is taken, so
+// a read on a hot standby works too.
 //
-// Three statements in all (scope and course figures, the journal's cells,
-// the cubes): while trainers enrol, each round trip waits for the busy
-// cores. The last two are prepared: PostgreSQL then plans them once per
-// connection (the journal's has no parameter; the cube's settles on a
-// generic plan after five runs), and planning took longer than running.
+// Three statements in all (scope, course figures and labels; the journal's
+// cells; the cube rows), and the breakdowns summed here: while trainers
+// enrol, every round trip and every millisecond of the database's time
+// waits for the busy cores. The last two statements are prepared:
+// PostgreSQL plans them once per connection.
 func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter) (*domain.Totals, error) {
 	t := &domain.Totals{Filters: f}
-	sc, err := scopeAndCourseFigures(ctx, tx, f, t)
+	sc, labels, err := scopeAndCourseFigures(ctx, tx, f, t)
 	if err != nil {
 		return nil, err
 	}
 	cell := sc.cubeCell()
+	var stored []struct {
+		Kind string `db:"kind"`
+		cubeKey
+		peopleCounts
+	}
+	if err := st.cube.selectIn(ctx, tx, &stored, cell.Programme, cell.Year, cell.Region, cell.Province, sc.Sex, sc.Category); err != nil {
+		return nil, fmt.Errorf("totals (cube): %w", err)
+	}
+	people, assocs := peopleCube{}, assocCube{}
+	for _, r := range stored {
+		n := r.peopleCounts
+		if r.Kind == "p" {
+			people[r.cubeKey] = &n
+		} else {
+			assocs[r.cubeKey] = &assocCounts{Associations: n.People, Enrolled: n.Enrolled, Trained: n.Trained}
+		}
+	}
 	var j journalCells
 	if err := st.journal.selectIn(ctx, tx, &j.rows); err != nil {
 		return nil, fmt.Errorf("totals (journal): %w", err)
 	}
-	people, assocs := j.split()
-	moved, movedAssocs := peopleCube{}, assocCube{}
-	moved.addPeople(people, sc.readsPeople(cell))
-	movedAssocs.addAssociations(assocs, sc.readsAssociations(cell))
-	peopleMoved, err := moved.json(nil)
-	if err != nil {
-		return nil, err
-	}
-	assocsMoved, err := movedAssocs.json(nil)
-	if err != nil {
-		return nil, err
-	}
-	var rows []peopleRow
-	err = st.cube.selectIn(ctx, tx, &rows, cell.Programme, cell.Year, cell.Region, cell.Province, sc.Sex, sc.Category, peopleMoved, assocsMoved)
-	if err != nil {
-		return nil, fmt.Errorf("totals (cube): %w", err)
-	}
-	fileRows(rows, t)
+	movedPeople, movedAssocs := j.split()
+	people.addPeople(movedPeople, sc.readsPeople(cell))
+	assocs.addAssociations(movedAssocs, sc.readsAssociations(cell))
+	fileRows(cubeRows(sc, cell, people, assocs, labels), t)
 	return t, nil
-}
-
-// readsPeople and readsAssociations say which rows of each cube a read of
-// cell looks at (cubeSQL): the others need not be counted from the journal.
-func (sc totalsScope) readsPeople(cell cubeCell) func(cubeKey) bool {
-	return func(k cubeKey) bool {
-		return cell.readBy(k.cubeCell) && (sc.Sex == nil || k.Sex == *sc.Sex) && (sc.Category == nil || k.Category == *sc.Category)
-	}
-}
-
-func (sc totalsScope) readsAssociations(cell cubeCell) func(cubeKey) bool {
-	category := ""
-	if sc.Category != nil {
-		category = *sc.Category
-	}
-	return func(k cubeKey) bool {
-		return cell.readBy(k.cubeCell) && k.Category == category && (sc.Sex == nil || k.Sex == *sc.Sex)
-	}
 }
 
 // cubeStatements are a cube read's statements, prepared.
@@ -102,32 +91,211 @@ var readJournalSQL = `journal AS MATERIALIZED (
     SELECT coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM totals_pending),
 ` + journalSQL("(SELECT persons FROM journal)::bigint[]")
 
-// getIn runs the prepared single-row query in tx (prepared on tx's
-// connection the first time that connection runs it).
-func (p *preparedQuery) getIn(ctx context.Context, tx *sqlx.Tx, dest any, args ...any) error {
-	return mapError(tx.StmtxContext(ctx, p.stmt).GetContext(ctx, dest, args...))
+// cubeSQL is the rows of both cubes a read of cell ($1 programme, $2 year,
+// $3 region, $4 province) may look at (readBy: the cell, and the cell with
+// one of programme, year and place changed), for the person filters ($5
+// sex, $6 category; NULL = any). Association rows are read at the filter's
+// category (” = any member), and counted in people's place.
+const cubeSQL = `
+SELECT 'p' AS kind, programme_id, year, region_id, province_id, category, sex,
+       people, enrolled, trained, completed, attended_marks, marks
+  FROM totals_cube
+ WHERE ` + readByCell + `
+   AND ($5::text IS NULL OR sex = $5) AND ($6::text IS NULL OR category = $6)
+UNION ALL
+SELECT 'a', programme_id, year, region_id, province_id, category, sex,
+       associations, enrolled, trained, 0, 0, 0
+  FROM totals_assoc_cube
+ WHERE ` + readByCell + `
+   AND category = coalesce($6::text, '') AND ($5::text IS NULL OR sex = $5)`
+
+// readByCell is cubeCell.readBy in SQL, for cell ($1, $2, $3, $4).
+const readByCell = `((programme_id <> $1)::int + (year <> $2)::int + ((region_id, province_id) <> ($3, $4))::int) <= 1`
+
+// readsPeople and readsAssociations say which rows of each cube a read of
+// cell looks at: the others need not be counted from the journal.
+func (sc totalsScope) readsPeople(cell cubeCell) func(cubeKey) bool {
+	return func(k cubeKey) bool {
+		return cell.readBy(k.cubeCell) && (sc.Sex == nil || k.Sex == *sc.Sex) && (sc.Category == nil || k.Category == *sc.Category)
+	}
 }
 
-// selectIn runs the prepared query in tx and scans every row into dest.
-func (p *preparedQuery) selectIn(ctx context.Context, tx *sqlx.Tx, dest any, args ...any) error {
-	return mapError(tx.StmtxContext(ctx, p.stmt).SelectContext(ctx, dest, args...))
+func (sc totalsScope) readsAssociations(cell cubeCell) func(cubeKey) bool {
+	return func(k cubeKey) bool {
+		return cell.readBy(k.cubeCell) && k.Category == sc.memberCategory() && (sc.Sex == nil || k.Sex == *sc.Sex)
+	}
 }
 
-// execIn runs the prepared statement in tx.
-func (p *preparedQuery) execIn(ctx context.Context, tx *sqlx.Tx, args ...any) error {
-	_, err := tx.StmtxContext(ctx, p.stmt).ExecContext(ctx, args...)
-	return mapError(err)
+// memberCategory and memberSex are where the association cube is read:
+// the filter's category and sex, ” for any.
+func (sc totalsScope) memberCategory() string {
+	if sc.Category == nil {
+		return ""
+	}
+	return *sc.Category
 }
 
-// scopeAndCourseFigures resolves the filter (as resolveScope does) and
-// counts courses, sessions held and hours from the per-course counters the
-// sessions trigger keeps, in one round trip. Courses are few: a national
-// sum reads an index of 20,000 entries (courses_figures), not 200,000
-// sessions.
-func scopeAndCourseFigures(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter, t *domain.Totals) (totalsScope, error) {
+func (sc totalsScope) memberSex() string {
+	if sc.Sex == nil {
+		return ""
+	}
+	return *sc.Sex
+}
+
+// cubeBreakdowns are the breakdowns by place and time: for each, whether a
+// cube row is one of its rows (the three other place/time columns fixed to
+// the filter's cell, its own column a value the filter allows), and which
+// value. Rows are per category and sex: a breakdown's row sums them.
+var cubeBreakdowns = []struct {
+	dimension string
+	of        func(f, r cubeCell) (value int64, ok bool)
+}{
+	{"programme", func(f, r cubeCell) (int64, bool) {
+		return r.Programme, r.Programme != 0 && (f.Programme == 0 || r.Programme == f.Programme) &&
+			r.Year == f.Year && r.Region == f.Region && r.Province == f.Province
+	}},
+	{"year", func(f, r cubeCell) (int64, bool) {
+		return int64(r.Year), r.Year != 0 && (f.Year == 0 || r.Year == f.Year) &&
+			r.Programme == f.Programme && r.Region == f.Region && r.Province == f.Province
+	}},
+	{"region", func(f, r cubeCell) (int64, bool) {
+		return int64(r.Region), r.Region != 0 && (f.Region == 0 || r.Region == f.Region) &&
+			r.Programme == f.Programme && r.Year == f.Year && r.Province == f.Province
+	}},
+	{"province", func(f, r cubeCell) (int64, bool) {
+		return r.Province, r.Province != 0 && (f.Province == 0 || r.Province == f.Province) && (f.Region == 0 || r.Region == f.Region) &&
+			r.Programme == f.Programme && r.Year == f.Year
+	}},
+}
+
+// cubeRows makes, from the cube rows of the filter's cell and its
+// breakdowns, the rows peopleSQL gives from the records, in its order: the
+// headline per sex and category ("all") and its associations, the
+// associations per sex, and each breakdown's rows per value and category
+// and their associations. A row exists only where somebody has an
+// enrolment (people > 0, associations > 0), as in peopleSQL.
+func cubeRows(sc totalsScope, cell cubeCell, people peopleCube, assocs assocCube, labels labels) []peopleRow {
+	type group struct {
+		dimension string
+		value     int64  // a breakdown's programme, year, region or province
+		key       string // the headline's and the sex breakdown's: the sex
+		category  string // "": the associations
+	}
+	sums := map[group]*peopleCounts{}
+	add := func(g group, n peopleCounts) {
+		s := sums[g]
+		if s == nil {
+			s = &peopleCounts{}
+			sums[g] = s
+		}
+		s.People, s.Enrolled, s.Trained, s.Completed = s.People+n.People, s.Enrolled+n.Enrolled, s.Trained+n.Trained, s.Completed+n.Completed
+		s.AttendedMarks, s.Marks = s.AttendedMarks+n.AttendedMarks, s.Marks+n.Marks
+	}
+	for k, n := range people {
+		if k.cubeCell == cell {
+			add(group{dimension: "all", key: k.Sex, category: k.Category}, *n)
+		}
+		for _, b := range cubeBreakdowns {
+			if v, ok := b.of(cell, k.cubeCell); ok {
+				add(group{dimension: b.dimension, value: v, category: k.Category}, *n)
+			}
+		}
+	}
+	for k, n := range assocs {
+		if k.Category != sc.memberCategory() {
+			continue
+		}
+		counts := peopleCounts{People: n.Associations, Enrolled: n.Enrolled, Trained: n.Trained}
+		if k.cubeCell == cell && k.Sex != "" && (sc.Sex == nil || k.Sex == *sc.Sex) {
+			add(group{dimension: "sex", key: k.Sex}, counts)
+		}
+		if k.Sex != sc.memberSex() {
+			continue
+		}
+		if k.cubeCell == cell {
+			add(group{dimension: "all"}, counts)
+		}
+		for _, b := range cubeBreakdowns {
+			if v, ok := b.of(cell, k.cubeCell); ok {
+				add(group{dimension: b.dimension, value: v}, counts)
+			}
+		}
+	}
+	type ordered struct {
+		peopleRow
+		ord string
+	}
+	var rows []ordered
+	for g, n := range sums {
+		if n.People <= 0 {
+			continue
+		}
+		r := ordered{peopleRow: peopleRow{Dimension: g.dimension, Key: g.key, Enrolled: n.Enrolled, Trained: n.Trained}, ord: g.key}
+		if g.category != "" {
+			c := domain.Category(g.category)
+			r.Category = &c
+			r.Completed, r.AttendedMarks, r.Marks = n.Completed, n.AttendedMarks, n.Marks
+		}
+		switch g.dimension {
+		case "year":
+			r.Key = strconv.FormatInt(g.value, 10)
+			r.ord = r.Key
+		case "programme", "region", "province":
+			l, ok := labels[[2]string{g.dimension, strconv.FormatInt(g.value, 10)}]
+			if !ok {
+				l = label{Code: strconv.FormatInt(g.value, 10)}
+				l.Ord = l.Code
+			}
+			r.Key, r.NameAr, r.NameFr, r.ord = l.Code, l.NameAr, l.NameFr, l.Ord
+		}
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b ordered) int { // peopleSQL's ORDER BY
+		return cmp.Or(cmp.Compare(a.Dimension, b.Dimension), cmp.Compare(a.ord, b.ord), compareCategories(a.Category, b.Category))
+	})
+	out := make([]peopleRow, len(rows))
+	for i, r := range rows {
+		out[i] = r.peopleRow
+	}
+	return out
+}
+
+// compareCategories orders categories as SQL does, NULL (the associations) first.
+func compareCategories(a, b *domain.Category) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Compare(*a, *b)
+}
+
+// label is a programme's, region's or province's code, names and display order.
+type label struct {
+	Dimension string `json:"dimension"`
+	Key       string `json:"key"`
+	Code      string `json:"code"`
+	NameAr    string `json:"name_ar"`
+	NameFr    string `json:"name_fr"`
+	Ord       string `json:"ord"`
+}
+
+// labels are labelsSQL's, by dimension and id.
+type labels map[[2]string]label
+
+// scopeAndCourseFigures resolves the filter (as resolveScope does), counts
+// courses, sessions held and hours from the per-course counters the
+// sessions trigger keeps, and reads the labels, in one round trip. Courses
+// are few: a national sum reads an index of 20,000 entries
+// (courses_figures), not 200,000 sessions.
+func scopeAndCourseFigures(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter, t *domain.Totals) (totalsScope, labels, error) {
 	const q = `WITH scope AS (` + scopeSQL + `)
 SELECT s.programme_id, s.region_id, s.province_id, s.province_region_id, s.course_id,
-       n.courses, n.sessions_held, n.training_hours
+       n.courses, n.sessions_held, n.training_hours,
+       (SELECT json_agg(l) FROM (` + labelsSQL + `) l) AS labels
   FROM scope s CROSS JOIN LATERAL (
        SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
               coalesce(sum(c.held_hours), 0)::float8 AS training_hours
@@ -141,12 +309,23 @@ SELECT s.programme_id, s.region_id, s.province_id, s.province_region_id, s.cours
 		Courses       int     `db:"courses"`
 		SessionsHeld  int     `db:"sessions_held"`
 		TrainingHours float64 `db:"training_hours"`
+		Labels        []byte  `db:"labels"`
 	}
 	if err := getOne(ctx, tx, &row, q, f.Programme, f.Region, f.Province, f.Course, f.Year); err != nil {
-		return row.totalsScope, fmt.Errorf("totals (courses): %w", err)
+		return row.totalsScope, nil, fmt.Errorf("totals (courses): %w", err)
 	}
 	t.Courses, t.SessionsHeld, t.TrainingHours = row.Courses, row.SessionsHeld, row.TrainingHours
-	return row.totalsScope, row.totalsScope.complete(f)
+	var list []label
+	if row.Labels != nil {
+		if err := json.Unmarshal(row.Labels, &list); err != nil {
+			return row.totalsScope, nil, fmt.Errorf("totals (labels): %w", err)
+		}
+	}
+	ls := labels{}
+	for _, l := range list {
+		ls[[2]string{l.Dimension, l.Key}] = l
+	}
+	return row.totalsScope, ls, row.totalsScope.complete(f)
 }
 
 // cubeCell is the filter as a cube cell: 0 for "all"; a province fixes its
@@ -171,70 +350,19 @@ func (sc totalsScope) cubeCell() (c cubeCell) {
 	return c
 }
 
-// cubeSQL reads the same rows as peopleSQL from the cubes and what the
-// journal moves. Parameters: the filter as a cube cell, $1 programme, $2
-// year, $3 region, $4 province (0 = all), $5 sex, $6 category (NULL =
-// any); $7 and $8 the rows the journal moves in the people's and the
-// associations' cube (JSON, see peopleCube.json).
-//
-// Each breakdown fixes the three other place/time columns to the filter's
-// cell and groups by its own column over the non-zero values. Rows appear,
-// as in peopleSQL, only where somebody has an enrolment (people > 0,
-// associations > 0). Category and sex are person attributes: the people
-// rows are per category and sex and are summed; the association rows are
-// read at the filter's category and sex (” = any member) since an
-// association's members may differ in both.
-var cubeSQL = `WITH people_moved AS MATERIALIZED (
-    SELECT ` + cubeColumns + ` FROM jsonb_to_recordset($7::jsonb) AS m ` + peopleRecord + `),
-associations_moved AS MATERIALIZED (
-    SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($8::jsonb) AS m ` + assocRecord + `),
-counted AS (
-    SELECT 'all' AS dimension, q.sex AS key, q.category,
-           sum(q.enrolled) AS enrolled, sum(q.trained) AS trained, sum(q.completed) AS completed,
-           sum(q.attended_marks)::bigint AS attended_marks, sum(q.marks)::bigint AS marks
-      FROM ` + cubePeople + ` q WHERE q.programme_id = $1 AND q.year = $2 AND q.region_id = $3 AND q.province_id = $4` + cubePeopleFilter + `
-     GROUP BY q.sex, q.category HAVING sum(q.people) > 0
-    UNION ALL
-    SELECT 'all', '', NULL, sum(q.enrolled), sum(q.trained), 0, 0, 0
-      FROM ` + cubeAssociations + ` q WHERE q.programme_id = $1 AND q.year = $2 AND q.region_id = $3 AND q.province_id = $4
-       AND q.category = coalesce($6::text, '') AND q.sex = coalesce($5::text, '')
-    HAVING sum(q.associations) > 0
-    UNION ALL
-    SELECT 'sex', q.sex, NULL, sum(q.enrolled), sum(q.trained), 0, 0, 0
-      FROM ` + cubeAssociations + ` q WHERE q.programme_id = $1 AND q.year = $2 AND q.region_id = $3 AND q.province_id = $4
-       AND q.category = coalesce($6::text, '') AND q.sex <> '' AND ($5::text IS NULL OR q.sex = $5)
-     GROUP BY q.sex HAVING sum(q.associations) > 0
-` + cubeBreakdown("programme", "programme_id", "q.programme_id <> 0 AND ($1 = 0 OR q.programme_id = $1) AND q.year = $2 AND q.region_id = $3 AND q.province_id = $4") +
-	cubeBreakdown("year", "year", "q.year <> 0 AND ($2 = 0 OR q.year = $2) AND q.programme_id = $1 AND q.region_id = $3 AND q.province_id = $4") +
-	cubeBreakdown("region", "region_id", "q.programme_id = $1 AND q.year = $2 AND q.region_id <> 0 AND ($3 = 0 OR q.region_id = $3) AND q.province_id = $4") +
-	cubeBreakdown("province", "province_id", "q.programme_id = $1 AND q.year = $2 AND q.province_id <> 0 AND ($4 = 0 OR q.province_id = $4) AND ($3 = 0 OR q.region_id = $3)") +
-	labelledSQL
+// getIn runs the prepared single-row query in tx (prepared on tx's
+// connection the first time that connection runs it).
+func (p *preparedQuery) getIn(ctx context.Context, tx *sqlx.Tx, dest any, args ...any) error {
+	return mapError(tx.StmtxContext(ctx, p.stmt).GetContext(ctx, dest, args...))
+}
 
-// cubePeople and cubeAssociations are the cubes' rows plus what the journal
-// moves: the conditions of each branch reach into both (an index range on
-// the cube).
-const (
-	cubePeople = `(SELECT ` + cubeColumns + ` FROM totals_cube
-            UNION ALL SELECT ` + cubeColumns + ` FROM people_moved)`
-	cubeAssociations = `(SELECT ` + assocCubeColumns + ` FROM totals_assoc_cube
-            UNION ALL SELECT ` + assocCubeColumns + ` FROM associations_moved)`
-)
+// selectIn runs the prepared query in tx and scans every row into dest.
+func (p *preparedQuery) selectIn(ctx context.Context, tx *sqlx.Tx, dest any, args ...any) error {
+	return mapError(tx.StmtxContext(ctx, p.stmt).SelectContext(ctx, dest, args...))
+}
 
-// cubePeopleFilter applies the person filters to the people rows.
-const cubePeopleFilter = `
-       AND ($5::text IS NULL OR q.sex = $5) AND ($6::text IS NULL OR q.category = $6)`
-
-// cubeBreakdown is one breakdown's people rows (per value and category)
-// and association rows (per value). col and cell are constants.
-func cubeBreakdown(dimension, col, cell string) string {
-	return fmt.Sprintf(`    UNION ALL
-    SELECT '%[1]s', q.%[2]s::text, q.category, sum(q.enrolled), sum(q.trained), sum(q.completed),
-           sum(q.attended_marks)::bigint, sum(q.marks)::bigint
-      FROM `+cubePeople+` q WHERE %[3]s`+cubePeopleFilter+`
-     GROUP BY q.%[2]s, q.category HAVING sum(q.people) > 0
-    UNION ALL
-    SELECT '%[1]s', q.%[2]s::text, NULL, sum(q.enrolled), sum(q.trained), 0, 0, 0
-      FROM `+cubeAssociations+` q WHERE %[3]s AND q.category = coalesce($6::text, '') AND q.sex = coalesce($5::text, '')
-     GROUP BY q.%[2]s HAVING sum(q.associations) > 0
-`, dimension, col, cell)
+// execIn runs the prepared statement in tx.
+func (p *preparedQuery) execIn(ctx context.Context, tx *sqlx.Tx, args ...any) error {
+	_, err := tx.StmtxContext(ctx, p.stmt).ExecContext(ctx, args...)
+	return mapError(err)
 }

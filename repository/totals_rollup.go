@@ -87,12 +87,12 @@ func sameSide(a, b cell) bool { return a.Sign == b.Sign && a.ID == b.ID }
 
 // peopleCounts is what a totals_cube row counts.
 type peopleCounts struct {
-	People        int   `json:"people"`
-	Enrolled      int   `json:"enrolled"`
-	Trained       int   `json:"trained"`
-	Completed     int   `json:"completed"`
-	AttendedMarks int64 `json:"attended_marks"`
-	Marks         int64 `json:"marks"`
+	People        int   `db:"people" json:"people"`
+	Enrolled      int   `db:"enrolled" json:"enrolled"`
+	Trained       int   `db:"trained" json:"trained"`
+	Completed     int   `db:"completed" json:"completed"`
+	AttendedMarks int64 `db:"attended_marks" json:"attended_marks"`
+	Marks         int64 `db:"marks" json:"marks"`
 }
 
 // assocCounts is what a totals_assoc_cube row counts.
