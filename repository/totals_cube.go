@@ -92,8 +92,8 @@ var readJournalSQL = `journal AS MATERIALIZED (
 ` + journalSQL("(SELECT persons FROM journal)::bigint[]")
 
 // cubeSQL is the rows of both cubes a read of cell ($1 programme, $2 year,
-// $3 region, $4 province) may look at (readBy: the cell, and the cell with
-// one of programme, year and place changed), for the person filters ($5
+// $3 region, $4 province) may look at (readBy: the cell with at most one
+// of programme, year and place changed), for the person filters ($5
 // sex, $6 category; NULL = any). Association rows are read at the filter's
 // category (” = any member), and counted in people's place.
 const cubeSQL = `
@@ -109,8 +109,11 @@ SELECT 'a', programme_id, year, region_id, province_id, category, sex,
  WHERE ` + readByCell + `
    AND category = coalesce($6::text, '') AND ($5::text IS NULL OR sex = $5)`
 
-// readByCell is cubeCell.readBy in SQL, for cell ($1, $2, $3, $4).
-const readByCell = `((programme_id <> $1)::int + (year <> $2)::int + ((region_id, province_id) <> ($3, $4))::int) <= 1`
+// readByCell is cubeCell.readBy in SQL, for cell ($1, $2, $3, $4): three
+// index ranges (the primary key, by_programme, by_year).
+const readByCell = `((programme_id = $1 AND year = $2)
+        OR (year = $2 AND region_id = $3 AND province_id = $4)
+        OR (programme_id = $1 AND region_id = $3 AND province_id = $4))`
 
 // readsPeople and readsAssociations say which rows of each cube a read of
 // cell looks at: the others need not be counted from the journal.

@@ -220,8 +220,11 @@ SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + asso
     ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
    SET associations = q.associations + excluded.associations, enrolled = q.enrolled + excluded.enrolled,
        trained = q.trained + excluded.trained`}
-	forgetAssocCells = foldStep{"forget the changed associations' cells", `DELETE FROM totals_assoc_cells WHERE association_id = ANY ($1)`}
-	storeAssocCells  = foldStep{"store them as they are now", `
+	forgetAssocCells = foldStep{"forget the association cells that went or changed", `
+DELETE FROM totals_assoc_cells a USING jsonb_to_recordset($1::jsonb) AS m ` + cellRecord + `
+ WHERE (a.association_id, a.programme_id, a.year, a.region_id, a.province_id, a.category, a.sex)
+     = (m.id, m.programme_id, m.year, m.region_id, m.province_id, m.category, m.sex)`}
+	storeAssocCells = foldStep{"store the association cells that came or changed", `
 INSERT INTO totals_assoc_cells (` + assocCellColumns + `)
 SELECT id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
   FROM jsonb_to_recordset($1::jsonb) AS m ` + cellRecord}
@@ -349,23 +352,27 @@ func (f *fold) run(batch int) error {
 		return err
 	}
 	// The cells are stored as they were counted: the stored cells are
-	// always what the cubes were built from.
+	// always what the cubes were built from. Of the associations' cells
+	// (all of the changed associations'), only those that differ.
 	personCells, err := cellsJSON(people)
 	if err != nil {
 		return err
 	}
-	assocCells, err := cellsJSON(assocs)
+	gone, came := differing(assocs)
+	goneCells, err := cellsJSON(gone)
 	if err != nil {
 		return err
 	}
-	changed := pq.Int64Array{}
-	eachRun(assocs, func(a, b cell) bool { return a.ID == b.ID }, func(run []cell) { changed = append(changed, run[0].ID) })
+	cameCells, err := cellsJSON(came)
+	if err != nil {
+		return err
+	}
 	for _, step := range []struct {
 		foldStep
 		arg any
 	}{
 		{movePeople, peopleRows}, {moveAssocs, assocRows},
-		{forgetAssocCells, changed}, {storeAssocCells, assocCells},
+		{forgetAssocCells, goneCells}, {storeAssocCells, cameCells},
 		{forgetPersonCells, f.persons}, {storePersonCells, personCells},
 	} {
 		if err := f.exec(step.foldStep, step.arg); err != nil {
@@ -393,6 +400,28 @@ func (f *fold) exec(step foldStep, args ...any) error {
 func (s *Store) preparedOf(step foldStep) *preparedQuery {
 	p, _ := s.prepared.Load(step.query)
 	return p.(*preparedQuery)
+}
+
+// differing parts signed cells into those counted out (−1) that are not
+// counted in (+1) as they are, and those counted in that were not counted
+// out as they are: what to delete and what to insert. Both are returned
+// with sign +1.
+func differing(cells []cell) (gone, came []cell) {
+	counted := map[cell]int{}
+	for _, c := range cells {
+		sign := c.Sign
+		c.Sign = 1
+		counted[c] += sign
+	}
+	for c, n := range counted {
+		switch {
+		case n < 0:
+			gone = append(gone, c)
+		case n > 0:
+			came = append(came, c)
+		}
+	}
+	return gone, came
 }
 
 // journalCells are the rows of journalCellsSQL.

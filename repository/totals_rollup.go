@@ -38,20 +38,14 @@ func (c cubeCell) rollups() [12]cubeCell {
 	return out
 }
 
-// readBy reports whether a read of cell f looks at roll-up r: r is f, or f
-// with one of programme, year and place changed (a breakdown's row).
+// readBy reports whether a read of cell f may look at roll-up r: r is f
+// with at most one of programme, year and place (region and province)
+// changed. The headline is f; a breakdown's rows change one of them.
 func (f cubeCell) readBy(r cubeCell) bool {
-	differ := 0
-	if r.Programme != f.Programme {
-		differ++
-	}
-	if r.Year != f.Year {
-		differ++
-	}
-	if r.Region != f.Region || r.Province != f.Province {
-		differ++
-	}
-	return differ <= 1
+	samePlace := r.Region == f.Region && r.Province == f.Province
+	return r.Programme == f.Programme && r.Year == f.Year ||
+		r.Year == f.Year && samePlace ||
+		r.Programme == f.Programme && samePlace
 }
 
 // cubeKey is a row of the cubes: a cell, a category and a sex (” = any,
