@@ -234,7 +234,7 @@ func serve(args []string, log *slog.Logger) error {
 // cube. Reads do not wait for it (they add what the journal still holds to
 // the cube): folding often keeps the journal, and so each read's share of
 // the work, short. An idle tick is one short statement.
-const foldInterval = 100 * time.Millisecond
+const foldInterval = 50 * time.Millisecond
 
 // foldTotalsInBackground folds the totals journal until ctx ends: the only
 // writer of the totals cube. A failure (the database away) is logged once,

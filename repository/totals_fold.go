@@ -107,9 +107,10 @@ func assocCellsOf(members string) string {
 //	kept           those association cells as stored;
 //	changed        the associations where one of them appeared, went or
 //	               changed flags (an array), and changed_cells their cells;
-//	signed_assocs  every cell of those associations as stored (−1) and now
-//	               (+1: as stored, or as recounted where touched):
-//	               counting them is their move.
+//	signed_assocs  every cell of those associations: as stored (−1) and
+//	               as recounted (+1) where touched, once (0) where not:
+//	               counting those of sign ≤ 0 out and ≥ 0 in is their
+//	               move.
 //
 // The journal's people are few next to the tables, and their number is
 // not known when the statement is planned: every step is a scan of a few
@@ -162,19 +163,22 @@ changed_cells AS MATERIALIZED (
     SELECT ` + assocCellColumns + ` FROM totals_assoc_cells
      WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])),
 signed_assocs AS MATERIALIZED (
-    SELECT -1 AS sign, ` + assocCellColumns + ` FROM changed_cells
-    UNION ALL
-    SELECT 1, ` + assocCellKey + `, enrolled, trained
-      FROM (SELECT ` + assocCellKey + `,
-                   CASE WHEN bool_or(recount) THEN bool_or(present) FILTER (WHERE recount) ELSE true END AS present,
-                   CASE WHEN bool_or(recount) THEN bool_or(enrolled) FILTER (WHERE recount) ELSE bool_or(enrolled) END AS enrolled,
-                   CASE WHEN bool_or(recount) THEN bool_or(trained) FILTER (WHERE recount) ELSE bool_or(trained) END AS trained
+    SELECT v.sign, ` + prefixed("g", assocCellKey) + `, v.enrolled, v.trained
+      FROM (SELECT ` + assocCellKey + `, bool_or(recount) AS touched, bool_or(NOT recount) AS stored,
+                   bool_or(enrolled) FILTER (WHERE NOT recount) AS stored_enrolled,
+                   bool_or(trained) FILTER (WHERE NOT recount) AS stored_trained,
+                   coalesce(bool_or(present) FILTER (WHERE recount), false) AS present,
+                   bool_or(enrolled) FILTER (WHERE recount) AS enrolled,
+                   bool_or(trained) FILTER (WHERE recount) AS trained
               FROM (SELECT ` + assocCellKey + `, false AS recount, true AS present, enrolled, trained FROM changed_cells
                     UNION ALL
                     SELECT ` + assocCellKey + `, true, present, enrolled, trained FROM recounted
                      WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])) x
-             GROUP BY ` + assocCellKey + `) now
-     WHERE present)`
+             GROUP BY ` + assocCellKey + `) g
+     CROSS JOIN LATERAL (VALUES (0, g.stored_enrolled, g.stored_trained, g.stored AND NOT g.touched),
+                                (-1, g.stored_enrolled, g.stored_trained, g.stored AND g.touched),
+                                (1, g.enrolled, g.trained, g.touched AND g.present)) v (sign, enrolled, trained, emit)
+     WHERE v.emit)`
 }
 
 // prefixed qualifies each column of a list with alias.
@@ -183,9 +187,9 @@ func prefixed(alias, columns string) string {
 }
 
 // journalCellsSQL reads, for some people of the journal (see journalSQL),
-// the cells whose counting is their move: the people's (kind 'p'), sorted
-// by sign and person, and their associations' ('a'), sorted by sign and
-// association (peopleCube.addPeople, assocCube.addAssociations).
+// the cells whose counting is their move: the people's (kind 'p') and
+// their associations' ('a'), sorted by person or association
+// (peopleCube.addPeople, assocCube.addAssociations).
 func journalCellsSQL(with string) string {
 	return `WITH ` + with + `
 SELECT 'p' AS kind, sign, trainee_id AS id, programme_id, year, region_id, province_id, category, sex,
@@ -195,7 +199,7 @@ SELECT 'p' AS kind, sign, trainee_id AS id, programme_id, year, region_id, provi
 SELECT 'a', sign, association_id, programme_id, year, region_id, province_id, category, sex,
        association_id, enrolled, trained, false, 0, 0
   FROM signed_assocs
- ORDER BY kind DESC, sign, id`
+ ORDER BY kind DESC, id, sign`
 }
 
 // A fold's statements; $1 is the batch's people (or the rows to add).
@@ -404,8 +408,8 @@ func (s *Store) preparedOf(step foldStep) *preparedQuery {
 
 // differing parts signed cells into those counted out (−1) that are not
 // counted in (+1) as they are, and those counted in that were not counted
-// out as they are: what to delete and what to insert. Both are returned
-// with sign +1.
+// out as they are: what to delete and what to insert (those of sign 0
+// stay). Both are returned with sign +1.
 func differing(cells []cell) (gone, came []cell) {
 	counted := map[cell]int{}
 	for _, c := range cells {
@@ -515,7 +519,7 @@ SELECT `+cubeColumns+` FROM jsonb_to_recordset($1::jsonb) AS m `+peopleRecord, r
 	const assocCells = `SELECT 1 AS sign, association_id AS id, programme_id, year, region_id, province_id, category, sex,
 	       enrolled, trained, false AS completed, 0 AS attended_marks, 0 AS marks
 	  FROM totals_assoc_cells ORDER BY association_id`
-	if err := eachRunOf(ctx, tx, assocCells, func(run []cell) { assocs.addAssociation(run, nil) }); err != nil {
+	if err := eachRunOf(ctx, tx, assocCells, func(run []cell) { assocs.addAssociation(1, run, nil) }); err != nil {
 		return fmt.Errorf("associations' cube: %w", err)
 	}
 	if rows, err = assocs.json(nil); err != nil {

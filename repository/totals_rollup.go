@@ -146,7 +146,7 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	}
 }
 
-// addPeople counts cells sorted by sign and person.
+// addPeople counts cells sorted by person and sign.
 func (q peopleCube) addPeople(cells []cell, keep func(cubeKey) bool) {
 	eachRun(cells, sameSide, func(run []cell) { q.addPerson(run, keep) })
 }
@@ -154,12 +154,12 @@ func (q peopleCube) addPeople(cells []cell, keep func(cubeKey) bool) {
 // assocCube is association cube rows being counted.
 type assocCube map[cubeKey]*assocCounts
 
-// addAssociation counts one association's cells (one sign) into the rows:
+// addAssociation counts one association's cells, with sign, into the rows:
 // once per roll-up and member variant (the members' category or any × their
 // sex or any: the association cube is read at a category and a sex), its
 // flags OR-ed over its cells there. keep, if not nil, says which rows to
 // count.
-func (q assocCube) addAssociation(cells []cell, keep func(cubeKey) bool) {
+func (q assocCube) addAssociation(sign int, cells []cell, keep func(cubeKey) bool) {
 	type flags struct{ enrolled, trained bool }
 	rows := make(map[cubeKey]flags, 64) // an association has tens of cells: hundreds of rows
 	for _, c := range cells {
@@ -174,7 +174,6 @@ func (q assocCube) addAssociation(cells []cell, keep func(cubeKey) bool) {
 			}
 		}
 	}
-	sign := cells[0].Sign
 	for k, f := range rows {
 		n := q[k]
 		if n == nil {
@@ -187,9 +186,26 @@ func (q assocCube) addAssociation(cells []cell, keep func(cubeKey) bool) {
 	}
 }
 
-// addAssociations counts cells sorted by sign and association.
+// addAssociations counts cells sorted by association: for each, its cells
+// of sign −1 and 0 (as stored) out, of sign 0 and +1 (as they are now) in.
 func (q assocCube) addAssociations(cells []cell, keep func(cubeKey) bool) {
-	eachRun(cells, sameSide, func(run []cell) { q.addAssociation(run, keep) })
+	eachRun(cells, func(a, b cell) bool { return a.ID == b.ID }, func(run []cell) {
+		var before, after []cell
+		for _, c := range run {
+			if c.Sign <= 0 {
+				before = append(before, c)
+			}
+			if c.Sign >= 0 {
+				after = append(after, c)
+			}
+		}
+		if len(before) > 0 {
+			q.addAssociation(-1, before, keep)
+		}
+		if len(after) > 0 {
+			q.addAssociation(1, after, keep)
+		}
+	})
 }
 
 // eachRun calls fn for each run of consecutive items that same says
