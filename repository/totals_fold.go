@@ -18,7 +18,7 @@ import (
 //
 //   - Triggers (migrations/00010_totals_engine.sql) note who changed in the
 //     journal, totals_pending, in the writing transaction itself.
-//   - The folder (FoldTotals; the server runs it every 100 ms) is the only
+//   - The folder (FoldTotals; the server runs it every 50 ms) is the only
 //     writer of the cells and the cubes: it takes a batch of the journal and
 //     moves the cubes by rollup(fresh cells) − rollup(stored cells).
 //   - A read (totals_cube.go) adds that same move, for the people still in
@@ -437,7 +437,7 @@ type journalCells struct {
 }
 
 // split parts the people's cells from their associations' (each sorted
-// by sign, then person or association).
+// by person or association, then sign).
 func (j journalCells) split() (people, assocs []cell) {
 	for _, r := range j.rows {
 		if r.Kind == "p" {
@@ -483,6 +483,15 @@ func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
 	if err := exec("lock", `SELECT pg_advisory_xact_lock($1)`, foldLock); err != nil {
 		return err
 	}
+	// The national aggregates get more memory, for the rebuild only.
+	var workMem string
+	if err := tx.GetContext(ctx, &workMem, `SELECT current_setting('work_mem')`); err != nil {
+		return mapError(err)
+	}
+	if err := exec("work_mem", `SELECT set_config('work_mem', '128MB', true)`); err != nil {
+		return err
+	}
+	defer func() { _, _ = tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, workMem) }()
 	if err := exec("course counters", recountCourseCountersSQL); err != nil {
 		return err
 	}
