@@ -202,7 +202,10 @@ SELECT 'a', sign, association_id, programme_id, year, region_id, province_id, ca
  ORDER BY kind DESC, id, sign`
 }
 
-// A fold's statements; $1 is the batch's people (or the rows to add).
+// A fold's statements. The move is stored in one statement (one round
+// trip while the cores are busy): the cubes moved, and the cells that
+// went, came or changed; a row that changed is updated, so that no row is
+// both deleted and inserted by it.
 var (
 	takeJournal = foldStep{"take the journal", `
 WITH taken AS (
@@ -210,41 +213,48 @@ WITH taken AS (
      WHERE (xid, trainee_id) IN (SELECT xid, trainee_id FROM totals_pending LIMIT $1)
     RETURNING trainee_id)
 SELECT count(*) AS taken, coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM taken`}
-	readCells  = foldStep{"read the people's and their associations' cells", journalCellsSQL(journalSQL("$1"))}
-	movePeople = foldStep{"move the people's cube", `
-INSERT INTO totals_cube AS q (` + cubeColumns + `)
-SELECT ` + cubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + peopleRecord + `
-    ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
-   SET people = q.people + excluded.people, enrolled = q.enrolled + excluded.enrolled,
-       trained = q.trained + excluded.trained, completed = q.completed + excluded.completed,
-       attended_marks = q.attended_marks + excluded.attended_marks, marks = q.marks + excluded.marks`}
-	moveAssocs = foldStep{"move the associations' cube", `
-INSERT INTO totals_assoc_cube AS q (` + assocCubeColumns + `)
-SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + assocRecord + `
-    ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
-   SET associations = q.associations + excluded.associations, enrolled = q.enrolled + excluded.enrolled,
-       trained = q.trained + excluded.trained`}
-	forgetAssocCells = foldStep{"forget the association cells that went or changed", `
-DELETE FROM totals_assoc_cells a USING jsonb_to_recordset($1::jsonb) AS m ` + cellRecord + `
- WHERE (a.association_id, a.programme_id, a.year, a.region_id, a.province_id, a.category, a.sex)
-     = (m.id, m.programme_id, m.year, m.region_id, m.province_id, m.category, m.sex)`}
-	storeAssocCells = foldStep{"store the association cells that came or changed", `
-INSERT INTO totals_assoc_cells (` + assocCellColumns + `)
-SELECT id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
-  FROM jsonb_to_recordset($1::jsonb) AS m ` + cellRecord}
-	forgetPersonCells = foldStep{"forget the people's stored cells", `DELETE FROM totals_person_cells WHERE trainee_id = ANY ($1)`}
-	storePersonCells  = foldStep{"store their fresh cells", `
-INSERT INTO totals_person_cells (` + personCellColumns + `)
+	readCells = foldStep{"read the people's and their associations' cells", journalCellsSQL(journalSQL("$1"))}
+	storeMove = foldStep{"store the move", `
+WITH people AS (
+    INSERT INTO totals_cube AS q (` + cubeColumns + `)
+    SELECT ` + cubeColumns + ` FROM jsonb_to_recordset($1::jsonb) AS m ` + peopleRecord + `
+        ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
+       SET people = q.people + excluded.people, enrolled = q.enrolled + excluded.enrolled,
+           trained = q.trained + excluded.trained, completed = q.completed + excluded.completed,
+           attended_marks = q.attended_marks + excluded.attended_marks, marks = q.marks + excluded.marks),
+associations AS (
+    INSERT INTO totals_assoc_cube AS q (` + assocCubeColumns + `)
+    SELECT ` + assocCubeColumns + ` FROM jsonb_to_recordset($2::jsonb) AS m ` + assocRecord + `
+        ON CONFLICT (programme_id, year, region_id, province_id, category, sex) DO UPDATE
+       SET associations = q.associations + excluded.associations, enrolled = q.enrolled + excluded.enrolled,
+           trained = q.trained + excluded.trained),
+association_cells_gone AS (
+    DELETE FROM totals_assoc_cells a USING jsonb_to_recordset($3::jsonb) AS m ` + cellRecord + `
+     WHERE (a.association_id, a.programme_id, a.year, a.region_id, a.province_id, a.category, a.sex)
+         = (m.id, m.programme_id, m.year, m.region_id, m.province_id, m.category, m.sex)),
+association_cells_now AS (
+    INSERT INTO totals_assoc_cells AS a (` + assocCellColumns + `)
+    SELECT id, programme_id, year, region_id, province_id, category, sex, enrolled, trained
+      FROM jsonb_to_recordset($4::jsonb) AS m ` + cellRecord + `
+        ON CONFLICT (association_id, programme_id, year, region_id, province_id, category, sex) DO UPDATE
+       SET enrolled = excluded.enrolled, trained = excluded.trained),
+person_cells_gone AS (
+    DELETE FROM totals_person_cells p USING jsonb_to_recordset($5::jsonb) AS m ` + cellRecord + `
+     WHERE (p.trainee_id, p.programme_id, p.year, p.province_id) = (m.id, m.programme_id, m.year, m.province_id))
+INSERT INTO totals_person_cells AS p (` + personCellColumns + `)
 SELECT id, programme_id, year, region_id, province_id, category, sex, association_id, enrolled, trained, completed, attended_marks, marks
-  FROM jsonb_to_recordset($1::jsonb) AS m ` + cellRecord}
+  FROM jsonb_to_recordset($6::jsonb) AS m ` + cellRecord + `
+    ON CONFLICT (trainee_id, programme_id, year, province_id) DO UPDATE
+   SET region_id = excluded.region_id, category = excluded.category, sex = excluded.sex,
+       association_id = excluded.association_id, enrolled = excluded.enrolled, trained = excluded.trained,
+       completed = excluded.completed, attended_marks = excluded.attended_marks, marks = excluded.marks`}
 )
 
 // foldStep is one named statement of the fold.
 type foldStep struct{ name, query string }
 
 // foldSteps are prepared together, before a fold takes its connection.
-var foldSteps = []foldStep{takeJournal, readCells, movePeople, moveAssocs,
-	forgetAssocCells, storeAssocCells, forgetPersonCells, storePersonCells}
+var foldSteps = []foldStep{takeJournal, readCells, storeMove}
 
 // FoldTotals folds the journal into the cubes until nothing is left that
 // was committed when it started, and answers how many journal rows it took.
@@ -356,34 +366,31 @@ func (f *fold) run(batch int) error {
 		return err
 	}
 	// The cells are stored as they were counted: the stored cells are
-	// always what the cubes were built from. Of the associations' cells
-	// (all of the changed associations'), only those that differ.
-	personCells, err := cellsJSON(people)
-	if err != nil {
-		return err
+	// always what the cubes were built from. Only those that differ.
+	type personKey struct { // totals_person_cells' primary key
+		trainee, programme int64
+		year               int16
+		province           int64
 	}
-	gone, came := differing(assocs)
-	goneCells, err := cellsJSON(gone)
-	if err != nil {
-		return err
+	personGone, personNow := changes(people, func(c cell) personKey {
+		return personKey{c.ID, c.Programme, c.Year, c.Province}
+	})
+	type assocKey struct { // totals_assoc_cells' primary key
+		association int64
+		cubeKey
 	}
-	cameCells, err := cellsJSON(came)
-	if err != nil {
-		return err
-	}
-	for _, step := range []struct {
-		foldStep
-		arg any
-	}{
-		{movePeople, peopleRows}, {moveAssocs, assocRows},
-		{forgetAssocCells, goneCells}, {storeAssocCells, cameCells},
-		{forgetPersonCells, f.persons}, {storePersonCells, personCells},
-	} {
-		if err := f.exec(step.foldStep, step.arg); err != nil {
+	assocGone, assocNow := changes(assocs, func(c cell) assocKey {
+		return assocKey{c.ID, cubeKey{cubeCell: c.cubeCell, Category: c.Category, Sex: c.Sex}}
+	})
+	args := []any{peopleRows, assocRows}
+	for _, cells := range [][]cell{assocGone, assocNow, personGone, personNow} {
+		rows, err := cellsJSON(cells)
+		if err != nil {
 			return err
 		}
+		args = append(args, rows)
 	}
-	return nil
+	return f.exec(storeMove, args...)
 }
 
 func (f *fold) get(step foldStep, dest any, args ...any) error {
@@ -406,26 +413,30 @@ func (s *Store) preparedOf(step foldStep) *preparedQuery {
 	return p.(*preparedQuery)
 }
 
-// differing parts signed cells into those counted out (−1) that are not
-// counted in (+1) as they are, and those counted in that were not counted
-// out as they are: what to delete and what to insert (those of sign 0
-// stay). Both are returned with sign +1.
-func differing(cells []cell) (gone, came []cell) {
+// changes parts signed cells (of sign −1: as stored, 0: unchanged, +1: as
+// they are now) into what to store: now, the cells counted in that were not
+// stored as they are; gone, the stored cells whose key (key) is not among
+// them. Both are returned with sign +1.
+func changes[K comparable](cells []cell, key func(cell) K) (gone, now []cell) {
 	counted := map[cell]int{}
 	for _, c := range cells {
 		sign := c.Sign
 		c.Sign = 1
 		counted[c] += sign
 	}
+	kept := map[K]bool{}
 	for c, n := range counted {
-		switch {
-		case n < 0:
-			gone = append(gone, c)
-		case n > 0:
-			came = append(came, c)
+		if n > 0 {
+			now = append(now, c)
+			kept[key(c)] = true
 		}
 	}
-	return gone, came
+	for c, n := range counted {
+		if n < 0 && !kept[key(c)] {
+			gone = append(gone, c)
+		}
+	}
+	return gone, now
 }
 
 // journalCells are the rows of journalCellsSQL.
