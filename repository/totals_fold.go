@@ -355,13 +355,13 @@ func (f *fold) run(batch int) error {
 	people, assocs := j.split()
 	counted := peopleCube{}
 	counted.addPeople(people, nil)
-	peopleRows, err := counted.json(nil)
+	peopleRows, err := counted.json()
 	if err != nil {
 		return err
 	}
 	countedAssocs := assocCube{}
 	countedAssocs.addAssociations(assocs, nil)
-	assocRows, err := countedAssocs.json(nil)
+	assocRows, err := countedAssocs.json()
 	if err != nil {
 		return err
 	}
@@ -523,7 +523,7 @@ func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
 	if err := eachRunOf(ctx, tx, personCells, func(run []cell) { people.addPerson(run, nil) }); err != nil {
 		return fmt.Errorf("people's cube: %w", err)
 	}
-	rows, err := people.json(nil)
+	rows, err := people.json()
 	if err != nil {
 		return err
 	}
@@ -542,7 +542,7 @@ SELECT `+cubeColumns+` FROM jsonb_to_recordset($1::jsonb) AS m `+peopleRecord, r
 	if err := eachRunOf(ctx, tx, assocCells, func(run []cell) { assocs.addAssociation(1, run, nil) }); err != nil {
 		return fmt.Errorf("associations' cube: %w", err)
 	}
-	if rows, err = assocs.json(nil); err != nil {
+	if rows, err = assocs.json(); err != nil {
 		return err
 	}
 	if err := exec("associations' cube", `INSERT INTO totals_assoc_cube (`+assocCubeColumns+`)

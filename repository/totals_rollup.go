@@ -48,8 +48,8 @@ func (f cubeCell) readBy(r cubeCell) bool {
 		r.Programme == f.Programme && samePlace
 }
 
-// cubeKey is a row of the cubes: a cell, a category and a sex (” = any,
-// on association rows).
+// cubeKey is a row of the cubes: a cell, a category and a sex (empty for
+// any member, on association rows).
 type cubeKey struct {
 	cubeCell
 	Category string `db:"category" json:"category"`
@@ -57,7 +57,8 @@ type cubeKey struct {
 }
 
 // cell is a base cell of a person or an association, with a sign: +1
-// counted in, −1 counted out. A person's is a row of totals_person_cells
+// counted in (as it is now), −1 counted out (as stored), 0 both (an
+// association's cell that did not change). A person's is a row of totals_person_cells
 // (or of what it is to be); an association's, of totals_assoc_cells (its
 // members of one category and sex in the base cell; no completion, no
 // marks).
@@ -228,10 +229,10 @@ func b2i(b bool) int {
 	return 0
 }
 
-// The rows as JSON text, for the statements that write or read them
+// The rows as JSON text, for the statements that write them
 // (jsonb_to_recordset with peopleRecord / assocRecord; text, since the
 // connections send []byte arguments in binary). Rows that count nothing
-// are left out; keep, if not nil, says which rows to send.
+// are left out.
 
 // cellRecord is the shape of the JSON rows of cells (cellsJSON).
 const cellRecord = `(id bigint, programme_id bigint, year smallint, region_id smallint, province_id bigint, category text, sex text,
@@ -260,14 +261,14 @@ const peopleRecord = `(programme_id bigint, year smallint, region_id smallint, p
 const assocRecord = `(programme_id bigint, year smallint, region_id smallint, province_id bigint, category text, sex text,
         associations int, enrolled int, trained int)`
 
-func (q peopleCube) json(keep func(cubeKey) bool) (string, error) {
+func (q peopleCube) json() (string, error) {
 	type row struct {
 		cubeKey
 		peopleCounts
 	}
 	rows := []row{}
 	for k, n := range q {
-		if *n != (peopleCounts{}) && (keep == nil || keep(k)) {
+		if *n != (peopleCounts{}) {
 			rows = append(rows, row{k, *n})
 		}
 	}
@@ -278,14 +279,14 @@ func (q peopleCube) json(keep func(cubeKey) bool) (string, error) {
 	return string(b), nil
 }
 
-func (q assocCube) json(keep func(cubeKey) bool) (string, error) {
+func (q assocCube) json() (string, error) {
 	type row struct {
 		cubeKey
 		assocCounts
 	}
 	rows := []row{}
 	for k, n := range q {
-		if *n != (assocCounts{}) && (keep == nil || keep(k)) {
+		if *n != (assocCounts{}) {
 			rows = append(rows, row{k, *n})
 		}
 	}
