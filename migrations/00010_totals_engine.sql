@@ -6,8 +6,9 @@
 --   - the database holds the tables and the triggers that note who changed
 --     (this file has their current definitions);
 --   - the algorithm (fold, rebuild, and the reads of the cube plus what the
---     journal still holds) is in repository/totals_fold.go and
---     repository/totals_cube.go, composed from one definition of each part;
+--     journal still holds) is in repository/totals_fold.go,
+--     repository/totals_cube.go and repository/totals_rollup.go (the
+--     roll-ups and the counting, in Go), one definition of each part;
 --   - docs/TOTALS.md has the map of who writes which table, and when.
 --
 -- Leftovers of the replaced designs go: the shard column (it spread the

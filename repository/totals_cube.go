@@ -39,7 +39,11 @@ func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domai
 	if err != nil {
 		return nil, err
 	}
-	cell := sc.cubeCell()
+	read, err := sc.cubeRead()
+	if err != nil {
+		return nil, err
+	}
+	cell := read.cell
 	var stored []struct {
 		Kind string `db:"kind"`
 		cubeKey
@@ -62,9 +66,9 @@ func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domai
 		return nil, fmt.Errorf("totals (journal): %w", err)
 	}
 	movedPeople, movedAssocs := j.split()
-	people.addPeople(movedPeople, sc.readsPeople(cell))
-	assocs.addAssociations(movedAssocs, sc.readsAssociations(cell))
-	fileRows(cubeRows(sc, cell, people, assocs, labels), t)
+	people.addPeople(movedPeople, read.people)
+	assocs.addAssociations(movedAssocs, read.associations)
+	fileRows(cubeRows(read, people, assocs, labels), t)
 	return t, nil
 }
 
@@ -115,34 +119,35 @@ const readByCell = `((programme_id = $1 AND year = $2)
         OR (year = $2 AND region_id = $3 AND province_id = $4)
         OR (programme_id = $1 AND region_id = $3 AND province_id = $4))`
 
-// readsPeople and readsAssociations say which rows of each cube a read of
-// cell looks at: the others need not be counted from the journal.
-func (sc totalsScope) readsPeople(cell cubeCell) func(cubeKey) bool {
-	return func(k cubeKey) bool {
-		return cell.readBy(k.cubeCell) && (sc.Sex == nil || k.Sex == *sc.Sex) && (sc.Category == nil || k.Category == *sc.Category)
-	}
+// cubeRead is where a read looks in the cubes: the filter's cell, and its
+// sex and category as the cubes count them (0: any).
+type cubeRead struct {
+	cell          cubeCell
+	sex, category attribute
 }
 
-func (sc totalsScope) readsAssociations(cell cubeCell) func(cubeKey) bool {
-	return func(k cubeKey) bool {
-		return cell.readBy(k.cubeCell) && k.Category == sc.memberCategory() && (sc.Sex == nil || k.Sex == *sc.Sex)
+func (sc totalsScope) cubeRead() (r cubeRead, err error) {
+	r.cell = sc.cubeCell()
+	if sc.Sex != nil {
+		if r.sex, err = attributeOf(*sc.Sex); err != nil {
+			return r, err
+		}
 	}
+	if sc.Category != nil {
+		r.category, err = attributeOf(*sc.Category)
+	}
+	return r, err
 }
 
-// memberCategory and memberSex are where the association cube is read:
-// the filter's category and sex, ” for any.
-func (sc totalsScope) memberCategory() string {
-	if sc.Category == nil {
-		return ""
-	}
-	return *sc.Category
+// people and associations say which rows of each cube the read looks at
+// (cubeRows): the others need not be counted from the journal. The
+// association rows are read at the filter's category and sex, ” for any.
+func (r cubeRead) people(k cubeKey) bool {
+	return r.cell.readBy(k.cubeCell) && (r.sex == 0 || k.Sex == r.sex) && (r.category == 0 || k.Category == r.category)
 }
 
-func (sc totalsScope) memberSex() string {
-	if sc.Sex == nil {
-		return ""
-	}
-	return *sc.Sex
+func (r cubeRead) associations(k cubeKey) bool {
+	return r.cell.readBy(k.cubeCell) && k.Category == r.category && (r.sex == 0 || k.Sex == r.sex)
 }
 
 // cubeBreakdowns are the breakdowns by place and time: for each, whether a
@@ -177,12 +182,13 @@ var cubeBreakdowns = []struct {
 // associations per sex, and each breakdown's rows per value and category
 // and their associations. A row exists only where somebody has an
 // enrolment (people > 0, associations > 0), as in peopleSQL.
-func cubeRows(sc totalsScope, cell cubeCell, people peopleCube, assocs assocCube, labels labels) []peopleRow {
+func cubeRows(read cubeRead, people peopleCube, assocs assocCube, labels labels) []peopleRow {
+	cell := read.cell
 	type group struct {
 		dimension string
-		value     int64  // a breakdown's programme, year, region or province
-		key       string // the headline's and the sex breakdown's: the sex
-		category  string // "": the associations
+		value     int64     // a breakdown's programme, year, region or province
+		key       string    // the headline's and the sex breakdown's: the sex
+		category  attribute // 0: the associations
 	}
 	sums := map[group]*peopleCounts{}
 	add := func(g group, n peopleCounts) {
@@ -196,7 +202,7 @@ func cubeRows(sc totalsScope, cell cubeCell, people peopleCube, assocs assocCube
 	}
 	for k, n := range people {
 		if k.cubeCell == cell {
-			add(group{dimension: "all", key: k.Sex, category: k.Category}, *n)
+			add(group{dimension: "all", key: k.Sex.String(), category: k.Category}, *n)
 		}
 		for _, b := range cubeBreakdowns {
 			if v, ok := b.of(cell, k.cubeCell); ok {
@@ -205,14 +211,14 @@ func cubeRows(sc totalsScope, cell cubeCell, people peopleCube, assocs assocCube
 		}
 	}
 	for k, n := range assocs {
-		if k.Category != sc.memberCategory() {
+		if k.Category != read.category {
 			continue
 		}
 		counts := peopleCounts{People: n.Associations, Enrolled: n.Enrolled, Trained: n.Trained}
-		if k.cubeCell == cell && k.Sex != "" && (sc.Sex == nil || k.Sex == *sc.Sex) {
-			add(group{dimension: "sex", key: k.Sex}, counts)
+		if k.cubeCell == cell && k.Sex != 0 && (read.sex == 0 || k.Sex == read.sex) {
+			add(group{dimension: "sex", key: k.Sex.String()}, counts)
 		}
-		if k.Sex != sc.memberSex() {
+		if k.Sex != read.sex {
 			continue
 		}
 		if k.cubeCell == cell {
@@ -234,8 +240,8 @@ func cubeRows(sc totalsScope, cell cubeCell, people peopleCube, assocs assocCube
 			continue
 		}
 		r := ordered{peopleRow: peopleRow{Dimension: g.dimension, Key: g.key, Enrolled: n.Enrolled, Trained: n.Trained}, ord: g.key}
-		if g.category != "" {
-			c := domain.Category(g.category)
+		if g.category != 0 {
+			c := domain.Category(g.category.String())
 			r.Category = &c
 			r.Completed, r.AttendedMarks, r.Marks = n.Completed, n.AttendedMarks, n.Marks
 		}

@@ -3,6 +3,8 @@ package repository
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"sync"
 )
 
 // The cube's arithmetic, done in Go for the folder, the reads and the
@@ -52,9 +54,67 @@ func (f cubeCell) readBy(r cubeCell) bool {
 // any member, on association rows).
 type cubeKey struct {
 	cubeCell
-	Category string `db:"category" json:"category"`
-	Sex      string `db:"sex" json:"sex"`
+	Category attribute `db:"category" json:"category"`
+	Sex      attribute `db:"sex" json:"sex"`
 }
+
+// attribute is a category or a sex as the cubes count it ("" for any
+// member), interned: the counting hashes one for every roll-up of every
+// cell, and a small number hashes much faster than a string. The values
+// are few (the database's CHECK constraints name them).
+type attribute uint8
+
+var attributes = struct {
+	sync.RWMutex
+	codes map[string]attribute
+	names []string
+}{codes: map[string]attribute{"": 0}, names: []string{""}}
+
+// attributeOf interns s.
+func attributeOf(s string) (attribute, error) {
+	attributes.RLock()
+	a, ok := attributes.codes[s]
+	attributes.RUnlock()
+	if ok {
+		return a, nil
+	}
+	attributes.Lock()
+	defer attributes.Unlock()
+	if a, ok := attributes.codes[s]; ok {
+		return a, nil
+	}
+	if len(attributes.names) > math.MaxUint8 {
+		return 0, fmt.Errorf("more than %d categories and sexes", math.MaxUint8)
+	}
+	a = attribute(len(attributes.names))
+	attributes.codes[s] = a
+	attributes.names = append(attributes.names, s)
+	return a, nil
+}
+
+func (a attribute) String() string {
+	attributes.RLock()
+	defer attributes.RUnlock()
+	return attributes.names[a]
+}
+
+// Scan reads a category or sex column.
+func (a *attribute) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("a category or sex of type %T", src)
+	}
+	var err error
+	*a, err = attributeOf(s)
+	return err
+}
+
+func (a attribute) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
 
 // cell is a base cell of a person or an association, with a sign: +1
 // counted in (as it is now), −1 counted out (as stored), 0 both (an
@@ -66,14 +126,14 @@ type cell struct {
 	Sign int   `db:"sign" json:"-"`
 	ID   int64 `db:"id" json:"id"` // the person's, or the association's
 	cubeCell
-	Category      string `db:"category" json:"category"`
-	Sex           string `db:"sex" json:"sex"`
-	AssociationID int64  `db:"association_id" json:"association_id"` // a person's, as counted (0: none)
-	Enrolled      bool   `db:"enrolled" json:"enrolled"`
-	Trained       bool   `db:"trained" json:"trained"`
-	Completed     bool   `db:"completed" json:"completed"`
-	AttendedMarks int64  `db:"attended_marks" json:"attended_marks"`
-	Marks         int64  `db:"marks" json:"marks"`
+	Category      attribute `db:"category" json:"category"`
+	Sex           attribute `db:"sex" json:"sex"`
+	AssociationID int64     `db:"association_id" json:"association_id"` // a person's, as counted (0: none)
+	Enrolled      bool      `db:"enrolled" json:"enrolled"`
+	Trained       bool      `db:"trained" json:"trained"`
+	Completed     bool      `db:"completed" json:"completed"`
+	AttendedMarks int64     `db:"attended_marks" json:"attended_marks"`
+	Marks         int64     `db:"marks" json:"marks"`
 }
 
 // sameSide says whether two cells are of one person (or association) and
@@ -165,7 +225,7 @@ func (q assocCube) addAssociation(sign int, cells []cell, keep func(cubeKey) boo
 	rows := make(map[cubeKey]flags, 64) // an association has tens of cells: hundreds of rows
 	for _, c := range cells {
 		for _, r := range c.rollups() {
-			for _, v := range [4][2]string{{c.Category, c.Sex}, {c.Category, ""}, {"", c.Sex}, {"", ""}} {
+			for _, v := range [4][2]attribute{{c.Category, c.Sex}, {c.Category, 0}, {0, c.Sex}, {0, 0}} { // 0: any
 				k := cubeKey{cubeCell: r, Category: v[0], Sex: v[1]}
 				if keep != nil && !keep(k) {
 					continue

@@ -24,12 +24,22 @@ func TestRollupsOfABaseCell(t *testing.T) {
 // there: trained in one province of a region, enrolled in another, they are
 // one trained person in the region's row and the country's.
 func TestAPersonInTwoCellsIsOnePersonWhereTheyMeet(t *testing.T) {
+	must := func(t *testing.T, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	actor, err := attributeOf("associative_actor")
+	must(t, err)
+	female, err := attributeOf("female")
+	must(t, err)
 	q := peopleCube{}
 	q.addPerson([]cell{
-		{Sign: 1, ID: 1, cubeCell: cubeCell{Programme: 3, Year: 2019, Region: 4, Province: 17}, Category: "associative_actor", Sex: "female", Enrolled: true, Marks: 2},
-		{Sign: 1, ID: 1, cubeCell: cubeCell{Programme: 3, Year: 2019, Region: 4, Province: 18}, Category: "associative_actor", Sex: "female", Trained: true, AttendedMarks: 1, Marks: 1},
+		{Sign: 1, ID: 1, cubeCell: cubeCell{Programme: 3, Year: 2019, Region: 4, Province: 17}, Category: actor, Sex: female, Enrolled: true, Marks: 2},
+		{Sign: 1, ID: 1, cubeCell: cubeCell{Programme: 3, Year: 2019, Region: 4, Province: 18}, Category: actor, Sex: female, Trained: true, AttendedMarks: 1, Marks: 1},
 	}, nil)
-	at := func(c cubeCell) peopleCounts { return *q[cubeKey{cubeCell: c, Category: "associative_actor", Sex: "female"}] }
+	at := func(c cubeCell) peopleCounts { return *q[cubeKey{cubeCell: c, Category: actor, Sex: female}] }
 	if got, want := at(cubeCell{0, 0, 4, 0}), (peopleCounts{People: 1, Enrolled: 1, Trained: 1, AttendedMarks: 1, Marks: 3}); got != want {
 		t.Errorf("region: %+v, want %+v", got, want)
 	}
