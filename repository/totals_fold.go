@@ -107,10 +107,9 @@ func assocCellsOf(members string) string {
 //	kept           those association cells as stored;
 //	changed        the associations where one of them appeared, went or
 //	               changed flags (an array), and changed_cells their cells;
-//	signed_assocs  every cell of those associations: as stored (−1) and
-//	               as recounted (+1) where touched, once (0) where not:
-//	               counting those of sign ≤ 0 out and ≥ 0 in is their
-//	               move.
+//	signed_assocs  every cell of those associations as stored (−1), and
+//	               their touched cells as recounted (+1; present or gone):
+//	               journalCells.split makes them the cells before and after.
 //
 // The journal's people are few next to the tables, and their number is
 // not known when the statement is planned: every step is a scan of a few
@@ -162,23 +161,11 @@ changed AS MATERIALIZED (
 changed_cells AS MATERIALIZED (
     SELECT ` + assocCellColumns + ` FROM totals_assoc_cells
      WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])),
-signed_assocs AS MATERIALIZED (
-    SELECT v.sign, ` + prefixed("g", assocCellKey) + `, v.enrolled, v.trained
-      FROM (SELECT ` + assocCellKey + `, bool_or(recount) AS touched, bool_or(NOT recount) AS stored,
-                   bool_or(enrolled) FILTER (WHERE NOT recount) AS stored_enrolled,
-                   bool_or(trained) FILTER (WHERE NOT recount) AS stored_trained,
-                   coalesce(bool_or(present) FILTER (WHERE recount), false) AS present,
-                   bool_or(enrolled) FILTER (WHERE recount) AS enrolled,
-                   bool_or(trained) FILTER (WHERE recount) AS trained
-              FROM (SELECT ` + assocCellKey + `, false AS recount, true AS present, enrolled, trained FROM changed_cells
-                    UNION ALL
-                    SELECT ` + assocCellKey + `, true, present, enrolled, trained FROM recounted
-                     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[])) x
-             GROUP BY ` + assocCellKey + `) g
-     CROSS JOIN LATERAL (VALUES (0, g.stored_enrolled, g.stored_trained, g.stored AND NOT g.touched),
-                                (-1, g.stored_enrolled, g.stored_trained, g.stored AND g.touched),
-                                (1, g.enrolled, g.trained, g.touched AND g.present)) v (sign, enrolled, trained, emit)
-     WHERE v.emit)`
+signed_assocs AS (
+    SELECT -1 AS sign, ` + assocCellColumns + `, true AS present FROM changed_cells
+    UNION ALL
+    SELECT 1, ` + assocCellColumns + `, present FROM recounted
+     WHERE association_id = ANY ((SELECT associations FROM changed)::bigint[]))`
 }
 
 // prefixed qualifies each column of a list with alias.
@@ -193,11 +180,11 @@ func prefixed(alias, columns string) string {
 func journalCellsSQL(with string) string {
 	return `WITH ` + with + `
 SELECT 'p' AS kind, sign, trainee_id AS id, programme_id, year, region_id, province_id, category, sex,
-       association_id, enrolled, trained, completed, attended_marks, marks
+       association_id, enrolled, trained, completed, attended_marks, marks, true AS present
   FROM signed_people
  UNION ALL
 SELECT 'a', sign, association_id, programme_id, year, region_id, province_id, category, sex,
-       association_id, enrolled, trained, false, 0, 0
+       association_id, enrolled, trained, false, 0, 0, present
   FROM signed_assocs
  ORDER BY kind DESC, id, sign`
 }
@@ -413,10 +400,10 @@ func (s *Store) preparedOf(step foldStep) *preparedQuery {
 	return p.(*preparedQuery)
 }
 
-// changes parts signed cells (of sign −1: as stored, 0: unchanged, +1: as
-// they are now) into what to store: now, the cells counted in that were not
-// stored as they are; gone, the stored cells whose key (key) is not among
-// them. Both are returned with sign +1.
+// changes parts signed cells (−1: as stored, +1: as they are now) into
+// what to store: now, the cells counted in that were not stored as they
+// are; gone, the stored cells whose key (key) is not among them. Both are
+// returned with sign +1.
 func changes[K comparable](cells []cell, key func(cell) K) (gone, now []cell) {
 	counted := map[cell]int{}
 	for _, c := range cells {
@@ -447,16 +434,42 @@ type journalCells struct {
 	}
 }
 
-// split parts the people's cells from their associations' (each sorted
-// by person or association, then sign).
+// split parts the people's cells (sorted by person, then sign) from their
+// associations', which it makes the cells before (−1, as stored) and after
+// (+1: as stored, the touched ones as recounted), sorted the same way.
 func (j journalCells) split() (people, assocs []cell) {
+	var rows []cell
 	for _, r := range j.rows {
 		if r.Kind == "p" {
 			people = append(people, r.cell)
 		} else {
-			assocs = append(assocs, r.cell)
+			rows = append(rows, r.cell)
 		}
 	}
+	eachRun(rows, func(a, b cell) bool { return a.ID == b.ID }, func(run []cell) {
+		recounted := map[cubeKey]cell{}
+		for _, c := range run {
+			if c.Sign > 0 {
+				recounted[c.key()] = c
+			}
+		}
+		for _, c := range run { // before: as stored
+			if c.Sign < 0 {
+				assocs = append(assocs, c)
+			}
+		}
+		for _, c := range run { // after: as stored where not touched
+			if _, touched := recounted[c.key()]; c.Sign < 0 && !touched {
+				c.Sign = 1
+				assocs = append(assocs, c)
+			}
+		}
+		for _, c := range run { // and as recounted where touched, if a member is left
+			if c.Sign > 0 && c.Present {
+				assocs = append(assocs, c)
+			}
+		}
+	})
 	return people, assocs
 }
 

@@ -117,8 +117,8 @@ func (a *attribute) Scan(src any) error {
 func (a attribute) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
 
 // cell is a base cell of a person or an association, with a sign: +1
-// counted in (as it is now), −1 counted out (as stored), 0 both (an
-// association's cell that did not change). A person's is a row of totals_person_cells
+// counted in (as it is now), −1 counted out (as stored). A person's is a
+// row of totals_person_cells
 // (or of what it is to be); an association's, of totals_assoc_cells (its
 // members of one category and sex in the base cell; no completion, no
 // marks).
@@ -134,7 +134,11 @@ type cell struct {
 	Completed     bool      `db:"completed" json:"completed"`
 	AttendedMarks int64     `db:"attended_marks" json:"attended_marks"`
 	Marks         int64     `db:"marks" json:"marks"`
+	Present       bool      `db:"present" json:"-"` // false: a touched association cell no member is left in
 }
+
+// key is the cell's place, time, category and sex.
+func (c cell) key() cubeKey { return cubeKey{cubeCell: c.cubeCell, Category: c.Category, Sex: c.Sex} }
 
 // sameSide says whether two cells are of one person (or association) and
 // sign: counted together.
@@ -247,26 +251,9 @@ func (q assocCube) addAssociation(sign int, cells []cell, keep func(cubeKey) boo
 	}
 }
 
-// addAssociations counts cells sorted by association: for each, its cells
-// of sign −1 and 0 (as stored) out, of sign 0 and +1 (as they are now) in.
+// addAssociations counts cells sorted by association and sign.
 func (q assocCube) addAssociations(cells []cell, keep func(cubeKey) bool) {
-	eachRun(cells, func(a, b cell) bool { return a.ID == b.ID }, func(run []cell) {
-		var before, after []cell
-		for _, c := range run {
-			if c.Sign <= 0 {
-				before = append(before, c)
-			}
-			if c.Sign >= 0 {
-				after = append(after, c)
-			}
-		}
-		if len(before) > 0 {
-			q.addAssociation(-1, before, keep)
-		}
-		if len(after) > 0 {
-			q.addAssociation(1, after, keep)
-		}
-	})
+	eachRun(cells, sameSide, func(run []cell) { q.addAssociation(run[0].Sign, run, keep) })
 }
 
 // eachRun calls fn for each run of consecutive items that same says
