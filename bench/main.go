@@ -267,7 +267,7 @@ func (b *bench) startServer() error {
 	l.Close()
 	b.base = "http://" + addr
 	b.server = exec.Command(b.bin, "serve", "-addr", addr)
-	b.server.Env = append(os.Environ(), "DATABASE_URL="+b.dbURL, "LOG_LEVEL=error", "DB_MAX_CONNS=20")
+	b.server.Env = append(os.Environ(), "DATABASE_URL="+b.dbURL, "LOG_LEVEL="+envOr("BENCH_SERVER_LOG_LEVEL", "error"), "DB_MAX_CONNS=20")
 	b.server.Stderr = os.Stderr
 	if err := b.server.Start(); err != nil {
 		return err

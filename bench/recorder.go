@@ -24,16 +24,44 @@ import (
 // driver that records every statement with its arguments, and hands them,
 // with the arguments written in as literals, to psql.
 
-// recorder wraps lib/pq's connector and notes every query.
+// recorder wraps lib/pq's connector and notes every query. A prepared
+// statement is noted as psql would run it: PREPARE once (the preamble),
+// EXECUTE with the arguments as literals where it ran.
 type recorder struct {
 	mu         sync.Mutex
+	preamble   []string
 	statements []string
+	prepared   map[string]string // query → its name
 }
 
 func (r *recorder) note(query string, args []driver.NamedValue) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.statements = append(r.statements, withLiterals(query, args))
+}
+
+// noteExecute notes a run of a prepared query.
+func (r *recorder) noteExecute(query string, args []driver.NamedValue) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prepared == nil {
+		r.prepared = map[string]string{}
+	}
+	name, ok := r.prepared[query]
+	if !ok {
+		name = fmt.Sprintf("bench_%d", len(r.prepared)+1)
+		r.prepared[query] = name
+		r.preamble = append(r.preamble, "PREPARE "+name+" AS "+query)
+	}
+	literals := make([]string, len(args))
+	for i := range args {
+		literals[i] = withLiterals(fmt.Sprintf("$%d", i+1), args)
+	}
+	execute := "EXECUTE " + name
+	if len(literals) > 0 {
+		execute += "(" + strings.Join(literals, ", ") + ")"
+	}
+	r.statements = append(r.statements, execute)
 }
 
 type recordingConnector struct {
@@ -62,6 +90,31 @@ func (c *recordingConn) QueryContext(ctx context.Context, query string, args []d
 func (c *recordingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	c.rec.note(query, args)
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+}
+
+func (c *recordingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	stmt, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingStmt{Stmt: stmt, query: query, rec: c.rec}, nil
+}
+
+// recordingStmt notes each run of a prepared statement.
+type recordingStmt struct {
+	driver.Stmt
+	query string
+	rec   *recorder
+}
+
+func (s *recordingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.rec.noteExecute(s.query, args)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+func (s *recordingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.rec.noteExecute(s.query, args)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (c *recordingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -110,25 +163,29 @@ func withLiterals(query string, args []driver.NamedValue) string {
 	})
 }
 
-// totalsStatements records the statements of one Store.Totals call.
-func totalsStatements(dbURL string, f domain.TotalsFilter) ([]string, error) {
+// totalsStatements records the statements of one Store.Totals call: what
+// psql runs once first (the preamble), and the statements of a call.
+func totalsStatements(dbURL string, f domain.TotalsFilter) (preamble, statements []string, err error) {
 	connector, err := pq.NewConnector(dbURL)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rec := &recorder{}
 	db := sqlx.NewDb(sql.OpenDB(recordingConnector{Connector: connector, rec: rec}), "postgres")
 	defer db.Close()
 	if _, err := repository.NewStore(db).Totals(context.Background(), f); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
+	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, s := range rec.preamble {
+		preamble = append(preamble, oneLine(s))
+	}
 	for _, s := range rec.statements {
-		out = append(out, strings.Join(strings.Fields(s), " "))
+		statements = append(statements, oneLine(s))
 	}
 	// The commit is not a statement the driver sees: psql needs it written.
-	if slices.ContainsFunc(out, func(s string) bool { return strings.HasPrefix(s, "BEGIN") }) {
-		out = append(out, "COMMIT")
+	if slices.ContainsFunc(statements, func(s string) bool { return strings.HasPrefix(s, "BEGIN") }) {
+		statements = append(statements, "COMMIT")
 	}
-	return out, nil
+	return preamble, statements, nil
 }

@@ -31,7 +31,12 @@ type cubeWorld struct {
 
 func newCubeWorld(t *testing.T, seed uint64) *cubeWorld {
 	t.Helper()
-	w := &cubeWorld{fixture: newFixture(t), rng: rand.New(rand.NewPCG(seed, 7))}
+	return newCubeWorldOn(t, seed, newFixture(t))
+}
+
+func newCubeWorldOn(t *testing.T, seed uint64, f *fixture) *cubeWorld {
+	t.Helper()
+	w := &cubeWorld{fixture: f, rng: rand.New(rand.NewPCG(seed, 7))}
 	w.programmes = []domain.Programme{w.programme}
 	other := domain.Programme{Code: "positive-parenting", NameAr: "التربية الوالدية", NameFr: "Parentalité positive",
 		NameEn: "Positive parenting", StartYear: 2019, EndYear: 2020}
@@ -213,71 +218,91 @@ func (w *cubeWorld) randomFilter() domain.TotalsFilter {
 	return f
 }
 
-// compare checks the cube-backed Totals against the count from the records.
-func (w *cubeWorld) compare(t *testing.T, f domain.TotalsFilter, history []string) {
+// compare checks the cube-backed Totals against the count from the
+// records, and that the read wrote nothing (it does not fold the journal:
+// it adds what the journal holds). It answers how many journal rows the
+// read had to add.
+func (w *cubeWorld) compare(t *testing.T, f domain.TotalsFilter, history []string) (journal int) {
 	t.Helper()
+	before := w.written(t)
 	got, err := w.store.Totals(w.ctx, f)
 	must(t, err)
+	if after := w.written(t); after != before {
+		t.Fatalf("a read wrote: journal and cube %s before, %s after", before, after)
+	}
 	want, err := w.store.TotalsFromRecords(w.ctx, f)
 	must(t, err)
 	if !reflect.DeepEqual(got, want) {
+		reportDifference(t, got, want)
 		assertCubeMatchesRebuild(t, w.store)
-		var g, wa map[string]any
-		for _, x := range []struct {
-			v   any
-			dst *map[string]any
-		}{{got, &g}, {want, &wa}} {
-			b, _ := json.Marshal(x.v)
-			must(t, json.Unmarshal(b, x.dst))
+		t.Fatalf("filter %+v after %d steps, %s (last: %v)", f, len(history), before, history[max(0, len(history)-5):])
+	}
+	must(t, w.store.DB().Get(&journal, `SELECT count(*) FROM totals_pending`))
+	return journal
+}
+
+// written sums up what the folder writes: the journal's rows and the cubes.
+func (w *cubeWorld) written(t *testing.T) string {
+	t.Helper()
+	var s string
+	must(t, w.store.DB().Get(&s, `SELECT format('%s journal rows, cube %s, association cube %s',
+	        (SELECT count(*) FROM totals_pending),
+	        (SELECT md5(string_agg(q::text, ',' ORDER BY q::text)) FROM totals_cube q),
+	        (SELECT md5(string_agg(q::text, ',' ORDER BY q::text)) FROM totals_assoc_cube q))`))
+	return s
+}
+
+// reportDifference lists the fields in which the cube's answer differs
+// from the records'.
+func reportDifference(t *testing.T, got, want *domain.Totals) {
+	t.Helper()
+	var g, wa map[string]any
+	for _, x := range []struct {
+		v   any
+		dst *map[string]any
+	}{{got, &g}, {want, &wa}} {
+		b, _ := json.Marshal(x.v)
+		must(t, json.Unmarshal(b, x.dst))
+	}
+	for k := range wa {
+		if !reflect.DeepEqual(g[k], wa[k]) {
+			t.Errorf("%s: cube %v\n records %v", k, g[k], wa[k])
 		}
-		for k := range wa {
-			if !reflect.DeepEqual(g[k], wa[k]) {
-				t.Errorf("%s: cube %v\n records %v", k, g[k], wa[k])
-			}
-		}
-		t.Fatalf("filter %+v after %d steps (last: %v)", f, len(history), history[max(0, len(history)-5):])
 	}
 }
 
-// assertCubeMatchesRebuild checks the maintained cells and cubes against a
-// rebuild from scratch, in a transaction that is rolled back.
+// assertCubeMatchesRebuild folds the journal, then checks the maintained
+// cells and cubes against a rebuild from scratch, in a transaction that is
+// rolled back.
 func assertCubeMatchesRebuild(t *testing.T, store *repository.Store) {
 	t.Helper()
-	_, err := store.CatchUpTotals(context.Background())
+	_, err := store.FoldTotals(context.Background())
 	must(t, err)
 	var pending int
 	must(t, store.DB().Get(&pending, `SELECT count(*) FROM totals_pending`))
 	if pending != 0 {
-		t.Errorf("%d changes left in the journal after a catch-up", pending)
+		t.Errorf("%d changes left in the journal after a fold", pending)
 	}
 	tx := store.DB().MustBegin()
 	defer func() { _ = tx.Rollback() }()
-	tables := map[string]string{
-		"totals_cube":         "people <> 0 OR marks <> 0",
-		"totals_assoc_cube":   "associations <> 0",
-		"totals_person_cells": "true",
-		"totals_assoc_cells":  "true",
-		"courses":             "true",
+	tables := []struct{ table, columns, live string }{
+		{"totals_cube", "programme_id, year, region_id, province_id, category, sex, people, enrolled, trained, completed, attended_marks, marks",
+			"people <> 0 OR marks <> 0"},
+		{"totals_assoc_cube", "programme_id, year, region_id, province_id, category, sex, associations, enrolled, trained", "associations <> 0"},
+		{"totals_person_cells", "trainee_id, programme_id, year, region_id, province_id, category, sex, association_id, enrolled, trained, completed, attended_marks, marks", "true"},
+		{"totals_assoc_cells", "association_id, programme_id, year, region_id, province_id, category, sex, enrolled, trained", "true"},
+		{"courses", "id, session_count, sessions_held, held_hours", "true"},
 	}
-	for table, live := range tables {
-		cols := "*"
-		if table == "courses" {
-			cols = "id, session_count, sessions_held, held_hours"
-		}
-		tx.MustExec(fmt.Sprintf(`CREATE TEMP TABLE kept_%s AS SELECT %s FROM %s WHERE %s`, table, cols, table, live))
+	for _, tt := range tables {
+		tx.MustExec(fmt.Sprintf(`CREATE TEMP TABLE kept_%s AS SELECT %s FROM %s WHERE %s`, tt.table, tt.columns, tt.table, tt.live))
 	}
-	_, err = tx.Exec(`SELECT totals_rebuild()`)
-	must(t, err)
-	for table, live := range tables {
-		cols := "*"
-		if table == "courses" {
-			cols = "id, session_count, sessions_held, held_hours"
-		}
+	must(t, repository.RecomputeTotalsCube(context.Background(), tx))
+	for _, tt := range tables {
 		var diff int
-		must(t, tx.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM ((SELECT * FROM kept_%[1]s EXCEPT ALL SELECT %[2]s FROM %[1]s WHERE %[3]s)
-			UNION ALL (SELECT %[2]s FROM %[1]s WHERE %[3]s EXCEPT ALL SELECT * FROM kept_%[1]s)) d`, table, cols, live)))
+		must(t, tx.Get(&diff, fmt.Sprintf(`SELECT count(*) FROM ((SELECT %[2]s FROM kept_%[1]s EXCEPT ALL SELECT %[2]s FROM %[1]s WHERE %[3]s)
+			UNION ALL (SELECT %[2]s FROM %[1]s WHERE %[3]s EXCEPT ALL SELECT %[2]s FROM kept_%[1]s)) d`, tt.table, tt.columns, tt.live)))
 		if diff != 0 {
-			t.Errorf("%s: %d rows differ from a rebuild", table, diff)
+			t.Errorf("%s: %d rows differ from a rebuild", tt.table, diff)
 		}
 	}
 }
@@ -298,20 +323,43 @@ func assertPlacesTaken(t *testing.T, store *repository.Store) {
 // The cube answers exactly what counting the records answers, for random
 // filters, through random enrolments, rosters (marks changing both ways),
 // withdrawals, sessions, thresholds, courses moving, and people changing
-// sex, category or association.
+// sex, category or association; whether the journal has been folded, in
+// part (one small batch) or not at all since the last changes: a read adds
+// what the journal holds.
 func TestCubeTotalsEqualTheRecordsThroughRandomChanges(t *testing.T) {
+	t.Parallel()
 	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			w := newCubeWorld(t, seed)
 			var history []string
+			readsWithJournal, readsWithout := 0, 0
 			for i := 0; i < 150; i++ {
 				history = append(history, w.step(t))
-				if i%10 == 9 {
-					w.compare(t, domain.TotalsFilter{}, history)
-					for k := 0; k < 12; k++ {
-						w.compare(t, w.randomFilter(), history)
+				if i%10 != 9 {
+					continue
+				}
+				switch w.rng.IntN(3) {
+				case 0:
+					_, err := w.store.FoldTotals(w.ctx)
+					must(t, err)
+				case 1:
+					_, err := w.store.FoldOneBatch(w.ctx, 1+w.rng.IntN(4))
+					must(t, err)
+				}
+				for k := 0; k < 13; k++ {
+					f := domain.TotalsFilter{}
+					if k > 0 {
+						f = w.randomFilter()
+					}
+					if w.compare(t, f, history) > 0 {
+						readsWithJournal++
+					} else {
+						readsWithout++
 					}
 				}
+			}
+			if readsWithJournal == 0 || readsWithout == 0 {
+				t.Errorf("%d reads with a journal to add, %d without: the test tested less than it says", readsWithJournal, readsWithout)
 			}
 			assertCubeMatchesRebuild(t, w.store)
 			assertPlacesTaken(t, w.store)
@@ -325,6 +373,7 @@ func TestCubeTotalsEqualTheRecordsThroughRandomChanges(t *testing.T) {
 // A bulk load disables the triggers and rebuilds: RecomputeTotalsCube gives
 // the same cube as the triggers did.
 func TestRecomputeTotalsCubeEqualsTheTriggers(t *testing.T) {
+	t.Parallel()
 	w := newCubeWorld(t, 9)
 	for i := 0; i < 60; i++ {
 		w.step(t)
@@ -339,6 +388,7 @@ func TestRecomputeTotalsCubeEqualsTheTriggers(t *testing.T) {
 // Thousands of people changed in one transaction (a recount, a large
 // import) are folded in several batches. It must give the same cube.
 func TestCubeFollowsThousandsOfPeopleInOneTransaction(t *testing.T) {
+	t.Parallel()
 	w := newCubeWorld(t, 4)
 	for i := 0; i < 30; i++ {
 		w.step(t)
@@ -365,9 +415,11 @@ func TestCubeFollowsThousandsOfPeopleInOneTransaction(t *testing.T) {
 
 // Writers do not wait for the folder: people enrol, take attendance, move
 // association and withdraw while another connection folds the journal in a
-// loop, as the server does. Once they stop, one catch-up makes the cube
-// exactly what the records say.
+// loop, as the server does, and a reader reads. Every read is exact as of
+// its snapshot; once the writers stop, one fold makes the cube exactly
+// what the records say.
 func TestCubeFollowsWritersRacingTheFolder(t *testing.T) {
+	t.Parallel()
 	w := newCubeWorld(t, 5)
 	for i := 0; i < 20; i++ {
 		w.step(t)
@@ -382,7 +434,7 @@ func TestCubeFollowsWritersRacingTheFolder(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := w.store.CatchUpTotals(w.ctx); err != nil {
+			if _, err := w.store.FoldTotals(w.ctx); err != nil {
 				folder <- err
 				return
 			}
@@ -401,9 +453,45 @@ func TestCubeFollowsWritersRacingTheFolder(t *testing.T) {
 			}
 		}(rand.New(rand.NewPCG(g, 11)))
 	}
+	// A reader meanwhile: each read of the cube and the journal equals the
+	// count from the records in the same snapshot, whatever the writers and
+	// the folder are doing.
+	readerDone := make(chan struct{})
+	readsWithJournal := 0
+	go func() {
+		defer close(readerDone)
+		for k := 0; ; k++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f := domain.TotalsFilter{}
+			if k%2 == 1 {
+				f = w.randomFilter()
+			}
+			got, want, journal, err := w.store.TotalsAndRecordsInOneSnapshot(w.ctx, f)
+			if err != nil {
+				t.Errorf("read %+v: %v", f, err)
+				return
+			}
+			if journal > 0 {
+				readsWithJournal++
+			}
+			if !reflect.DeepEqual(got, want) {
+				reportDifference(t, got, want)
+				t.Errorf("filter %+v, %d journal rows: the cube and the journal differ from the records in one snapshot", f, journal)
+				return
+			}
+		}
+	}()
 	wg.Wait()
 	close(stop)
 	must(t, <-folder)
+	<-readerDone
+	if readsWithJournal == 0 {
+		t.Error("no read had a journal to add: the race tested less than it says")
+	}
 	for _, name := range []string{"enrol", "roster", "withdraw", "organisation"} {
 		if _, ok := done.Load(name); !ok {
 			t.Errorf("no %s succeeded: the race tested less than it says", name)
@@ -441,8 +529,17 @@ func (w *cubeWorld) racingStep(rng *rand.Rand) (string, error) {
 			marks[i] = repository.Mark{TraineeID: id, Status: domain.AttendanceStatuses[rng.IntN(4)]}
 		}
 		return "roster", w.store.SaveAttendance(w.ctx, ss[rng.IntN(len(ss))].ID, marks, nil)
-	case r < 8:
-		return "withdraw", w.store.Withdraw(w.ctx, c.ID, p.ID, nil)
+	case r < 8: // someone enrolled (a random pair would seldom be)
+		var e struct {
+			Course  int64 `db:"course_id"`
+			Trainee int64 `db:"trainee_id"`
+		}
+		const enrolled = `SELECT course_id, trainee_id FROM enrollments WHERE status <> 'withdrawn'
+		                   ORDER BY md5(id::text || $1::text) LIMIT 1`
+		if err := w.store.DB().Get(&e, enrolled, rng.Int()); err != nil {
+			return "withdraw", err
+		}
+		return "withdraw", w.store.Withdraw(w.ctx, e.Course, e.Trainee, nil)
 	default:
 		if p.Category != domain.AssociativeActor {
 			return "no move", nil
@@ -450,4 +547,63 @@ func (w *cubeWorld) racingStep(rng *rand.Rand) (string, error) {
 		_, err := w.store.DB().Exec(`UPDATE trainees SET organisation_id = $2 WHERE id = $1`, p.ID, w.associations[rng.IntN(2)].ID)
 		return "organisation", err
 	}
+}
+
+// A read neither folds nor waits for the folder: with the folder's lock
+// held elsewhere (a fold in progress), it answers at once, including the
+// enrolment the journal still holds, and leaves the journal as it was.
+func TestTotalsReadNeitherFoldsNorWaitsForTheFolder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p := f.person(t, domain.InstitutionalActor, domain.Female, "Not folded yet")
+	f.attend(t, f.course.ID, f.session.ID, p, domain.Present)
+	folding, err := f.store.DB().Conn(f.ctx)
+	must(t, err)
+	defer folding.Close()
+	_, err = folding.ExecContext(f.ctx, `SELECT pg_advisory_lock($1)`, repository.FoldLock)
+	must(t, err)
+
+	ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
+	defer cancel()
+	got, err := f.store.Totals(ctx, domain.TotalsFilter{})
+	must(t, err)
+	wantCounts(t, "institutional actors", got.ByCategory.InstitutionalActor, domain.Counts{Enrolled: 1, Trained: 1, Completed: 1})
+	var journal int
+	must(t, f.store.DB().Get(&journal, `SELECT count(*) FROM totals_pending`))
+	if journal == 0 {
+		t.Error("the read folded the journal")
+	}
+}
+
+// When a province moves to another region its people are noted together
+// but may be folded in different batches: for a moment an association's
+// members in one cell are counted, some in the old region, some in the new.
+// Reads stay exact meanwhile, and the folds end where a rebuild does.
+func TestAProvinceMovingRegionIsFoldedInBatches(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for i := 0; i < 2; i++ {
+		f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.AssociativeActor, domain.Male, fmt.Sprintf("Member %d", i)), domain.Present)
+	}
+	_, err := f.store.FoldTotals(f.ctx)
+	must(t, err)
+	if _, err := f.store.DB().Exec(`UPDATE provinces SET region_id = 7 WHERE id = $1`, f.province.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.store.FoldOneBatch(f.ctx, 1)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("folded %d journal rows, want 1", n)
+	}
+	for _, filter := range []domain.TotalsFilter{{}, {Region: "marrakech-safi"}, {Region: "rabat-sale-kenitra"}, {Sex: domain.Male}} {
+		got, err := f.store.Totals(f.ctx, filter)
+		must(t, err)
+		want, err := f.store.TotalsFromRecords(f.ctx, filter)
+		must(t, err)
+		if !reflect.DeepEqual(got, want) {
+			reportDifference(t, got, want)
+			t.Errorf("filter %+v, half folded", filter)
+		}
+	}
+	assertCubeMatchesRebuild(t, f.store)
 }

@@ -5,14 +5,49 @@ package repository
 import (
 	"context"
 
+	"github.com/jmoiron/sqlx"
+
 	"takaffoul/domain"
 )
 
 // TotalsFromRecords counts per request from the records, whatever the
 // filter: the reference the cube-backed Totals is compared with.
 func (s *Store) TotalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
-	return s.totalsFromRecords(ctx, f)
+	var t *domain.Totals
+	err := inReadSnapshot(ctx, s.db, func(tx *sqlx.Tx) (err error) {
+		t, err = totalsFromRecords(ctx, tx, f)
+		return err
+	})
+	return t, err
 }
+
+// TotalsAndRecordsInOneSnapshot reads filter f (no course) from the cube
+// and the journal, and counts it from the records, in one snapshot: the
+// two must agree whatever writers and folder are doing meanwhile.
+// It also answers how many journal rows the snapshot held.
+func (s *Store) TotalsAndRecordsInOneSnapshot(ctx context.Context, f domain.TotalsFilter) (cube, records *domain.Totals, journal int, err error) {
+	st, err := s.cubeStatements(ctx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	err = inReadSnapshot(ctx, s.db, func(tx *sqlx.Tx) error {
+		if records, err = totalsFromRecords(ctx, tx, f); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &journal, `SELECT count(*) FROM totals_pending`); err != nil {
+			return err
+		}
+		cube, err = totalsFromCube(ctx, tx, st, f)
+		return err
+	})
+	return cube, records, journal, err
+}
+
+// FoldOneBatch folds at most n journal rows, as one batch of FoldTotals.
+func (s *Store) FoldOneBatch(ctx context.Context, n int) (int, error) { return s.foldOnce(ctx, n) }
+
+// FoldLock is the folder's advisory lock key, for a test that holds it.
+const FoldLock = foldLock
 
 // SetExportFetchSize switches the attendance export between one plain query
 // (0) and a server-side cursor fetching n rows at a time.

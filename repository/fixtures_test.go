@@ -29,7 +29,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{store: dbtest.Store(t), ctx: context.Background()}
+	return newFixtureOn(t, dbtest.Store(t))
+}
+
+// newFixtureOn builds the fixture on a migrated, empty database of one's own.
+func newFixtureOn(t *testing.T, store *repository.Store) *fixture {
+	t.Helper()
+	f := &fixture{store: store, ctx: context.Background()}
 	f.province = domain.Province{RegionID: 4, Code: "rabat", NameAr: "عمالة الرباط", NameFr: "Préfecture de Rabat"}
 	must(t, f.store.CreateProvince(f.ctx, &f.province))
 	f.programme = domain.Programme{Code: "child-protection", NameAr: "تقوية قدرات الفاعلين المحليين",

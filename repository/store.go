@@ -21,6 +21,7 @@ import (
 // Store runs every query of the application.
 type Store struct {
 	db       *sqlx.DB
+	reads    *Store   // on a hot standby, for the totals; nil: see UseReadReplica
 	prepared sync.Map // query → *preparedQuery, see statement
 }
 
@@ -126,8 +127,13 @@ func RedactURL(dsn string) string {
 	return u.Redacted()
 }
 
-// Close releases the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the pool (and the read replica's).
+func (s *Store) Close() error {
+	if s.reads != nil {
+		_ = s.reads.Close()
+	}
+	return s.db.Close()
+}
 
 // Ping reports whether the database answers, for /readyz.
 func (s *Store) Ping(ctx context.Context) error { return mapError(s.db.PingContext(ctx)) }

@@ -11,58 +11,63 @@ import (
 )
 
 // Totals computes the ministry's figures for filter f, following the rules
-// written in domain/totals.go ("How we count"). Everything is counted in the
-// database, in one read-only snapshot so that the figures agree with each
-// other. Without a course filter the people are read from the totals cube
-// (migrations/00005_totals_cube.sql: a few hundred pre-counted rows, exact:
-// the journal of changes is folded in first, see CatchUpTotals); a course filter
-// counts from the records (fast for one course). A malformed filter or an
-// unknown code is a *domain.ValidationError (422), never a 500.
+// written in domain/totals.go ("How we count"), in one read-only snapshot so
+// that the figures agree with each other. Without a course filter they come
+// from the totals cube and the journal (totals_cube.go: a few hundred
+// pre-counted rows, exact as of the snapshot); a course filter counts from
+// the records (fast for one course). It reads from the read replica when
+// there is one (UseReadReplica) and writes nothing. A malformed filter or
+// an unknown code is a *domain.ValidationError (422), never a 500.
 func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
-	if f.Course != 0 {
-		return s.totalsFromRecords(ctx, f)
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
-	return s.totalsFromCube(ctx, f)
+	rs := s.readStore()
+	var t *domain.Totals
+	if f.Course != 0 {
+		err := inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) (err error) {
+			t, err = totalsFromRecords(ctx, tx, f)
+			return err
+		})
+		return t, err
+	}
+	st, err := rs.cubeStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) (err error) {
+		t, err = totalsFromCube(ctx, tx, st, f)
+		return err
+	})
+	return t, err
 }
 
 // totalsFromRecords counts from the enrolments in scope, per request: one
 // query resolves the filter's codes, two aggregate queries count. It is the
-// reference the cube is tested against (see cube_test.go).
-func (s *Store) totalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
-	if err := f.Validate(); err != nil {
+// reference the cube is tested against (see cube_test.go): plain GROUP BYs
+// over the records, nothing maintained.
+func totalsFromRecords(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (*domain.Totals, error) {
+	scope, err := resolveScope(ctx, tx, f)
+	if err != nil {
 		return nil, err
 	}
 	t := &domain.Totals{Filters: f}
-	err := s.inReadSnapshot(ctx, func(tx *sqlx.Tx) error {
-		scope, err := resolveScope(ctx, tx, f)
-		if err != nil {
-			return err
-		}
-		if err := courseFigures(ctx, tx, scope, t); err != nil {
-			return err
-		}
-		return peopleFigures(ctx, tx, scope, t)
-	})
-	if err != nil {
+	if err := courseFigures(ctx, tx, scope, t); err != nil {
+		return nil, err
+	}
+	if err := peopleFigures(ctx, tx, scope, t); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// inReadSnapshot runs fn in a read-only, repeatable-read transaction. It
-// gives the aggregates' hash tables more memory than the default 4 MB, but
-// not so much that a few national queries at once could exhaust a modest
-// server (each breakdown's hash table may take up to twice work_mem; the
-// rest spills to disk).
-func (s *Store) inReadSnapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+// inReadSnapshot runs fn in a read-only, repeatable-read transaction on db.
+func inReadSnapshot(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin: %w", mapError(err))
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '32MB'`); err != nil {
-		return fmt.Errorf("totals work_mem: %w", mapError(err))
-	}
 	if err := fn(tx); err != nil {
 		return mapError(err)
 	}
@@ -78,7 +83,8 @@ type totalsScope struct {
 	Year        *int    `db:"-"`
 	Sex         *string `db:"-"`
 	Category    *string `db:"-"`
-	pinned      pinned
+	// the region of the province filter's province
+	ProvinceRegionID *int16 `db:"province_region_id"`
 }
 
 // args are the scope as the totals queries' parameters $1…$7.
@@ -86,17 +92,27 @@ func (sc totalsScope) args() []any {
 	return []any{sc.ProgrammeID, sc.Year, sc.RegionID, sc.ProvinceID, sc.CourseID, sc.Sex, sc.Category}
 }
 
+// scopeSQL resolves the filter's codes ($1 programme, $2 region, $3
+// province) and course ($4) to ids.
+const scopeSQL = `SELECT (SELECT id FROM programmes WHERE code = $1) AS programme_id,
+       (SELECT id FROM regions WHERE code = $2) AS region_id,
+       (SELECT id FROM provinces WHERE code = $3) AS province_id,
+       (SELECT region_id FROM provinces WHERE code = $3) AS province_region_id,
+       (SELECT id FROM courses WHERE id = $4) AS course_id`
+
 // resolveScope turns codes into ids in one round trip; a code or course
 // that does not exist is a validation error on its field.
 func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (totalsScope, error) {
 	var sc totalsScope
-	const q = `SELECT (SELECT id FROM programmes WHERE code = $1) AS programme_id,
-	                  (SELECT id FROM regions WHERE code = $2) AS region_id,
-	                  (SELECT id FROM provinces WHERE code = $3) AS province_id,
-	                  (SELECT id FROM courses WHERE id = $4) AS course_id`
-	if err := getOne(ctx, tx, &sc, q, f.Programme, f.Region, f.Province, f.Course); err != nil {
+	if err := getOne(ctx, tx, &sc, scopeSQL, f.Programme, f.Region, f.Province, f.Course); err != nil {
 		return sc, err
 	}
+	return sc, sc.complete(f)
+}
+
+// complete adds the filter's other values to the resolved codes, and says
+// which codes did not resolve.
+func (sc *totalsScope) complete(f domain.TotalsFilter) error {
 	p := domain.Problems{}
 	if f.Programme != "" && sc.ProgrammeID == nil {
 		p.Add("programme", "totals.unknown_programme")
@@ -110,7 +126,6 @@ func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (tota
 	if f.Course != 0 && sc.CourseID == nil {
 		p.Add("course", "totals.unknown_course")
 	}
-	sc.pinned = pinnedBy(f)
 	if f.Year != 0 {
 		sc.Year = &f.Year
 	}
@@ -122,7 +137,7 @@ func resolveScope(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (tota
 		cat := string(f.Category)
 		sc.Category = &cat
 	}
-	return sc, p.Err()
+	return p.Err()
 }
 
 // scopedCoursesSQL is the courses matching the course filters ($1 programme,
@@ -177,14 +192,10 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 //     associations (member_facts: the enrolments of association members);
 //  3. labels give codes and names to programme, region and province ids.
 //
-// Every step is a plain GROUP BY (hash aggregates, no sort of the whole
-// scope). The 'all' people rows are per sex; category is NULL on the
-// association rows. A breakdown whose column the filter pins to one value
-// (a province filter pins the province and the region) has one row equal to
-// the headline: it is copied from the headline instead of being counted
-// again (headlineAs). The SQL is assembled from constant fragments only.
-func peopleSQL(pin pinned) string {
-	q := `WITH ` + scopedCoursesSQL + `,
+// Every step is a plain GROUP BY. The 'all' people rows are per sex;
+// category is NULL on the association rows. The SQL is assembled from
+// constant fragments only.
+var peopleSQL = `WITH ` + scopedCoursesSQL + `,
 facts AS MATERIALIZED (
     SELECT e.trainee_id, t.category, t.sex,
            CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
@@ -202,75 +213,49 @@ facts AS MATERIALIZED (
 ), member_facts AS MATERIALIZED (
     SELECT association_id, sex, programme_id, year, region_id, province_id, enrolled, trained
       FROM facts WHERE association_id IS NOT NULL
-), all_people (dimension, key, category, enrolled, trained, completed, attended_marks, marks) AS MATERIALIZED (
-` + peopleBy("all", "sex") + `
-), all_associations (dimension, key, category, enrolled, trained, completed, attended_marks, marks) AS MATERIALIZED (
-` + associationsBy("all", "''") + `
 ), counted AS (
-    SELECT * FROM all_people
+` + peopleBy("all", "sex") + `
     UNION ALL
-    SELECT * FROM all_associations
+` + associationsBy("all", "''") + `
     UNION ALL
-` + associationsBy("sex", "sex")
-	for _, d := range []struct {
-		dimension, col string
-		pinned         bool
-	}{
-		{"programme", "programme_id", pin.programme}, {"year", "year", pin.year},
-		{"region", "region_id", pin.region}, {"province", "province_id", pin.province},
-	} {
-		if d.pinned {
-			q += "\n    UNION ALL\n" + headlineAs(d.dimension, d.col)
-		} else {
-			q += "\n    UNION ALL\n" + peopleBy(d.dimension, d.col) + "\n    UNION ALL\n" + associationsBy(d.dimension, d.col)
-		}
-	}
-	return q + `
+` + associationsBy("sex", "sex") + `
+    UNION ALL
+` + peopleBy("programme", "programme_id") + `
+    UNION ALL
+` + associationsBy("programme", "programme_id") + `
+    UNION ALL
+` + peopleBy("year", "year") + `
+    UNION ALL
+` + associationsBy("year", "year") + `
+    UNION ALL
+` + peopleBy("region", "region_id") + `
+    UNION ALL
+` + associationsBy("region", "region_id") + `
+    UNION ALL
+` + peopleBy("province", "province_id") + `
+    UNION ALL
+` + associationsBy("province", "province_id") + `
 ` + labelledSQL
-}
 
-// labelledSQL ends a counting query: it gives codes and names to the
-// programme, region and province ids of the rows of "counted", and puts the
-// rows in display order.
-const labelledSQL = `
-), labels AS (
+// labelsSQL is the code, names and display order of every programme,
+// region and province id (key, as text).
+const labelsSQL = `
     SELECT 'programme' AS dimension, id::text AS key, code, name_ar, name_fr,
            lpad(start_year::text, 4, '0') || code AS ord FROM programmes
     UNION ALL
     SELECT 'region', id::text, code, name_ar, name_fr, lpad(id::text, 2, '0') FROM regions
     UNION ALL
-    SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces
-)
+    SELECT 'province', id::text, code, name_ar, name_fr, lpad(region_id::text, 2, '0') || code FROM provinces`
+
+// labelledSQL ends a counting query: it gives codes and names to the
+// programme, region and province ids of the rows of "counted", and puts the
+// rows in display order.
+const labelledSQL = `
+), labels AS (` + labelsSQL + `)
 SELECT n.dimension, coalesce(l.code, n.key) AS key, coalesce(l.name_ar, '') AS name_ar, coalesce(l.name_fr, '') AS name_fr,
        n.category, n.enrolled, n.trained, n.completed, n.attended_marks, n.marks
   FROM counted n LEFT JOIN labels l ON l.dimension = n.dimension AND l.key = n.key
  ORDER BY n.dimension, coalesce(l.ord, n.key), n.category NULLS FIRST`
-
-// pinned says which breakdown columns the filter fixes to a single value.
-type pinned struct{ programme, year, region, province bool }
-
-func pinnedBy(f domain.TotalsFilter) pinned {
-	course := f.Course != 0 // one course: one programme, year, province and region
-	return pinned{
-		programme: course || f.Programme != "",
-		year:      course || f.Year != 0,
-		region:    course || f.Region != "" || f.Province != "",
-		province:  course || f.Province != "",
-	}
-}
-
-// headlineAs is a pinned breakdown's only row: the headline's people
-// (summed over sexes) and associations, under the one value every course in
-// scope shares.
-func headlineAs(dimension, col string) string {
-	return fmt.Sprintf(`    SELECT '%[1]s', (SELECT min(%[2]s) FROM scoped_courses)::text, category,
-           sum(enrolled)::bigint, sum(trained)::bigint, sum(completed)::bigint,
-           sum(attended_marks)::bigint, sum(marks)::bigint
-      FROM all_people GROUP BY category
-    UNION ALL
-    SELECT '%[1]s', (SELECT min(%[2]s) FROM scoped_courses)::text, NULL, enrolled, trained, 0, 0, 0
-      FROM all_associations`, dimension, col)
-}
 
 // peopleBy counts people per value of one breakdown column: the inner
 // GROUP BY makes one row per person (flags OR-ed over their enrolments, so a
@@ -341,15 +326,15 @@ func (ta *tally) breakdown() domain.Breakdown {
 // rows are per sex: they make both the headline and the sex breakdown.
 func peopleFigures(ctx context.Context, tx *sqlx.Tx, sc totalsScope, t *domain.Totals) error {
 	var rows []peopleRow
-	if err := tx.SelectContext(ctx, &rows, peopleSQL(sc.pinned), sc.args()...); err != nil {
+	if err := tx.SelectContext(ctx, &rows, peopleSQL, sc.args()...); err != nil {
 		return fmt.Errorf("totals (people): %w", mapError(err))
 	}
 	fileRows(rows, t)
 	return nil
 }
 
-// fileRows files the rows of peopleSQL (or of cubeSQL, which has the same
-// shape and order) into t.
+// fileRows files the rows of peopleSQL (or of cubeRows, which have the
+// same shape and order) into t.
 func fileRows(rows []peopleRow, t *domain.Totals) {
 	var headline tally
 	tallies := map[[2]string]*tally{}

@@ -483,9 +483,10 @@ func TestRecountAttendanceRepairsTheCounters(t *testing.T) {
 	}
 }
 
-// A breakdown that the filter pins to one value is copied from the headline
-// rather than counted again: it must equal the row counted without the filter.
-func TestPinnedBreakdownsEqualTheRowsCountedWithoutFilter(t *testing.T) {
+// A breakdown that the filter fixes to one value (the province under a
+// province filter, every place and time under a course filter) has one row,
+// equal to the row counted without the filter.
+func TestBreakdownsFixedByTheFilterEqualTheRowsCountedWithoutIt(t *testing.T) {
 	f := filterWorld(t)
 	// Someone trained twice in Marrakech, in 2019 and 2020: one person in the province's row.
 	twice := f.person(t, domain.AssociativeActor, domain.Female, "Twice in Marrakech")
@@ -513,7 +514,7 @@ func TestPinnedBreakdownsEqualTheRowsCountedWithoutFilter(t *testing.T) {
 	for _, c := range cases {
 		got := c.rows(f.totals(t, c.filter))
 		if len(got) != 1 || !reflect.DeepEqual(got[0], breakdown(t, c.rows(all), c.key)) {
-			t.Errorf("%+v: pinned row %+v, want %+v", c.filter, got, breakdown(t, c.rows(all), c.key))
+			t.Errorf("%+v: row %+v, want %+v", c.filter, got, breakdown(t, c.rows(all), c.key))
 		}
 	}
 	if got := breakdown(t, all.ByProvince, "marrakech").ByCategory.AssociativeActor.Trained; got != 8+1 {
