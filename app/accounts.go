@@ -25,8 +25,7 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect(safeRedirectPath(c.Query("next")), fiber.StatusSeeOther)
 	}
-	form := NewForm(map[string]string{"next": safeRedirectPath(c.Query("next"))})
-	return s.renderForm(c, "login", nil, form, nil)
+	return s.renderForm(c, "login", nil, formOf(loginForm{Next: safeRedirectPath(c.Query("next"))}), nil)
 }
 
 // login checks the e-mail address and password. Unknown address, wrong
@@ -36,8 +35,9 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 // counted by the login limits (429, with the wait, when they refuse): see
 // checkLogin and docs/SECURITY.md, "Login limits".
 func (s *Server) login(c *fiber.Ctx) error {
-	email, password := c.FormValue("email"), c.FormValue("password")
-	form := NewForm(map[string]string{"email": email, "next": c.FormValue("next")})
+	var f loginForm
+	form := readForm(c, &f)
+	email, password := f.Email, f.Password
 	if err := checkLoginInput(email, password); err != nil {
 		return s.renderForm(c, "login", nil, form, err)
 	}
@@ -67,7 +67,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	s.audit(c, repository.AuditEntry{ActorID: &u.ID, Action: "login.success", Entity: "user", EntityID: &u.ID,
 		After: map[string]any{"ip": ip}})
 	s.setLanguageCookie(c, u.Language)
-	return c.Redirect(safeRedirectPath(form.Values["next"]), fiber.StatusSeeOther)
+	return c.Redirect(safeRedirectPath(f.Next), fiber.StatusSeeOther)
 }
 
 // loginVerdict is what checkLogin decided.

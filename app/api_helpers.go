@@ -219,6 +219,28 @@ func jsonFieldName(path string) string {
 	return path
 }
 
+// readOnly is a field the API answers with and the server alone sets (an
+// id): a client may send it back, as in a record read, changed and sent
+// again, and it is ignored. Any other field an input type does not list is
+// refused (decodeJSON). docs/API.md, "Fields the server sets".
+type readOnly struct{}
+
+// UnmarshalJSON ignores the value, whatever it is.
+func (*readOnly) UnmarshalJSON([]byte) error { return nil }
+
+// jsonTime reads an RFC 3339 time of a JSON body ("2026-03-31T09:00:00+01:00")
+// that may be left empty; a time written otherwise is recorded in p on its field.
+func jsonTime(field, value string, p domain.Problems) time.Time {
+	if value == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, domain.CleanNumber(value))
+	if err != nil {
+		p.Add(field, "validation.date_format")
+	}
+	return t
+}
+
 // paramID reads a numeric id from the path; anything else is "not found",
 // as an id that does not exist would be.
 func paramID(c *fiber.Ctx, name string) (int64, error) {

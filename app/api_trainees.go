@@ -24,14 +24,29 @@ func (s *Server) apiListOrganisations(c *fiber.Ctx) error {
 	return sendList(c, page, orgs)
 }
 
+// organisationInput is the body of POST /organisations.
+type organisationInput struct {
+	ID                 readOnly                `json:"id"`
+	Kind               domain.OrganisationKind `json:"kind"`
+	NameAr             *string                 `json:"name_ar"`
+	NameFr             *string                 `json:"name_fr"`
+	Province           *string                 `json:"province"`
+	RegistrationNumber *string                 `json:"registration_number"`
+}
+
+func (in *organisationInput) organisation() *domain.Organisation {
+	return &domain.Organisation{Kind: in.Kind, NameAr: in.NameAr, NameFr: in.NameFr, Province: in.Province,
+		RegistrationNumber: in.RegistrationNumber}
+}
+
 // apiCreateOrganisation answers POST /api/v1/organisations.
 func (s *Server) apiCreateOrganisation(c *fiber.Ctx) error {
-	var o domain.Organisation
-	if err := decodeJSON(c, &o); err != nil {
+	var in organisationInput
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	o.ID = 0
-	if err := s.store.CreateOrganisation(c.UserContext(), &o, actor(c)); err != nil {
+	o := in.organisation()
+	if err := s.store.CreateOrganisation(c.UserContext(), o, actor(c)); err != nil {
 		return err
 	}
 	return created(c, o)
@@ -96,14 +111,44 @@ func (s *Server) apiSearchTrainees(c *fiber.Ctx) error {
 	return sendList(c, page, matches)
 }
 
+// traineeInput is a person in a JSON body: POST /trainees, PATCH
+// /trainees/{id}, and the "trainee" of an enrolment.
+type traineeInput struct {
+	ID              readOnly        `json:"id"`
+	Category        domain.Category `json:"category"`
+	FullNameAr      *string         `json:"full_name_ar"`
+	FullNameLatin   *string         `json:"full_name_latin"`
+	Sex             domain.Sex      `json:"sex"`
+	BirthYear       *int            `json:"birth_year"`
+	OrganisationID  *int64          `json:"organisation_id"`
+	Province        *string         `json:"province"`
+	Phone           *string         `json:"phone"`
+	Email           *string         `json:"email"`
+	NationalID      *string         `json:"national_id"`
+	GuardianConsent bool            `json:"guardian_consent"`
+}
+
+// traineeInputOf is a stored person as an input: what a PATCH changes.
+func traineeInputOf(t *domain.Trainee) traineeInput {
+	return traineeInput{Category: t.Category, FullNameAr: t.FullNameAr, FullNameLatin: t.FullNameLatin, Sex: t.Sex,
+		BirthYear: t.BirthYear, OrganisationID: t.OrganisationID, Province: t.Province, Phone: t.Phone, Email: t.Email,
+		NationalID: t.NationalID, GuardianConsent: t.GuardianConsent}
+}
+
+func (in *traineeInput) trainee() *domain.Trainee {
+	return &domain.Trainee{Category: in.Category, FullNameAr: in.FullNameAr, FullNameLatin: in.FullNameLatin, Sex: in.Sex,
+		BirthYear: in.BirthYear, OrganisationID: in.OrganisationID, Province: in.Province, Phone: in.Phone, Email: in.Email,
+		NationalID: in.NationalID, GuardianConsent: in.GuardianConsent}
+}
+
 // apiCreateTrainee answers POST /api/v1/trainees.
 func (s *Server) apiCreateTrainee(c *fiber.Ctx) error {
-	var t domain.Trainee
-	if err := decodeJSON(c, &t); err != nil {
+	var in traineeInput
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	t.ID = 0
-	if err := s.store.CreateTrainee(c.UserContext(), &t, actor(c)); err != nil {
+	t := in.trainee()
+	if err := s.store.CreateTrainee(c.UserContext(), t, actor(c)); err != nil {
 		return err
 	}
 	return created(c, t)
@@ -131,15 +176,16 @@ func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := t.ID
-	if err := decodeJSON(c, t); err != nil {
+	in := traineeInputOf(t)
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	t.ID = id
-	if err := s.updateTrainee(c, t); err != nil {
+	changed := in.trainee()
+	changed.ID = t.ID
+	if err := s.updateTrainee(c, changed); err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(changed)
 }
 
 // updateTrainee saves t as the signed-in user may: anyone for coordinators
@@ -152,11 +198,12 @@ func (s *Server) updateTrainee(c *fiber.Ctx, t *domain.Trainee) error {
 	return s.store.UpdateTrainee(c.UserContext(), t, scope, actor(c))
 }
 
-// enrollRequest enrols an existing person (trainee_id) or a new one (trainee).
-type enrollRequest struct {
-	TraineeID        int64           `json:"trainee_id"`
-	Trainee          *domain.Trainee `json:"trainee"`
-	OverrideCapacity bool            `json:"override_capacity"`
+// enrollInput is the body of POST /courses/{id}/enrollments: an existing
+// person (trainee_id) or a new one (trainee).
+type enrollInput struct {
+	TraineeID        int64         `json:"trainee_id"`
+	Trainee          *traineeInput `json:"trainee"`
+	OverrideCapacity bool          `json:"override_capacity"`
 	// ConfirmNew creates the person even though a record with the same name,
 	// birth year and organisation exists.
 	ConfirmNew bool `json:"confirm_new"`
@@ -166,7 +213,7 @@ type enrollRequest struct {
 // not loaded first: the enrolment locks it and answers 404 when it is missing.
 func (s *Server) apiEnroll(c *fiber.Ctx) error {
 	courseID := courseID(c)
-	var req enrollRequest
+	var req enrollInput
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
@@ -177,20 +224,20 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 	case req.Trainee != nil && req.TraineeID != 0:
 		return domain.Invalid("trainee_id", "enrollment.one_of_trainee")
 	case req.Trainee != nil:
-		req.Trainee.ID = 0
+		t := req.Trainee.trainee()
 		if !req.ConfirmNew {
-			if dups, err := s.possibleDuplicates(c, req.Trainee); err != nil || dups != nil {
+			if dups, err := s.possibleDuplicates(c, t); err != nil || dups != nil {
 				if err != nil {
 					return err
 				}
 				return s.duplicateWarning(c, dups)
 			}
 		}
-		e, err := s.store.EnrollNew(ctx, courseID, req.Trainee, opt, actor(c))
+		e, err := s.store.EnrollNew(ctx, courseID, t, opt, actor(c))
 		if err != nil {
 			return err
 		}
-		return created(c, fiber.Map{"enrollment": e, "trainee": req.Trainee})
+		return created(c, fiber.Map{"enrollment": e, "trainee": t})
 	case req.TraineeID != 0:
 		if err := s.mayEnrolExisting(c, req.TraineeID); err != nil {
 			return err

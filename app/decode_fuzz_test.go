@@ -22,7 +22,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	web := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error { return c.SendStatus(classify(err).status) }})
 	web.Post("/", func(c *fiber.Ctx) error {
-		var req enrollRequest
+		var req enrollInput
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}

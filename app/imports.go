@@ -35,60 +35,59 @@ func (s *Server) takeImportSlot(c *fiber.Ctx) (release func(), err error) {
 	}
 }
 
-// runImport reads a participant list from the multipart request (field
-// "file", optional "course_id", "dry_run", "override_capacity") and imports
-// it, all or nothing.
+// runImport reads a participant list from the multipart request (an
+// importUpload: field "file", optional "course_id", "dry_run",
+// "override_capacity") and imports it, all or nothing. form is the request
+// as the import page shows it again (nil when refused before reading it).
 //
 // Who may import what: coordinators and admins import anyone, into any
 // course or none. A trainer must name one of their own courses (another
 // course is 404, as everywhere): people imported without a course would be
 // records the trainer could never see again.
-func (s *Server) runImport(c *fiber.Ctx) (*repository.ImportReport, error) {
+func (s *Server) runImport(c *fiber.Ctx) (report *repository.ImportReport, form *Form, err error) {
 	// First: the slot is what bounds the work below, two imports at a time.
 	release, err := s.takeImportSlot(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer release()
-	ctx := c.UserContext()
-	u := currentUser(c)
+	var upload importUpload
+	form = readForm(c, &upload)
+	opts := repository.ImportOptions{CourseID: upload.CourseID, DryRun: upload.DryRun}
 	p := domain.Problems{}
-	opts := repository.ImportOptions{
-		CourseID: int64(formInt(c, "course_id", p)),
-		DryRun:   formBool(c, "dry_run"),
-	}
-	if coordinators.admits(u) {
-		opts.OverrideCapacity = formBool(c, "override_capacity")
-	} else if opts.CourseID == 0 && len(p) == 0 {
+	if coordinators.admits(currentUser(c)) {
+		opts.OverrideCapacity = upload.OverrideCapacity
+	} else if opts.CourseID == 0 {
 		p.Add("course_id", "import.course_required")
 	}
-	header, formErr := c.FormFile("file")
-	if formErr != nil {
+	if upload.File == nil {
 		p.Add("file", "validation.required")
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
+	if err := form.Check(p.Err()); err != nil {
+		return nil, form, err
 	}
+	header := upload.File
 	if header.Size > domain.MaxImportBytes {
 		// Said before reading it: the engine would stop at the limit too.
-		return nil, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
+		return nil, form, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
 	}
 	if opts.Scope, err = s.scope(c); err != nil {
-		return nil, err
+		return nil, form, err
 	}
 	file, err := header.Open()
 	if err != nil {
-		return nil, err
+		return nil, form, err
 	}
 	defer file.Close()
-	return s.store.ImportTrainees(ctx, domain.ParseImport(file, header.Filename), opts, actor(c))
+	report, err = s.store.ImportTrainees(c.UserContext(), domain.ParseImport(file, header.Filename), opts, actor(c))
+	return report, form, err
 }
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
 // after a commit and 200 after a dry run; a refused file is 422 with every
 // problem (see errorBody), 413 beyond a limit, 429 while two imports run.
 func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
-	report, err := s.runImport(c)
+	report, _, err := s.runImport(c)
 	if err != nil {
 		return err
 	}
@@ -145,29 +144,30 @@ func (s *Server) importPageData(c *fiber.Ctx) (*importPageData, error) {
 	return &importPageData{Courses: courses, Manage: coordinators.admits(currentUser(c))}, nil
 }
 
-var importFields = []string{"course_id", "dry_run", "override_capacity"}
-
 // importPage shows the import form; a preview is ticked by default.
 func (s *Server) importPage(c *fiber.Ctx) error {
 	data, err := s.importPageData(c)
 	if err != nil {
 		return err
 	}
-	values := map[string]string{"dry_run": "on", "course_id": c.Query("course")}
-	return s.renderForm(c, "imports/form", data, NewForm(values), nil)
+	return s.renderForm(c, "imports/form", data, formOf(newImportUpload(int64(queryInt(c, "course")))), nil)
 }
 
 // importForm runs the import from the page and shows the report, or the
-// table of problems (422) with the form filled in again.
+// table of problems (422) with the form filled in again. The page's
+// choices are loaded once the import is done.
 func (s *Server) importForm(c *fiber.Ctx) error {
+	report, form, err := s.runImport(c)
+	if form == nil {
+		// Refused before reading it (two imports run): the page still shows what was sent.
+		form = readForm(c, &importUpload{})
+	}
+	if err != nil {
+		return s.renderImportRefusal(c, form, err)
+	}
 	data, err := s.importPageData(c)
 	if err != nil {
 		return err
-	}
-	form := NewForm(formValues(c, importFields...))
-	report, err := s.runImport(c)
-	if err != nil {
-		return s.renderImportRefusal(c, data, form, err)
 	}
 	data.Report = report
 	if !report.DryRun {
@@ -181,11 +181,16 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 // what was entered: a refused file's problems in a table under "nothing
 // was saved" (422, or 413 beyond a limit), anything else as every form
 // shows it (renderForm).
-func (s *Server) renderImportRefusal(c *fiber.Ctx, data *importPageData, form *Form, err error) error {
-	if a := classify(err); a.rows != nil {
-		data.Problems = translateImportProblems(s.tr(c), a.rows)
-		form.Message = s.tr(c).T("import.refused")
-		return s.renderPage(c, a.status, "imports/form", data, form)
+func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error) error {
+	a := classify(err)
+	if a.rows == nil {
+		return s.renderFormAgain(c, "imports/form", form, err, func() (any, error) { return s.importPageData(c) })
 	}
-	return s.renderForm(c, "imports/form", data, form, err)
+	data, loadErr := s.importPageData(c)
+	if loadErr != nil {
+		return loadErr
+	}
+	data.Problems = translateImportProblems(s.tr(c), a.rows)
+	form.Message = s.tr(c).T("import.refused")
+	return s.renderPage(c, a.status, "imports/form", data, form)
 }

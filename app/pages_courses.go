@@ -11,30 +11,28 @@ import (
 
 // programmesPage lists the programmes with a form to add one.
 func (s *Server) programmesPage(c *fiber.Ctx) error {
-	return s.renderProgrammes(c, NewForm(nil), nil)
-}
-
-func (s *Server) renderProgrammes(c *fiber.Ctx, form *Form, err error) error {
-	programmes, listErr := s.store.Programmes(c.UserContext(), repository.Page{})
-	if listErr != nil {
-		return listErr
+	programmes, err := s.programmes(c)
+	if err != nil {
+		return err
 	}
-	return s.renderForm(c, "programmes/list", programmes, form, err)
+	return s.renderForm(c, "programmes/list", programmes, formOf(programmeForm{}), nil)
 }
 
-var programmeFields = []string{"code", "name_ar", "name_fr", "name_en", "start_year", "end_year"}
+func (s *Server) programmes(c *fiber.Ctx) (any, error) {
+	return s.store.Programmes(c.UserContext(), repository.Page{})
+}
 
 // createProgramme adds a programme from the form.
 func (s *Server) createProgramme(c *fiber.Ctx) error {
-	p := domain.Problems{}
-	programme := domain.Programme{Code: c.FormValue("code"), NameAr: c.FormValue("name_ar"), NameFr: c.FormValue("name_fr"),
-		NameEn: c.FormValue("name_en"), StartYear: formInt(c, "start_year", p), EndYear: formInt(c, "end_year", p)}
-	form := NewForm(formValues(c, programmeFields...))
-	if len(p) > 0 {
-		return s.renderProgrammes(c, form, withProblems(p, programme.Validate()))
+	var f programmeForm
+	form := readForm(c, &f)
+	programme := f.programme()
+	err := form.Check(programme.Validate())
+	if err == nil {
+		err = s.store.CreateProgramme(c.UserContext(), programme, actor(c))
 	}
-	if err := s.store.CreateProgramme(c.UserContext(), &programme, actor(c)); err != nil {
-		return s.renderProgrammes(c, form, err)
+	if err != nil {
+		return s.renderFormAgain(c, "programmes/list", form, err, func() (any, error) { return s.programmes(c) })
 	}
 	return s.redirectWithFlash(c, "/programmes", "flash.programme_created")
 }
@@ -72,56 +70,28 @@ func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFor
 	return &courseFormData{Course: course, Programmes: programmes, Provinces: provinces}, nil
 }
 
-var courseFields = []string{"programme_id", "code", "title_ar", "title_fr", "year", "province", "start_date", "end_date",
-	"capacity", "completion_threshold", "archived"}
-
-// courseValues fills the form of an existing course.
-func courseValues(course *domain.Course) map[string]string {
-	archived := ""
-	if course.Archived {
-		archived = "on"
-	}
-	return map[string]string{"programme_id": strconv.FormatInt(course.ProgrammeID, 10), "code": course.Code,
-		"title_ar": course.TitleAr, "title_fr": course.TitleFr, "year": strconv.Itoa(course.Year), "province": course.Province,
-		"start_date": course.StartDate.String(), "end_date": course.EndDate.String(), "capacity": strconv.Itoa(course.Capacity),
-		"completion_threshold": strconv.Itoa(course.CompletionThreshold), "archived": archived}
-}
-
 // newCoursePage shows an empty course form.
 func (s *Server) newCoursePage(c *fiber.Ctx) error {
 	data, err := s.courseFormData(c, nil)
 	if err != nil {
 		return err
 	}
-	return s.renderForm(c, "courses/form", data, NewForm(map[string]string{"completion_threshold": "80"}), nil)
-}
-
-// courseFromForm reads the course form into course.
-func courseFromForm(c *fiber.Ctx, course *domain.Course, p domain.Problems) {
-	course.Code, course.TitleAr, course.TitleFr = c.FormValue("code"), c.FormValue("title_ar"), c.FormValue("title_fr")
-	course.Year, course.Province = formInt(c, "year", p), c.FormValue("province")
-	course.StartDate, course.EndDate = formDate(c, "start_date", p), formDate(c, "end_date", p)
-	course.Capacity, course.CompletionThreshold = formInt(c, "capacity", p), formInt(c, "completion_threshold", p)
-	course.Archived = formBool(c, "archived")
+	return s.renderForm(c, "courses/form", data, formOf(newCourseForm()), nil)
 }
 
 // createCourse adds a course from the form.
 func (s *Server) createCourse(c *fiber.Ctx) error {
-	p := domain.Problems{}
-	course := &domain.Course{ProgrammeID: int64(formInt(c, "programme_id", p))}
-	courseFromForm(c, course, p)
-	form := NewForm(formValues(c, courseFields...))
-	data, err := s.courseFormData(c, nil)
+	var f courseForm
+	form := readForm(c, &f)
+	course := f.newCourse()
+	err := form.Check(course.Validate())
+	if err == nil {
+		err = s.store.CreateCourse(c.UserContext(), course, actor(c))
+	}
 	if err != nil {
-		return err
+		return s.renderFormAgain(c, "courses/form", form, err, func() (any, error) { return s.courseFormData(c, nil) })
 	}
-	if len(p) > 0 {
-		return s.renderForm(c, "courses/form", data, form, withProblems(p, course.Validate()))
-	}
-	if err := s.store.CreateCourse(c.UserContext(), course, actor(c)); err != nil {
-		return s.renderForm(c, "courses/form", data, form, err)
-	}
-	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_created")
+	return s.redirectWithFlash(c, coursePath(course.ID), "flash.course_created")
 }
 
 // editCoursePage shows the form of an existing course.
@@ -134,7 +104,7 @@ func (s *Server) editCoursePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderForm(c, "courses/form", data, NewForm(courseValues(course)), nil)
+	return s.renderForm(c, "courses/form", data, formOf(courseFormOf(course)), nil)
 }
 
 // updateCourse saves the course form (archiving included).
@@ -143,20 +113,17 @@ func (s *Server) updateCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := domain.Problems{}
-	courseFromForm(c, course, p)
-	form := NewForm(formValues(c, courseFields...))
-	data, err := s.courseFormData(c, course)
+	var f courseForm
+	form := readForm(c, &f)
+	f.applyTo(course)
+	err = form.Check(course.Validate())
+	if err == nil {
+		err = s.store.UpdateCourse(c.UserContext(), course, actor(c))
+	}
 	if err != nil {
-		return err
+		return s.renderFormAgain(c, "courses/form", form, err, func() (any, error) { return s.courseFormData(c, course) })
 	}
-	if len(p) > 0 {
-		return s.renderForm(c, "courses/form", data, form, withProblems(p, course.Validate()))
-	}
-	if err := s.store.UpdateCourse(c.UserContext(), course, actor(c)); err != nil {
-		return s.renderForm(c, "courses/form", data, form, err)
-	}
-	return s.redirectWithFlash(c, "/courses/"+strconv.FormatInt(course.ID, 10), "flash.course_saved")
+	return s.redirectWithFlash(c, coursePath(course.ID), "flash.course_saved")
 }
 
 // coursePageData is everything the course page shows.
@@ -180,7 +147,7 @@ func (s *Server) coursePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderForm(c, "courses/show", data, NewForm(map[string]string{"interval_days": "7", "count": "1"}), nil)
+	return s.renderForm(c, "courses/show", data, formOf(newSeriesForm()), nil)
 }
 
 func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
@@ -213,27 +180,20 @@ func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
 	return d, nil
 }
 
-var seriesFields = []string{"first_day", "start_time", "end_time", "interval_days", "count", "place", "hours"}
-
 // addSessions creates one session or a series from the course page's form.
+// The course page's data is loaded only to show the form again.
 func (s *Server) addSessions(c *fiber.Ctx) error {
-	data, err := s.coursePageData(c)
+	var f seriesForm
+	form := readForm(c, &f)
+	sessions, err := f.series().Sessions()
+	err = form.Check(err)
+	if err == nil {
+		err = s.store.CreateSessions(c.UserContext(), courseID(c), sessions, actor(c))
+	}
 	if err != nil {
-		return err
+		return s.renderFormAgain(c, "courses/show", form, err, func() (any, error) { return s.coursePageData(c) })
 	}
-	p := domain.Problems{}
-	series := domain.SessionSeries{FirstDay: formDate(c, "first_day", p), StartTime: c.FormValue("start_time"),
-		EndTime: c.FormValue("end_time"), IntervalDays: formInt(c, "interval_days", p), Count: formInt(c, "count", p),
-		Place: c.FormValue("place"), Hours: formFloat(c, "hours", p)}
-	form := NewForm(formValues(c, seriesFields...))
-	sessions, err := series.Sessions()
-	if len(p) > 0 || err != nil {
-		return s.renderForm(c, "courses/show", data, form, withProblems(p, err))
-	}
-	if err := s.store.CreateSessions(c.UserContext(), data.Course.ID, sessions, actor(c)); err != nil {
-		return s.renderForm(c, "courses/show", data, form, err)
-	}
-	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.sessions_created")
+	return s.redirectWithFlash(c, coursePath(courseID(c)), "flash.sessions_created")
 }
 
 // assignTrainerForm assigns the chosen trainer to the course.
@@ -242,12 +202,11 @@ func (s *Server) assignTrainerForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := domain.Problems{}
-	userID := formInt(c, "user_id", p)
-	if err := p.Err(); err != nil {
+	var f trainerForm
+	if err := readForm(c, &f).Check(nil); err != nil {
 		return err
 	}
-	if err := s.store.AssignTrainer(c.UserContext(), course.ID, int64(userID), actor(c)); err != nil {
+	if err := s.store.AssignTrainer(c.UserContext(), course.ID, f.UserID, actor(c)); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, coursePath(course.ID), "flash.trainer_assigned")

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -65,9 +64,6 @@ func cardsOfGlimpses(glimpses []repository.TraineeGlimpse) []personCard {
 	}
 	return cards
 }
-
-var traineeFields = []string{"category", "full_name_ar", "full_name_latin", "sex", "birth_year", "organisation_id",
-	"new_organisation_name", "province", "phone", "email", "national_id", "guardian_consent", "confirm_new", "override_capacity"}
 
 func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 	course, err := s.course(c)
@@ -140,100 +136,70 @@ func (s *Server) enrolPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderForm(c, "courses/enrol", data, NewForm(map[string]string{"category": string(domain.InstitutionalActor)}), nil)
+	return s.renderForm(c, "courses/enrol", data, formOf(newTraineeForm()), nil)
 }
 
-// enrolForm enrols an existing person (trainee_id) or creates and enrols a
-// new one, offering look-alike records before creating a duplicate.
+// enrolForm enrols an existing person (the trainee_id of a search result
+// or a look-alike) or creates and enrols a new one.
 func (s *Server) enrolForm(c *fiber.Ctx) error {
+	if c.FormValue("trainee_id") != "" {
+		return s.enrolExisting(c)
+	}
+	return s.enrolNew(c)
+}
+
+// enrolExisting enrols a person found on the page. The page's data (the
+// organisations, the provinces) is loaded only to show it again.
+func (s *Server) enrolExisting(c *fiber.Ctx) error {
+	var f enrolExistingForm
+	if readForm(c, &f).Check(nil) != nil {
+		return domain.ErrNotFound // not an id of a button of ours: as an id that does not exist
+	}
+	if err := s.mayEnrolExisting(c, f.TraineeID); err != nil {
+		return err
+	}
+	if _, err := s.store.Enroll(c.UserContext(), courseID(c), f.TraineeID, repository.EnrollOptions{}, actor(c)); err != nil {
+		return s.renderFormAgain(c, "courses/enrol", formOf(newTraineeForm()), err, func() (any, error) { return s.enrolPageData(c) })
+	}
+	return s.redirectWithFlash(c, coursePath(courseID(c)), "flash.enrolled")
+}
+
+// enrolNew creates a person from the form and enrols them, offering
+// look-alike records before creating a duplicate (409, as the API answers).
+func (s *Server) enrolNew(c *fiber.Ctx) error {
+	var f traineeForm
+	form := readForm(c, &f)
+	t := f.trainee()
+	org := f.newOrganisation(t)
+	err := form.Check(f.validate(t, org, time.Now()))
+	var duplicates []personCard
+	if err == nil && !f.ConfirmNew {
+		if duplicates, err = s.pageDuplicates(c, t); err == nil && len(duplicates) > 0 {
+			return s.offerDuplicates(c, form, duplicates)
+		}
+	}
+	if err == nil {
+		// The store validates the person again, inside the transaction that
+		// may first create their organisation.
+		opt := repository.EnrollOptions{OverrideCapacity: f.OverrideCapacity && coordinators.admits(currentUser(c))}
+		_, err = s.store.EnrollNewWithOrganisation(c.UserContext(), courseID(c), t, org, opt, actor(c))
+	}
+	if err != nil {
+		return s.renderFormAgain(c, "courses/enrol", form, err, func() (any, error) { return s.enrolPageData(c) })
+	}
+	return s.redirectWithFlash(c, coursePath(courseID(c)), "flash.enrolled")
+}
+
+// offerDuplicates shows the form again above the records that look like
+// the person being created, to enrol one of them instead: 409.
+func (s *Server) offerDuplicates(c *fiber.Ctx, form *Form, duplicates []personCard) error {
 	data, err := s.enrolPageData(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	opt := repository.EnrollOptions{OverrideCapacity: data.CanOverride && formBool(c, "override_capacity")}
-	if id := c.FormValue("trainee_id"); id != "" {
-		traineeID, err := strconv.ParseInt(domain.CleanNumber(id), 10, 64)
-		if err != nil {
-			return domain.ErrNotFound
-		}
-		if err := s.mayEnrolExisting(c, traineeID); err != nil {
-			return err
-		}
-		if _, err := s.store.Enroll(ctx, data.Course.ID, traineeID, opt, actor(c)); err != nil {
-			return s.renderForm(c, "courses/enrol", data, NewForm(nil), err)
-		}
-		return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
-	}
-	form := NewForm(formValues(c, traineeFields...))
-	p := domain.Problems{}
-	t := traineeFromForm(c, p)
-	newOrg := s.inlineOrganisation(c, t)
-	if len(p) > 0 {
-		return s.renderForm(c, "courses/enrol", data, form, withProblems(p, t.Validate(time.Now())))
-	}
-	if !formBool(c, "confirm_new") {
-		if data.Duplicates, err = s.pageDuplicates(c, t); err != nil {
-			return err
-		}
-		if len(data.Duplicates) > 0 {
-			// 409, as the API answers: the person may exist already.
-			form.Message = s.tr(c).T("enrollment.possible_duplicate")
-			return s.renderPage(c, fiber.StatusConflict, "courses/enrol", data, form)
-		}
-	}
-	// The store validates the person, inside the transaction that may first
-	// create their organisation.
-	if _, err := s.store.EnrollNewWithOrganisation(ctx, data.Course.ID, t, newOrg, opt, actor(c)); err != nil {
-		return s.renderForm(c, "courses/enrol", data, form, err)
-	}
-	return s.redirectWithFlash(c, coursePath(data.Course.ID), "flash.enrolled")
-}
-
-// traineeFromForm reads the new-person form.
-func traineeFromForm(c *fiber.Ctx, p domain.Problems) *domain.Trainee {
-	t := &domain.Trainee{Category: domain.Category(c.FormValue("category")), FullNameAr: formOptional(c, "full_name_ar"),
-		FullNameLatin: formOptional(c, "full_name_latin"), Sex: domain.Sex(c.FormValue("sex")),
-		BirthYear: formOptionalInt(c, "birth_year", p), Province: formOptional(c, "province"),
-		Phone: formOptional(c, "phone"), Email: formOptional(c, "email"), NationalID: formOptional(c, "national_id"),
-		GuardianConsent: formBool(c, "guardian_consent")}
-	if id := formOptionalInt(c, "organisation_id", p); id != nil && *id > 0 {
-		orgID := int64(*id)
-		t.OrganisationID = &orgID
-	}
-	return t
-}
-
-// inlineOrganisation is the organisation typed into the form when the
-// person's is not in the list yet: of the kind their category needs, created
-// in the same transaction as the person and the enrolment.
-func (s *Server) inlineOrganisation(c *fiber.Ctx, t *domain.Trainee) *domain.Organisation {
-	name := formOptional(c, "new_organisation_name")
-	kind := t.Category.OrganisationKind()
-	if name == nil || t.OrganisationID != nil || kind == "" {
-		return nil
-	}
-	org := &domain.Organisation{Kind: kind, Province: t.Province}
-	if isArabic(*name) {
-		org.NameAr = name
-	} else {
-		org.NameFr = name
-	}
-	return org
-}
-
-// isArabic reports whether s is written mostly in Arabic script.
-func isArabic(s string) bool {
-	arabic, other := 0, 0
-	for _, r := range s {
-		switch {
-		case r >= 0x0600 && r <= 0x06FF:
-			arabic++
-		case r > ' ':
-			other++
-		}
-	}
-	return arabic > other
+	data.Duplicates = duplicates
+	form.Message = s.tr(c).T("enrollment.possible_duplicate")
+	return s.renderPage(c, fiber.StatusConflict, "courses/enrol", data, form)
 }
 
 // withdrawForm withdraws a trainee from the course, keeping the history.

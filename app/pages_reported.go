@@ -14,44 +14,43 @@ type reportedData struct {
 	Figures     []string
 }
 
-var reportedFields = []string{"figure", "programme", "year", "value", "source", "reported_on"}
-
 // reportedPage lists the figures published reports state, beside the
 // recorded values, with a form to add one.
 func (s *Server) reportedPage(c *fiber.Ctx) error {
-	return s.renderReported(c, NewForm(nil), nil)
+	data, err := s.reportedData(c)
+	if err != nil {
+		return err
+	}
+	return s.renderForm(c, "dashboard/reported", data, formOf(reportedForm{}), nil)
 }
 
-func (s *Server) renderReported(c *fiber.Ctx, form *Form, err error) error {
-	selects, names, listErr := s.filterChoices(c)
-	if listErr != nil {
-		return listErr
+func (s *Server) reportedData(c *fiber.Ctx) (any, error) {
+	selects, names, err := s.filterChoices(c)
+	if err != nil {
+		return nil, err
 	}
-	comparisons, listErr := s.store.ReportedComparison(c.UserContext(), "")
-	if listErr != nil {
-		return listErr
+	comparisons, err := s.store.ReportedComparison(c.UserContext(), "")
+	if err != nil {
+		return nil, err
 	}
 	data := &reportedData{Programmes: selects[0].Options, Figures: domain.FigureKeys}
 	for _, cmp := range comparisons {
 		data.Comparisons = append(data.Comparisons, newComparisonRow(cmp, names["by_programme"]))
 	}
-	return s.renderForm(c, "dashboard/reported", data, form, err)
+	return data, nil
 }
 
 // createReported records a figure stated by a published report.
 func (s *Server) createReported(c *fiber.Ctx) error {
-	p := domain.Problems{}
-	r := domain.ReportedFigure{Figure: c.FormValue("figure"), Programme: c.FormValue("programme"),
-		Year: formOptionalInt(c, "year", p), Value: formInt(c, "value", p), Source: c.FormValue("source")}
-	if d := formDate(c, "reported_on", p); !d.IsZero() {
-		r.ReportedOn = &d
+	var f reportedForm
+	form := readForm(c, &f)
+	r := f.reported()
+	err := form.Check(r.Validate())
+	if err == nil {
+		err = s.store.CreateReportedFigure(c.UserContext(), r, actor(c))
 	}
-	form := NewForm(formValues(c, reportedFields...))
-	if len(p) > 0 {
-		return s.renderReported(c, form, withProblems(p, r.Validate()))
-	}
-	if err := s.store.CreateReportedFigure(c.UserContext(), &r, actor(c)); err != nil {
-		return s.renderReported(c, form, err)
+	if err != nil {
+		return s.renderFormAgain(c, "dashboard/reported", form, err, func() (any, error) { return s.reportedData(c) })
 	}
 	return s.redirectWithFlash(c, "/dashboard/reported", "flash.reported_created")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,29 +78,33 @@ type Flash struct {
 	Key  string // message key
 }
 
-// Form is a form's state: what the user entered, and what is wrong with it.
+// Form is a form's state as a page shows it: what the user entered, and
+// what is wrong with it. A form type makes it (readForm, formOf; forms.go).
 type Form struct {
 	Values  map[string]string
 	Errors  map[string]string // field → translated message
 	Message string            // a translated message about the whole form
+	Fields  []string          // the form's inputs, in the order of the page
+	Summary []SummaryItem     // after a failed submit: what to fix, linking to each field
+	// problems are what reading the form found (readForm), for Check.
+	problems domain.Problems
 }
 
 // maxEchoedValue is the longest entered value a form shows again: a field
 // pasted full of megabytes gets its "too long" message, not a copy of itself.
 const maxEchoedValue = 20_000
 
-// NewForm is a form holding the entered values (pass the fields the form
-// shows again; never a password).
+// NewForm is a form holding the entered values, for a form with no form
+// type of its own (pass the fields the form shows again; never a
+// password): its fields are the values' names.
 func NewForm(values map[string]string) *Form {
-	if values == nil {
-		values = map[string]string{}
-	}
+	form := &Form{Values: map[string]string{}, Errors: map[string]string{}, problems: domain.Problems{}}
 	for field, v := range values {
-		if len(v) > maxEchoedValue {
-			values[field] = ""
-		}
+		form.Values[field] = echoed(v)
+		form.Fields = append(form.Fields, field)
 	}
-	return &Form{Values: values, Errors: map[string]string{}}
+	sort.Strings(form.Fields)
+	return form
 }
 
 // Value is what the user entered in field.
@@ -213,8 +218,28 @@ func (s *Server) renderForm(c *fiber.Ctx, view string, data any, form *Form, err
 		if status == fiber.StatusOK {
 			status = fiber.StatusUnprocessableEntity
 		}
+		form.Summary = errorSummary(s.tr(c), form)
 	}
 	return s.renderPage(c, status, view, data, form)
+}
+
+// renderFormAgain answers a failed submit: the form again, with what was
+// entered and what err says (renderForm), the page's other data loaded
+// only now, on this path alone, by load. An error that is not about the
+// form (a 404, a 500) goes to the error handler, loading nothing.
+//
+//	if err != nil {
+//	    return s.renderFormAgain(c, "courses/form", form, err, func() (any, error) { return s.courseFormData(c, nil) })
+//	}
+func (s *Server) renderFormAgain(c *fiber.Ctx, view string, form *Form, err error, load func() (any, error)) error {
+	if a := classify(err); len(a.fields) == 0 && !a.own {
+		return err
+	}
+	data, loadErr := load()
+	if loadErr != nil {
+		return loadErr
+	}
+	return s.renderForm(c, view, data, form, err)
 }
 
 // renderPage is render with a status and a form.

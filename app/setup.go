@@ -70,8 +70,6 @@ type setupData struct {
 	Invalid bool // a secret was given, and it is wrong
 }
 
-var setupFields = []string{"token", "name", "email"}
-
 // setupPage shows the form that creates the first administrator, or, with
 // no secret or a wrong one, where to find the link. Once an account exists
 // it leads to the login page.
@@ -87,7 +85,7 @@ func (s *Server) setupPage(c *fiber.Ctx) error {
 	if !s.validSetupToken(token) {
 		return s.setupRefused(c, token)
 	}
-	return s.renderForm(c, "setup", &setupData{Valid: true}, NewForm(map[string]string{"token": token}), nil)
+	return s.renderForm(c, "setup", &setupData{Valid: true}, formOf(setupForm{Token: token}), nil)
 }
 
 // setupRefused explains where the link is: 200 for a visitor sent here
@@ -112,18 +110,17 @@ func (s *Server) setup(c *fiber.Ctx) error {
 	if !open {
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
-	token := c.FormValue("token")
-	if !s.validSetupToken(token) {
-		return s.setupRefused(c, token)
+	var f setupForm
+	form := readForm(c, &f)
+	if !s.validSetupToken(f.Token) {
+		return s.setupRefused(c, f.Token)
 	}
-	form := NewForm(formValues(c, setupFields...))
 	data := &setupData{Valid: true}
-	password := c.FormValue("password")
-	if password != c.FormValue("password_confirm") {
+	if f.Password != f.PasswordConfirm {
 		return s.renderForm(c, "setup", data, form, domain.Invalid("password_confirm", "setup.passwords_differ"))
 	}
-	u := &domain.User{Email: c.FormValue("email"), Name: c.FormValue("name"), Language: s.tr(c).Lang}
-	err = s.store.CreateFirstAdmin(c.UserContext(), u, password)
+	u := f.admin(s.tr(c).Lang)
+	err = s.store.CreateFirstAdmin(c.UserContext(), u, f.Password)
 	if errors.Is(err, repository.ErrAccountsExist) {
 		s.firstRun.over.Store(true)
 		return c.Redirect("/login", fiber.StatusSeeOther)

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
@@ -30,24 +32,17 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 
 // newUserPage shows the form to add a user.
 func (s *Server) newUserPage(c *fiber.Ctx) error {
-	form := NewForm(map[string]string{"role": string(domain.RoleTrainer), "language": "ar"})
+	form := formOf(newUserForm{Role: domain.RoleTrainer, Language: domain.Languages[0]})
 	return s.renderForm(c, "users/new", domain.Roles, form, nil)
 }
 
 // createUser adds a user with the password the admin chose (the policy
 // applies), recorded in the audit log as the admin's doing.
 func (s *Server) createUser(c *fiber.Ctx) error {
-	language := c.FormValue("language")
-	if !domain.ValidLanguage(language) {
-		language = "ar"
-	}
-	u := &domain.User{Email: c.FormValue("email"), Name: c.FormValue("name"),
-		Role: domain.Role(c.FormValue("role")), Language: language}
-	err := s.store.CreateUser(c.UserContext(), u, c.FormValue("password"), actor(c))
-	if err != nil {
-		form := NewForm(map[string]string{"email": c.FormValue("email"), "name": c.FormValue("name"),
-			"role": c.FormValue("role"), "language": language})
-		return s.renderForm(c, "users/new", domain.Roles, form, err)
+	var f newUserForm
+	form := readForm(c, &f)
+	if err := s.store.CreateUser(c.UserContext(), f.user(), f.Password, actor(c)); err != nil {
+		return s.renderFormAgain(c, "users/new", form, err, func() (any, error) { return domain.Roles, nil })
 	}
 	return s.redirectWithFlash(c, "/users", "flash.user_created")
 }
@@ -58,15 +53,15 @@ func (s *Server) userPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderForm(c, "users/edit", data, NewForm(map[string]string{"role": string(data.Subject.Role)}), nil)
+	return s.renderForm(c, "users/edit", data, formOf(userRoleForm{Role: data.Subject.Role}), nil)
 }
 
 func (s *Server) userPageData(c *fiber.Ctx) (*userPageData, error) {
-	id, err := c.ParamsInt("id")
+	id, err := paramID(c, "id")
 	if err != nil {
-		return nil, domain.ErrNotFound
+		return nil, err
 	}
-	u, err := s.store.User(c.UserContext(), int64(id))
+	u, err := s.store.User(c.UserContext(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -75,44 +70,48 @@ func (s *Server) userPageData(c *fiber.Ctx) (*userPageData, error) {
 
 // changeUserRole gives a user another role; the last active admin keeps theirs.
 func (s *Server) changeUserRole(c *fiber.Ctx) error {
-	return s.changeUser(c, "flash.user_role_changed", func(data *userPageData) error {
-		return s.store.SetUserRole(c.UserContext(), data.Subject.ID, domain.Role(c.FormValue("role")), actor(c))
+	var f userRoleForm
+	form := readForm(c, &f)
+	return s.changeUser(c, form, "flash.user_role_changed", func(id int64) error {
+		return s.store.SetUserRole(c.UserContext(), id, f.Role, actor(c))
 	})
 }
 
 // resetUserPassword sets a new password chosen by the admin; the user's
 // open sessions end.
 func (s *Server) resetUserPassword(c *fiber.Ctx) error {
-	return s.changeUser(c, "flash.user_password_reset", func(data *userPageData) error {
-		return s.store.SetUserPassword(c.UserContext(), data.Subject.ID, c.FormValue("password"), actor(c))
+	var f userPasswordForm
+	form := readForm(c, &f)
+	return s.changeUser(c, form, "flash.user_password_reset", func(id int64) error {
+		return s.store.SetUserPassword(c.UserContext(), id, f.Password, actor(c))
 	})
 }
 
 // setUserActive deactivates or reactivates a user ("active" = "true" or "false").
 func (s *Server) setUserActive(c *fiber.Ctx) error {
-	active := c.FormValue("active") == "true"
+	var f userActiveForm
+	form := readForm(c, &f)
 	flash := "flash.user_deactivated"
-	if active {
+	if f.Active {
 		flash = "flash.user_activated"
 	}
-	return s.changeUser(c, flash, func(data *userPageData) error {
-		return s.store.SetUserActive(c.UserContext(), data.Subject.ID, active, actor(c))
+	return s.changeUser(c, form, flash, func(id int64) error {
+		return s.store.SetUserActive(c.UserContext(), id, f.Active, actor(c))
 	})
 }
 
-// changeUser runs one of the user page's actions: on success back to the
-// page with a flash message, on invalid input the page again with the
-// message next to the field.
-func (s *Server) changeUser(c *fiber.Ctx, flash string, change func(*userPageData) error) error {
-	data, err := s.userPageData(c)
+// changeUser runs one of the user page's actions on the user of the path:
+// on success back to the page with a flash message, on invalid input the
+// page again (loaded only then) with the message next to the field.
+func (s *Server) changeUser(c *fiber.Ctx, form *Form, flash string, change func(id int64) error) error {
+	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
-	if err := change(data); err != nil {
-		form := NewForm(map[string]string{"role": c.FormValue("role", string(data.Subject.Role))})
-		return s.renderForm(c, "users/edit", data, form, err)
+	if err := change(id); err != nil {
+		return s.renderFormAgain(c, "users/edit", form, err, func() (any, error) { return s.userPageData(c) })
 	}
-	return s.redirectWithFlash(c, "/users/"+c.Params("id"), flash)
+	return s.redirectWithFlash(c, "/users/"+strconv.FormatInt(id, 10), flash)
 }
 
 // redirectWithFlash answers a successful POST: a redirect (so that reloading

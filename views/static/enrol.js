@@ -1,6 +1,8 @@
 // Progressive enhancement of the enrolment form: show only the fields the
-// chosen category uses. Without JavaScript every field is shown and the
-// server refuses what does not apply.
+// chosen category uses ([data-for] lists the categories a block is for);
+// the others are hidden, and disabled so that they are not sent. Without
+// JavaScript every field is shown and the server ignores or refuses what
+// does not apply (app/form_trainee.go).
 (function () {
   var form = document.querySelector("[data-category-form]");
   if (!form) return;
@@ -10,7 +12,7 @@
     form.querySelectorAll("[data-for]").forEach(function (el) {
       var show = !category || el.getAttribute("data-for").split(" ").indexOf(category) >= 0;
       el.hidden = !show;
-      el.querySelectorAll("input, select").forEach(function (input) { input.disabled = !show; });
+      el.querySelectorAll("input, select, textarea").forEach(function (input) { input.disabled = !show; });
     });
   }
   form.addEventListener("change", function (e) {
