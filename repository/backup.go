@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -194,12 +195,24 @@ type restoreTarget struct {
 // checks that a freshly migrated database holds no data.
 var tablesFilledByMigrations = map[string]bool{"goose_db_version": true, "regions": true}
 
+// otherSessionsGrace is how long a restore waits for connections that are
+// going away before it calls the database in use.
+const otherSessionsGrace = 3 * time.Second
+
 func (s *Store) describeTarget(ctx context.Context) (*restoreTarget, error) {
 	const sessions = `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`
 	var t restoreTarget
-	if err := s.db.GetContext(ctx, &t.otherSessions, sessions); err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+	// A client that has just closed its connections (an application just
+	// stopped) still shows for a moment, until its backends have exited:
+	// give them a few seconds before calling the database in use.
+	for wait := time.Now().Add(otherSessionsGrace); ; time.Sleep(100 * time.Millisecond) {
+		if err := s.db.GetContext(ctx, &t.otherSessions, sessions); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+		if t.otherSessions == 0 || time.Now().After(wait) {
+			break
+		}
 	}
 	rows, err := s.TableRows(ctx)
 	if err != nil {
