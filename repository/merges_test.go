@@ -248,3 +248,54 @@ func TestMergeRefusesWhatCannotBeOnePerson(t *testing.T) {
 		t.Errorf("an institution and an association: %v, want invalid", err)
 	}
 }
+
+// The duplicates page's lists: a CIN one character apart, the same name
+// and birth year in two organisations, similar names in one organisation;
+// organisations with similar names. Distinct people are not listed.
+func TestLikelyDuplicates(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	other := domain.Organisation{Kind: domain.Institution, NameFr: ptr("Délégation de la santé")}
+	must(t, f.store.CreateOrganisation(f.ctx, &other, nil))
+	twin := domain.Organisation{Kind: domain.Institution, NameFr: ptr("Centre multifonctionel"), Province: ptr("rabat")}
+	must(t, f.store.CreateOrganisation(f.ctx, &twin, nil))
+	for _, p := range []struct {
+		name, cin string
+		year      int
+		org       int64
+	}{
+		{"Youssef Benali", "AB123456", 1980, f.institution.ID},
+		{"Youssef Ben Ali", "AB123457", 1985, other.ID}, // CIN one character apart
+		{"Fatima Zahra", "", 1990, f.institution.ID},
+		{"Fatima Zahra", "", 1990, other.ID},          // same name and year elsewhere
+		{"Mohamed Tazi", "", 1970, f.institution.ID},  //
+		{"Mohammed Tazi", "", 1971, f.institution.ID}, // similar name, same organisation
+		{"Karima Idrissi", "", 1975, other.ID},        // nobody's twin
+	} {
+		tr := &domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr(p.name), Sex: domain.Female,
+			BirthYear: ptr(p.year), OrganisationID: ptr(p.org)}
+		if p.cin != "" {
+			tr.NationalID = ptr(p.cin)
+		}
+		must(t, f.store.CreateTrainee(f.ctx, tr, nil))
+	}
+	pairs, err := f.store.LikelyDuplicatePeople(f.ctx, 50)
+	must(t, err)
+	got := map[string]string{}
+	for _, p := range pairs {
+		got[*p.A.FullNameLatin+" / "+*p.B.FullNameLatin] = p.Reason
+	}
+	want := map[string]string{
+		"Youssef Benali / Youssef Ben Ali": repository.ReasonNationalID,
+		"Fatima Zahra / Fatima Zahra":      repository.ReasonNameAndYear,
+		"Mohamed Tazi / Mohammed Tazi":     repository.ReasonSimilarNames,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("likely duplicate people:\n got %v\nwant %v", got, want)
+	}
+	orgs, err := f.store.LikelyDuplicateOrganisations(f.ctx, 50)
+	must(t, err)
+	if len(orgs) != 1 || orgs[0].A.ID != f.institution.ID || orgs[0].B.ID != twin.ID {
+		t.Errorf("likely duplicate organisations: %+v, want the two centres", orgs)
+	}
+}

@@ -1,0 +1,194 @@
+package repository
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"takaffoul/domain"
+)
+
+// Likely duplicates, for a coordinator to merge or leave
+// (docs/DUPLICATES.md). Each list is bounded (limit) and uses indexes:
+// no pairwise scan of every person.
+
+// similarNames is the trigram similarity (pg_trgm, migration 00001) from
+// which two folded names are listed as likely the same.
+const similarNames = "0.6"
+
+// Reasons two records are listed as one.
+const (
+	ReasonNationalID   = "national_id"   // CINs one character apart
+	ReasonNameAndYear  = "name_and_year" // same folded name and birth year, other organisations
+	ReasonSimilarNames = "similar_names" // trigram-similar names in one organisation
+)
+
+// PersonRecord is a person as the duplicates page shows them: enough for
+// a coordinator to decide (the CIN is what some pairs differ by).
+type PersonRecord struct {
+	ID               int64           `db:"id" json:"id"`
+	Category         domain.Category `db:"category" json:"category"`
+	FullNameAr       *string         `db:"full_name_ar" json:"full_name_ar"`
+	FullNameLatin    *string         `db:"full_name_latin" json:"full_name_latin"`
+	BirthYear        *int            `db:"birth_year" json:"birth_year"`
+	NationalID       *string         `db:"national_id" json:"national_id"`
+	OrganisationName *string         `db:"organisation_name" json:"organisation_name"`
+	Enrolments       int             `db:"enrolments" json:"enrolments"`
+}
+
+// PersonPair is two records that are likely one person.
+type PersonPair struct {
+	Reason string       `json:"reason"`
+	A, B   PersonRecord `json:"-"`
+}
+
+// OrganisationRecord is an organisation as the duplicates page shows it.
+type OrganisationRecord struct {
+	domain.Organisation
+	Members int `db:"members" json:"members"`
+}
+
+// OrganisationPair is two organisations that are likely one.
+type OrganisationPair struct {
+	A, B OrganisationRecord
+}
+
+// personPairsSQL lists pairs (a.id < b.id) of each reason, up to $1 each.
+// A CIN one character apart: the same after deleting one character at the
+// same place (a typo), or one CIN the other with one character more.
+const personPairsSQL = `WITH variants AS (
+    SELECT t.id, length(t.national_id) AS len, i, overlay(t.national_id PLACING '' FROM i FOR 1) AS v, t.national_id
+      FROM trainees t CROSS JOIN LATERAL generate_series(1, length(t.national_id)) AS i
+     WHERE t.national_id IS NOT NULL
+), cin AS (
+    SELECT DISTINCT least(a.id, b.id) AS a, greatest(a.id, b.id) AS b
+      FROM variants a JOIN variants b ON b.v = a.v AND b.i = a.i AND b.len = a.len AND b.id <> a.id
+    UNION
+    SELECT DISTINCT least(a.id, t.id), greatest(a.id, t.id)
+      FROM variants a JOIN trainees t ON t.national_id = a.v
+), same_name AS (
+    SELECT a.id AS a, b.id AS b
+      FROM trainees a JOIN trainees b ON b.name_key = a.name_key AND b.birth_year = a.birth_year AND b.id > a.id
+     WHERE a.organisation_id IS DISTINCT FROM b.organisation_id
+), one_org AS (
+    SELECT a.id AS a, b.id AS b
+      FROM trainees a JOIN trainees b ON b.organisation_id = a.organisation_id AND b.id > a.id AND b.name_key % a.name_key
+)
+(SELECT 'national_id' AS reason, a, b FROM cin ORDER BY a, b LIMIT $1)
+UNION ALL (SELECT 'name_and_year', a, b FROM same_name ORDER BY a, b LIMIT $1)
+UNION ALL (SELECT 'similar_names', a, b FROM one_org ORDER BY a, b LIMIT $1)`
+
+const personRecordSQL = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.birth_year, t.national_id,
+       coalesce(o.name_ar, o.name_fr) AS organisation_name,
+       (SELECT count(*) FROM enrollments e WHERE e.trainee_id = t.id) AS enrolments
+  FROM trainees t LEFT JOIN organisations o ON o.id = t.organisation_id
+ WHERE t.id = ANY($1)`
+
+// LikelyDuplicatePeople lists pairs of records that are likely one person,
+// up to limit of each reason; a pair is listed once, under its first reason.
+func (s *Store) LikelyDuplicatePeople(ctx context.Context, limit int) (_ []PersonPair, err error) {
+	defer wrap(&err, "LikelyDuplicatePeople")
+	pairs := []PersonPair{}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := setSimilarity(ctx, tx); err != nil {
+			return err
+		}
+		var found []struct {
+			Reason string `db:"reason"`
+			A      int64  `db:"a"`
+			B      int64  `db:"b"`
+		}
+		if err := tx.SelectContext(ctx, &found, personPairsSQL, limit); err != nil {
+			return mapError(err)
+		}
+		var ids []int64
+		for _, f := range found {
+			ids = append(ids, f.A, f.B)
+		}
+		var records []PersonRecord
+		if err := tx.SelectContext(ctx, &records, personRecordSQL, pq.Array(ids)); err != nil {
+			return mapError(err)
+		}
+		byID := map[int64]PersonRecord{}
+		for _, r := range records {
+			byID[r.ID] = r
+		}
+		seen := map[[2]int64]bool{}
+		for _, f := range found {
+			if seen[[2]int64{f.A, f.B}] {
+				continue
+			}
+			seen[[2]int64{f.A, f.B}] = true
+			pairs = append(pairs, PersonPair{Reason: f.Reason, A: byID[f.A], B: byID[f.B]})
+		}
+		return nil
+	})
+	return pairs, err
+}
+
+// setSimilarity sets pg_trgm's threshold for the % operator, for the
+// transaction only.
+func setSimilarity(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, similarNames)
+	return mapError(err)
+}
+
+// organisationPairsSQL: organisations of one kind whose folded names are
+// trigram-similar (or equal: twins from before migration 00013, or of
+// two provinces).
+const organisationPairsSQL = `SELECT a.id AS a, b.id AS b
+  FROM organisations a JOIN organisations b ON b.kind = a.kind AND b.id > a.id AND b.name_key % a.name_key
+ ORDER BY similarity(a.name_key, b.name_key) DESC, a.id, b.id LIMIT $1`
+
+const organisationRecordSQL = organisationSelect + `
+ WHERE o.id = ANY($1)`
+
+// LikelyDuplicateOrganisations lists up to limit pairs of organisations
+// that are likely one, the most similar first.
+func (s *Store) LikelyDuplicateOrganisations(ctx context.Context, limit int) (_ []OrganisationPair, err error) {
+	defer wrap(&err, "LikelyDuplicateOrganisations")
+	pairs := []OrganisationPair{}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := setSimilarity(ctx, tx); err != nil {
+			return err
+		}
+		var found []struct {
+			A int64 `db:"a"`
+			B int64 `db:"b"`
+		}
+		if err := tx.SelectContext(ctx, &found, organisationPairsSQL, limit); err != nil {
+			return mapError(err)
+		}
+		var ids []int64
+		for _, f := range found {
+			ids = append(ids, f.A, f.B)
+		}
+		var orgs []domain.Organisation
+		if err := tx.SelectContext(ctx, &orgs, organisationRecordSQL, pq.Array(ids)); err != nil {
+			return mapError(err)
+		}
+		var members []struct {
+			ID    int64 `db:"id"`
+			Count int   `db:"n"`
+		}
+		const count = `SELECT organisation_id AS id, count(*) AS n FROM trainees WHERE organisation_id = ANY($1) GROUP BY 1`
+		if err := tx.SelectContext(ctx, &members, count, pq.Array(ids)); err != nil {
+			return mapError(err)
+		}
+		byID := map[int64]OrganisationRecord{}
+		for _, o := range orgs {
+			byID[o.ID] = OrganisationRecord{Organisation: o}
+		}
+		for _, m := range members {
+			r := byID[m.ID]
+			r.Members = m.Count
+			byID[m.ID] = r
+		}
+		for _, f := range found {
+			pairs = append(pairs, OrganisationPair{A: byID[f.A], B: byID[f.B]})
+		}
+		return nil
+	})
+	return pairs, err
+}
