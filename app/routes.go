@@ -110,6 +110,11 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/trainees", s.allow(workers), s.apiCreateTrainee)
 	api.Get("/trainees/:id", s.onTrainee(workers), s.apiGetTrainee)
 	api.Patch("/trainees/:id", s.onTrainee(workers), s.apiPatchTrainee)
+	// Likely duplicates, merged and unmerged by coordinators (docs/DUPLICATES.md).
+	f.Get("/duplicates", s.allow(coordinators), s.duplicatesPage)
+	f.Post("/duplicates/people", s.allow(coordinators), s.mergePeopleForm)
+	f.Post("/duplicates/organisations", s.allow(coordinators), s.mergeOrganisationsForm)
+	f.Post("/merges/:id<int>/unmerge", s.allow(coordinators), s.unmergeForm)
 
 	// Files of people (attendance, course matrices) and the participant
 	// import. The ministry reads aggregates only: it gets none of these.
