@@ -55,25 +55,36 @@ type OrganisationPair struct {
 }
 
 // personPairsSQL lists pairs (a.id < b.id) of each reason, up to $1 each.
-// A CIN one character apart: the same after deleting one character at the
-// same place (a typo), or one CIN the other with one character more.
+// CINs one character apart — the same after deleting the character at one
+// place (a typo), or one CIN the other with one character more — are
+// numbered in sequence, so neighbours are often two people: a pair is
+// listed only when the names are trigram-similar too. Compared within a
+// block of names that begin alike (hashed), not across the country.
 const personPairsSQL = `WITH variants AS (
-    SELECT t.id, length(t.national_id) AS len, i, overlay(t.national_id PLACING '' FROM i FOR 1) AS v, t.national_id
+    SELECT t.id, length(t.national_id) AS len, i, overlay(t.national_id PLACING '' FROM i FOR 1) AS v,
+           left(t.name_key, 2) AS block, t.name_key
       FROM trainees t CROSS JOIN LATERAL generate_series(1, length(t.national_id)) AS i
      WHERE t.national_id IS NOT NULL
 ), cin AS (
-    SELECT DISTINCT least(a.id, b.id) AS a, greatest(a.id, b.id) AS b
-      FROM variants a JOIN variants b ON b.v = a.v AND b.i = a.i AND b.len = a.len AND b.id <> a.id
+    SELECT least(a.id, b.id) AS a, greatest(a.id, b.id) AS b
+      FROM variants a JOIN variants b ON b.block = a.block AND b.v = a.v AND b.i = a.i AND b.len = a.len AND b.id > a.id
+     WHERE similarity(a.name_key, b.name_key) >= ` + similarNames + `
     UNION
-    SELECT DISTINCT least(a.id, t.id), greatest(a.id, t.id)
-      FROM variants a JOIN trainees t ON t.national_id = a.v
+    SELECT least(a.id, t.id), greatest(a.id, t.id)
+      FROM variants a JOIN trainees t ON t.national_id = a.v AND left(t.name_key, 2) = a.block
+     WHERE similarity(a.name_key, t.name_key) >= ` + similarNames + `
 ), same_name AS (
     SELECT a.id AS a, b.id AS b
       FROM trainees a JOIN trainees b ON b.name_key = a.name_key AND b.birth_year = a.birth_year AND b.id > a.id
      WHERE a.organisation_id IS DISTINCT FROM b.organisation_id
 ), one_org AS (
+    -- Within one organisation, names that begin alike (a block, hashed) and
+    -- are trigram-similar: a member is compared with the few of their
+    -- organisation whose name starts as theirs, not with all its members.
     SELECT a.id AS a, b.id AS b
-      FROM trainees a JOIN trainees b ON b.organisation_id = a.organisation_id AND b.id > a.id AND b.name_key % a.name_key
+      FROM trainees a JOIN trainees b ON b.organisation_id = a.organisation_id
+                                     AND left(b.name_key, 2) = left(a.name_key, 2) AND b.id > a.id
+     WHERE similarity(a.name_key, b.name_key) >= ` + similarNames + `
 )
 (SELECT 'national_id' AS reason, a, b FROM cin ORDER BY a, b LIMIT $1)
 UNION ALL (SELECT 'name_and_year', a, b FROM same_name ORDER BY a, b LIMIT $1)
@@ -91,9 +102,6 @@ func (s *Store) LikelyDuplicatePeople(ctx context.Context, limit int) (_ []Perso
 	defer wrap(&err, "LikelyDuplicatePeople")
 	pairs := []PersonPair{}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := setSimilarity(ctx, tx); err != nil {
-			return err
-		}
 		var found []struct {
 			Reason string `db:"reason"`
 			A      int64  `db:"a"`
@@ -127,19 +135,21 @@ func (s *Store) LikelyDuplicatePeople(ctx context.Context, limit int) (_ []Perso
 	return pairs, err
 }
 
-// setSimilarity sets pg_trgm's threshold for the % operator, for the
-// transaction only.
-func setSimilarity(ctx context.Context, tx *sqlx.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, similarNames)
-	return mapError(err)
-}
-
-// organisationPairsSQL: organisations of one kind whose folded names are
-// trigram-similar (or equal: twins from before migration 00013, or of
-// two provinces).
-const organisationPairsSQL = `SELECT a.id AS a, b.id AS b
-  FROM organisations a JOIN organisations b ON b.kind = a.kind AND b.id > a.id AND b.name_key % a.name_key
- ORDER BY similarity(a.name_key, b.name_key) DESC, a.id, b.id LIMIT $1`
+// organisationPairsSQL: organisations of one kind and one province (or
+// either without one) whose folded names are trigram-similar or equal
+// (twins from before migration 00013). Two provinces' "Association Al
+// Amal" are two associations: not listed. Compared within a province (an
+// organisation without one, with all of its kind), not across the country.
+const organisationPairsSQL = `WITH pairs AS (
+    SELECT a.id AS a, b.id AS b, similarity(a.name_key, b.name_key) AS sim
+      FROM organisations a JOIN organisations b ON b.kind = a.kind AND b.id > a.id
+                                               AND coalesce(b.province_id, 0) = coalesce(a.province_id, 0)
+    UNION ALL
+    SELECT least(a.id, b.id), greatest(a.id, b.id), similarity(a.name_key, b.name_key)
+      FROM organisations a JOIN organisations b ON b.kind = a.kind AND b.province_id IS NOT NULL
+     WHERE a.province_id IS NULL
+)
+SELECT a, b FROM pairs WHERE sim >= ` + similarNames + ` ORDER BY sim DESC, a, b LIMIT $1`
 
 const organisationRecordSQL = organisationSelect + `
  WHERE o.id = ANY($1)`
@@ -150,9 +160,6 @@ func (s *Store) LikelyDuplicateOrganisations(ctx context.Context, limit int) (_ 
 	defer wrap(&err, "LikelyDuplicateOrganisations")
 	pairs := []OrganisationPair{}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := setSimilarity(ctx, tx); err != nil {
-			return err
-		}
 		var found []struct {
 			A int64 `db:"a"`
 			B int64 `db:"b"`
