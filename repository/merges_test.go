@@ -3,6 +3,7 @@ package repository_test
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,13 +16,17 @@ import (
 var mergeTables = []string{"trainees", "organisations", "organisation_keys", "enrollments", "attendance",
 	"courses", "sessions", "totals_person_cells", "totals_assoc_cells"}
 
-// dumpTables is every row of the merge's tables, as text, in a stable order.
-func dumpTables(t *testing.T, f *fixture) map[string][]string {
+// dumpTables is every row of tables (mergeTables when none), as text, in a
+// stable order.
+func dumpTables(t *testing.T, f *fixture, tables ...string) map[string][]string {
 	t.Helper()
+	if len(tables) == 0 {
+		tables = mergeTables
+	}
 	_, err := f.store.FoldTotals(f.ctx)
 	must(t, err)
 	dump := map[string][]string{}
-	for _, table := range mergeTables {
+	for _, table := range tables {
 		var rows []string
 		must(t, f.store.DB().Select(&rows, `SELECT to_jsonb(t)::text FROM `+table+` t ORDER BY 1`))
 		dump[table] = rows
@@ -31,7 +36,7 @@ func dumpTables(t *testing.T, f *fixture) map[string][]string {
 
 func assertSameDump(t *testing.T, got, want map[string][]string) {
 	t.Helper()
-	for _, table := range mergeTables {
+	for table := range want {
 		if !reflect.DeepEqual(got[table], want[table]) {
 			t.Errorf("%s differs from before the merge:\n got %v\nwant %v", table, got[table], want[table])
 		}
@@ -298,4 +303,59 @@ func TestLikelyDuplicates(t *testing.T) {
 	if len(orgs) != 1 || orgs[0].A.ID != f.institution.ID || orgs[0].B.ID != twin.ID {
 		t.Errorf("likely duplicate organisations: %+v, want the two centres", orgs)
 	}
+}
+
+// A column a later migration adds — an enrolment's record of the
+// organisation the person had when enrolled, a table of corrections that
+// points at enrolments — is handled without the merge naming it: an
+// organisation merge moves what points at the removed organisation, and
+// an unmerge puts every value back.
+func TestMergeFollowsColumnsAddedLater(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, err := f.store.DB().Exec(`ALTER TABLE enrollments ADD COLUMN org_when_enrolled bigint REFERENCES organisations (id);
+	    CREATE TABLE enrollment_notes (id bigserial PRIMARY KEY, enrollment_id bigint NOT NULL REFERENCES enrollments (id), note text)`)
+	must(t, err)
+	twin := domain.Organisation{Kind: domain.Association, NameFr: ptr("Association Al Amal de Rabat")}
+	must(t, f.store.CreateOrganisation(f.ctx, &twin, nil))
+	p := &domain.Trainee{Category: domain.AssociativeActor, FullNameLatin: ptr("Said"), Sex: domain.Male, OrganisationID: &twin.ID}
+	must(t, f.store.CreateTrainee(f.ctx, p, nil))
+	e, err := f.store.Enroll(f.ctx, f.course.ID, p.ID, repository.EnrollOptions{}, nil)
+	must(t, err)
+	_, err = f.store.DB().Exec(`UPDATE enrollments SET org_when_enrolled = $1 WHERE id = $2`, twin.ID, e.ID)
+	must(t, err)
+	_, err = f.store.DB().Exec(`INSERT INTO enrollment_notes (enrollment_id, note) VALUES ($1, 'came late')`, e.ID)
+	must(t, err)
+	tables := append(slices.Clone(mergeTables), "enrollment_notes")
+	before := dumpTables(t, f, tables...)
+
+	id, err := f.store.MergeOrganisations(f.ctx, f.association.ID, twin.ID, nil)
+	must(t, err)
+	var recorded int64
+	must(t, f.store.DB().Get(&recorded, `SELECT org_when_enrolled FROM enrollments WHERE id = $1`, e.ID))
+	if recorded != f.association.ID {
+		t.Errorf("the enrolment's organisation is %d after the merge, want the kept %d", recorded, f.association.ID)
+	}
+	must(t, f.store.Unmerge(f.ctx, id, nil))
+	assertSameDump(t, dumpTables(t, f, tables...), before)
+
+	// A person merge whose clash deletes an enrolment takes the rows that
+	// point at it to the enrolment kept, and back.
+	twinPerson := &domain.Trainee{Category: domain.AssociativeActor, FullNameLatin: ptr("Said "), Sex: domain.Male, OrganisationID: &twin.ID}
+	must(t, f.store.CreateTrainee(f.ctx, twinPerson, nil))
+	_, err = f.store.Enroll(f.ctx, f.course.ID, twinPerson.ID, repository.EnrollOptions{}, nil)
+	must(t, err)
+	// A mark makes the twin's enrolment the one kept: the note leaves the other.
+	must(t, f.store.SaveAttendance(f.ctx, f.sessionsOf(t, f.course.ID)[0], []repository.Mark{{TraineeID: twinPerson.ID, Status: domain.Present}}, nil))
+	before = dumpTables(t, f, tables...)
+	id, err = f.store.MergeTrainees(f.ctx, twinPerson.ID, p.ID, nil)
+	must(t, err)
+	var notes int
+	must(t, f.store.DB().Get(&notes, `SELECT count(*) FROM enrollment_notes n JOIN enrollments e ON e.id = n.enrollment_id
+	    WHERE e.trainee_id = $1`, twinPerson.ID))
+	if notes != 1 {
+		t.Errorf("%d notes follow the enrolment kept, want 1", notes)
+	}
+	must(t, f.store.Unmerge(f.ctx, id, nil))
+	assertSameDump(t, dumpTables(t, f, tables...), before)
 }
