@@ -40,7 +40,8 @@ type PersonRecord struct {
 // PersonPair is two records that are likely one person.
 type PersonPair struct {
 	Reason string       `json:"reason"`
-	A, B   PersonRecord `json:"-"`
+	A      PersonRecord `json:"a"`
+	B      PersonRecord `json:"b"`
 }
 
 // OrganisationRecord is an organisation as the duplicates page shows it.
@@ -51,7 +52,8 @@ type OrganisationRecord struct {
 
 // OrganisationPair is two organisations that are likely one.
 type OrganisationPair struct {
-	A, B OrganisationRecord
+	A OrganisationRecord `json:"a"`
+	B OrganisationRecord `json:"b"`
 }
 
 // personPairsSQL lists pairs (a.id < b.id) of each reason, up to $1 each.
