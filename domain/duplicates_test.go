@@ -26,4 +26,3 @@ func TestFoldedNames(t *testing.T) {
 		}
 	}
 }
-
