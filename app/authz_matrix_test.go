@@ -106,6 +106,10 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /duplicates/organisations": {url: "/duplicates/organisations", form: url.Values{"kept_id": {"999998"}, "removed_id": {"999999"}},
 		want: pages(404, 404, 403, 403)},
 	"POST /merges/:id<int>/unmerge": {url: "/merges/999999/unmerge", want: pages(404, 404, 403, 403)},
+	"GET /api/v1/duplicates":        {url: "/api/v1/duplicates", want: api(200, 200, 403, 403)},
+	"POST /api/v1/merges": {url: "/api/v1/merges", json: `{"entity": "trainee", "kept_id": 999998, "removed_id": 999999}`,
+		want: api(404, 404, 403, 403)},
+	"POST /api/v1/merges/:id/unmerge": {url: "/api/v1/merges/999999/unmerge", want: api(404, 404, 403, 403)},
 
 	// Pages of programmes, courses, enrolment and attendance. Forms are sent
 	// incomplete where that is possible, for the same reason as below.

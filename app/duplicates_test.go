@@ -166,4 +166,23 @@ func TestMergeAndUnmergeThroughThePage(t *testing.T) {
 	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action IN ('trainee.merge', 'trainee.unmerge')`); n != 2 {
 		t.Errorf("%d audit entries for the merge and the unmerge, want 2", n)
 	}
+
+	// The same through the API.
+	body := fmt.Sprintf(`{"entity": "trainee", "kept_id": %d, "removed_id": %d}`, people[0], people[1])
+	expectStatus(t, "a trainer merges through the API", env.trainerAPI.call("POST", "/api/v1/merges", body), 403)
+	coordinatorAPI := tokenClient(t, env, "coordinator.merges@dashboard.ma", domain.RoleCoordinator)
+	listed := coordinatorAPI.call("GET", "/api/v1/duplicates", "")
+	expectStatus(t, "the duplicates through the API", listed, 200)
+	if !strings.Contains(listed.Body, fmt.Sprintf(`"id":%d`, people[1])) {
+		t.Errorf("GET /duplicates does not list the pair: %.300s", listed.Body)
+	}
+	r := coordinatorAPI.call("POST", "/api/v1/merges", body)
+	expectStatus(t, "a merge through the API", r, 201)
+	var merged struct {
+		ID int64 `json:"id"`
+	}
+	decode(t, r, &merged)
+	expectStatus(t, "an unmerge through the API", coordinatorAPI.call("POST", fmt.Sprintf("/api/v1/merges/%d/unmerge", merged.ID), ""), 204)
+	expectStatus(t, "a merge of an unknown kind", coordinatorAPI.call("POST", "/api/v1/merges", `{"entity": "course", "kept_id": 1, "removed_id": 2}`), 422)
+	assertDemoFigures(t, env, "after a merge and its unmerge through the API")
 }
