@@ -6,20 +6,51 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
+	"takaffoul/repository"
 )
 
 // The duplicates for scripts (coordinators and admins), as on the page:
-// GET /duplicates, POST /merges, POST /merges/{id}/unmerge.
+// GET /duplicates/people, /duplicates/organisations, /merges; POST
+// /merges, POST /merges/{id}/unmerge.
 
-// apiDuplicates answers GET /api/v1/duplicates: the likely duplicate
-// people and organisations, and the latest merges.
-func (s *Server) apiDuplicates(c *fiber.Ctx) error {
-	data, err := s.duplicatesData(c)
+// apiDuplicatePeople answers GET /api/v1/duplicates/people?limit=&offset=:
+// the pairs of records that are likely one person.
+func (s *Server) apiDuplicatePeople(c *fiber.Ctx) error {
+	page, err := pageOf(c, 50, repository.DefaultPage)
 	if err != nil {
 		return err
 	}
-	d := data.(*duplicatesData)
-	return c.JSON(fiber.Map{"people": d.People, "organisations": d.Organisations, "merges": d.Merges})
+	pairs, err := s.store.LikelyDuplicatePeople(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, pairs)
+}
+
+// apiDuplicateOrganisations answers GET /api/v1/duplicates/organisations?limit=&offset=.
+func (s *Server) apiDuplicateOrganisations(c *fiber.Ctx) error {
+	page, err := pageOf(c, 50, repository.DefaultPage)
+	if err != nil {
+		return err
+	}
+	pairs, err := s.store.LikelyDuplicateOrganisations(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, pairs)
+}
+
+// apiMerges answers GET /api/v1/merges?limit=&offset=: the merges, the latest first.
+func (s *Server) apiMerges(c *fiber.Ctx) error {
+	page, err := pageOf(c, 50, repository.DefaultPage)
+	if err != nil {
+		return err
+	}
+	merges, err := s.store.Merges(c.UserContext(), page.ask())
+	if err != nil {
+		return err
+	}
+	return sendList(c, page, merges)
 }
 
 // mergeInput is the body of POST /merges.

@@ -171,10 +171,10 @@ func TestMergeAndUnmergeThroughThePage(t *testing.T) {
 	body := fmt.Sprintf(`{"entity": "trainee", "kept_id": %d, "removed_id": %d}`, people[0], people[1])
 	expectStatus(t, "a trainer merges through the API", env.trainerAPI.call("POST", "/api/v1/merges", body), 403)
 	coordinatorAPI := tokenClient(t, env, "coordinator.merges@dashboard.ma", domain.RoleCoordinator)
-	listed := coordinatorAPI.call("GET", "/api/v1/duplicates", "")
+	listed := coordinatorAPI.call("GET", "/api/v1/duplicates/people", "")
 	expectStatus(t, "the duplicates through the API", listed, 200)
 	if !strings.Contains(listed.Body, fmt.Sprintf(`"id":%d`, people[1])) {
-		t.Errorf("GET /duplicates does not list the pair: %.300s", listed.Body)
+		t.Errorf("GET /duplicates/people does not list the pair: %.300s", listed.Body)
 	}
 	r := coordinatorAPI.call("POST", "/api/v1/merges", body)
 	expectStatus(t, "a merge through the API", r, 201)

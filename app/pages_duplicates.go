@@ -35,10 +35,10 @@ func (s *Server) duplicatesData(c *fiber.Ctx) (any, error) {
 	ctx := c.UserContext()
 	d := &duplicatesData{}
 	var err error
-	if d.People, err = s.store.LikelyDuplicatePeople(ctx, duplicatesShown); err != nil {
+	if d.People, err = s.store.LikelyDuplicatePeople(ctx, repository.Page{Limit: duplicatesShown}); err != nil {
 		return nil, err
 	}
-	if d.Organisations, err = s.store.LikelyDuplicateOrganisations(ctx, duplicatesShown); err != nil {
+	if d.Organisations, err = s.store.LikelyDuplicateOrganisations(ctx, repository.Page{Limit: duplicatesShown}); err != nil {
 		return nil, err
 	}
 	if d.Merges, err = s.store.Merges(ctx, repository.Page{Limit: duplicatesShown}); err != nil {

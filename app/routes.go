@@ -115,7 +115,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/duplicates/people", s.allow(coordinators), s.mergePeopleForm)
 	f.Post("/duplicates/organisations", s.allow(coordinators), s.mergeOrganisationsForm)
 	f.Post("/merges/:id<int>/unmerge", s.allow(coordinators), s.unmergeForm)
-	api.Get("/duplicates", s.allow(coordinators), s.apiDuplicates)
+	api.Get("/duplicates/people", s.allow(coordinators), s.apiDuplicatePeople)
+	api.Get("/duplicates/organisations", s.allow(coordinators), s.apiDuplicateOrganisations)
+	api.Get("/merges", s.allow(coordinators), s.apiMerges)
 	api.Post("/merges", s.allow(coordinators), s.apiMerge)
 	api.Post("/merges/:id/unmerge", s.allow(coordinators), s.apiUnmerge)
 

@@ -10,8 +10,8 @@ import (
 )
 
 // Likely duplicates, for a coordinator to merge or leave
-// (docs/DUPLICATES.md). Each list is bounded (limit) and uses indexes:
-// no pairwise scan of every person.
+// (docs/DUPLICATES.md). Records are compared within blocks (hashed joins),
+// never each with every other.
 
 // similarNames is the trigram similarity (pg_trgm, migration 00001) from
 // which two folded names are listed as likely the same.
@@ -56,7 +56,7 @@ type OrganisationPair struct {
 	B OrganisationRecord `json:"b"`
 }
 
-// personPairsSQL lists pairs (a.id < b.id) of each reason, up to $1 each.
+// personPairsSQL lists a page ($1, $2) of pairs (a.id < b.id).
 // CINs one character apart — the same after deleting the character at one
 // place (a typo), or one CIN the other with one character more — are
 // numbered in sequence, so neighbours are often two people: a pair is
@@ -88,9 +88,14 @@ const personPairsSQL = `WITH variants AS (
                                      AND left(b.name_key, 2) = left(a.name_key, 2) AND b.id > a.id
      WHERE similarity(a.name_key, b.name_key) >= ` + similarNames + `
 )
-(SELECT 'national_id' AS reason, a, b FROM cin ORDER BY a, b LIMIT $1)
-UNION ALL (SELECT 'name_and_year', a, b FROM same_name ORDER BY a, b LIMIT $1)
-UNION ALL (SELECT 'similar_names', a, b FROM one_org ORDER BY a, b LIMIT $1)`
+-- A pair is listed once, under its first reason; reasons in this order.
+SELECT reason, a, b FROM (
+    SELECT DISTINCT ON (a, b) rank, reason, a, b FROM (
+        SELECT 1 AS rank, 'national_id' AS reason, a, b FROM cin
+        UNION ALL SELECT 2, 'name_and_year', a, b FROM same_name
+        UNION ALL SELECT 3, 'similar_names', a, b FROM one_org) r
+     ORDER BY a, b, rank) listed
+ ORDER BY rank, a, b LIMIT $1 OFFSET $2`
 
 const personRecordSQL = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.birth_year, t.national_id,
        coalesce(o.name_ar, o.name_fr) AS organisation_name,
@@ -98,9 +103,10 @@ const personRecordSQL = `SELECT t.id, t.category, t.full_name_ar, t.full_name_la
   FROM trainees t LEFT JOIN organisations o ON o.id = t.organisation_id
  WHERE t.id = ANY($1)`
 
-// LikelyDuplicatePeople lists pairs of records that are likely one person,
-// up to limit of each reason; a pair is listed once, under its first reason.
-func (s *Store) LikelyDuplicatePeople(ctx context.Context, limit int) (_ []PersonPair, err error) {
+// LikelyDuplicatePeople lists a page of pairs of records that are likely
+// one person: CIN pairs first, then same name and year, then similar
+// names; a pair is listed once, under its first reason.
+func (s *Store) LikelyDuplicatePeople(ctx context.Context, page Page) (_ []PersonPair, err error) {
 	defer wrap(&err, "LikelyDuplicatePeople")
 	pairs := []PersonPair{}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -109,7 +115,7 @@ func (s *Store) LikelyDuplicatePeople(ctx context.Context, limit int) (_ []Perso
 			A      int64  `db:"a"`
 			B      int64  `db:"b"`
 		}
-		if err := tx.SelectContext(ctx, &found, personPairsSQL, limit); err != nil {
+		if err := tx.SelectContext(ctx, &found, personPairsSQL, page.limit(), page.offset()); err != nil {
 			return mapError(err)
 		}
 		var ids []int64
@@ -124,12 +130,7 @@ func (s *Store) LikelyDuplicatePeople(ctx context.Context, limit int) (_ []Perso
 		for _, r := range records {
 			byID[r.ID] = r
 		}
-		seen := map[[2]int64]bool{}
 		for _, f := range found {
-			if seen[[2]int64{f.A, f.B}] {
-				continue
-			}
-			seen[[2]int64{f.A, f.B}] = true
 			pairs = append(pairs, PersonPair{Reason: f.Reason, A: byID[f.A], B: byID[f.B]})
 		}
 		return nil
@@ -151,14 +152,14 @@ const organisationPairsSQL = `WITH pairs AS (
       FROM organisations a JOIN organisations b ON b.kind = a.kind AND b.province_id IS NOT NULL
      WHERE a.province_id IS NULL
 )
-SELECT a, b FROM pairs WHERE sim >= ` + similarNames + ` ORDER BY sim DESC, a, b LIMIT $1`
+SELECT a, b FROM pairs WHERE sim >= ` + similarNames + ` ORDER BY sim DESC, a, b LIMIT $1 OFFSET $2`
 
 const organisationRecordSQL = organisationSelect + `
  WHERE o.id = ANY($1)`
 
-// LikelyDuplicateOrganisations lists up to limit pairs of organisations
+// LikelyDuplicateOrganisations lists a page of pairs of organisations
 // that are likely one, the most similar first.
-func (s *Store) LikelyDuplicateOrganisations(ctx context.Context, limit int) (_ []OrganisationPair, err error) {
+func (s *Store) LikelyDuplicateOrganisations(ctx context.Context, page Page) (_ []OrganisationPair, err error) {
 	defer wrap(&err, "LikelyDuplicateOrganisations")
 	pairs := []OrganisationPair{}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -166,7 +167,7 @@ func (s *Store) LikelyDuplicateOrganisations(ctx context.Context, limit int) (_ 
 			A int64 `db:"a"`
 			B int64 `db:"b"`
 		}
-		if err := tx.SelectContext(ctx, &found, organisationPairsSQL, limit); err != nil {
+		if err := tx.SelectContext(ctx, &found, organisationPairsSQL, page.limit(), page.offset()); err != nil {
 			return mapError(err)
 		}
 		var ids []int64

@@ -284,7 +284,7 @@ func TestLikelyDuplicates(t *testing.T) {
 		}
 		must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	}
-	pairs, err := f.store.LikelyDuplicatePeople(f.ctx, 50)
+	pairs, err := f.store.LikelyDuplicatePeople(f.ctx, repository.Page{})
 	must(t, err)
 	got := map[string]string{}
 	for _, p := range pairs {
@@ -298,7 +298,7 @@ func TestLikelyDuplicates(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("likely duplicate people:\n got %v\nwant %v", got, want)
 	}
-	orgs, err := f.store.LikelyDuplicateOrganisations(f.ctx, 50)
+	orgs, err := f.store.LikelyDuplicateOrganisations(f.ctx, repository.Page{})
 	must(t, err)
 	if len(orgs) != 1 || orgs[0].A.ID != f.institution.ID || orgs[0].B.ID != twin.ID {
 		t.Errorf("likely duplicate organisations: %+v, want the two centres", orgs)
