@@ -320,9 +320,15 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 			return mapError(err)
 		}
-		// The audit log records which fields changed, not the personal data itself.
+		// The audit log records which fields changed and, for those that
+		// decide how the person is counted and whether a minor's rules
+		// apply, their values before and after; not the identity or contact
+		// data itself.
+		changed := changedFields(&before, t)
+		after := countedFields(t, changed)
+		after["changed"] = changed
 		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
-			After: map[string]any{"changed": changedFields(&before, t)}})
+			Before: countedFields(&before, changed), After: after})
 	})
 }
 
@@ -354,8 +360,35 @@ func changedFields(a, b *domain.Trainee) []string {
 	if differs(a.Province, b.Province) {
 		changed = append(changed, "province")
 	}
+	if !equalPtr(a.BirthYear, b.BirthYear) {
+		changed = append(changed, "birth_year")
+	}
+	if !equalPtr(a.OrganisationID, b.OrganisationID) {
+		changed = append(changed, "organisation_id")
+	}
+	if a.GuardianConsent != b.GuardianConsent {
+		changed = append(changed, "guardian_consent")
+	}
 	return changed
 }
+
+// countedFields is those of t's category, organisation, birth year and
+// consent that are among changed (issue 14: what a reclassification was,
+// audited in its transaction).
+func countedFields(t *domain.Trainee, changed []string) map[string]any {
+	values := map[string]any{"category": t.Category, "organisation_id": t.OrganisationID,
+		"birth_year": t.BirthYear, "guardian_consent": t.GuardianConsent}
+	out := map[string]any{}
+	for _, field := range changed {
+		if v, ok := values[field]; ok {
+			out[field] = v
+		}
+	}
+	return out
+}
+
+// equalPtr says whether two optional values are both absent or equal.
+func equalPtr[T comparable](a, b *T) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // TraineeReach is what a trainer may do with one person's record, given the
 // courses they may see (their Scope).
