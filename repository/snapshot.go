@@ -18,21 +18,22 @@ import (
 // EnrolledAs is one enrolment's record of the person as enrolled, and of the
 // person now (to compare).
 type EnrolledAs struct {
-	EnrollmentID     int64           `db:"enrollment_id" json:"enrollment_id"`
-	CourseID         int64           `db:"course_id" json:"course_id"`
-	TraineeID        int64           `db:"trainee_id" json:"trainee_id"`
-	FullNameAr       *string         `db:"full_name_ar" json:"full_name_ar"`
-	FullNameLatin    *string         `db:"full_name_latin" json:"full_name_latin"`
-	Category         domain.Category `db:"category" json:"category"`
-	OrganisationID   *int64          `db:"organisation_id" json:"organisation_id"`
-	OrganisationName *string         `db:"organisation_name" json:"organisation_name"`
+	EnrollmentID     int64                    `db:"enrollment_id" json:"enrollment_id"`
+	CourseID         int64                    `db:"course_id" json:"course_id"`
+	TraineeID        int64                    `db:"trainee_id" json:"trainee_id"`
+	FullNameAr       *string                  `db:"full_name_ar" json:"full_name_ar"`
+	FullNameLatin    *string                  `db:"full_name_latin" json:"full_name_latin"`
+	Category         domain.Category          `db:"category" json:"category"`
+	OrganisationID   *int64                   `db:"organisation_id" json:"organisation_id"`
+	OrganisationKind *domain.OrganisationKind `db:"organisation_kind" json:"organisation_kind"`
+	OrganisationName *string                  `db:"organisation_name" json:"organisation_name"`
 	// The person's row today.
 	CurrentCategory       domain.Category `db:"current_category" json:"current_category"`
 	CurrentOrganisationID *int64          `db:"current_organisation_id" json:"current_organisation_id"`
 }
 
 const enrolledAsSQL = `SELECT e.id AS enrollment_id, e.course_id, e.trainee_id, t.full_name_ar, t.full_name_latin,
-       e.category, e.organisation_id, coalesce(o.name_ar, o.name_fr) AS organisation_name,
+       e.category, e.organisation_id, e.organisation_kind, coalesce(o.name_ar, o.name_fr) AS organisation_name,
        t.category AS current_category, t.organisation_id AS current_organisation_id
   FROM enrollments e
   JOIN trainees t ON t.id = e.trainee_id
