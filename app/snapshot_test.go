@@ -10,16 +10,25 @@ import (
 	"takaffoul/domain"
 )
 
-// Figures about the past do not move (issue 14): on the demo, a
+// Figures about the past do not move (issue 14), and a coordinator can
+// correct one enrolment.
+//
+// reclassifyAndMove: on the demo, a
 // coordinator reclassifies all 30 child parliamentarians as associative
 // actors (they came of age) and moves 10 associative actors, each the only
 // member of their association, to another association, through the API as
 // the pages' script would. The figures stay 151 / 121 / 30 / 30 / 96 in the
 // totals API and on the dashboard, and the changes are audited with their
 // values.
-func TestDemoFiguresStayWhenPeopleAreReclassifiedAndMove(t *testing.T) {
+func TestDemoFiguresStayAndEnrolmentsAreCorrected(t *testing.T) {
+	t.Parallel()
 	env := newDashEnv(t)
-	env.seedDemo(t)
+	env.seedDemo(t) // one demo for both (seeding is most of the cost), in this order
+	t.Run("reclassify and move", func(t *testing.T) { reclassifyAndMove(t, env) })
+	t.Run("correct an enrolment", func(t *testing.T) { correctAnEnrolment(t, env) })
+}
+
+func reclassifyAndMove(t *testing.T, env *dashEnv) {
 	var children []int64
 	must(t, env.store.DB().Select(&children, `SELECT id FROM trainees WHERE category = 'child_parliamentarian' ORDER BY id`))
 	if len(children) != 30 {
@@ -89,13 +98,11 @@ func TestDemoFiguresStayWhenPeopleAreReclassifiedAndMove(t *testing.T) {
 	}
 }
 
-// A coordinator corrects what one enrolment counts a person as, through
+// correctAnEnrolment: a coordinator corrects what one enrolment counts a person as, through
 // the page and the API: a reason is required (422, in the user's language,
 // nothing changed), a trainer may not (403), and the correction is audited
 // with the values before and after. The figures follow the correction.
-func TestCorrectingAnEnrolment(t *testing.T) {
-	env := newDashEnv(t)
-	env.seedDemo(t)
+func correctAnEnrolment(t *testing.T, env *dashEnv) {
 	var e struct {
 		Course  int64 `db:"course_id"`
 		Trainee int64 `db:"trainee_id"`
