@@ -11,23 +11,21 @@ import (
 )
 
 // Figures about the past do not move (issue 14), and a coordinator can
-// correct one enrolment.
-//
-// reclassifyAndMove: on the demo, a
-// coordinator reclassifies all 30 child parliamentarians as associative
-// actors (they came of age) and moves 10 associative actors, each the only
-// member of their association, to another association, through the API as
-// the pages' script would. The figures stay 151 / 121 / 30 / 30 / 96 in the
-// totals API and on the dashboard, and the changes are audited with their
-// values.
+// correct one enrolment: on one seeded demo, in this order.
 func TestDemoFiguresStayAndEnrolmentsAreCorrected(t *testing.T) {
 	t.Parallel()
 	env := newDashEnv(t)
-	env.seedDemo(t) // one demo for both (seeding is most of the cost), in this order
+	env.seedDemo(t) // seeding is most of the cost: once for both
 	t.Run("reclassify and move", func(t *testing.T) { reclassifyAndMove(t, env) })
 	t.Run("correct an enrolment", func(t *testing.T) { correctAnEnrolment(t, env) })
 }
 
+// reclassifyAndMove: a coordinator reclassifies all 30 child
+// parliamentarians of the demo as associative actors (they came of age)
+// and moves 10 associative actors, each the only member of their
+// association, to another association, through the API as the pages'
+// script would. The figures stay 151 / 121 / 30 / 30 / 96 in the totals
+// API and on the dashboard, and the changes are audited with their values.
 func reclassifyAndMove(t *testing.T, env *dashEnv) {
 	var children []int64
 	must(t, env.store.DB().Select(&children, `SELECT id FROM trainees WHERE category = 'child_parliamentarian' ORDER BY id`))
