@@ -176,7 +176,8 @@ func TestCorrectEnrollment(t *testing.T) {
 }
 
 // A change of a person's birth year, organisation, category or consent is
-// audited with the values before and after, in the change's transaction.
+// audited with the values before and after, in the change's transaction;
+// a minor's birth year only by name.
 func TestPersonChangesThatDecideCountingAreAudited(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -187,19 +188,22 @@ func TestPersonChangesThatDecideCountingAreAudited(t *testing.T) {
 	must(t, f.store.UpdateTrainee(f.ctx, kid, repository.AllCourses(), by))
 	kid.Category, kid.OrganisationID, kid.GuardianConsent = domain.AssociativeActor, &f.association.ID, false
 	must(t, f.store.UpdateTrainee(f.ctx, kid, repository.AllCourses(), by))
+	kid.BirthYear = ptr(2007) // an adult now
+	must(t, f.store.UpdateTrainee(f.ctx, kid, repository.AllCourses(), by))
 	var rows []struct {
 		Before []byte `db:"before"`
 		After  []byte `db:"after"`
 	}
 	must(t, f.store.DB().Select(&rows, `SELECT before, after FROM audit_log WHERE action = 'trainee.update' AND entity_id = $1 ORDER BY id`, kid.ID))
-	if len(rows) != 2 {
-		t.Fatalf("want 2 audit entries, got %d", len(rows))
+	if len(rows) != 3 {
+		t.Fatalf("want 3 audit entries, got %d", len(rows))
 	}
 	want := []struct{ before, after string }{
-		{`{"birth_year": 2006}`, `{"changed": ["birth_year"], "birth_year": 2008}`},
+		{`{}`, `{"changed": ["birth_year"]}`},
 		{`{"category": "child_parliamentarian", "organisation_id": null, "guardian_consent": true}`,
 			`{"changed": ["category", "organisation_id", "guardian_consent"], "category": "associative_actor", "organisation_id": ` +
 				jsonOf(t, f.association.ID) + `, "guardian_consent": false}`},
+		{`{"birth_year": 2008}`, `{"changed": ["birth_year"], "birth_year": 2007}`},
 	}
 	for i, r := range rows {
 		if !sameJSON(t, r.Before, want[i].before) || !sameJSON(t, r.After, want[i].after) {

@@ -325,10 +325,11 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 		// apply, their values before and after; not the identity or contact
 		// data itself.
 		changed := changedFields(&before, t)
-		after := countedFields(t, changed)
+		minor := before.Category == domain.ChildParliamentarian || t.Category == domain.ChildParliamentarian
+		after := countedFields(t, changed, minor)
 		after["changed"] = changed
 		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
-			Before: countedFields(&before, changed), After: after})
+			Before: countedFields(&before, changed, minor), After: after})
 	})
 }
 
@@ -374,10 +375,16 @@ func changedFields(a, b *domain.Trainee) []string {
 
 // countedFields is those of t's category, organisation, birth year and
 // consent that are among changed (issue 14: what a reclassification was,
-// audited in its transaction).
-func countedFields(t *domain.Trainee, changed []string) map[string]any {
+// audited in its transaction). A minor's birth year (minor: a child
+// parliamentarian before or after the change) is personal data the audit
+// log does not keep (docs/SECURITY.md, "Minors' data"): only its name is in
+// the list of fields changed.
+func countedFields(t *domain.Trainee, changed []string, minor bool) map[string]any {
 	values := map[string]any{"category": t.Category, "organisation_id": t.OrganisationID,
 		"birth_year": t.BirthYear, "guardian_consent": t.GuardianConsent}
+	if minor {
+		delete(values, "birth_year")
+	}
 	out := map[string]any{}
 	for _, field := range changed {
 		if v, ok := values[field]; ok {
