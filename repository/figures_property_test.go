@@ -44,14 +44,19 @@ var figureOps = []figureOp{
 
 // figuresWorld is the cube's random world (cube_test.go) with, besides, a
 // second course in two of its cells, so that a person can be counted in one
-// cell under two categories or associations.
+// cell under two categories, associations or institutions, and a second
+// institution.
 type figuresWorld struct {
 	*cubeWorld
+	institutions []int64
 }
 
 func newFiguresWorld(t *testing.T, seed uint64) *figuresWorld {
 	t.Helper()
-	w := &figuresWorld{newCubeWorld(t, seed)}
+	w := &figuresWorld{cubeWorld: newCubeWorld(t, seed)}
+	other := domain.Organisation{Kind: domain.Institution, NameFr: ptr("Délégation de la santé")}
+	must(t, w.store.CreateOrganisation(w.ctx, &other, nil))
+	w.institutions = []int64{w.institution.ID, other.ID}
 	for i, c := range w.courses[:2] {
 		twin := c
 		twin.ID, twin.Code = 0, fmt.Sprintf("TWIN-%d", i)
@@ -68,6 +73,8 @@ func (w *figuresWorld) randomAssociation() int64 {
 	return w.associations[w.rng.IntN(len(w.associations))].ID
 }
 
+func (w *figuresWorld) randomInstitution() int64 { return w.institutions[w.rng.IntN(len(w.institutions))] }
+
 // reclassify changes a person's category through the store, as a
 // coordinator would: a child parliamentarian who came of age becomes an
 // associative actor and now gives a phone number (the minor's rules no
@@ -82,7 +89,8 @@ func (w *figuresWorld) reclassify(t *testing.T) string {
 		org := w.randomAssociation()
 		tr.Category, tr.OrganisationID, tr.Phone = domain.AssociativeActor, &org, ptr(fmt.Sprintf("06%08d", p.ID))
 	case domain.AssociativeActor:
-		tr.Category, tr.OrganisationID = domain.InstitutionalActor, &w.institution.ID
+		org := w.randomInstitution()
+		tr.Category, tr.OrganisationID = domain.InstitutionalActor, &org
 	default:
 		org := w.randomAssociation()
 		tr.Category, tr.OrganisationID = domain.AssociativeActor, &org
@@ -92,15 +100,21 @@ func (w *figuresWorld) reclassify(t *testing.T) string {
 	return fmt.Sprintf("reclassify %d as %s: %v", p.ID, tr.Category, err)
 }
 
-// moveOrganisation moves an associative actor to another association.
+// moveOrganisation moves an adult to another organisation of the kind
+// their category needs.
 func (w *figuresWorld) moveOrganisation(t *testing.T) string {
 	p := w.randomPerson()
 	tr, err := w.store.Trainee(w.ctx, p.ID)
 	must(t, err)
-	if tr.Category != domain.AssociativeActor {
-		return fmt.Sprintf("%d is no associative actor", p.ID)
+	var org int64
+	switch tr.Category {
+	case domain.AssociativeActor:
+		org = w.randomAssociation()
+	case domain.InstitutionalActor:
+		org = w.randomInstitution()
+	default:
+		return fmt.Sprintf("%d is a child: no organisation to move", p.ID)
 	}
-	org := w.randomAssociation()
 	tr.OrganisationID = &org
 	return fmt.Sprintf("move %d to %d: %v", p.ID, org, w.store.UpdateTrainee(w.ctx, tr, repository.AllCourses(), nil))
 }
@@ -119,7 +133,8 @@ func (w *figuresWorld) correctEnrolment(t *testing.T) string {
 	c := domain.EnrollmentCorrection{Reason: "recorded wrongly"}
 	switch w.rng.IntN(3) {
 	case 0:
-		c.Category, c.OrganisationID = domain.InstitutionalActor, &w.institution.ID
+		org := w.randomInstitution()
+		c.Category, c.OrganisationID = domain.InstitutionalActor, &org
 	case 1:
 		org := w.randomAssociation()
 		c.Category, c.OrganisationID = domain.AssociativeActor, &org

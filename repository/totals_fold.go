@@ -59,7 +59,9 @@ const (
 // present or late mark; completed: one reaching its course's threshold)
 // and their marks summed. Category and association are the enrolment's
 // (what the person was when enrolled, migration 00014), sex the person's.
-// who is a condition on e.trainee_id.
+// who is a condition on e.trainee_id. (The grouping is by association_id,
+// output column 8, not by the organisation: two enrolments of one cell at
+// two institutions are one cell of no association.)
 func personBaseSQL(who string) string {
 	return `SELECT e.trainee_id, c.programme_id, c.year, pv.region_id, c.province_id, e.category, t.sex,
            CASE WHEN e.organisation_kind = 'association' THEN e.organisation_id ELSE 0 END AS association_id,
