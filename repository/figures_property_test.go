@@ -73,7 +73,9 @@ func (w *figuresWorld) randomAssociation() int64 {
 	return w.associations[w.rng.IntN(len(w.associations))].ID
 }
 
-func (w *figuresWorld) randomInstitution() int64 { return w.institutions[w.rng.IntN(len(w.institutions))] }
+func (w *figuresWorld) randomInstitution() int64 {
+	return w.institutions[w.rng.IntN(len(w.institutions))]
+}
 
 // reclassify changes a person's category through the store, as a
 // coordinator would: a child parliamentarian who came of age becomes an
