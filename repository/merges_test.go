@@ -206,6 +206,12 @@ func TestMergeOrganisationsThenUnmerge(t *testing.T) {
 	if n := associations(); n != 1 {
 		t.Errorf("%d associations after the merge, want 1", n)
 	}
+	// The organisation each enrolment recorded (migration 00014) moves too.
+	var recorded []int64
+	must(t, f.store.DB().Select(&recorded, `SELECT organisation_id FROM enrollments ORDER BY id`))
+	if !slices.Equal(recorded, []int64{f.association.ID, f.association.ID}) {
+		t.Errorf("the enrolments record organisations %v after the merge, want the kept %d", recorded, f.association.ID)
+	}
 	again := domain.Organisation{Kind: domain.Association, NameFr: ptr("association al amal ")}
 	var exists *domain.OrganisationExists
 	if err := f.store.CreateOrganisation(f.ctx, &again, nil); !errors.As(err, &exists) || exists.Existing.ID != f.association.ID {
