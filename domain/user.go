@@ -3,6 +3,8 @@ package domain
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -20,9 +22,29 @@ func (u *User) Validate() error {
 	return p.Err()
 }
 
+// passwordCost is bcrypt's work factor: bcrypt.DefaultCost in the
+// application, always. Only a test binary can lower it
+// (LowerPasswordCostForTests).
+var passwordCost atomic.Int64
+
+func init() { passwordCost.Store(int64(bcrypt.DefaultCost)) }
+
+// LowerPasswordCostForTests makes HashPassword use bcrypt's minimum cost,
+// for test binaries only (dbtest.Main calls it): a suite hashes and checks
+// hundreds of passwords, and at the default cost each takes a core for
+// ~70 ms. Checking a password follows the cost its hash was made with. It
+// panics outside a test binary, so that no path of the application can
+// weaken its hashes.
+func LowerPasswordCostForTests() {
+	if !testing.Testing() {
+		panic("domain: LowerPasswordCostForTests outside a test binary")
+	}
+	passwordCost.Store(int64(bcrypt.MinCost))
+}
+
 // HashPassword hashes a password with bcrypt.
 func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), int(passwordCost.Load()))
 	if err != nil {
 		return "", err
 	}
