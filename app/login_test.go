@@ -300,6 +300,7 @@ func TestConcurrentFailuresAreCountedBeforeTheyAreChecked(t *testing.T) {
 // within the request timeout. Before the password gate, a hundred bcrypt
 // runs at once kept the pages waiting 2.5 s and more: 503.
 func TestLoginBurstLeavesOtherPagesUp(t *testing.T) {
+	atDefaultPasswordCost(t) // the burst is about bcrypt's real cost
 	store := newStore(t)
 	web, err := app.New(app.Config{SessionPurgeInterval: -1, TrustedProxies: []string{"127.0.0.1"}, RequestTimeout: 2 * time.Second},
 		store, quietLog)
@@ -466,6 +467,7 @@ func postAllAtOnce(browsers []*loopbackBrowser, keepUp time.Duration, form func(
 // (bcrypt runs against a dummy hash), so neither the text nor the timing
 // tells whether an account exists.
 func TestUnknownEmailAndWrongPasswordLookTheSame(t *testing.T) {
+	atDefaultPasswordCost(t) // the timing compared is bcrypt's at its real cost
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "trainer@example.ma", domain.RoleTrainer)

@@ -15,7 +15,7 @@
 // Main lets defaultParallel tests that called t.Parallel run at once (unless
 // -test.parallel is given), drops the tests' databases in the background
 // (each DROP DATABASE waits for a checkpoint) and makes bcrypt cheap
-// (domain.LowerPasswordCostForTests). docs/TESTING.md has the figures.
+// (domain.SetPasswordCostForTests). docs/TESTING.md has the figures.
 package dbtest
 
 import (
@@ -33,6 +33,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/crypto/bcrypt"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
@@ -75,7 +76,7 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) (int, error) {
-	domain.LowerPasswordCostForTests()
+	domain.SetPasswordCostForTests(bcrypt.MinCost)
 	defaultParallelism()
 	serverURL = os.Getenv("TEST_DATABASE_URL")
 	if serverURL == "" {
