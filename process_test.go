@@ -101,6 +101,7 @@ func coordinatorDatabase(t *testing.T) (string, *repository.Store, string) {
 // TestSIGTERMLetsInFlightRequestsFinish sends SIGTERM while a request is
 // half uploaded: the request completes and is saved, then the process exits 0.
 func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
 	dbURL, store, token := coordinatorDatabase(t)
 	srv := startServer(t, dbURL)
 
@@ -141,6 +142,7 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 // import is writing: the transaction dies with the connection, and the
 // database holds none of the file's people.
 func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
+	t.Parallel()
 	dbURL, store, token := coordinatorDatabase(t)
 	ctx := context.Background()
 	org := domain.Organisation{Kind: domain.Institution, NameFr: ptrTo("Centre de test")}

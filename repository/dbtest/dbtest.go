@@ -235,11 +235,18 @@ func EmptyDatabase(t testing.TB) string {
 // it on a copy of their own. DemoSeededAt says when.
 func DemoStore(t testing.TB) *repository.Store {
 	t.Helper()
+	return open(t, DemoDatabase(t))
+}
+
+// DemoDatabase is DemoStore's database, by its URL (for tests that open
+// their own stores or run programs on it); dropped when the test ends.
+func DemoDatabase(t testing.TB) string {
+	t.Helper()
 	tpl, err := demoTemplate()
 	if err != nil {
 		t.Fatalf("demo template: %v", err)
 	}
-	return open(t, copyOf(t, tpl))
+	return copyOf(t, tpl)
 }
 
 // DemoSeededAt is the time the demo template was seeded at (its week of
