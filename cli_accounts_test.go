@@ -10,7 +10,7 @@ import (
 	"takaffoul/repository/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m, removeBuiltBinary) }
 
 func TestSeedDemoPrintsThePasswordOnce(t *testing.T) {
 	t.Parallel()

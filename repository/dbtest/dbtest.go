@@ -65,9 +65,13 @@ var (
 )
 
 // Main starts (or connects to) the server, migrates a template database,
-// runs the package's tests and drops what they made.
-func Main(m *testing.M) {
+// runs the package's tests and drops what they made; then it calls after
+// (the package's own cleanup: a binary built once for its tests).
+func Main(m *testing.M, after ...func()) {
 	code, err := run(m)
+	for _, f := range after {
+		f()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dbtest:", err)
 		code = 1
