@@ -47,9 +47,11 @@ import (
 const defaultParallel = 4
 
 // testPool is the pool of a test's store: enough for the concurrency tests
-// (50 goroutines on 10 connections), and only two kept idle so that a
-// suite's connections do not pile up on the server.
-var testPool = repository.PoolConfig{MaxOpen: 10, MaxIdle: 2}
+// (50 goroutines on 10 connections), all kept while the test runs. Fewer
+// idle ones would not lower the peak, and made the login burst open and
+// close connections until its session saves timed out (403 on the CSRF).
+// Most tests hold one or two.
+var testPool = repository.PoolConfig{MaxOpen: 10}
 
 // fastCommits is a setting the tests' stores ask for (lib/pq sends the
 // URL's unknown keys as settings): a commit does not wait for its WAL to
