@@ -72,18 +72,12 @@ func BenchmarkExportAttendance(b *testing.B) {
 			modes := []struct {
 				name   string
 				format domain.Format
-				fetch  int
 			}{
-				{"csv-query", domain.CSV, 0},
-				{"csv-cursor-5000", domain.CSV, 5000},
-				{"xlsx-query", domain.XLSX, 0},
+				{"csv-query", domain.CSV},
+				{"xlsx-query", domain.XLSX},
 			}
 			for _, m := range modes {
-				b.Run(m.name, func(b *testing.B) {
-					repository.SetExportFetchSize(m.fetch)
-					defer repository.SetExportFetchSize(0)
-					benchExport(b, store, m.format, rows)
-				})
+				b.Run(m.name, func(b *testing.B) { benchExport(b, store, m.format, rows) })
 			}
 			b.Run("psql-copy", func(b *testing.B) { benchPsqlCopy(b, url, rows) })
 		})
@@ -101,7 +95,8 @@ func benchExport(b *testing.B, store *repository.Store, format domain.Format, wa
 	start := time.Now()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		n, err := store.ExportAttendance(context.Background(), &out, repository.AttendanceFilter{}, repository.AllCourses(), opts)
+		records := store.AttendanceRecords(context.Background(), repository.AttendanceFilter{}, repository.AllCourses())
+		n, err := domain.WriteAttendance(&out, opts, records)
 		if err != nil {
 			b.Fatal(err)
 		}
