@@ -31,7 +31,7 @@ type AttendanceRecord struct {
 	FullNameAr    *string
 	FullNameLatin *string
 	Category      Category
-	Organisation  Names // empty when the trainee has none
+	Organisation  Names  // empty when the trainee has none
 	Province      string // the course's province's code
 	ProvinceName  Names
 	Sex           Sex
