@@ -73,8 +73,8 @@ func WriteAttendance(w io.Writer, opts ExportOptions, records iter.Seq2[*Attenda
 		return 0, err
 	}
 	words := newWords(opts)
-	cells := make([]any, len(AttendanceColumns))
-	return writeRecords(table, records, func(r *AttendanceRecord) []any {
+	cells := make([]TableCell, len(AttendanceColumns))
+	return writeRecords(table, records, func(r *AttendanceRecord) []TableCell {
 		attendanceCells(cells, r, opts, words)
 		return cells
 	})
@@ -82,27 +82,29 @@ func WriteAttendance(w io.Writer, opts ExportOptions, records iter.Seq2[*Attenda
 
 // attendanceCells fills cells with r's cells in AttendanceColumns order.
 // Machine files (?header=keys) keep codes where people read names.
-func attendanceCells(cells []any, r *AttendanceRecord, opts ExportOptions, words *words) {
+func attendanceCells(cells []TableCell, r *AttendanceRecord, opts ExportOptions, words *words) {
 	machine := opts.machine()
 	cells[0] = optionalID(r.AttendanceID)
-	cells[1], cells[2], cells[3], cells[4] = r.EnrollmentID, r.TraineeID, r.CourseID, r.SessionID
+	cells[1], cells[2] = IntCell(r.EnrollmentID), IntCell(r.TraineeID)
+	cells[3], cells[4] = IntCell(r.CourseID), IntCell(r.SessionID)
 	if machine {
-		cells[5] = r.Programme
+		cells[5] = TextCell(r.Programme)
 	} else {
-		cells[5] = r.ProgrammeName.In(opts.Lang)
+		cells[5] = TextCell(r.ProgrammeName.In(opts.Lang))
 	}
-	cells[6], cells[7], cells[8] = r.CourseCode, r.CourseTitle.In(opts.Lang), r.SessionStart
+	cells[6], cells[7] = TextCell(r.CourseCode), TextCell(r.CourseTitle.In(opts.Lang))
+	cells[8] = TimeCell(r.SessionStart)
 	cells[9], cells[10] = optionalText(r.FullNameAr), optionalText(r.FullNameLatin)
 	cells[11] = words.of("category", string(r.Category))
-	cells[12] = r.Organisation.In(opts.Lang)
+	cells[12] = TextCell(r.Organisation.In(opts.Lang))
 	if machine {
-		cells[13] = r.Province
+		cells[13] = TextCell(r.Province)
 	} else {
-		cells[13] = r.ProvinceName.In(opts.Lang)
+		cells[13] = TextCell(r.ProvinceName.In(opts.Lang))
 	}
 	cells[14] = words.of("sex", string(r.Sex))
 	cells[15] = words.of("status", string(r.Status))
-	cells[16] = textOrNil(r.MarkedBy)
+	cells[16] = textOrEmpty(r.MarkedBy)
 	cells[17] = optionalTime(r.MarkedAt)
 }
 
@@ -153,8 +155,8 @@ func WriteMatrix(w io.Writer, opts ExportOptions, sessions []Session, records it
 		return 0, err
 	}
 	words := newWords(opts)
-	cells := make([]any, len(matrixLeadColumns)+len(sessions)+len(matrixTailColumns))
-	return writeRecords(table, records, func(r *MatrixRecord) []any {
+	cells := make([]TableCell, len(matrixLeadColumns)+len(sessions)+len(matrixTailColumns))
+	return writeRecords(table, records, func(r *MatrixRecord) []TableCell {
 		matrixCells(cells, r, opts, words)
 		return cells
 	})
@@ -174,8 +176,8 @@ func matrixColumns(sessions []Session, opts ExportOptions) []Column {
 }
 
 // matrixCells fills cells with r's cells in matrixColumns order.
-func matrixCells(cells []any, r *MatrixRecord, opts ExportOptions, words *words) {
-	cells[0], cells[1] = r.TraineeID, r.EnrollmentID
+func matrixCells(cells []TableCell, r *MatrixRecord, opts ExportOptions, words *words) {
+	cells[0], cells[1] = IntCell(r.TraineeID), IntCell(r.EnrollmentID)
 	cells[2], cells[3] = optionalText(r.FullNameAr), optionalText(r.FullNameLatin)
 	cells[4], cells[5] = words.of("category", string(r.Category)), words.of("sex", string(r.Sex))
 	cells[6] = words.of("enrollment", string(r.EnrollmentStatus))
@@ -187,32 +189,32 @@ func matrixCells(cells []any, r *MatrixRecord, opts ExportOptions, words *words)
 			attended++
 		}
 	}
-	cells[lead+sessions] = attended
+	cells[lead+sessions] = IntCell(attended)
 	if sessions > 0 {
-		cells[lead+sessions+1] = float64(attended) / float64(sessions)
+		cells[lead+sessions+1] = FloatCell(float64(attended) / float64(sessions))
 	} else {
-		cells[lead+sessions+1] = nil
+		cells[lead+sessions+1] = TableCell{}
 	}
 }
 
 // matrixCode is the cell of one mark: a one-letter code, empty if unmarked.
-func matrixCode(opts ExportOptions, words *words, status AttendanceStatus) any {
+func matrixCode(opts ExportOptions, words *words, status AttendanceStatus) TableCell {
 	switch {
 	case status == "":
-		return nil
+		return TableCell{}
 	case opts.machine():
-		return matrixCodes[status]
+		return TextCell(matrixCodes[status])
 	}
 	return words.of("code", string(status))
 }
 
 // writeRecords writes one row per record and finishes the table; on an
 // error it abandons the table.
-func writeRecords[R any](table TableWriter, records iter.Seq2[*R, error], cells func(*R) []any) (int64, error) {
+func writeRecords[R any](table TableWriter, records iter.Seq2[*R, error], cells func(*R) []TableCell) (int64, error) {
 	var n int64
 	for r, err := range records {
 		if err == nil {
-			err = table.WriteRow(cells(r))
+			err = table.WriteCells(cells(r))
 		}
 		if err != nil {
 			table.Abort()
@@ -235,10 +237,10 @@ type wordKey struct{ group, value string }
 
 func newWords(opts ExportOptions) *words { return &words{opts: opts, seen: map[wordKey]string{}} }
 
-// of is opts.Value(group, value), remembered.
-func (w *words) of(group, value string) string {
+// of is the cell of opts.Value(group, value), the word remembered.
+func (w *words) of(group, value string) TableCell {
 	if value == "" || w.opts.machine() {
-		return value
+		return TextCell(value)
 	}
 	key := wordKey{group, value}
 	word, ok := w.seen[key]
@@ -246,33 +248,36 @@ func (w *words) of(group, value string) string {
 		word = w.opts.Value(group, value)
 		w.seen[key] = word
 	}
-	return word
+	return TextCell(word)
 }
 
-func optionalID(id int64) any {
+// optionalID is the cell of an id, empty for 0 (none).
+func optionalID(id int64) TableCell {
 	if id == 0 {
-		return nil
+		return TableCell{}
 	}
-	return id
+	return IntCell(id)
 }
 
-func optionalText(s *string) any {
+// optionalText is the cell of a text that may be NULL (empty cell).
+func optionalText(s *string) TableCell {
 	if s == nil {
-		return nil
+		return TableCell{}
 	}
-	return *s
+	return TextCell(*s)
 }
 
-func textOrNil(s string) any {
+// textOrEmpty is the cell of a text, empty when "".
+func textOrEmpty(s string) TableCell {
 	if s == "" {
-		return nil
+		return TableCell{}
 	}
-	return s
+	return TextCell(s)
 }
 
-func optionalTime(t time.Time) any {
+func optionalTime(t time.Time) TableCell {
 	if t.IsZero() {
-		return nil
+		return TableCell{}
 	}
-	return t
+	return TimeCell(t)
 }
