@@ -344,8 +344,7 @@ type xlsxTable struct {
 	dateID   int // style of date-time cells
 	pctID    int // style of percentage cells
 	headerID int
-	values   []any       // the row as excelize takes it
-	cells    []TableCell // WriteRow's conversion, reused
+	values   []any // the row as excelize takes it
 }
 
 // xlsxSheet is the name of the one sheet of an export.
@@ -421,19 +420,35 @@ func (t *xlsxTable) startSheet(headers []string, rtl bool) error {
 	return sw.SetRow("A1", header)
 }
 
+// WriteRow types the values as value does, from interfaces excelize can
+// take as they are (converting them to cells would box them twice).
 func (t *xlsxTable) WriteRow(values []any) error {
-	t.cells = cellsOf(values, t.cells)
-	return t.WriteCells(t.cells)
+	for i, v := range values {
+		switch v := v.(type) {
+		case time.Time:
+			t.values[i] = excelize.Cell{StyleID: t.dateID, Value: v.In(Casablanca)}
+		case float64:
+			t.values[i] = t.value(t.columns[i].Kind, FloatCell(v))
+		default:
+			t.values[i] = v
+		}
+	}
+	return t.setRow()
 }
 
 func (t *xlsxTable) WriteCells(cells []TableCell) error {
+	for i, c := range cells {
+		t.values[i] = t.value(t.columns[i].Kind, c)
+	}
+	return t.setRow()
+}
+
+// setRow writes t.values as the next row.
+func (t *xlsxTable) setRow() error {
 	if t.row > XLSXMaxRows {
 		return errors.New("xlsx: more rows than a sheet holds") // the store counts first
 	}
 	t.row++
-	for i, c := range cells {
-		t.values[i] = t.value(t.columns[i].Kind, c)
-	}
 	cell, err := excelize.CoordinatesToCellName(1, t.row)
 	if err != nil {
 		return err
