@@ -182,7 +182,8 @@ func (r *attendanceRow) scan(rows *sql.Rows, rec *domain.AttendanceRecord) error
 // match the filter: one record per enrolled trainee × session, course after
 // course, then by session start and enrolment, read from one consistent
 // snapshot as the consumer takes them (memory stays constant whatever the
-// number of rows). The record is reused from one row to the next.
+// number of rows). The record is reused from one row to the next; range
+// over the stream once.
 //
 // A bad filter is the first and only value, a *domain.ValidationError.
 func (s *Store) AttendanceRecords(ctx context.Context, f AttendanceFilter, scope Scope) iter.Seq2[*domain.AttendanceRecord, error] {
