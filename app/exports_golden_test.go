@@ -26,6 +26,7 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite app/testdata/expor
 // presentation out of the repository: a user must not see a byte change.
 // A deliberate change of the files regenerates them with -update-golden.
 func TestExportFilesAreByteForByteTheGoldenOnes(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	ctx := context.Background()
 	store := env.store

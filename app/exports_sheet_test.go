@@ -11,7 +11,8 @@ import (
 // An XLSX with more rows than a sheet holds is refused before its first
 // byte, with a translated message naming the limit; narrowed, it fits, and
 // the CSV has no limit. (Moved from the repository's tests when the file
-// formats left the repository, issue 13.)
+// formats left the repository, issue 13.) Not parallel: it lowers a
+// package variable, which Go's runner keeps away from the parallel tests.
 func TestXLSXBeyondASheetIsRefusedBeforeWriting(t *testing.T) {
 	env := newExportEnv(t)
 	defer app.SetXLSXRowLimit(2)() // the course has 2 rows, the whole world 3

@@ -65,6 +65,7 @@ func formInputs(t *testing.T, page string) map[string]map[string]bool {
 // page only: a course's programme when it is created, archiving when it
 // is edited).
 func TestEachFormTypeNamesTheInputsOfItsPage(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web, err := app.New(app.Config{SetupToken: "first-run-secret", TrustedProxies: []string{"0.0.0.0"}, SessionPurgeInterval: -1},
 		store, quietLog)
@@ -111,6 +112,8 @@ func TestEachFormTypeNamesTheInputsOfItsPage(t *testing.T) {
 		"full_name_latin": {"HELENE AIT LAHCEN"}, "full_name_ar": {"فاطمة الزهراء بنعلي"}, "sex": {"female"}, "organisation_id": {fmt.Sprint(w.institution.ID)}})
 	expectStatus(t, "a look-alike", lookAlike, 409)
 	take("trainee", fmt.Sprintf("/courses/%d/enrollments new", w.otherCourse.ID), lookAlike) // "confirm_new"
+	correct := fmt.Sprintf("%s/enrollments/%d/correct", course, w.trainee.ID)
+	take("correction", correct, coordinator.get(correct))
 	take("reported", "/dashboard/reported", coordinator.get("/dashboard/reported"))
 	take("import", "/imports", coordinator.get("/imports"))
 	take("new_user", "/users", boss.get("/users/new"))

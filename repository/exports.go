@@ -22,7 +22,7 @@ type AttendanceFilter struct {
 	From      domain.Date     // first day, inclusive, on the session's start in Africa/Casablanca
 	To        domain.Date     // last day, inclusive
 	Province  string          // code of the course's province
-	Category  domain.Category // trainee category
+	Category  domain.Category // the category the trainee was enrolled as
 }
 
 // Validate refuses values that cannot match anything meaningful, with the
@@ -72,12 +72,12 @@ SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.co
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (
       SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
-             t.full_name_ar, t.full_name_latin, t.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
+             t.full_name_ar, t.full_name_latin, e.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
              a.status, u.name AS marked_by, a.marked_at
         FROM sessions s
         JOIN enrollments e ON e.course_id = s.course_id
         JOIN trainees t ON t.id = e.trainee_id
-        LEFT JOIN organisations o ON o.id = t.organisation_id
+        LEFT JOIN organisations o ON o.id = e.organisation_id
         LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.session_id = s.id
         LEFT JOIN users u ON u.id = a.marked_by
        WHERE s.course_id = c.id` + attendanceRowConditions + `
@@ -109,13 +109,13 @@ const attendanceCourseConditions = `($1::bigint[] IS NULL OR c.id = ANY($1))
         OR c.id IN (SELECT course_id FROM sessions
                      WHERE ($6 IS NULL OR starts_at >= $6) AND ($7 IS NULL OR starts_at < $7)))`
 
-// attendanceRowConditions filter the rows (aliases s, t): $5 session, $6
+// attendanceRowConditions filter the rows (aliases s, e): $5 session, $6
 // and $7 the period, $8 category.
 const attendanceRowConditions = `
          AND ($5::bigint IS NULL OR s.id = $5)
          AND ($6::timestamptz IS NULL OR s.starts_at >= $6)
          AND ($7::timestamptz IS NULL OR s.starts_at < $7)
-         AND ($8::text IS NULL OR t.category = $8)`
+         AND ($8::text IS NULL OR e.category = $8)` // as enrolled, as the figures count
 
 // attendanceArgs are the parameters of attendanceSQL and attendanceCountSQL.
 func attendanceArgs(f AttendanceFilter, scope Scope) []any {

@@ -127,6 +127,7 @@ func byName(t *testing.T, records [][]string) map[string][]string {
 }
 
 func TestAttendanceCSVIsExcelSafe(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	data, n := w.export(t, repository.AttendanceFilter{}, repository.AllCourses(),
 		domain.ExportOptions{Format: domain.CSV, Lang: "fr", T: messages(t, "fr")})
@@ -174,6 +175,7 @@ func TestAttendanceCSVIsExcelSafe(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestAttendanceCSVWithMachineKeys(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	data, _ := w.export(t, repository.AttendanceFilter{CourseID: w.course.ID}, repository.AllCourses(),
 		domain.ExportOptions{Format: domain.CSV, Keys: true, T: messages(t, "ar")})
@@ -190,6 +192,7 @@ func TestAttendanceCSVWithMachineKeys(t *testing.T) {
 }
 
 func TestAttendanceFiltersAndScope(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	count := func(f repository.AttendanceFilter, scope repository.Scope) int64 {
 		_, n := w.export(t, f, scope, domain.ExportOptions{Format: domain.CSV, Keys: true})
@@ -231,6 +234,7 @@ func TestAttendanceFiltersAndScope(t *testing.T) {
 }
 
 func TestAttendanceXLSXHasRealDatesFrozenHeaderAndDirection(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	for _, lang := range []string{"ar", "fr"} {
 		data, n := w.export(t, repository.AttendanceFilter{CourseID: w.course.ID}, repository.AllCourses(),
@@ -310,6 +314,7 @@ func TestAttendanceXLSXHasRealDatesFrozenHeaderAndDirection(t *testing.T) {
 }
 
 func TestCourseMatrix(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	var buf bytes.Buffer
 	n, err := w.exportMatrix(&buf, w.course.ID, repository.AllCourses(),
@@ -376,6 +381,7 @@ func TestCourseMatrix(t *testing.T) {
 }
 
 func TestSignInSheet(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	_, err := w.store.DB().Exec(`UPDATE enrollments SET status = 'withdrawn' WHERE trainee_id = $1`, w.tricky.ID)
 	must(t, err)
@@ -396,6 +402,7 @@ func TestSignInSheet(t *testing.T) {
 }
 
 func TestExportFileNames(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	cases := map[string]repository.AttendanceFilter{
@@ -417,6 +424,7 @@ func TestExportFileNames(t *testing.T) {
 // first byte (app's writeAttendance; the refusal itself is tested there)
 // counts exactly the rows the export writes, whatever the filter and scope.
 func TestAttendanceRowCountIsTheExportsRowCount(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	trainerScope, err := w.store.ScopeFor(w.ctx, &w.trainer)
 	must(t, err)
@@ -457,6 +465,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errClientGone }
 // A download whose client goes away mid-file stops the query and returns
 // the write error: no hang, no goroutine left reading.
 func TestExportStopsWhenTheClientGoesAway(t *testing.T) {
+	t.Parallel()
 	w := newExportWorld(t)
 	var list strings.Builder
 	list.WriteString("name,category,sex,birth year,consent\n")
