@@ -68,6 +68,9 @@ var AttendanceColumns = []domain.Column{
 	{Key: "status", Kind: domain.Text, Width: 10},
 	{Key: "marked_by", Kind: domain.Text, Width: 22},
 	{Key: "marked_at", Kind: domain.DateTime, Width: 17},
+	// last, so that the columns before keep their places (issue 14): a
+	// cancelled session is exported, with its status
+	{Key: "session_status", Kind: domain.Text, Width: 12},
 }
 
 // attendanceExportSQL yields one row per enrolled trainee × session (LEFT
@@ -84,14 +87,14 @@ const attendanceExportSQL = `
 SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.code, pg.name_ar, pg.name_fr, pg.name_en,
        c.code, c.title_ar, c.title_fr,
        x.starts_at, x.full_name_ar, x.full_name_latin, x.category, x.org_ar, x.org_fr,
-       pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at
+       pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at, x.cancelled
   FROM courses c
   JOIN programmes pg ON pg.id = c.programme_id
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (
       SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
              t.full_name_ar, t.full_name_latin, t.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
-             a.status, u.name AS marked_by, a.marked_at
+             a.status, u.name AS marked_by, a.marked_at, s.cancelled_at IS NOT NULL AS cancelled
         FROM sessions s
         JOIN enrollments e ON e.course_id = s.course_id
         JOIN trainees t ON t.id = e.trainee_id
@@ -197,13 +200,14 @@ type attendanceRow struct {
 	sex                                string
 	status, markedBy                   sql.NullString
 	markedAt                           sql.NullTime
+	cancelled                          bool // the session's
 }
 
 func (r *attendanceRow) scan(rows *sql.Rows) error {
 	return rows.Scan(&r.attendanceID, &r.enrollmentID, &r.traineeID, &r.courseID, &r.sessionID,
 		&r.programme, &r.programmeNames.Ar, &r.programmeNames.Fr, &r.programmeNames.En, &r.courseCode, &r.titleAr, &r.titleFr, &r.startsAt,
 		&r.nameAr, &r.nameLatin, &r.category, &r.orgAr, &r.orgFr,
-		&r.provinceCode, &r.provinceAr, &r.province, &r.sex, &r.status, &r.markedBy, &r.markedAt)
+		&r.provinceCode, &r.provinceAr, &r.province, &r.sex, &r.status, &r.markedBy, &r.markedAt, &r.cancelled)
 }
 
 // values fills out with the row's cells in AttendanceColumns order.
@@ -232,6 +236,15 @@ func (r *attendanceRow) values(out []any, opts domain.ExportOptions) {
 	} else {
 		out[17] = nil
 	}
+	out[18] = opts.Value("session_status", sessionStatus(r.cancelled))
+}
+
+// sessionStatus is a session's status in the attendance export.
+func sessionStatus(cancelled bool) string {
+	if cancelled {
+		return "cancelled"
+	}
+	return "held"
 }
 
 // inLanguage picks the Arabic or French text for the reader's language,

@@ -170,7 +170,7 @@ func TestAttendanceCSVWithMachineKeys(t *testing.T) {
 	records := readCSV(t, data)
 	header := strings.Join(records[0], ",")
 	if header != "attendance_id,enrollment_id,trainee_id,course_id,session_id,programme,course_code,course_title,session_start,"+
-		"full_name_ar,full_name_latin,category,organisation,province,sex,status,marked_by,marked_at" {
+		"full_name_ar,full_name_latin,category,organisation,province,sex,status,marked_by,marked_at,session_status" {
 		t.Fatalf("machine headers: %s", header)
 	}
 	r := byName(t, records)["Hélène Aït-Lahcen|"+itoa(w.session.ID)]

@@ -229,8 +229,8 @@ func (s *Store) CloseCourse(ctx context.Context, courseID int64, by *int64) (_ *
 			}
 		}
 		const insert = `INSERT INTO course_closings (course_id, closed_by, figures, programme_figures, programme_year_figures)
-		                VALUES ($1, $2, $3, $4, $5) RETURNING id, closed_at`
-		if err := getOne(ctx, tx, closing, insert, courseID, by, raw[0], raw[1], raw[2]); err != nil {
+		                VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb) RETURNING id, closed_at`
+		if err := getOne(ctx, tx, closing, insert, courseID, by, string(raw[0]), string(raw[1]), string(raw[2])); err != nil {
 			return err
 		}
 		const close = `UPDATE courses SET closed_at = $2, closed_by = $3 WHERE id = $1`
