@@ -86,6 +86,8 @@ type courseInput struct {
 	Capacity            int      `json:"capacity"`
 	CompletionThreshold int      `json:"completion_threshold"`
 	Archived            bool     `json:"archived"`
+	ClosedAt            readOnly `json:"closed_at"` // closing is POST /courses/{id}/close
+	ClosedBy            readOnly `json:"closed_by"`
 }
 
 // courseInputOf is a stored course as an input: what a PATCH changes.

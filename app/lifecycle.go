@@ -93,6 +93,8 @@ type sessionPageData struct {
 	Course  *domain.Course
 	Session *domain.Session
 	Manage  bool // a coordinator: may delete
+	// the course is closed and the user may correct it: the forms ask why
+	Correcting bool
 }
 
 func (s *Server) sessionPageData(c *fiber.Ctx) (any, error) {
@@ -100,7 +102,8 @@ func (s *Server) sessionPageData(c *fiber.Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sessionPageData{Course: course, Session: sessionOf(c), Manage: coordinators.admits(currentUser(c))}, nil
+	manage := coordinators.admits(currentUser(c))
+	return &sessionPageData{Course: course, Session: sessionOf(c), Manage: manage, Correcting: manage && course.Closed()}, nil
 }
 
 // editSessionPage shows the forms that edit, cancel and delete a session.

@@ -137,6 +137,7 @@ type coursePageData struct {
 	// For coordinators: trainers who can be assigned.
 	Assignable []domain.User
 	Manage     bool
+	Correcting bool // the course is closed and the user may correct it: forms ask why (lifecycle.go)
 }
 
 // coursePage shows a course: its roster with attendance rates and the
@@ -157,6 +158,7 @@ func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
 	}
 	ctx := c.UserContext()
 	d := &coursePageData{Course: course, Manage: coordinators.admits(currentUser(c))}
+	d.Correcting = d.Manage && course.Closed()
 	if d.Programme, err = s.store.Programme(ctx, course.ProgrammeID); err != nil {
 		return nil, err
 	}

@@ -70,10 +70,12 @@ func newExportWorld(t *testing.T) *exportWorld {
 // messages loads a language's export texts, as the HTTP layer will through go-i18n.
 func messages(t *testing.T, lang string) func(string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "views", "locales", "exports."+lang+".json"))
-	must(t, err)
-	var m map[string]string
-	must(t, json.Unmarshal(data, &m))
+	m := map[string]string{}
+	for _, feature := range []string{"exports", "lifecycle"} { // lifecycle: the session's status (issue 14)
+		data, err := os.ReadFile(filepath.Join("..", "views", "locales", feature+"."+lang+".json"))
+		must(t, err)
+		must(t, json.Unmarshal(data, &m))
+	}
 	return func(key string) string {
 		text, ok := m[key]
 		if !ok {
