@@ -168,6 +168,17 @@ func TestClosedCourseRefusesTrainersAndAsksCoordinatorsWhy(t *testing.T) {
 		t.Errorf("the correction's reason is not in the audit (%d)", n)
 	}
 
+	page := env.coordinator.get(course)
+	if strings.Count(page.Body, `name="correction_reason"`) < 2 || !strings.Contains(env.coordinator.get(course+"/enrol").Body, `name="correction_reason"`) {
+		t.Error("the closed course's forms do not ask the coordinator why")
+	}
+	series := url.Values{"first_day": {"20/03/2019"}, "start_time": {"09:00"}, "end_time": {"11:00"}, "count": {"1"},
+		"correction_reason": {"Séance oubliée"}}
+	expectStatus(t, "a session added as a correction", env.coordinator.post(course+"/sessions", series), 303)
+	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'sessions.create' AND reason = 'Séance oubliée'`); n != 1 {
+		t.Errorf("the page's correction is not audited with its reason (%d)", n)
+	}
+
 	expectStatus(t, "reopen without a reason", env.coordinatorAPI.call("POST", "/api/v1"+course+"/reopen", `{"reason": ""}`), 422)
 	expectStatus(t, "reopen", env.coordinator.post(course+"/reopen", url.Values{"reopen_reason": {"Rapport révisé"}}), 303)
 	expectStatus(t, "trainer after reopening", env.trainerAPI.call("PUT", attendance, marks), 200)

@@ -56,6 +56,7 @@ type courseFormData struct {
 	Course     *domain.Course
 	Programmes []domain.Programme
 	Provinces  []domain.Province
+	Correcting bool // a closed course: the form asks why (lifecycle.go)
 }
 
 func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFormData, error) {
@@ -67,7 +68,7 @@ func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFor
 	if err != nil {
 		return nil, err
 	}
-	return &courseFormData{Course: course, Programmes: programmes, Provinces: provinces}, nil
+	return &courseFormData{Course: course, Programmes: programmes, Provinces: provinces, Correcting: course != nil && course.Closed()}, nil
 }
 
 // newCoursePage shows an empty course form.
