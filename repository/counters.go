@@ -23,7 +23,7 @@ UPDATE enrollments e
                     count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
                     count(*) AS marks
                FROM attendance
-              WHERE session_id IN (SELECT id FROM sessions WHERE cancelled_at IS NULL) -- a cancelled session's marks count for nobody
+              WHERE session_id IN (SELECT id FROM sessions WHERE cancelled_at IS NULL) /* a cancelled session's marks count for nobody */
               GROUP BY enrollment_id) a ON a.enrollment_id = e2.id
  WHERE e.id = e2.id
    AND (e.attended_count <> coalesce(a.attended, 0) OR e.marks_count <> coalesce(a.marks, 0))`

@@ -158,7 +158,7 @@ scoped_courses AS (
            count(*) FILTER (WHERE s.has_marks) AS held,
            coalesce(sum(s.hours) FILTER (WHERE s.has_marks), 0) AS hours
       FROM sessions s JOIN scoped_courses c ON c.id = s.course_id
-     WHERE s.cancelled_at IS NULL -- a cancelled session counts nowhere (issue 14; migration 00016)
+     WHERE s.cancelled_at IS NULL /* a cancelled session counts nowhere (issue 14; migration 00016) */
      GROUP BY s.course_id
 )`
 
