@@ -291,3 +291,73 @@ func TestClosingStoresTheFiguresOfTheCourseAndItsScopes(t *testing.T) {
 		t.Error("the reopening is not audited")
 	}
 }
+
+// Random enrolments, rosters, withdrawals, cancellations, closings and
+// coordinators' corrections: the cube equals the records after every
+// step, and a closed course's figures equal those its closing kept unless
+// a correction was made on it (writes without a reason are refused).
+func TestClosedCoursesKeepTheirFiguresUnlessCorrected(t *testing.T) {
+	t.Parallel()
+	w := newCubeWorld(t, 21)
+	closed := map[int64]map[string]int{} // course → figures at closing
+	corrected := map[int64]bool{}
+	var history []string
+	refused := 0
+	for i := 0; i < 120; i++ {
+		c := w.courses[w.rng.IntN(len(w.courses))]
+		p := w.people[w.rng.IntN(len(w.people))]
+		_, isClosed := closed[c.ID]
+		ctx, correction := w.ctx, isClosed && w.rng.IntN(3) == 0
+		if correction {
+			ctx = repository.WithCorrection(w.ctx, "correction")
+		}
+		var err error
+		switch r := w.rng.IntN(10); {
+		case r < 3:
+			_, err = w.store.Enroll(ctx, c.ID, p.ID, repository.EnrollOptions{}, nil)
+		case r < 6:
+			var ss []domain.Session
+			if ss, err = w.store.Sessions(w.ctx, c.ID); err == nil && len(ss) > 0 {
+				status := domain.AttendanceStatuses[w.rng.IntN(4)]
+				err = w.store.SaveAttendance(ctx, ss[w.rng.IntN(len(ss))].ID, []repository.Mark{{TraineeID: p.ID, Status: status}}, nil)
+			}
+		case r < 7:
+			err = w.store.Withdraw(ctx, c.ID, p.ID, nil)
+		case r < 8:
+			var ss []domain.Session
+			if ss, err = w.store.Sessions(w.ctx, c.ID); err == nil && len(ss) > 0 {
+				err = w.store.CancelSession(ctx, ss[w.rng.IntN(len(ss))].ID, "did not take place", nil)
+			}
+		default:
+			if _, ok := closed[c.ID]; ok {
+				err = w.store.ReopenCourse(w.ctx, c.ID, "report revised", nil)
+				delete(closed, c.ID)
+				delete(corrected, c.ID)
+			} else {
+				var closing *repository.CourseClosing
+				if closing, err = w.store.CloseCourse(w.ctx, c.ID, nil); err == nil {
+					closed[c.ID] = closing.Figures
+				}
+			}
+			correction = false
+		}
+		if errors.Is(err, repository.ErrCourseClosed) {
+			refused++
+		} else if _, ok := closed[c.ID]; ok && correction && err == nil {
+			corrected[c.ID] = true
+		}
+		history = append(history, fmt.Sprintf("step %d on course %d: %v", i, c.ID, err))
+		w.compare(t, domain.TotalsFilter{}, history)
+		w.compare(t, w.randomFilter(), history)
+		for id, figures := range closed {
+			now := domain.Figures(w.totals(t, domain.TotalsFilter{Course: id}))
+			if !corrected[id] && !reflect.DeepEqual(now, figures) {
+				t.Fatalf("closed course %d moved without a correction: %v, at closing %v (%v)", id, now, figures, history[max(0, len(history)-5):])
+			}
+		}
+	}
+	if refused == 0 || len(corrected) == 0 {
+		t.Errorf("%d writes refused, %d courses corrected: the test tested less than it says", refused, len(corrected))
+	}
+	assertCubeMatchesRebuild(t, w.store)
+}
