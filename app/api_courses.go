@@ -165,6 +165,11 @@ type sessionsInput struct {
 	Place    string       `json:"place"`
 	Hours    float64      `json:"hours"`
 	Series   *seriesInput `json:"series"`
+	// a session read and sent back: set by the server (issue 14)
+	CancelledAt  readOnly `json:"cancelled_at"`
+	CancelledBy  readOnly `json:"cancelled_by"`
+	CancelReason readOnly `json:"cancel_reason"`
+	HasMarks     readOnly `json:"has_marks"`
 }
 
 // seriesInput is a series of sessions (domain.SessionSeries).
