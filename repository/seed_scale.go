@@ -233,7 +233,7 @@ func scaleEnrollments(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, 
 // two composite foreign keys are dropped and re-created (validated in one
 // pass) with the same definitions as in migrations/00001_schema.sql.
 func scaleAttendance(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
-	const before = `ALTER TABLE attendance DISABLE TRIGGER attendance_keep_counts, DISABLE TRIGGER attendance_refuse_closed,
+	const before = `ALTER TABLE attendance DISABLE TRIGGER attendance_keep_counts, DISABLE TRIGGER attendance_refuse_closed_insert,
 	    DROP CONSTRAINT attendance_enrollment_fkey, DROP CONSTRAINT attendance_session_fkey`
 	if _, err := tx.ExecContext(ctx, before); err != nil {
 		return 0, err
@@ -250,7 +250,7 @@ func scaleAttendance(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	const after = `ALTER TABLE attendance ENABLE TRIGGER attendance_keep_counts, ENABLE TRIGGER attendance_refuse_closed,
+	const after = `ALTER TABLE attendance ENABLE TRIGGER attendance_keep_counts, ENABLE TRIGGER attendance_refuse_closed_insert,
 	    ADD CONSTRAINT attendance_enrollment_fkey FOREIGN KEY (enrollment_id, course_id) REFERENCES enrollments (id, course_id),
 	    ADD CONSTRAINT attendance_session_fkey FOREIGN KEY (session_id, course_id) REFERENCES sessions (id, course_id)`
 	_, err = tx.ExecContext(ctx, after)
