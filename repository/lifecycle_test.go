@@ -361,3 +361,26 @@ func TestClosedCoursesKeepTheirFiguresUnlessCorrected(t *testing.T) {
 	}
 	assertCubeMatchesRebuild(t, w.store)
 }
+
+// cancelSession is the property test's (figures_property_test.go)
+// cancellation of a random session not cancelled yet, marked or not.
+// (A closed course refuses it: the answer says so.)
+func (w *figuresWorld) cancelSession(t *testing.T) string {
+	var ids []int64
+	must(t, w.store.DB().Select(&ids, `SELECT id FROM sessions WHERE cancelled_at IS NULL ORDER BY id`))
+	if len(ids) == 0 {
+		return "nothing to cancel"
+	}
+	id := ids[w.rng.IntN(len(ids))]
+	return fmt.Sprintf("cancel session %d: %v", id, w.store.CancelSession(w.ctx, id, "did not take place", nil))
+}
+
+// closeOrReopen closes a random open course, or reopens a closed one: no
+// figure moves (the writes refused meanwhile are the other operations').
+func (w *figuresWorld) closeOrReopen(t *testing.T) string {
+	c := w.courses[w.rng.IntN(len(w.courses))]
+	if _, err := w.store.CloseCourse(w.ctx, c.ID, nil); !errors.Is(err, domain.ErrConflict) {
+		return fmt.Sprintf("close %d: %v", c.ID, err)
+	}
+	return fmt.Sprintf("reopen %d: %v", c.ID, w.store.ReopenCourse(w.ctx, c.ID, "report revised", nil))
+}

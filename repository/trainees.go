@@ -320,9 +320,16 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 			return mapError(err)
 		}
-		// The audit log records which fields changed, not the personal data itself.
+		// The audit log records which fields changed and, for those that
+		// decide how the person is counted and whether a minor's rules
+		// apply, their values before and after; not the identity or contact
+		// data itself.
+		changed := changedFields(&before, t)
+		minor := before.Category == domain.ChildParliamentarian || t.Category == domain.ChildParliamentarian
+		after := countedFields(t, changed, minor)
+		after["changed"] = changed
 		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
-			After: map[string]any{"changed": changedFields(&before, t)}})
+			Before: countedFields(&before, changed, minor), After: after})
 	})
 }
 
@@ -354,8 +361,41 @@ func changedFields(a, b *domain.Trainee) []string {
 	if differs(a.Province, b.Province) {
 		changed = append(changed, "province")
 	}
+	if !equalPtr(a.BirthYear, b.BirthYear) {
+		changed = append(changed, "birth_year")
+	}
+	if !equalPtr(a.OrganisationID, b.OrganisationID) {
+		changed = append(changed, "organisation_id")
+	}
+	if a.GuardianConsent != b.GuardianConsent {
+		changed = append(changed, "guardian_consent")
+	}
 	return changed
 }
+
+// countedFields is those of t's category, organisation, birth year and
+// consent that are among changed (issue 14: what a reclassification was,
+// audited in its transaction). A minor's birth year (minor: a child
+// parliamentarian before or after the change) is personal data the audit
+// log does not keep (docs/SECURITY.md, "Minors' data"): only its name is in
+// the list of fields changed.
+func countedFields(t *domain.Trainee, changed []string, minor bool) map[string]any {
+	values := map[string]any{"category": t.Category, "organisation_id": t.OrganisationID,
+		"birth_year": t.BirthYear, "guardian_consent": t.GuardianConsent}
+	if minor {
+		delete(values, "birth_year")
+	}
+	out := map[string]any{}
+	for _, field := range changed {
+		if v, ok := values[field]; ok {
+			out[field] = v
+		}
+	}
+	return out
+}
+
+// equalPtr says whether two optional values are both absent or equal.
+func equalPtr[T comparable](a, b *T) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // TraineeReach is what a trainer may do with one person's record, given the
 // courses they may see (their Scope).
