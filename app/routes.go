@@ -101,9 +101,10 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/courses/:id/enrollments", s.onCourse(workers), s.apiEnroll)
 	api.Delete("/courses/:id/enrollments/:trainee_id", s.onCourse(workers), s.apiWithdraw)
 	// What an enrolment counts the person as: a coordinator's correction.
+	// It states its own reason, also on a closed course: onCourseAsIs.
 	f.Get("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourse(coordinators), s.correctionPage)
-	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourse(coordinators), s.correctEnrolmentForm)
-	api.Patch("/courses/:id/enrollments/:trainee_id", s.onCourse(coordinators), s.apiCorrectEnrolment)
+	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourseAsIs(coordinators), s.correctEnrolmentForm)
+	api.Patch("/courses/:id/enrollments/:trainee_id", s.onCourseAsIs(coordinators), s.apiCorrectEnrolment)
 
 	// Sessions: edited until marked, deleted while unmarked, cancelled with
 	// a reason (a trainer for their own courses); attendance and the
