@@ -181,6 +181,7 @@ type matrixFixture struct {
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	fx := matrixFixture{ids: map[string]int64{}}

@@ -65,6 +65,7 @@ func formInputs(t *testing.T, page string) map[string]map[string]bool {
 // page only: a course's programme when it is created, archiving when it
 // is edited).
 func TestEachFormTypeNamesTheInputsOfItsPage(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web, err := app.New(app.Config{SetupToken: "first-run-secret", TrustedProxies: []string{"0.0.0.0"}, SessionPurgeInterval: -1},
 		store, quietLog)

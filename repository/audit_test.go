@@ -12,6 +12,7 @@ import (
 // the row it is about carry the same transaction id (xmin). Each case runs
 // one store method and names the row it wrote.
 func TestEveryChangeIsAuditedAsItsActorsInItsTransaction(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	actor := &domain.User{Email: "coordinator@audit.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
 	must(t, f.store.CreateUser(f.ctx, actor, "a-long-enough-password", nil))
