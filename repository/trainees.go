@@ -43,9 +43,9 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int6
 		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 		return err
 	}
-	// The audit log keeps who created whom, not the person's data.
-	return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.create", Entity: "trainee", EntityID: &t.ID,
-		After: map[string]any{"category": t.Category}})
+	// The record as created: the audit page (coordinators and admins, who
+	// may read it anyway) shows every field's history from here.
+	return audit(ctx, tx, by, "trainee.create", "trainee", t.ID, nil, t)
 }
 
 // organisationKindFor looks up the trainee's organisation and checks that its
@@ -320,41 +320,13 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 			return mapError(err)
 		}
-		// The audit log records which fields changed, not the personal data itself.
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
-			After: map[string]any{"changed": changedFields(&before, t)}})
+		// Every field that changed, with its value before and after.
+		was, now, err := fieldChanges(before, t)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, was, now)
 	})
-}
-
-// changedFields names the fields whose value differs between two versions.
-func changedFields(a, b *domain.Trainee) []string {
-	var changed []string
-	differs := func(x, y *string) bool { return (x == nil) != (y == nil) || (x != nil && *x != *y) }
-	if a.Category != b.Category {
-		changed = append(changed, "category")
-	}
-	if differs(a.FullNameAr, b.FullNameAr) {
-		changed = append(changed, "full_name_ar")
-	}
-	if differs(a.FullNameLatin, b.FullNameLatin) {
-		changed = append(changed, "full_name_latin")
-	}
-	if a.Sex != b.Sex {
-		changed = append(changed, "sex")
-	}
-	if differs(a.Phone, b.Phone) {
-		changed = append(changed, "phone")
-	}
-	if differs(a.Email, b.Email) {
-		changed = append(changed, "email")
-	}
-	if differs(a.NationalID, b.NationalID) {
-		changed = append(changed, "national_id")
-	}
-	if differs(a.Province, b.Province) {
-		changed = append(changed, "province")
-	}
-	return changed
 }
 
 // TraineeReach is what a trainer may do with one person's record, given the
