@@ -15,6 +15,7 @@ type attendancePageData struct {
 	Session  *domain.Session
 	Marks    []repository.SessionMark
 	Statuses []domain.AttendanceStatus
+	History  []shownChange // the session's changes, for coordinators and admins; nil for a trainer
 }
 
 func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
@@ -27,7 +28,13 @@ func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses}, nil
+	data := &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses}
+	if coordinators.admits(currentUser(c)) { // the audit log is theirs (routes.go, /audit)
+		if data.History, err = s.history(c, repository.AuditFilter{SessionID: &session.ID}); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
 }
 
 // attendancePage shows one line per enrolled trainee with the four marks,

@@ -294,6 +294,7 @@ var navigation = []struct {
 	{"/imports", "nav.imports", workers},
 	{"/dashboard", "nav.dashboard", readers},
 	{"/users", "nav.users", admins},
+	{"/audit", "nav.audit", coordinators},
 }
 
 func navigationFor(u *domain.User, path string) []NavItem {

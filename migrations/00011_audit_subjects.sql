@@ -24,7 +24,9 @@ CREATE INDEX audit_log_trainee_idx ON audit_log (trainee_id, id) WHERE trainee_i
 CREATE INDEX audit_log_course_idx ON audit_log (course_id, id) WHERE course_id IS NOT NULL;
 CREATE INDEX audit_log_session_idx ON audit_log (session_id, id) WHERE session_id IS NOT NULL;
 CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, id);
+-- The page's list of actions, walked one probe per action (AuditActions).
+CREATE INDEX audit_log_action_idx ON audit_log (action, id);
 
 -- +goose Down
-DROP INDEX audit_log_trainee_idx, audit_log_course_idx, audit_log_session_idx, audit_log_actor_idx;
+DROP INDEX audit_log_trainee_idx, audit_log_course_idx, audit_log_session_idx, audit_log_actor_idx, audit_log_action_idx;
 ALTER TABLE audit_log DROP COLUMN trainee_id, DROP COLUMN course_id, DROP COLUMN session_id;
