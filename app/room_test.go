@@ -195,3 +195,96 @@ func TestFutureSessionMarksAreRefusedByTheAPI(t *testing.T) {
 		t.Errorf("%d marks saved for a future session", n)
 	}
 }
+
+// The audit page: coordinators and admins only (a trainer or the ministry
+// gets 403, for the page and a person's page alike); it filters by person
+// and action, and pages 50 changes at a time with links that keep the
+// filter.
+func TestAuditPageFiltersAndPages(t *testing.T) {
+	env := newPageEnv(t)
+	ctx := context.Background()
+	for _, target := range []string{"/audit", fmt.Sprintf("/people/%d", env.trainee.ID), fmt.Sprintf("/audit?person=%d", env.trainee.ID)} {
+		expectStatus(t, "trainer "+target, env.trainer.get(target), 403)
+	}
+	// 60 people enrolled: 120 changes, and the world trainee's own.
+	for i := range 60 {
+		p := &domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr(fmt.Sprintf("Audited %02d", i)),
+			Sex: domain.Female, OrganisationID: &env.institution.ID}
+		if _, err := env.store.EnrollNew(ctx, env.course.ID, p, repository.EnrollOptions{OverrideCapacity: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := url.Values{"person": {fmt.Sprint(env.trainee.ID)}}
+	r := env.coordinator.get("/audit?" + mine.Encode())
+	expectStatus(t, "one person", r, 200)
+	if n := strings.Count(r.Body, `class="change"`); n != 2 {
+		t.Errorf("the world trainee's changes: %d, want 2 (created, enrolled)", n)
+	}
+	if !strings.Contains(r.Body, "Hélène Aït-Lahcen") || strings.Contains(r.Body, "Audited 00") {
+		t.Error("the person filter shows someone else, or not the person")
+	}
+	r = env.coordinator.get("/audit?action=enrollment.create")
+	expectStatus(t, "one action, first page", r, 200)
+	if n := strings.Count(r.Body, `class="change"`); n != 50 {
+		t.Errorf("first page: %d changes, want 50", n)
+	}
+	if !strings.Contains(r.Body, `href="/audit?action=enrollment.create&amp;offset=50" rel="next"`) {
+		t.Fatalf("no link to the next page keeping the filter:\n%s", visibleText(r.Body))
+	}
+	r = env.coordinator.get("/audit?action=enrollment.create&offset=50")
+	expectStatus(t, "second page", r, 200)
+	if n := strings.Count(r.Body, `class="change"`); n != 11 {
+		t.Errorf("second page: %d changes, want 11", n)
+	}
+	if strings.Contains(r.Body, `rel="next"`) || !strings.Contains(r.Body, `rel="prev"`) {
+		t.Error("the last page links onwards, or not back")
+	}
+	expectStatus(t, "a person that is not a number", env.coordinator.get("/audit?person=abc"), 422)
+	expectStatus(t, "a day that is not a day", env.coordinator.get("/audit?from=31/02/x"), 422)
+}
+
+// A person's page and a session's page show their history; reading a
+// minor's full record (the person's page, the API) is logged as the
+// reader's.
+func TestHistoriesAndMinorsReadsAreLogged(t *testing.T) {
+	env := newPageEnv(t)
+	ctx := context.Background()
+	kid := &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى البقالي"), Sex: domain.Female,
+		BirthYear: ptr(2006), GuardianConsent: true}
+	if _, err := env.store.EnrollNew(ctx, env.course.ID, kid, repository.EnrollOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.store.SaveAttendance(ctx, env.session.ID, []repository.Mark{{TraineeID: kid.ID, Status: domain.Late}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := env.coordinator.get(fmt.Sprintf("/people/%d", kid.ID))
+	expectStatus(t, "the child's page", page, 200)
+	for _, want := range []string{"سلمى البقالي", "2006", `class="change"`} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the person's page lacks %q", want)
+		}
+	}
+	if n := strings.Count(page.Body, `class="change"`); n != 4 { // created, enrolled, marked late, and this read
+		t.Errorf("the child's history: %d changes, want 4", n)
+	}
+	sheet := env.coordinator.get(fmt.Sprintf("/sessions/%d/attendance", env.session.ID))
+	if !strings.Contains(sheet.Body, "session-history") || strings.Count(sheet.Body, `class="change"`) < 2 {
+		t.Error("the session's page does not show its history (its creation, the mark)")
+	}
+	if strings.Contains(env.trainer.get(fmt.Sprintf("/sessions/%d/attendance", env.session.ID)).Body, "session-history") {
+		t.Error("a trainer sees the session's audit history")
+	}
+	expectStatus(t, "the child by the API", env.coordinator.sendJSON("GET", fmt.Sprintf("/api/v1/trainees/%d", kid.ID), ""), 200)
+	expectStatus(t, "an adult by the API", env.coordinator.sendJSON("GET", fmt.Sprintf("/api/v1/trainees/%d", env.trainee.ID), ""), 200)
+	coordinator, err := env.store.UserByEmail(ctx, "coordinator@pages.ma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'trainee.read' AND trainee_id = $1 AND actor_id = $2`,
+		kid.ID, coordinator.ID); n != 2 {
+		t.Errorf("the child's record read twice, %d reads logged", n)
+	}
+	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'trainee.read' AND trainee_id = $1`, env.trainee.ID); n != 0 {
+		t.Errorf("an adult's reads logged: %d", n)
+	}
+}
