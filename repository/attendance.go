@@ -25,7 +25,7 @@ type Mark struct {
 // saved and the error says why.
 func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mark, by *int64) (err error) {
 	defer wrap(&err, "SaveAttendance")
-	return s.saveAttendance(ctx, sessionID, marks, false, by)
+	return s.saveAttendance(ctx, sessionID, marks, false, time.Now(), by)
 }
 
 // MarkOthersPresent is "mark all present": it saves marks as SaveAttendance
@@ -34,13 +34,14 @@ func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mar
 // never overwritten by it, even one saved meanwhile by someone else.
 func (s *Store) MarkOthersPresent(ctx context.Context, sessionID int64, marks []Mark, by *int64) (err error) {
 	defer wrap(&err, "MarkOthersPresent")
-	return s.saveAttendance(ctx, sessionID, marks, true, by)
+	return s.saveAttendance(ctx, sessionID, marks, true, time.Now(), by)
 }
 
 // saveAttendance locks the session (a cancellation or a change of date
 // waits for the marks, and two saves of one sheet run one after the other),
-// checks it is open for marks, and saves in one statement.
-func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mark, othersPresent bool, by *int64) error {
+// checks it is open for marks at now (the demo seed runs as of a day of its
+// own), and saves in one statement.
+func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mark, othersPresent bool, now time.Time, by *int64) error {
 	if err := validateMarks(marks); err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mar
 		if err := getOne(ctx, tx, &session, lock, sessionID); err != nil {
 			return err
 		}
-		if err := domain.SessionOpenForMarks(session, time.Now()); err != nil {
+		if err := domain.SessionOpenForMarks(session, now); err != nil {
 			return err
 		}
 		var unmatched int
