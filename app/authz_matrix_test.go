@@ -116,6 +116,10 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /courses/:id<int>/trainers/:user_id<int>/remove": {url: "/courses/{course}/trainers/{user}/remove", want: pages(404, 404, 403, 403)},
 	"POST /courses/:id<int>/enrollments/:trainee_id<int>/withdraw": {url: "/courses/{course}/enrollments/{user}/withdraw",
 		want: pages(404, 404, 404, 404)},
+	"GET /courses/:id<int>/enrollments/:trainee_id<int>/correct": {url: "/courses/{course}/enrollments/{user}/correct",
+		want: pages(404, 404, 403, 403)},
+	"POST /courses/:id<int>/enrollments/:trainee_id<int>/correct": {url: "/courses/{course}/enrollments/{user}/correct",
+		form: url.Values{"category": {"x"}}, want: pages(404, 404, 403, 403)},
 	"GET /sessions/:id<int>/attendance":  {url: "/sessions/{session}/attendance", want: pages(200, 200, 200, 404)},
 	"POST /sessions/:id<int>/attendance": {url: "/sessions/{session}/attendance", want: pages(303, 303, 303, 404)},
 
@@ -145,6 +149,7 @@ var authzMatrix = map[string]matrixEntry{
 	"DELETE /api/v1/courses/:id/trainers/:user_id":       {url: "/api/v1/courses/{course}/trainers/{user}", json: ` `, want: api(404, 404, 403, 403)},
 	"POST /api/v1/courses/:id/enrollments":               {url: "/api/v1/courses/{course}/enrollments", json: `{}`, want: api(422, 422, 422, 404)},
 	"DELETE /api/v1/courses/:id/enrollments/:trainee_id": {url: "/api/v1/courses/{course}/enrollments/{user}", json: ` `, want: api(404, 404, 404, 404)},
+	"PATCH /api/v1/courses/:id/enrollments/:trainee_id":  {url: "/api/v1/courses/{course}/enrollments/{user}", json: `{}`, want: api(422, 422, 403, 403)},
 	"GET /api/v1/organisations":                          {url: "/api/v1/organisations?q=centre", want: api(200, 200, 200, 403)},
 	"POST /api/v1/organisations":                         {url: "/api/v1/organisations", json: `{}`, want: api(422, 422, 422, 403)},
 	"GET /api/v1/trainees":                               {url: "/api/v1/trainees?q=fatima", want: api(200, 200, 200, 403)},

@@ -111,6 +111,8 @@ func TestEachFormTypeNamesTheInputsOfItsPage(t *testing.T) {
 		"full_name_latin": {"HELENE AIT LAHCEN"}, "full_name_ar": {"فاطمة الزهراء بنعلي"}, "sex": {"female"}, "organisation_id": {fmt.Sprint(w.institution.ID)}})
 	expectStatus(t, "a look-alike", lookAlike, 409)
 	take("trainee", fmt.Sprintf("/courses/%d/enrollments new", w.otherCourse.ID), lookAlike) // "confirm_new"
+	correct := fmt.Sprintf("%s/enrollments/%d/correct", course, w.trainee.ID)
+	take("correction", correct, coordinator.get(correct))
 	take("reported", "/dashboard/reported", coordinator.get("/dashboard/reported"))
 	take("import", "/imports", coordinator.get("/imports"))
 	take("new_user", "/users", boss.get("/users/new"))

@@ -95,6 +95,10 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/withdraw", s.onCourse(workers), s.withdrawForm)
 	api.Post("/courses/:id/enrollments", s.onCourse(workers), s.apiEnroll)
 	api.Delete("/courses/:id/enrollments/:trainee_id", s.onCourse(workers), s.apiWithdraw)
+	// What an enrolment counts the person as: a coordinator's correction.
+	f.Get("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourse(coordinators), s.correctionPage)
+	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourse(coordinators), s.correctEnrolmentForm)
+	api.Patch("/courses/:id/enrollments/:trainee_id", s.onCourse(coordinators), s.apiCorrectEnrolment)
 
 	// Sessions: attendance and the printed sign-in sheet.
 	f.Get("/sessions/:id<int>/attendance", s.onSession(workers), s.attendancePage)

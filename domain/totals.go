@@ -32,8 +32,16 @@ import (
 //   - Local actors = institutional actors + associative actors. Child
 //     parliamentarians are reported beside them, never inside them.
 //   - Associations: distinct organisations of kind "association" with at
-//     least one member (a trainee whose organisation it is) enrolled /
+//     least one member (a trainee enrolled as its member) enrolled /
 //     trained in scope.
+//   - As enrolled. A person's category, organisation and association are
+//     those their enrolment keeps: what they were when enrolled (issue 14).
+//     Reclassifying someone or moving them to another organisation changes
+//     their future enrolments only; a coordinator may correct one
+//     enrolment, with a reason, audited. Someone enrolled as a child
+//     parliamentarian and, later, as an associative actor counts once in
+//     each category (the categories' total counts them twice); sex is the
+//     person's.
 //   - Courses: courses in scope. Sessions held: sessions of those courses for
 //     which at least one mark was recorded (a session whose date has passed
 //     but has no marks may have been cancelled: we count only what the

@@ -23,7 +23,7 @@ type AttendanceFilter struct {
 	From      domain.Date     // first day, inclusive, on the session's start in Africa/Casablanca
 	To        domain.Date     // last day, inclusive
 	Province  string          // code of the course's province
-	Category  domain.Category // trainee category
+	Category  domain.Category // the category the trainee was enrolled as
 }
 
 // Validate refuses values that cannot match anything meaningful, with the
@@ -90,12 +90,12 @@ SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.co
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (
       SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
-             t.full_name_ar, t.full_name_latin, t.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
+             t.full_name_ar, t.full_name_latin, e.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
              a.status, u.name AS marked_by, a.marked_at
         FROM sessions s
         JOIN enrollments e ON e.course_id = s.course_id
         JOIN trainees t ON t.id = e.trainee_id
-        LEFT JOIN organisations o ON o.id = t.organisation_id
+        LEFT JOIN organisations o ON o.id = e.organisation_id
         LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.session_id = s.id
         LEFT JOIN users u ON u.id = a.marked_by
        WHERE s.course_id = c.id%s
@@ -171,7 +171,7 @@ func attendanceConditions(f AttendanceFilter, scope Scope) (string, string, []an
 		add(&courseConds, "c.id IN (SELECT course_id FROM sessions WHERE starts_at >= ? AND starts_at < ?)", from, to)
 	}
 	if f.Category != "" {
-		add(&rowConds, "t.category = ?", string(f.Category))
+		add(&rowConds, "e.category = ?", string(f.Category)) // as enrolled, as the figures count
 	}
 	return courseConds.String(), rowConds.String(), args
 }

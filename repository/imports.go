@@ -496,12 +496,16 @@ func (im *importer) audit() error {
 		return mapError(err)
 	}
 	// Each person created, as the enrolment page audits one (the record's
-	// fields as domain.Trainee writes them in JSON).
+	// fields as domain.Trainee writes them in JSON; a minor's as
+	// auditedNewTrainee keeps them).
 	const created = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id)
-	SELECT $1, 'trainee.create', 'trainee', t.id, jsonb_build_object('id', t.id, 'category', t.category,
-	           'full_name_ar', t.full_name_ar, 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
-	           'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
-	           'national_id', t.national_id, 'guardian_consent', t.guardian_consent), t.id
+	SELECT $1, 'trainee.create', 'trainee', t.id,
+	       CASE WHEN t.category = 'child_parliamentarian' -- a minor's counted fields only (auditedNewTrainee)
+	            THEN jsonb_build_object('category', t.category, 'organisation_id', t.organisation_id, 'guardian_consent', t.guardian_consent)
+	            ELSE jsonb_build_object('id', t.id, 'category', t.category,
+	                 'full_name_ar', t.full_name_ar, 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
+	                 'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
+	                 'national_id', t.national_id, 'guardian_consent', t.guardian_consent) END, t.id
 	  FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id
 	 WHERE t.id IN (SELECT trainee_id FROM import_rows WHERE created)
 	 ORDER BY t.id`

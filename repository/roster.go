@@ -7,8 +7,9 @@ import (
 	"takaffoul/domain"
 )
 
-// RosterEntry is one enrolled trainee on a course page: who they are and how
-// much of the course they attended.
+// RosterEntry is one enrolled trainee on a course page: who they are, as
+// what the course counts them (the category and organisation of the
+// enrolment), and how much of the course they attended.
 type RosterEntry struct {
 	EnrollmentID   int64                   `db:"enrollment_id" json:"enrollment_id"`
 	TraineeID      int64                   `db:"trainee_id" json:"trainee_id"`
@@ -34,7 +35,7 @@ type RosterEntry struct {
 func (s *Store) Roster(ctx context.Context, courseID int64) (_ []RosterEntry, err error) {
 	defer wrap(&err, "Roster")
 	const q = `
-SELECT e.id AS enrollment_id, t.id AS trainee_id, t.category, t.full_name_ar, t.full_name_latin, t.sex,
+SELECT e.id AS enrollment_id, t.id AS trainee_id, e.category, t.full_name_ar, t.full_name_latin, t.sex,
        coalesce(o.name_ar, o.name_fr) AS organisation, e.status, e.enrolled_at,
        e.attended_count AS attended, e.marks_count AS marked, c.session_count AS sessions,
        CASE WHEN c.session_count = 0 THEN 0 ELSE e.attended_count::float8 / c.session_count END AS attendance_rate,
@@ -42,7 +43,7 @@ SELECT e.id AS enrollment_id, t.id AS trainee_id, t.category, t.full_name_ar, t.
   FROM courses c
   JOIN enrollments e ON e.course_id = c.id
   JOIN trainees t ON t.id = e.trainee_id
-  LEFT JOIN organisations o ON o.id = t.organisation_id
+  LEFT JOIN organisations o ON o.id = e.organisation_id
  WHERE c.id = $1
  ORDER BY e.status = 'withdrawn', coalesce(t.full_name_ar, t.full_name_latin), e.id`
 	entries := []RosterEntry{}

@@ -185,7 +185,8 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 //
 //  1. facts: one row per enrolment in scope with its three flags (enrolled,
 //     trained, completed), read from the counters the attendance trigger
-//     keeps (never from the marks themselves);
+//     keeps (never from the marks themselves), and the category and
+//     association the person had when enrolled (the enrolment's, 00014);
 //  2. per breakdown column, peopleBy makes one row per person and value
 //     (the flags OR-ed: this is where a person in two courses becomes one)
 //     and counts them per category; associationsBy does the same for
@@ -197,8 +198,8 @@ SELECT (SELECT count(*) FROM scoped_courses) AS courses,
 // constant fragments only.
 var peopleSQL = `WITH ` + scopedCoursesSQL + `,
 facts AS MATERIALIZED (
-    SELECT e.trainee_id, t.category, t.sex,
-           CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id END AS association_id,
+    SELECT e.trainee_id, e.category, t.sex,
+           CASE WHEN e.organisation_kind = 'association' THEN e.organisation_id END AS association_id,
            c.programme_id, c.year, c.region_id, c.province_id,
            e.status <> 'withdrawn' AS enrolled,
            e.attended_count > 0 AS trained,
@@ -209,7 +210,7 @@ facts AS MATERIALIZED (
       JOIN trainees t ON t.id = e.trainee_id
       LEFT JOIN course_sessions cs ON cs.course_id = e.course_id
      WHERE ($6::text IS NULL OR t.sex = $6)
-       AND ($7::text IS NULL OR t.category = $7)
+       AND ($7::text IS NULL OR e.category = $7)
 ), member_facts AS MATERIALIZED (
     SELECT association_id, sex, programme_id, year, region_id, province_id, enrolled, trained
       FROM facts WHERE association_id IS NOT NULL

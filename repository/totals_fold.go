@@ -53,19 +53,18 @@ const (
 )
 
 // personBaseSQL is the people's base cells, computed from the records: one
-// row per person and course cell (programme, year, province) they have an
-// enrolment in, with the flags OR-ed over the cell's enrolments (enrolled:
-// one not withdrawn; trained: one with a present or late mark; completed:
-// one reaching its course's threshold) and their marks summed, and the
-// person's category, sex and association as counted. who is a condition
-// on e.trainee_id.
-//
-// When a person is to be counted as they were at enrolment (issue 14),
-// category, sex and association come from the enrolment (e.) instead of
-// the trainee (t.) here, and only here (the cell's key then includes them).
+// row per person, course cell (programme, year, province), category and
+// association they have an enrolment in, with the flags OR-ed over the
+// cell's enrolments (enrolled: one not withdrawn; trained: one with a
+// present or late mark; completed: one reaching its course's threshold)
+// and their marks summed. Category and association are the enrolment's
+// (what the person was when enrolled, migration 00014), sex the person's.
+// who is a condition on e.trainee_id. (The grouping is by association_id,
+// output column 8, not by the organisation: two enrolments of one cell at
+// two institutions are one cell of no association.)
 func personBaseSQL(who string) string {
-	return `SELECT e.trainee_id, c.programme_id, c.year, pv.region_id, c.province_id, t.category, t.sex,
-           CASE WHEN t.organisation_kind = 'association' THEN t.organisation_id ELSE 0 END AS association_id,
+	return `SELECT e.trainee_id, c.programme_id, c.year, pv.region_id, c.province_id, e.category, t.sex,
+           CASE WHEN e.organisation_kind = 'association' THEN e.organisation_id ELSE 0 END AS association_id,
            bool_or(e.status <> 'withdrawn') AS enrolled,
            bool_or(e.attended_count > 0) AS trained,
            bool_or(c.session_count > 0 AND e.attended_count * 100 >= c.completion_threshold * c.session_count) AS completed,
@@ -75,8 +74,7 @@ func personBaseSQL(who string) string {
       JOIN provinces pv ON pv.id = c.province_id
       JOIN trainees t ON t.id = e.trainee_id
      WHERE ` + who + `
-     GROUP BY e.trainee_id, c.programme_id, c.year, pv.region_id, c.province_id, t.category, t.sex,
-              t.organisation_kind, t.organisation_id`
+     GROUP BY e.trainee_id, c.programme_id, c.year, pv.region_id, c.province_id, e.category, t.sex, 8`
 }
 
 // assocCellsOf is association cells counted from their members' person
@@ -227,13 +225,13 @@ association_cells_now AS (
        SET enrolled = excluded.enrolled, trained = excluded.trained),
 person_cells_gone AS (
     DELETE FROM totals_person_cells p USING jsonb_to_recordset($5::jsonb) AS m ` + cellRecord + `
-     WHERE (p.trainee_id, p.programme_id, p.year, p.province_id) = (m.id, m.programme_id, m.year, m.province_id))
+     WHERE (p.trainee_id, p.programme_id, p.year, p.province_id, p.category, p.association_id)
+         = (m.id, m.programme_id, m.year, m.province_id, m.category, m.association_id))
 INSERT INTO totals_person_cells AS p (` + personCellColumns + `)
 SELECT id, programme_id, year, region_id, province_id, category, sex, association_id, enrolled, trained, completed, attended_marks, marks
   FROM jsonb_to_recordset($6::jsonb) AS m ` + cellRecord + `
-    ON CONFLICT (trainee_id, programme_id, year, province_id) DO UPDATE
-   SET region_id = excluded.region_id, category = excluded.category, sex = excluded.sex,
-       association_id = excluded.association_id, enrolled = excluded.enrolled, trained = excluded.trained,
+    ON CONFLICT (trainee_id, programme_id, year, province_id, category, association_id) DO UPDATE
+   SET region_id = excluded.region_id, sex = excluded.sex, enrolled = excluded.enrolled, trained = excluded.trained,
        completed = excluded.completed, attended_marks = excluded.attended_marks, marks = excluded.marks`}
 )
 
@@ -358,9 +356,11 @@ func (f *fold) run(batch int) error {
 		trainee, programme int64
 		year               int16
 		province           int64
+		category           attribute
+		association        int64
 	}
 	personGone, personNow := changes(people, func(c cell) personKey {
-		return personKey{c.ID, c.Programme, c.Year, c.Province}
+		return personKey{c.ID, c.Programme, c.Year, c.Province, c.Category, c.AssociationID}
 	})
 	type assocKey struct { // totals_assoc_cells' primary key
 		association int64

@@ -166,12 +166,15 @@ type assocCounts struct {
 type peopleCube map[cubeKey]*peopleCounts
 
 // addPerson counts one person's cells (one sign) into the rows: once per
-// roll-up, their flags OR-ed and their marks summed over their cells in
-// it. This is where someone trained in two provinces of a region becomes
-// one person in the region's row. keep, if not nil, says which rows to count.
+// roll-up and category they were enrolled as, their flags OR-ed and their
+// marks summed over their cells there. This is where someone trained in two
+// provinces of a region becomes one person in the region's row (and someone
+// enrolled as a child one year and as an adult later is one of each). keep,
+// if not nil, says which rows to count.
 func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	type counted struct {
 		cubeCell
+		category                     attribute
 		enrolled, trained, completed bool
 		attended, marks              int64
 	}
@@ -179,11 +182,11 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	for _, c := range cells {
 		for _, r := range c.rollups() {
 			i := 0
-			for i < len(rows) && rows[i].cubeCell != r {
+			for i < len(rows) && (rows[i].cubeCell != r || rows[i].category != c.Category) {
 				i++
 			}
 			if i == len(rows) {
-				rows = append(rows, counted{cubeCell: r})
+				rows = append(rows, counted{cubeCell: r, category: c.Category})
 			}
 			row := &rows[i]
 			row.enrolled, row.trained, row.completed = row.enrolled || c.Enrolled, row.trained || c.Trained, row.completed || c.Completed
@@ -191,9 +194,9 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 			row.marks += c.Marks
 		}
 	}
-	first := cells[0] // one person: one sign, category and sex
+	first := cells[0] // one person: one sign and sex
 	for _, row := range rows {
-		k := cubeKey{cubeCell: row.cubeCell, Category: first.Category, Sex: first.Sex}
+		k := cubeKey{cubeCell: row.cubeCell, Category: row.category, Sex: first.Sex}
 		if keep != nil && !keep(k) {
 			continue
 		}

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode"
@@ -45,7 +46,7 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int6
 	}
 	// The record as created: the audit page (coordinators and admins, who
 	// may read it anyway) shows every field's history from here.
-	return audit(ctx, tx, by, "trainee.create", "trainee", t.ID, nil, t)
+	return audit(ctx, tx, by, "trainee.create", "trainee", t.ID, nil, auditedNewTrainee(t))
 }
 
 // organisationKindFor looks up the trainee's organisation and checks that its
@@ -320,14 +321,96 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 			return mapError(err)
 		}
-		// Every field that changed, with its value before and after.
+		// Every field that changed, named in "changed", with its values
+		// before and after; a minor's (before or after the change) only
+		// for the fields that decide how they are counted and which rules
+		// apply (category, organisation, consent), the others by name
+		// only (docs/SECURITY.md, "Minors' data").
+		changed := changedFields(&before, t)
+		minor := before.Category == domain.ChildParliamentarian || t.Category == domain.ChildParliamentarian
 		was, now, err := fieldChanges(before, t)
 		if err != nil {
 			return err
 		}
+		if minor {
+			keepMinorsCountedFields(was)
+			keepMinorsCountedFields(now)
+		}
+		list, err := json.Marshal(changed)
+		if err != nil {
+			return err
+		}
+		now["changed"] = list
 		return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, was, now)
 	})
 }
+
+// changedFields names the fields whose value differs between two versions.
+func changedFields(a, b *domain.Trainee) []string {
+	var changed []string
+	differs := func(x, y *string) bool { return (x == nil) != (y == nil) || (x != nil && *x != *y) }
+	if a.Category != b.Category {
+		changed = append(changed, "category")
+	}
+	if differs(a.FullNameAr, b.FullNameAr) {
+		changed = append(changed, "full_name_ar")
+	}
+	if differs(a.FullNameLatin, b.FullNameLatin) {
+		changed = append(changed, "full_name_latin")
+	}
+	if a.Sex != b.Sex {
+		changed = append(changed, "sex")
+	}
+	if differs(a.Phone, b.Phone) {
+		changed = append(changed, "phone")
+	}
+	if differs(a.Email, b.Email) {
+		changed = append(changed, "email")
+	}
+	if differs(a.NationalID, b.NationalID) {
+		changed = append(changed, "national_id")
+	}
+	if differs(a.Province, b.Province) {
+		changed = append(changed, "province")
+	}
+	if !equalPtr(a.BirthYear, b.BirthYear) {
+		changed = append(changed, "birth_year")
+	}
+	if !equalPtr(a.OrganisationID, b.OrganisationID) {
+		changed = append(changed, "organisation_id")
+	}
+	if a.GuardianConsent != b.GuardianConsent {
+		changed = append(changed, "guardian_consent")
+	}
+	return changed
+}
+
+// minorsCountedFields are the fields of a minor's record whose values the
+// audit log keeps: they decide how the person is counted and which rules
+// apply. A minor's other fields (names, birth year…) are logged by name.
+var minorsCountedFields = map[string]bool{"category": true, "organisation_id": true, "guardian_consent": true}
+
+// keepMinorsCountedFields removes from a change's values every field but
+// minorsCountedFields.
+func keepMinorsCountedFields(values map[string]json.RawMessage) {
+	for field := range values {
+		if !minorsCountedFields[field] {
+			delete(values, field)
+		}
+	}
+}
+
+// auditedNewTrainee is a new person's record as the audit log keeps it:
+// whole, or a minor's counted fields only.
+func auditedNewTrainee(t *domain.Trainee) any {
+	if t.Category != domain.ChildParliamentarian {
+		return t
+	}
+	return map[string]any{"category": t.Category, "organisation_id": t.OrganisationID, "guardian_consent": t.GuardianConsent}
+}
+
+// equalPtr says whether two optional values are both absent or equal.
+func equalPtr[T comparable](a, b *T) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // TraineeReach is what a trainer may do with one person's record, given the
 // courses they may see (their Scope).
