@@ -10,9 +10,10 @@ import (
 	"takaffoul/repository/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m, removeBuiltBinary) }
 
 func TestSeedDemoPrintsThePasswordOnce(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	var out bytes.Buffer
@@ -41,6 +42,7 @@ func TestSeedDemoPrintsThePasswordOnce(t *testing.T) {
 }
 
 func TestTokenCommands(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	u := &domain.User{Email: "script@example.ma", Name: "Script", Role: domain.RoleCoordinator}
@@ -79,6 +81,7 @@ func TestTokenCommands(t *testing.T) {
 // `user add` (store.CreateUser, then describeUserError) refuses an easy
 // password with the interface's English advice, not a message key.
 func TestUserAddRefusesWeakPasswords(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	for _, weak := range []string{"aaaaaaaaaa", "          ", "password123"} {
 		u := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}

@@ -43,6 +43,7 @@ func (b *syncBuffer) String() string {
 // link opens the form that creates the first administrator, who is then
 // signed in.
 func TestFirstRunPrintsItsAddressAndTheSetupLink(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,14 +37,40 @@ func startServer(t *testing.T, dbURL string) *server {
 	return serveWith(t, buildBinary(t), append(os.Environ(), "DATABASE_URL="+dbURL, "LOG_LEVEL=error"), 10*time.Second)
 }
 
-// buildBinary builds takaffoul into the test's temporary folder.
+// buildBinary builds takaffoul once for the package's tests (linking it
+// takes seconds of a core each time) and returns its path; the first test
+// that asks builds it, the others wait. TestMain removes it.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "takaffoul")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v: %s", err, out)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "takaffoul-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir, built.path = dir, filepath.Join(dir, "takaffoul")
+		if out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
+}
+
+// built is the binary buildBinary made.
+var built struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// removeBuiltBinary removes the binary, once every test has ended.
+func removeBuiltBinary() {
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
 }
 
 // serveWith runs `bin serve` with env on a free port and waits until it is ready.
@@ -101,6 +128,7 @@ func coordinatorDatabase(t *testing.T) (string, *repository.Store, string) {
 // TestSIGTERMLetsInFlightRequestsFinish sends SIGTERM while a request is
 // half uploaded: the request completes and is saved, then the process exits 0.
 func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
 	dbURL, store, token := coordinatorDatabase(t)
 	srv := startServer(t, dbURL)
 
@@ -141,6 +169,7 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 // import is writing: the transaction dies with the connection, and the
 // database holds none of the file's people.
 func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
+	t.Parallel()
 	dbURL, store, token := coordinatorDatabase(t)
 	ctx := context.Background()
 	org := domain.Organisation{Kind: domain.Institution, NameFr: ptrTo("Centre de test")}

@@ -59,6 +59,7 @@ type apiError struct {
 }
 
 func TestChildParliamentarianFieldsFollowTheCategory(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	env.trainer.headers["Accept-Language"] = "fr"
 	body := `{"trainee": {"category": "child_parliamentarian", "full_name_ar": "ياسين", "sex": "male",
@@ -94,6 +95,7 @@ func TestChildParliamentarianFieldsFollowTheCategory(t *testing.T) {
 }
 
 func TestDuplicateNationalIDAnswers409(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	body := fmt.Sprintf(`{"category": "institutional_actor", "full_name_latin": "Nadia Alaoui", "sex": "female",
 		"organisation_id": %d, "national_id": "BK 778899"}`, env.institution.ID)
@@ -106,6 +108,7 @@ func TestDuplicateNationalIDAnswers409(t *testing.T) {
 }
 
 func TestDoubleEnrolmentAndCapacity(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	url := fmt.Sprintf("/api/v1/courses/%d/enrollments", env.course.ID)
 	r := env.trainer.call("POST", url, fmt.Sprintf(`{"trainee_id": %d}`, env.trainee.ID))
@@ -125,6 +128,7 @@ func TestDoubleEnrolmentAndCapacity(t *testing.T) {
 }
 
 func TestPossibleDuplicateIsOfferedBeforeCreating(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	url := fmt.Sprintf("/api/v1/courses/%d/enrollments", env.otherCourse.ID)
 	same := fmt.Sprintf(`{"trainee": {"category": "institutional_actor", "full_name_ar": "فَاطِمَة الزَّهْرَاء بنعلي",
@@ -145,6 +149,7 @@ func TestPossibleDuplicateIsOfferedBeforeCreating(t *testing.T) {
 }
 
 func TestTrainerCannotReachAnotherCourse(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	other := env.otherCourse.ID
 	for _, req := range []struct{ method, url, body string }{
@@ -175,6 +180,7 @@ func TestTrainerCannotReachAnotherCourse(t *testing.T) {
 }
 
 func TestAttendanceAndWithdrawalThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	url := fmt.Sprintf("/api/v1/sessions/%d/attendance", env.session.ID)
 	stranger := fmt.Sprintf(`{"category": "institutional_actor", "full_name_latin": "Not Enrolled", "sex": "male", "organisation_id": %d}`, env.institution.ID)
@@ -205,6 +211,7 @@ func TestAttendanceAndWithdrawalThroughTheAPI(t *testing.T) {
 }
 
 func TestSearchAndNamesRoundTripThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	for _, q := range []string{"فاطمة", "بنعلي", "HELENE", "aït"} {
 		var found []struct {
@@ -227,6 +234,7 @@ func TestSearchAndNamesRoundTripThroughTheAPI(t *testing.T) {
 }
 
 func TestBadRequestsGetClearAnswers(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	expectStatus(t, "malformed JSON", env.coordinator.call("POST", "/api/v1/programmes", `{"code": `), 400)
 	expectStatus(t, "wrong type", env.coordinator.call("POST", "/api/v1/programmes", `{"start_year": "soon"}`), 422)

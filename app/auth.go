@@ -95,10 +95,11 @@ func (s *Server) csrfProtection() fiber.Handler {
 }
 
 // csrfRefused answers a failed CSRF check: "forbidden", unless the session
-// holding the token could not be read in time (fiber's middleware cannot
-// tell the two apart): then the database is unavailable, 503.
+// holding the token could not be read in time, or its token could not be
+// saved when it was handed out (fiber's middleware cannot tell these from a
+// forged request): then the database was unavailable, 503, try again.
 func (s *Server) csrfRefused(c *fiber.Ctx, _ error) error {
-	if id := c.Cookies(sessionCookie); id != "" && s.sessionStorage.FailedRead(id) {
+	if id := c.Cookies(sessionCookie); id != "" && s.sessionStorage.FailedRecently(id) {
 		return domain.ErrUnavailable
 	}
 	return errCSRF

@@ -20,6 +20,7 @@ import (
 // courses assigned to them (another course is a 404, like a course that
 // does not exist), the ministry none; the handler gets the course it checked.
 func TestOnCourse(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	s, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))

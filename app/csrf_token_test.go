@@ -11,6 +11,7 @@ import (
 )
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
@@ -48,6 +49,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestBearerTokens(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	ctx := context.Background()

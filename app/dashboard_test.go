@@ -13,6 +13,7 @@ import (
 
 	"takaffoul/domain"
 	"takaffoul/repository"
+	"takaffoul/repository/dbtest"
 )
 
 // dashEnv is an application on a database holding only the demo programmes
@@ -26,7 +27,18 @@ type dashEnv struct {
 
 func newDashEnv(t *testing.T) *dashEnv {
 	t.Helper()
-	store := newStore(t)
+	return newDashEnvOn(t, newStore(t))
+}
+
+// newDemoDashEnv is newDashEnv on a copy of the demo, seeded once for the
+// package (dbtest.DemoStore): as if seedDemo had run first.
+func newDemoDashEnv(t *testing.T) *dashEnv {
+	t.Helper()
+	return newDashEnvOn(t, dbtest.DemoStore(t))
+}
+
+func newDashEnvOn(t *testing.T, store *repository.Store) *dashEnv {
+	t.Helper()
 	web := newApp(t, store)
 	env := &dashEnv{store: store}
 	for i, role := range []domain.Role{domain.RoleCoordinator, domain.RoleMinistry, domain.RoleTrainer} {
@@ -105,6 +117,7 @@ func noPersonalData(t *testing.T, what, body string, names []string) {
 }
 
 func TestDemoFiguresThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newDashEnv(t)
 	check := func(run string) {
 		t.Helper()
@@ -143,6 +156,7 @@ func TestDemoFiguresThroughTheAPI(t *testing.T) {
 }
 
 func TestTotalsFiltersCombine(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	ctx := context.Background()
 	// The world's institutional actor (female) is present in course; a male
@@ -207,6 +221,7 @@ func regionCode(t *testing.T, env *apiEnv) string {
 }
 
 func TestBadTotalsFiltersAre422WithMessages(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	env.ministry.headers["Accept-Language"] = "fr"
 	r := env.ministry.call("GET", "/api/v1/totals?year=abc&sex=x&category=teacher&course=-3&programme=nope", "")
@@ -245,6 +260,7 @@ func TestBadTotalsFiltersAre422WithMessages(t *testing.T) {
 }
 
 func TestMinistryReadsTotalsButNoPeople(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	expectStatus(t, "totals", env.ministry.call("GET", "/api/v1/totals", ""), 200)
 	expectStatus(t, "dashboard", env.ministry.call("GET", "/dashboard", ""), 200)
@@ -267,8 +283,8 @@ func TestMinistryReadsTotalsButNoPeople(t *testing.T) {
 }
 
 func TestDashboardInArabicAndFrench(t *testing.T) {
-	env := newDashEnv(t)
-	env.seedDemo(t)
+	t.Parallel()
+	env := newDemoDashEnv(t)
 	for _, c := range []struct {
 		lang  string
 		wants []string
@@ -335,8 +351,8 @@ func TestDashboardInArabicAndFrench(t *testing.T) {
 }
 
 func TestTotalsExportHoldsAggregatesOnly(t *testing.T) {
-	env := newDashEnv(t)
-	env.seedDemo(t)
+	t.Parallel()
+	env := newDemoDashEnv(t)
 	names := personalData(t, env.store)
 
 	env.coordinator.setLanguage("fr")
@@ -430,8 +446,8 @@ func TestTotalsExportHoldsAggregatesOnly(t *testing.T) {
 }
 
 func TestCoordinatorRecordsReportedFigures(t *testing.T) {
-	env := newDashEnv(t)
-	env.seedDemo(t)
+	t.Parallel()
+	env := newDemoDashEnv(t)
 	env.coordinator.setLanguage("fr")
 	page := env.coordinator.get("/dashboard/reported")
 	expectStatus(t, "page", page, 200)

@@ -21,6 +21,7 @@ import (
 // The error handler: JSON for the API and for clients asking for JSON, a
 // page otherwise; translated; never the error's own text.
 func TestErrorHandler(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	var logged strings.Builder
 	_, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(&logged, nil)))
@@ -104,6 +105,7 @@ func TestErrorHandler(t *testing.T) {
 // A page request gets the same answer as a page: translated, with the
 // field messages listed.
 func TestErrorPageForValidation(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	_, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -130,6 +132,7 @@ func TestErrorPageForValidation(t *testing.T) {
 // shows what the error says about its fields (or its own sentence) next to
 // what was entered, and leaves anything else to the error page.
 func TestOneAnswerForPagesFormsAndJSON(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	s, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -25,3 +25,11 @@ func NewCountingPasswordChecks(cfg Config, store *repository.Store, log *slog.Lo
 	}
 	return f, checks.Load, nil
 }
+
+// SetXLSXRowLimit lowers the most rows an XLSX export may hold, for a
+// test; it returns the function that restores it.
+func SetXLSXRowLimit(n int64) func() {
+	old := xlsxRowLimit
+	xlsxRowLimit = n
+	return func() { xlsxRowLimit = old }
+}

@@ -47,10 +47,33 @@ func (s *Server) exportAttendance(format domain.Format) fiber.Handler {
 		}
 		details := map[string]any{"format": format, "filters": filterSummary(filter), "header_keys": opts.Keys}
 		return s.sendFile(c, format, name, audit, details, func(ctx context.Context, w io.Writer) (int64, error) {
-			return s.store.ExportAttendance(ctx, w, filter, scope, opts)
+			return s.writeAttendance(ctx, w, filter, scope, opts)
 		})
 	}
 }
+
+// writeAttendance writes the attendance file of a filter and a scope to w:
+// the store streams the records, the domain writes each as a row in the
+// user's language, both in this goroutine. An XLSX larger than a sheet is
+// refused before the first byte (a count first): narrow the filter or take
+// the CSV, which has no limit.
+func (s *Server) writeAttendance(ctx context.Context, w io.Writer, f repository.AttendanceFilter, scope repository.Scope,
+	opts domain.ExportOptions) (int64, error) {
+	if opts.Format == domain.XLSX {
+		n, err := s.store.AttendanceRowCount(ctx, f, scope)
+		if err != nil {
+			return 0, err
+		}
+		if n > xlsxRowLimit {
+			return 0, &domain.ValidationError{Fields: map[string]domain.Problem{
+				"format": {Key: "export.xlsx_too_many_rows", Param: strconv.FormatInt(xlsxRowLimit, 10)}}}
+		}
+	}
+	return domain.WriteAttendance(w, opts, s.store.AttendanceRecords(ctx, f, scope))
+}
+
+// xlsxRowLimit is domain.XLSXMaxRows; tests lower it.
+var xlsxRowLimit int64 = domain.XLSXMaxRows
 
 // exportMatrix answers GET /courses/{id}/matrix.csv|xlsx: the course's
 // trainees × sessions with status codes and attendance rates.
@@ -77,7 +100,11 @@ func (s *Server) exportMatrix(format domain.Format) fiber.Handler {
 		audit := repository.AuditEntry{ActorID: &u.ID, Action: "matrix.export", Entity: "course", EntityID: &id}
 		details := map[string]any{"format": format, "header_keys": opts.Keys}
 		return s.sendFile(c, format, name, audit, details, func(ctx context.Context, w io.Writer) (int64, error) {
-			return s.store.ExportCourseMatrix(ctx, w, id, scope, opts)
+			sessions, records, err := s.store.CourseMatrix(ctx, id, scope)
+			if err != nil {
+				return 0, err
+			}
+			return domain.WriteMatrix(w, opts, sessions, records)
 		})
 	}
 }

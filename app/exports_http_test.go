@@ -114,6 +114,7 @@ func column(t *testing.T, records [][]string, header string) int {
 var attachmentName = regexp.MustCompile(`^attachment; filename="([A-Za-z0-9._-]+)"$`)
 
 func TestAttendanceCSVThroughHTTP(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	r := env.coordinator.get(fmt.Sprintf("/exports/attendance.csv?course=%d", env.course.ID))
 	expectStatus(t, "coordinator export", r, 200)
@@ -176,6 +177,7 @@ func TestAttendanceCSVThroughHTTP(t *testing.T) {
 }
 
 func TestAttendanceExportScopeAndRoles(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	all := env.coordinator.get("/exports/attendance.csv?header=keys")
 	expectStatus(t, "coordinator, everything", all, 200)
@@ -216,6 +218,7 @@ func TestAttendanceExportScopeAndRoles(t *testing.T) {
 }
 
 func TestBadExportFiltersAre422BeforeAnyByte(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	for _, tc := range []struct {
 		query  string
@@ -255,6 +258,7 @@ func TestBadExportFiltersAre422BeforeAnyByte(t *testing.T) {
 }
 
 func TestAttendanceXLSXThroughHTTP(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	r := env.trainer.get(fmt.Sprintf("/exports/attendance.xlsx?course=%d", env.course.ID))
 	expectStatus(t, "xlsx", r, 200)
@@ -303,6 +307,7 @@ func TestAttendanceXLSXThroughHTTP(t *testing.T) {
 }
 
 func TestCourseMatrixThroughHTTP(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	r := env.coordinator.get(fmt.Sprintf("/courses/%d/matrix.csv", env.course.ID))
 	expectStatus(t, "matrix csv", r, 200)
@@ -334,6 +339,7 @@ func TestCourseMatrixThroughHTTP(t *testing.T) {
 }
 
 func TestSignInSheetInArabicAndFrench(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	sheet := fmt.Sprintf("/sessions/%d/sign-in-sheet", env.session.ID)
 	ar := env.trainer.get(sheet)
@@ -421,6 +427,7 @@ const participants = "Nom;Catégorie;Sexe;Organisme;CIN\r\n" +
 	"خديجة الإدريسي;Acteur associatif;Femme;جمعية الأمل;BK445566\r\n"
 
 func TestImportTraineesThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	const target = "/api/v1/imports/trainees"
 	before := countRows(t, env.store, `SELECT count(*) FROM trainees`)
@@ -465,6 +472,7 @@ func TestImportTraineesThroughTheAPI(t *testing.T) {
 }
 
 func TestImportRefusalsThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newExportEnv(t)
 	const target = "/api/v1/imports/trainees"
 	course := fmt.Sprint(env.course.ID)
@@ -520,6 +528,7 @@ func TestImportRefusalsThroughTheAPI(t *testing.T) {
 }
 
 func TestImportPageWithCSRF(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	page := env.coordinator.get("/imports")
 	expectStatus(t, "import page", page, 200)

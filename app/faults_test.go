@@ -102,6 +102,7 @@ func TestDatabaseStoppedWhileServing(t *testing.T) {
 // TestTwoInstancesShareEverythingThroughTheDatabase signs in on one
 // instance and works on the other: the application keeps no state of its own.
 func TestTwoInstancesShareEverythingThroughTheDatabase(t *testing.T) {
+	t.Parallel()
 	url := dbtest.NewDatabase(t)
 	storeA, storeB := openStore(t, url), openStore(t, url) // two pools, as two processes would have
 	tr := addUser(t, storeA, "trainer@two.ma", domain.RoleTrainer)

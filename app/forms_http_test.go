@@ -21,6 +21,7 @@ func courseFormValues(env *pageEnv) url.Values {
 // that takes the focus and links to each invalid field's input, and with
 // every value as it was typed.
 func TestFailedSubmitShowsASummaryLinkingEachField(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.coordinator.setLanguage("fr")
 	env.coordinator.get("/courses/new")
@@ -77,6 +78,7 @@ func TestFailedSubmitShowsASummaryLinkingEachField(t *testing.T) {
 // blanks Arabic-Indic digits in type=number), and what is typed in any
 // digits is stored; a failed submit shows the digits as typed.
 func TestNumbersTypedInArabicIndicDigitsAreKept(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	page := env.coordinator.get(fmt.Sprintf("/courses/%d/edit", env.course.ID))
 	if !strings.Contains(page.Body, `id="f-capacity" name="capacity" type="text" value="40" inputmode="numeric"`) {
@@ -107,6 +109,7 @@ func TestNumbersTypedInArabicIndicDigitsAreKept(t *testing.T) {
 // A limit is stated before it bites, and a name over it gets a message
 // instead of being cut by the browser.
 func TestALongNameGetsAMessageNotACut(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.trainer.setLanguage("fr")
 	enrol := fmt.Sprintf("/courses/%d/enrol", env.course.ID)
@@ -138,6 +141,7 @@ func TestALongNameGetsAMessageNotACut(t *testing.T) {
 // A day is asked and shown as people write it, and a day that is not one
 // is quoted as typed, never as a machine's timestamp.
 func TestDateErrorQuotesWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.coordinator.setLanguage("fr")
 	edit := env.coordinator.get(fmt.Sprintf("/courses/%d/edit", env.course.ID))
@@ -173,6 +177,7 @@ func TestDateErrorQuotesWhatWasTyped(t *testing.T) {
 // (enrol.js), and ignored by the server when sent anyway (no JavaScript):
 // an organisation for a child, a guardian's consent for an adult.
 func TestFieldsThatDoNotApplyAreHiddenAndIgnored(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	enrol := fmt.Sprintf("/courses/%d/enrol", env.course.ID)
 	page := env.trainer.get(enrol).Body
@@ -211,6 +216,7 @@ func TestFieldsThatDoNotApplyAreHiddenAndIgnored(t *testing.T) {
 // An admin's failed password reset shows the user's page again with the
 // user's own role chosen in the role form, not the first of the list.
 func TestUserPageKeepsTheRoleAfterAnotherFormFailed(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	boss := addUser(t, store, "admin@users.ma", domain.RoleAdmin)
@@ -228,6 +234,7 @@ func TestUserPageKeepsTheRoleAfterAnotherFormFailed(t *testing.T) {
 // ignored, any other field the server sets is refused, and a day written
 // otherwise is refused on its own field (docs/API.md, "Fields the server sets").
 func TestAPIInputIgnoresIDsAndRefusesServerFields(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	var p domain.Programme
 	r := env.coordinator.call("POST", "/api/v1/programmes", `{"id": 424242, "code": "takaffoul", "name_ar": "تكافل",

@@ -15,6 +15,7 @@ import (
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	web, err := app.New(app.Config{}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"takaffoul/app"
 	"takaffoul/domain"
@@ -160,6 +161,13 @@ func countRows(t *testing.T, store *repository.Store, query string, args ...any)
 		t.Fatal(err)
 	}
 	return n
+}
+
+// atDefaultPasswordCost hashes passwords at bcrypt's default cost until the
+// test ends (dbtest lowers it for the suite), for the tests about its
+// cost. Such a test must not call t.Parallel: the cost is the process's.
+func atDefaultPasswordCost(t *testing.T) {
+	t.Cleanup(domain.SetPasswordCostForTests(bcrypt.DefaultCost))
 }
 
 // newStore is a store on a fresh migrated database.

@@ -17,6 +17,7 @@ import (
 // Casablanca), and each course's sessions held and attendance rate; never
 // another trainer's course, never next week.
 func TestTrainersHomeIsTheirDay(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	ctx := context.Background()
@@ -89,6 +90,7 @@ func TestTrainersHomeIsTheirDay(t *testing.T) {
 // imports and the dashboard; the ministry the dashboard, and no link that
 // would answer 403.
 func TestOtherRolesHomeLeadsToTheirWork(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	want := map[domain.Role][]string{

@@ -21,6 +21,7 @@ var routeParam = regexp.MustCompile(`:[a-z_]+(<[a-z]+>)?|\*`)
 // TestEveryRouteWithGarbageNeverAnswers500 calls every registered route, as
 // each role, with garbage in its path parameters, query and body.
 func TestEveryRouteWithGarbageNeverAnswers500(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	tr := addUser(t, store, "trainer@garbage.ma", domain.RoleTrainer)
@@ -77,6 +78,7 @@ func TestEveryRouteWithGarbageNeverAnswers500(t *testing.T) {
 }
 
 func TestScriptInFreeTextComesBackEscaped(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	payload := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	env.trainer.get(fmt.Sprintf("/courses/%d/enrol", env.course.ID))
@@ -96,6 +98,7 @@ func TestScriptInFreeTextComesBackEscaped(t *testing.T) {
 }
 
 func TestInjectionInSearchIsJustText(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	for _, q := range []string{"' OR 1=1 --", "%", "_", `\`, "'; DELETE FROM trainees; --"} {
 		r := env.coordinator.call("GET", "/api/v1/trainees?q="+url.QueryEscape(q), "")

@@ -220,6 +220,7 @@ func problemKeysInSource(t *testing.T, dirs ...string) (keys, fields map[string]
 }
 
 func TestPageLanguageAndDirection(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	cases := []struct {
@@ -252,6 +253,7 @@ func TestPageLanguageAndDirection(t *testing.T) {
 // The language switch persists: in a cookie, and in the account of a
 // signed-in user, who finds their language on any device.
 func TestLanguageSwitchPersists(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "trainer@example.ma", domain.RoleTrainer)

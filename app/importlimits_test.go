@@ -76,6 +76,7 @@ func (env *importLimitsEnv) importAt(content []byte, fields map[string]string) (
 // transaction); a third, from the API or from the page, is told to come
 // back in a minute, and once the two are done an import runs again.
 func TestThirdConcurrentImportIsToldToComeBack(t *testing.T) {
+	t.Parallel()
 	env := newImportLimitsEnv(t)
 	course := fmt.Sprint(env.course.ID)
 	lock, err := env.store.DB().Beginx()
@@ -183,6 +184,7 @@ func zipBomb(t *testing.T) []byte {
 // A zip bomb and a CSV of a million columns are refused with 413 and the
 // limit named in the user's language, and nothing is written.
 func TestImportLimitsAreTold413(t *testing.T) {
+	t.Parallel()
 	env := newImportLimitsEnv(t)
 	before := countRows(t, env.store, `SELECT count(*) FROM trainees`)
 	for _, c := range []struct {

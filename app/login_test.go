@@ -24,6 +24,7 @@ import (
 // A session lives in PostgreSQL: it survives a restart of the application
 // (a new app on a new pool, same database) and dies on the server at logout.
 func TestSessionSurvivesRestartAndLogoutEndsIt(t *testing.T) {
+	t.Parallel()
 	dsn := dbtest.NewDatabase(t)
 	first, err := repository.Open(context.Background(), dsn, repository.PoolConfig{MaxOpen: 4})
 	if err != nil {
@@ -80,6 +81,7 @@ func TestSessionSurvivesRestartAndLogoutEndsIt(t *testing.T) {
 }
 
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	for _, secure := range []bool{false, true} {
 		web := newApp(t, store)
@@ -108,6 +110,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestTamperedOrExpiredSessionIsAnonymous(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "trainer@example.ma", domain.RoleTrainer)
@@ -143,6 +146,7 @@ func TestTamperedOrExpiredSessionIsAnonymous(t *testing.T) {
 // Deactivating a user or resetting their password ends their open sessions
 // at their next request.
 func TestDeactivationAndPasswordResetEndSessions(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
@@ -170,6 +174,7 @@ func TestDeactivationAndPasswordResetEndSessions(t *testing.T) {
 // rest of the window, with the wait said in the user's language; the owner,
 // from another address, still gets in.
 func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "coordinator@example.ma", domain.RoleCoordinator)
@@ -214,6 +219,7 @@ func TestLoginThrottling(t *testing.T) {
 
 // One address guessing many accounts is stopped too; other addresses are not.
 func TestLoginThrottlingPerAddress(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "ministry@example.ma", domain.RoleMinistry)
@@ -234,6 +240,7 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 // An attacker spread over many addresses meets the account's growing delay;
 // the owner's usual address (it signed in before) does not.
 func TestLoginDelayPerAccount(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
@@ -268,6 +275,7 @@ func TestLoginDelayPerAccount(t *testing.T) {
 // Thirty wrong passwords at once for one account, from one address: at most
 // MaxPairFailures of them are checked with bcrypt, the others refused before.
 func TestConcurrentFailuresAreCountedBeforeTheyAreChecked(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web, checks, err := app.NewCountingPasswordChecks(app.Config{SessionPurgeInterval: -1}, store, quietLog)
 	if err != nil {
@@ -300,6 +308,7 @@ func TestConcurrentFailuresAreCountedBeforeTheyAreChecked(t *testing.T) {
 // within the request timeout. Before the password gate, a hundred bcrypt
 // runs at once kept the pages waiting 2.5 s and more: 503.
 func TestLoginBurstLeavesOtherPagesUp(t *testing.T) {
+	atDefaultPasswordCost(t) // the burst is about bcrypt's real cost
 	store := newStore(t)
 	web, err := app.New(app.Config{SessionPurgeInterval: -1, TrustedProxies: []string{"127.0.0.1"}, RequestTimeout: 2 * time.Second},
 		store, quietLog)
@@ -466,6 +475,7 @@ func postAllAtOnce(browsers []*loopbackBrowser, keepUp time.Duration, form func(
 // (bcrypt runs against a dummy hash), so neither the text nor the timing
 // tells whether an account exists.
 func TestUnknownEmailAndWrongPasswordLookTheSame(t *testing.T) {
+	atDefaultPasswordCost(t) // the timing compared is bcrypt's at its real cost
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "trainer@example.ma", domain.RoleTrainer)
@@ -495,6 +505,7 @@ func TestUnknownEmailAndWrongPasswordLookTheSame(t *testing.T) {
 }
 
 func TestLoginBadInput(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 
@@ -541,6 +552,7 @@ func TestLoginBadInput(t *testing.T) {
 }
 
 func TestLoginRedirectsBackToTheAskedPage(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "admin@example.ma", domain.RoleAdmin)

@@ -38,6 +38,7 @@ func visibleText(page string) string {
 // the attendance file name the programme and the province in the reader's
 // language; their codes ("child-protection", "rabat") are for machines.
 func TestPagesAndFilesShowNamesNotCodes(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	addUser(t, store, "coordinator@names.ma", domain.RoleCoordinator)

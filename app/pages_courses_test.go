@@ -30,6 +30,7 @@ func newPageEnv(t *testing.T) *pageEnv {
 }
 
 func TestEnrolFormRoundTripsArabicAndFrenchNames(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.trainer.headers["Accept-Language"] = "fr"
 	enrol := fmt.Sprintf("/courses/%d/enrollments", env.course.ID)
@@ -49,6 +50,7 @@ func TestEnrolFormRoundTripsArabicAndFrenchNames(t *testing.T) {
 }
 
 func TestEnrolFormRefusesAChildWithAPhoneAndKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.trainer.headers["Accept-Language"] = "fr"
 	env.trainer.get(fmt.Sprintf("/courses/%d/enrol", env.course.ID))
@@ -69,6 +71,7 @@ func TestEnrolFormRefusesAChildWithAPhoneAndKeepsWhatWasTyped(t *testing.T) {
 }
 
 func TestEnrolFormOffersTheExistingRecord(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.coordinator.get(fmt.Sprintf("/courses/%d/enrol", env.otherCourse.ID))
 	form := url.Values{"category": {"institutional_actor"}, "full_name_latin": {"HELENE AIT LAHCEN"},
@@ -95,6 +98,7 @@ func TestEnrolFormOffersTheExistingRecord(t *testing.T) {
 }
 
 func TestNewOrganisationTypedInTheEnrolForm(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.trainer.get(fmt.Sprintf("/courses/%d/enrol", env.course.ID))
 	r := env.trainer.post(fmt.Sprintf("/courses/%d/enrollments", env.course.ID), url.Values{"category": {"associative_actor"},
@@ -106,6 +110,7 @@ func TestNewOrganisationTypedInTheEnrolForm(t *testing.T) {
 }
 
 func TestAttendanceSheetMarkAllPresentThenEdit(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	sheet := fmt.Sprintf("/sessions/%d/attendance", env.session.ID)
 	page := env.trainer.get(sheet)
@@ -132,6 +137,7 @@ func TestAttendanceSheetMarkAllPresentThenEdit(t *testing.T) {
 }
 
 func TestCoordinatorCreatesACourseAndASeries(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.coordinator.get("/courses/new")
 	r := env.coordinator.post("/courses", url.Values{"programme_id": {fmt.Sprint(env.programme.ID)}, "code": {"CP-NEW"},

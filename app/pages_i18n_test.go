@@ -102,6 +102,7 @@ func TestMessageKeysAreFoundOnAPage(t *testing.T) {
 // missing in one language, or a key written in a template that no message
 // file has (the enrolment form's "sex.male" was one).
 func TestNoPageShowsAMessageKey(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	emails := map[string]string{}

@@ -39,6 +39,7 @@ func (w *world) enrolAsCoordinator(t *testing.T, courseID, traineeID int64) {
 // The trick of the penetration test: enrol anyone in one's own course, read
 // their record, withdraw them at once, and keep reading and changing it.
 func TestTrainerLosesAccessToAPersonOnceWithdrawn(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	stranger := env.addPerson(t, domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Benjelloun"),
 		Sex: domain.Male, BirthYear: ptr(1984), Phone: ptr("0661234567"), NationalID: ptr("BK445566")})
@@ -86,6 +87,7 @@ func searchAsTrainer(t *testing.T, env *apiEnv, q string) []glimpse {
 }
 
 func TestTrainerSearchCannotEnumeratePeople(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	omar := env.addPerson(t, domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Benjelloun"),
 		Sex: domain.Male, BirthYear: ptr(1984), Phone: ptr("0661234567"), NationalID: ptr("BK445566"), Email: ptr("omar@example.ma")})
@@ -196,6 +198,7 @@ func TestTrainerSearchCannotEnumeratePeople(t *testing.T) {
 
 // The enrolment page applies the same limits as the API.
 func TestTrainerEnrolmentPageSearchIsLimited(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	env.addPerson(t, domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Benjelloun"),
 		Sex: domain.Male, BirthYear: ptr(1984), Phone: ptr("0661234567"), NationalID: ptr("BK445566")})
@@ -245,6 +248,7 @@ func TestTrainerEnrolmentPageSearchIsLimited(t *testing.T) {
 // Children stay out of a trainer's reach outside their courses: the
 // look-alike warning does not offer them, and enrolling one by id is 404.
 func TestChildrenFromElsewhereStayOutOfATrainersReach(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	child := env.addPerson(t, domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("ياسين العمراني"),
 		Sex: domain.Male, BirthYear: ptr(2008), GuardianConsent: true})
@@ -282,6 +286,7 @@ func TestChildrenFromElsewhereStayOutOfATrainersReach(t *testing.T) {
 }
 
 func TestTrainerCannotChangeAPersonSharedWithAnotherCourse(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	setLanguage(t, env, "fr")
 	record := fmt.Sprintf("/api/v1/trainees/%d", env.trainee.ID)

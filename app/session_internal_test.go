@@ -15,6 +15,7 @@ import (
 
 // A session older than sessionMaxAge opens nothing, however recently used.
 func TestSessionMaxAge(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	_, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

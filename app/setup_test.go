@@ -37,6 +37,7 @@ func setupForm(email, password, confirm string) url.Values {
 // every account) creates the first administrator and signs them in. Then
 // the link opens nothing any more.
 func TestFirstRunCreatesTheAdministrator(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newFirstRunApp(t, store)
 	cl := newClient(t, web)
@@ -113,6 +114,7 @@ func TestFirstRunCreatesTheAdministrator(t *testing.T) {
 // add, seed demo) while the server runs ends the setup; a server given no
 // secret has no setup page at all.
 func TestSetupClosesWhenAnAccountAppears(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newFirstRunApp(t, store)
 	cl := newClient(t, web)
@@ -137,6 +139,7 @@ func TestSetupClosesWhenAnAccountAppears(t *testing.T) {
 
 // TestTwoSetupsAtOnceMakeOneAdministrator: a double submit, or two tabs.
 func TestTwoSetupsAtOnceMakeOneAdministrator(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newFirstRunApp(t, store)
 	var wg sync.WaitGroup
@@ -161,6 +164,7 @@ func TestTwoSetupsAtOnceMakeOneAdministrator(t *testing.T) {
 
 // TestSetupPagesShowNoMessageKey: the setup page's states in every language.
 func TestSetupPagesShowNoMessageKey(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newFirstRunApp(t, store)
 	for _, lang := range domain.Languages {

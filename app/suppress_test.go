@@ -20,6 +20,7 @@ import (
 // tables, charts and the comparison with a report, CSV and XLSX), and the
 // coordinator reads the 1.
 func TestMinistryReadsSmallCountsAsFewerThan5(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	ctx := context.Background()
 	year := 2006
@@ -167,8 +168,8 @@ func TestMinistryReadsSmallCountsAsFewerThan5(t *testing.T) {
 // The demo's published figures are all 5 or more: the ministry reads them
 // as they are, on the API, the dashboard and the files, after the rule.
 func TestMinistryStillReadsThePublishedFigures(t *testing.T) {
-	env := newDashEnv(t)
-	env.seedDemo(t)
+	t.Parallel()
+	env := newDemoDashEnv(t)
 	cp := env.totals(t, "programme=child-protection")
 	if cp.LocalActors.Trained != 151 || cp.ByCategory.InstitutionalActor.Trained != 121 ||
 		cp.ByCategory.AssociativeActor.Trained != 30 || cp.ByCategory.ChildParliamentarian.Trained != 30 {

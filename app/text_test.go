@@ -17,6 +17,7 @@ import (
 // ("Ali \u202Efdp.exe" reads "Ali exe.pdf"): it is refused, and the message
 // shows the invisible character.
 func TestAPIRefusesABidiOverrideInANameAndShowsIt(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	before := countRows(t, env.store, `SELECT count(*) FROM trainees`)
 	for _, name := range []string{`Ali \u202Efdp.exe`, "Ali \u202Efdp.exe"} { // a JSON escape, and the character itself
@@ -39,6 +40,7 @@ func TestAPIRefusesABidiOverrideInANameAndShowsIt(t *testing.T) {
 // JSON's decoder would turn bytes that are not UTF-8 into U+FFFD and store
 // them: they are a 422 on the field that holds them, and nothing is stored.
 func TestAPIRefusesBrokenUTF8(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	before := countRows(t, env.store, `SELECT count(*) FROM trainees`)
 	cases := []struct{ target, body, field string }{
@@ -67,6 +69,7 @@ func TestAPIRefusesBrokenUTF8(t *testing.T) {
 
 // A form field that is not UTF-8 is refused next to that field, quoted.
 func TestFormRefusesBrokenUTF8OnItsField(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	before := countRows(t, env.store, `SELECT count(*) FROM trainees`)
 	env.trainer.get(fmt.Sprintf("/courses/%d/enrol", env.course.ID))
@@ -85,6 +88,7 @@ func TestFormRefusesBrokenUTF8OnItsField(t *testing.T) {
 // form takes them for the year, dates and capacity, and they are stored as
 // ASCII.
 func TestCourseFormTakesArabicIndicDigits(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	env.coordinator.get("/courses/new")
 	r := env.coordinator.post("/courses", url.Values{"programme_id": {fmt.Sprint(env.programme.ID)}, "code": {"CP-٣"},
@@ -109,6 +113,7 @@ func TestCourseFormTakesArabicIndicDigits(t *testing.T) {
 // API and the enrolment form; a name typed decomposed (NFD) is stored NFC
 // and invisible noise is removed.
 func TestPhoneInArabicDigitsAndNFDNamesAreStoredClean(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	body := fmt.Sprintf(`{"category": "associative_actor", "full_name_latin": "He\u0301le\u0300ne\u200b Ait", "sex": "female",
 		"phone": "\u202a٠٦١٢٣٤٥٦٧٨\u202c", "national_id": "ab ۱۲۳۴۵", "organisation_id": %d}`, env.association.ID)
@@ -133,6 +138,7 @@ func TestPhoneInArabicDigitsAndNFDNamesAreStoredClean(t *testing.T) {
 
 // Query filters take Arabic-Indic digits too.
 func TestQueryFiltersTakeArabicIndicDigits(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	later := domain.Course{ProgrammeID: env.programme.ID, Code: "CP-2020", TitleAr: "د", TitleFr: "F", Year: 2020,
 		Province: "rabat", StartDate: env.course.StartDate, EndDate: env.course.EndDate, Capacity: 10}
@@ -154,6 +160,7 @@ func TestQueryFiltersTakeArabicIndicDigits(t *testing.T) {
 // birth year and phone, NFC names; a name with a bidi control refuses the
 // file with a message that shows it.
 func TestImportCleansCellsAndShowsRefusedControls(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	const target = "/api/v1/imports/trainees"
 	course := fmt.Sprint(env.course.ID)
@@ -184,6 +191,7 @@ func TestImportCleansCellsAndShowsRefusedControls(t *testing.T) {
 // names give it) is stored composed (NFC), so that it is one name with
 // the same name typed composed.
 func TestNFDNameIsStoredNFC(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	body := fmt.Sprintf(`{"category": "associative_actor", "full_name_latin": "Zoe\u0301 Ai\u0308t", "full_name_ar": "\u0627\u0654مينة",
 		"sex": "female", "organisation_id": %d}`, env.association.ID)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAdminManagesUsers(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
@@ -106,6 +107,7 @@ func TestAdminManagesUsers(t *testing.T) {
 }
 
 func TestErrorPagesNeverShowInternals(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	u := addUser(t, store, "coordinator@example.ma", domain.RoleCoordinator)
@@ -158,6 +160,7 @@ func TestErrorPagesNeverShowInternals(t *testing.T) {
 }
 
 func TestStaticFiles(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	cl := newClient(t, newApp(t, store))
 	resp := cl.get("/static/app.css")
@@ -182,6 +185,7 @@ func TestStaticFiles(t *testing.T) {
 // user's sessions (their rows are gone, the cookie opens nothing) and
 // revokes their API tokens; a reactivated account gets none of them back.
 func TestResetAndDeactivationEndSessionsAndTokens(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)
@@ -233,6 +237,7 @@ func TestResetAndDeactivationEndSessionsAndTokens(t *testing.T) {
 // Passwords that are easy to guess are refused on creation and reset, with
 // a message that says what makes a good one, in the admin's language.
 func TestWeakPasswordsAreRefused(t *testing.T) {
+	t.Parallel()
 	store := newStore(t)
 	web := newApp(t, store)
 	boss := addUser(t, store, "admin@example.ma", domain.RoleAdmin)

@@ -3,6 +3,8 @@ package domain
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestPasswordPolicy(t *testing.T) {
@@ -45,5 +47,25 @@ func TestPasswordPolicy(t *testing.T) {
 		if got != c.want {
 			t.Errorf("CheckPasswordPolicy(%q) = %q, want %q", c.password, got, c.want)
 		}
+	}
+}
+
+// TestPasswordsAreHashedAtBcryptsDefaultCost: outside the suites that
+// lower it (dbtest.Main), a hash costs bcrypt.DefaultCost, and one made at
+// the lowered cost of the suites still opens its account.
+func TestPasswordsAreHashedAtBcryptsDefaultCost(t *testing.T) {
+	hash, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost != bcrypt.DefaultCost {
+		t.Fatalf("cost %d (%v), want bcrypt.DefaultCost %d", cost, err, bcrypt.DefaultCost)
+	}
+	fast, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Authenticate(&User{Active: true, PasswordHash: string(fast)}, "correct horse battery") {
+		t.Fatal("a hash made at the suites' cost does not open its account")
 	}
 }

@@ -3,6 +3,8 @@ package domain
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -20,9 +22,37 @@ func (u *User) Validate() error {
 	return p.Err()
 }
 
+// passwordCost is bcrypt's work factor: bcrypt.DefaultCost in the
+// application, always. Only a test binary can change it
+// (SetPasswordCostForTests).
+var passwordCost atomic.Int64
+
+func init() { passwordCost.Store(int64(bcrypt.DefaultCost)) }
+
+// SetPasswordCostForTests makes HashPassword (and the dummy hash) use
+// bcrypt's cost given, and returns what restores the previous one. For test
+// binaries only: dbtest.Main lowers it to bcrypt.MinCost, since a suite
+// hashes and checks hundreds of passwords and at the default cost each
+// takes a core for ~70 ms; the few tests about bcrypt's cost itself set
+// the default back (serial tests: no other test of the package runs then).
+// Checking a password follows the cost its hash was made with. It panics
+// outside a test binary, so that no path of the application can weaken
+// its hashes.
+func SetPasswordCostForTests(cost int) (restore func()) {
+	if !testing.Testing() {
+		panic("domain: SetPasswordCostForTests outside a test binary")
+	}
+	previous := passwordCost.Swap(int64(cost))
+	return func() { passwordCost.Store(previous) }
+}
+
 // HashPassword hashes a password with bcrypt.
 func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return hashAt(password, int(passwordCost.Load()))
+}
+
+func hashAt(password string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	if err != nil {
 		return "", err
 	}
@@ -37,13 +67,21 @@ func PasswordMatches(hash, password string) bool {
 // dummyHash is compared against when the e-mail address is unknown (or the
 // account inactive), so that such an attempt costs the same bcrypt time as a
 // wrong password and the answer's timing does not reveal who has an account.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := HashPassword("takaffoul-dummy-password-for-timing")
+// It is made on first use, once per cost (one in the application).
+func dummyHash() string {
+	cost := int(passwordCost.Load())
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.(string)
+	}
+	h, err := hashAt("takaffoul-dummy-password-for-timing", cost)
 	if err != nil {
 		panic(err) // bcrypt cannot fail on a short constant
 	}
-	return h
-})
+	actual, _ := dummyHashes.LoadOrStore(cost, h)
+	return actual.(string)
+}
+
+var dummyHashes sync.Map // cost → hash
 
 // Authenticate reports whether password opens u's account. u may be nil (no
 // such e-mail address) or inactive: the answer is then false, after the same

@@ -16,6 +16,7 @@ import (
 )
 
 func TestSessionStorage(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	st := store.SessionStorage(0, 0)
 	defer st.Close()
@@ -58,6 +59,7 @@ func TestSessionStorage(t *testing.T) {
 }
 
 func TestLoginLimits(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	// attempt reserves an attempt and, when allowed, records its outcome.
@@ -125,6 +127,7 @@ func TestLoginLimits(t *testing.T) {
 // at once for one pair (none finished yet: pending counts as failed),
 // exactly MaxPairFailures are reserved.
 func TestConcurrentLoginReservations(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -164,6 +167,7 @@ func TestConcurrentLoginReservations(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	u := &domain.User{Email: "script@example.ma", Name: "Script", Role: domain.RoleCoordinator}
@@ -214,6 +218,7 @@ func TestAPITokens(t *testing.T) {
 // the same transaction: API tokens revoked, web sessions deleted (another
 // user's are kept), and a reactivation brings none of them back.
 func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	admin := &domain.User{Email: "admin@example.ma", Name: "Admin", Role: domain.RoleAdmin}
@@ -288,6 +293,7 @@ func TestResetAndDeactivationRevokeCredentials(t *testing.T) {
 }
 
 func TestSeedDemoAccountsIsIdempotent(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	password, created, err := store.SeedDemoAccounts(ctx)
@@ -323,6 +329,7 @@ func TestSeedDemoAccountsIsIdempotent(t *testing.T) {
 }
 
 func TestLastAdminStays(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	a := &domain.User{Email: "a@example.ma", Name: "A", Role: domain.RoleAdmin}

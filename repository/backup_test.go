@@ -31,12 +31,12 @@ var backupFilters = []domain.TotalsFilter{
 // seededDemo is a database holding the demo, with its URL.
 func seededDemo(t *testing.T) (string, *repository.Store) {
 	t.Helper()
-	url := dbtest.NewDatabase(t)
+	url := dbtest.DemoDatabase(t) // the programmes, seeded once for the package
 	store := openStore(t, url)
 	ctx := context.Background()
 	_, _, err := store.SeedDemoAccounts(ctx)
 	must(t, err)
-	_, err = store.SeedDemoProgrammes(ctx)
+	_, err = store.SeedDemoProgrammes(ctx) // as `seed demo` does after the accounts: the trainer's courses
 	must(t, err)
 	return url, store
 }

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFiftyConcurrentAttendanceSavesForOneSession(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var trainees []int64
 	for i := 0; i < 30; i++ {
@@ -76,6 +77,7 @@ func TestFiftyConcurrentAttendanceSavesForOneSession(t *testing.T) {
 }
 
 func TestTwentyConcurrentEnrolmentsOfOnePerson(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.institutionalActor("Only Once")
 	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
@@ -109,6 +111,7 @@ func TestTwentyConcurrentEnrolmentsOfOnePerson(t *testing.T) {
 }
 
 func TestConcurrentCreationOfOneNationalIDMakesOnePerson(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var wg sync.WaitGroup
 	for i := 0; i < 10; i++ {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSearchIsInsensitiveToCaseAccentsAndDiacritics(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, tr := range []*domain.Trainee{
 		f.institutionalActor("Fatima Zahra"),
@@ -31,6 +32,7 @@ func TestSearchIsInsensitiveToCaseAccentsAndDiacritics(t *testing.T) {
 }
 
 func TestSearchByPhoneAndNationalID(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.institutionalActor("Omar Benjelloun")
 	tr.Phone, tr.NationalID = ptr("0661234567"), ptr("BK445566")
@@ -45,6 +47,7 @@ func TestSearchByPhoneAndNationalID(t *testing.T) {
 }
 
 func TestPossibleDuplicatesByNameBirthYearAndOrganisation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	first := f.institutionalActor("Hélène Aït-Lahcen")
 	first.BirthYear = ptr(1985)
@@ -65,6 +68,7 @@ func TestPossibleDuplicatesByNameBirthYearAndOrganisation(t *testing.T) {
 }
 
 func TestFullCourseRefusesUnlessOverridden(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	small := domain.Course{ProgrammeID: f.programme.ID, Code: "SMALL", TitleAr: "دورة", TitleFr: "Cours", Year: 2019,
 		Province: "rabat", StartDate: date("2019-01-01"), EndDate: date("2019-01-02"), Capacity: 1}
@@ -87,6 +91,7 @@ func TestFullCourseRefusesUnlessOverridden(t *testing.T) {
 }
 
 func TestWithdrawalKeepsAttendanceHistory(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.institutionalActor("Rachid Amrani")
 	_, err := f.store.EnrollNew(f.ctx, f.course.ID, tr, repository.EnrollOptions{}, nil)
@@ -114,6 +119,7 @@ func TestWithdrawalKeepsAttendanceHistory(t *testing.T) {
 }
 
 func TestAttendanceForFortyTraineesIsOneTransaction(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	marks := make([]repository.Mark, 40)
 	for i := range marks {
@@ -156,6 +162,7 @@ func TestAttendanceForFortyTraineesIsOneTransaction(t *testing.T) {
 }
 
 func TestRosterRatesAndThreshold(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	start := time.Date(2019, 3, 12, 9, 0, 0, 0, time.UTC)
 	more := []domain.Session{}

@@ -112,10 +112,10 @@ func TestSilentLinkEndsStatementsAtTheirDeadline(t *testing.T) {
 	}
 }
 
-// A session that cannot be read because the database is silent is
+// A session that cannot be read or saved because the database is silent is
 // remembered, once, so that the CSRF check answers "unavailable" (503)
 // instead of "forbidden"; a session that is merely unknown is not.
-func TestSessionReadFailuresAreRemembered(t *testing.T) {
+func TestSessionFailuresAreRemembered(t *testing.T) {
 	t.Parallel()
 	proxy := dbtest.NewProxy(t, dbtest.NewDatabase(t))
 	store, err := repository.Open(context.Background(), proxy.URL, repository.PoolConfig{MaxOpen: 2})
@@ -124,18 +124,24 @@ func TestSessionReadFailuresAreRemembered(t *testing.T) {
 	}
 	defer store.Close()
 	sessions := store.SessionStorage(0, 500*time.Millisecond)
-	if data, err := sessions.Get("no-such-session"); err != nil || data != nil || sessions.FailedRead("no-such-session") {
-		t.Fatalf("unknown session: %q %v, remembered %v", data, err, sessions.FailedRead("no-such-session"))
+	if data, err := sessions.Get("no-such-session"); err != nil || data != nil || sessions.FailedRecently("no-such-session") {
+		t.Fatalf("unknown session: %q %v, remembered %v", data, err, sessions.FailedRecently("no-such-session"))
 	}
 	proxy.Blackhole()
 	if _, err := sessions.Get("some-session"); !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("read over a silent link: %v, want domain.ErrUnavailable", err)
 	}
-	if !sessions.FailedRead("some-session") {
+	if !sessions.FailedRecently("some-session") {
 		t.Fatal("the failed read was not remembered")
 	}
-	if sessions.FailedRead("some-session") {
+	if sessions.FailedRecently("some-session") {
 		t.Fatal("a failed read is answered once")
+	}
+	if err := sessions.Set("saved-session", []byte("token"), time.Minute); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("save over a silent link: %v, want domain.ErrUnavailable", err)
+	}
+	if !sessions.FailedRecently("saved-session") {
+		t.Fatal("the failed save was not remembered")
 	}
 	proxy.Restore()
 }

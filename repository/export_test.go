@@ -49,27 +49,18 @@ func (s *Store) FoldOneBatch(ctx context.Context, n int) (int, error) { return s
 // FoldLock is the folder's advisory lock key, for a test that holds it.
 const FoldLock = foldLock
 
-// SetExportFetchSize switches the attendance export between one plain query
-// (0) and a server-side cursor fetching n rows at a time.
-func SetExportFetchSize(n int) { exportFetchSize = n }
-
 // AttendanceQueryForAll is the unfiltered export query, for psql's \copy.
-func AttendanceQueryForAll() string {
-	q, _ := attendanceQuery(AttendanceFilter{}, AllCourses())
-	return q
+func AttendanceQueryForAll() string { return withoutFilters(attendanceSQL) }
+
+// AttendanceQuery is the export query and its parameters for a filter, for
+// EXPLAIN ANALYZE in the benchmark.
+func AttendanceQuery(f AttendanceFilter, scope Scope) (string, []any) {
+	return attendanceSQL, attendanceArgs(f, scope)
 }
 
 // ExportPlannerSettings are the SET LOCAL statements the export runs first,
 // so that psql runs the same plan.
 func ExportPlannerSettings() []string { return exportPlanner }
-
-// SetXLSXRowLimit lowers the XLSX row limit for a test; it returns the
-// function that restores it.
-func SetXLSXRowLimit(n int) func() {
-	old := xlsxRowLimit
-	xlsxRowLimit = n
-	return func() { xlsxRowLimit = old }
-}
 
 // WithOneRoundTrip is withOneRoundTrip, for its test.
 func WithOneRoundTrip(dsn string) string { return withOneRoundTrip(dsn) }

@@ -14,6 +14,7 @@ import (
 // admin while no account exists, with the password policy, and refuses
 // once any account does.
 func TestFirstAdminOnlyOnAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := dbtest.Store(t)
 	if exists, err := store.HasUsers(ctx); err != nil || exists {

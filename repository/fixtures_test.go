@@ -3,7 +3,6 @@ package repository_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
@@ -12,8 +11,9 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// fixture is a minimal world: one province, one programme with two courses
-// (one session each), an institution and an association.
+// fixture is dbtest's world as repository's tests know it: one province,
+// one programme with two courses (one session each), an institution and an
+// association.
 type fixture struct {
 	store       *repository.Store
 	ctx         context.Context
@@ -25,6 +25,8 @@ type fixture struct {
 	otherSess   domain.Session
 	institution domain.Organisation
 	association domain.Organisation
+
+	world *dbtest.World
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -32,40 +34,22 @@ func newFixture(t *testing.T) *fixture {
 	return newFixtureOn(t, dbtest.Store(t))
 }
 
-// newFixtureOn builds the fixture on a migrated, empty database of one's own.
+// newFixtureOn builds dbtest's world (the one builder) as repository's
+// tests name it, on a migrated, empty database of one's own.
 func newFixtureOn(t *testing.T, store *repository.Store) *fixture {
 	t.Helper()
-	f := &fixture{store: store, ctx: context.Background()}
-	f.province = domain.Province{RegionID: 4, Code: "rabat", NameAr: "عمالة الرباط", NameFr: "Préfecture de Rabat"}
-	must(t, f.store.CreateProvince(f.ctx, &f.province))
-	f.programme = domain.Programme{Code: "child-protection", NameAr: "تقوية قدرات الفاعلين المحليين",
-		NameFr: "Renforcement des capacités", NameEn: "Capacity building", StartYear: 2019, EndYear: 2020}
-	must(t, f.store.CreateProgramme(f.ctx, &f.programme, nil))
-	f.course = f.newCourse(t, "CP-RABAT-1")
-	f.otherCourse = f.newCourse(t, "CP-RABAT-2")
-	f.session = f.newSession(t, f.course.ID)
-	f.otherSess = f.newSession(t, f.otherCourse.ID)
-	f.institution = domain.Organisation{Kind: domain.Institution, NameFr: ptr("Centre multifonctionnel")}
-	must(t, f.store.CreateOrganisation(f.ctx, &f.institution, nil))
-	f.association = domain.Organisation{Kind: domain.Association, NameAr: ptr("جمعية الأمل")}
-	must(t, f.store.CreateOrganisation(f.ctx, &f.association, nil))
-	return f
+	w := dbtest.NewWorld(t, store, dbtest.WorldNames{Courses: [2]string{"CP-RABAT-1", "CP-RABAT-2"}, Institution: "Centre multifonctionnel"})
+	return &fixture{store: store, ctx: context.Background(), world: w, province: w.Province, programme: w.Programme,
+		course: w.Course, otherCourse: w.OtherCourse, session: w.Session, otherSess: w.OtherSession,
+		institution: w.Institution, association: w.Association}
 }
 
 func (f *fixture) newCourse(t *testing.T, code string) domain.Course {
-	t.Helper()
-	c := domain.Course{ProgrammeID: f.programme.ID, Code: code, TitleAr: "دورة تكوينية", TitleFr: "Session de formation",
-		Year: 2019, Province: "rabat", StartDate: date("2019-03-01"), EndDate: date("2019-03-30"), Capacity: 40}
-	must(t, f.store.CreateCourse(f.ctx, &c, nil))
-	return c
+	return f.world.NewCourse(t, code)
 }
 
 func (f *fixture) newSession(t *testing.T, courseID int64) domain.Session {
-	t.Helper()
-	start := time.Date(2019, 3, 5, 9, 0, 0, 0, time.UTC)
-	s := []domain.Session{{StartsAt: start, EndsAt: start.Add(3 * time.Hour), Place: "Rabat", Hours: 3}}
-	must(t, f.store.CreateSessions(f.ctx, courseID, s, nil))
-	return s[0]
+	return f.world.NewSession(t, courseID)
 }
 
 // institutionalActor returns a valid institutional actor, not yet stored.

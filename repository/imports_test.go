@@ -50,6 +50,7 @@ func wantImportProblem(t *testing.T, err error, row int, column, key string) {
 }
 
 func TestBadImportFilesChangeNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Something on record already, so that "unchanged" is not just "empty".
 	existing := f.institutionalActor("Nadia Alaoui")
@@ -94,6 +95,7 @@ func TestBadImportFilesChangeNothing(t *testing.T) {
 }
 
 func TestEveryProblemIsListedAtOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	file := "name,category,sex,organisation,birth year,consent,phone\n" +
 		"Good,institutional,f,Centre multifonctionnel,,,\n" +
@@ -134,6 +136,7 @@ func thousandRows(f *fixture) string {
 }
 
 func TestThousandRowsImportThenReimportCreatesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.store.DB().Exec(`UPDATE organisations SET registration_number = 'ASSO-1' WHERE id = $1`, f.association.ID)
 	must(t, err)
@@ -182,6 +185,7 @@ func TestThousandRowsImportThenReimportCreatesNothing(t *testing.T) {
 }
 
 func TestFrenchExcelFileImports(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	file := "\ufeffNom et prénom;Catégorie;Sexe;Organisme;Province;Téléphone;CIN\r\n" +
 		"Hélène Aït-Lahcen;Acteur institutionnel;Femme;Centre multifonctionnel;Préfecture de Rabat;06 12 34 56 78;ab123456\r\n"
@@ -201,6 +205,7 @@ func TestFrenchExcelFileImports(t *testing.T) {
 }
 
 func TestXLSXImport(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	x := excelize.NewFile()
 	defer x.Close()
@@ -222,6 +227,7 @@ func TestXLSXImport(t *testing.T) {
 }
 
 func TestImportCapacityAndScope(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.store.DB().Exec(`UPDATE courses SET capacity = 1 WHERE id = $1`, f.course.ID)
 	must(t, err)
@@ -245,6 +251,7 @@ func TestImportCapacityAndScope(t *testing.T) {
 // Two imports of the same list and a concurrent creation of one of its
 // people: nobody is created twice.
 func TestConcurrentImportsNeverDuplicatePeople(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var b strings.Builder
 	b.WriteString("name,category,sex,organisation,cin,birth year,consent\n")
@@ -283,6 +290,7 @@ func TestConcurrentImportsNeverDuplicatePeople(t *testing.T) {
 }
 
 func TestSamePersonNamedTwoWaysIsADuplicate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	org := strconv.FormatInt(f.institution.ID, 10)
 	file := "name,category,sex,organisation\nAmina Tazi,institutional,f," + org + "\nAmina Tazi,institutional,f,Centre multifonctionnel\n"

@@ -14,6 +14,7 @@ import (
 )
 
 func TestMigrateUpFromEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, err := repository.Open(ctx, dbtest.EmptyDatabase(t), repository.PoolConfig{})
 	must(t, err)
@@ -35,6 +36,7 @@ func TestMigrateUpFromEmptyDatabase(t *testing.T) {
 }
 
 func TestChildParliamentarianWithPhoneIsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	child := f.child("ياسين")
 	child.Phone = ptr("0612345678")
@@ -48,6 +50,7 @@ func TestChildParliamentarianWithPhoneIsRefused(t *testing.T) {
 }
 
 func TestChildParliamentarianNeedsConsentAndBirthYear(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	child := f.child("سلمى")
 	child.GuardianConsent = false
@@ -61,6 +64,7 @@ func TestChildParliamentarianNeedsConsentAndBirthYear(t *testing.T) {
 }
 
 func TestChildParliamentarianMustBeAMinorInTheCourseYear(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	adult := f.child("كريم")
 	adult.BirthYear = ptr(1995) // 24 in 2019
@@ -76,6 +80,7 @@ func TestChildParliamentarianMustBeAMinorInTheCourseYear(t *testing.T) {
 }
 
 func TestActorsBelongToTheRightKindOfOrganisation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	wrong := f.institutionalActor("Amina Tazi")
 	wrong.OrganisationID = &f.association.ID
@@ -96,6 +101,7 @@ func TestActorsBelongToTheRightKindOfOrganisation(t *testing.T) {
 }
 
 func TestDuplicateNationalIDIsAConflict(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	first := f.institutionalActor("Nadia Alaoui")
 	first.NationalID = ptr("AB123456")
@@ -110,6 +116,7 @@ func TestDuplicateNationalIDIsAConflict(t *testing.T) {
 }
 
 func TestAttendanceForAnotherCoursesSessionIsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.institutionalActor("Hélène Aït-Lahcen")
 	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
@@ -132,6 +139,7 @@ func TestAttendanceForAnotherCoursesSessionIsRefused(t *testing.T) {
 }
 
 func TestDoubleEnrolmentIsAConflict(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.institutionalActor("Youssef Benali")
 	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
@@ -145,6 +153,7 @@ func TestDoubleEnrolmentIsAConflict(t *testing.T) {
 }
 
 func TestSessionMustEndAfterItStarts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.store.DB().Exec(`INSERT INTO sessions (course_id, starts_at, ends_at, hours) VALUES ($1, now(), now() - interval '1 hour', 1)`, f.course.ID)
 	if pq.As(err, pqerror.CheckViolation) == nil {
@@ -153,6 +162,7 @@ func TestSessionMustEndAfterItStarts(t *testing.T) {
 }
 
 func TestArabicAndFrenchNamesRoundTripByteForByte(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.institutionalActor("Hélène Aït-Lahcen")
 	tr.FullNameAr = ptr("فاطمة الزهراء بنعلي")

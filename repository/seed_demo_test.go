@@ -28,6 +28,7 @@ func tableCounts(t *testing.T, store *repository.Store) map[string]int {
 }
 
 func TestDemoDataReproducesThePublishedFigures(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := dbtest.Store(t)
 	now := time.Now() // both runs on the same day: the current course is the same
@@ -143,6 +144,7 @@ func onlyEnrolledTrained(c domain.Counts) domain.Counts {
 // attendance of the days before today only, without moving any figure of
 // the report; a run in a later week adds that week's course.
 func TestDemoTrainerHasAWeekOfWork(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := dbtest.Store(t)
 	if _, _, err := store.SeedDemoAccounts(ctx); err != nil {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSeedScaleMakesAConsistentDataset(t *testing.T) {
+	t.Parallel()
 	store := dbtest.Store(t)
 	ctx := context.Background()
 	opt := repository.ScaleOptions{Trainees: 2000, Courses: 40, SessionsPerCourse: 5, Progress: io.Discard}

@@ -85,6 +85,7 @@ func breakdown(t *testing.T, rows []domain.Breakdown, key string) domain.Breakdo
 }
 
 func TestPersonInTwoCoursesIsCountedOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	amina := f.person(t, domain.InstitutionalActor, domain.Female, "Amina Tazi")
 	f.attend(t, f.course.ID, f.session.ID, amina, domain.Present)
@@ -104,6 +105,7 @@ func TestPersonInTwoCoursesIsCountedOnce(t *testing.T) {
 }
 
 func TestAbsentOrExcusedOnlyIsNotTrained(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Female, "Absent"), domain.Absent)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Male, "Excused"), domain.Excused)
@@ -127,6 +129,7 @@ func TestAbsentOrExcusedOnlyIsNotTrained(t *testing.T) {
 }
 
 func TestWithdrawnEnrolmentIsNotEnrolled(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	left := f.person(t, domain.AssociativeActor, domain.Female, "Left before starting")
 	f.enroll(t, f.course.ID, left)
@@ -152,6 +155,7 @@ func TestWithdrawnEnrolmentIsNotEnrolled(t *testing.T) {
 }
 
 func TestAssociationWithTwoTrainedMembersIsCountedOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.AssociativeActor, domain.Female, "Member one"), domain.Present)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.AssociativeActor, domain.Male, "Member two"), domain.Late)
@@ -178,6 +182,7 @@ func TestAssociationWithTwoTrainedMembersIsCountedOnce(t *testing.T) {
 }
 
 func TestChildParliamentarianIsNotALocalActor(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Female, "Adult"), domain.Present)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.ChildParliamentarian, domain.Male, "Child"), domain.Present)
@@ -190,6 +195,7 @@ func TestChildParliamentarianIsNotALocalActor(t *testing.T) {
 }
 
 func TestCompletionNeedsTheThresholdOfAllTheCoursesSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.newCourse(t, "CP-THRESHOLD") // threshold 80 %
 	ss := f.sessions(t, c.ID, 5)
@@ -255,6 +261,7 @@ func filterWorld(t *testing.T) *fixture {
 }
 
 func TestFiltersCombine(t *testing.T) {
+	t.Parallel()
 	f := filterWorld(t)
 	one := domain.Counts{Enrolled: 1, Trained: 1, Completed: 1}
 	cases := []struct {
@@ -321,6 +328,7 @@ func keys(rows []domain.Breakdown) string {
 }
 
 func TestUnknownFilterValuesAreValidationErrors(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	cases := map[string]domain.TotalsFilter{
 		"programme": {Programme: "no-such-programme"},
@@ -341,6 +349,7 @@ func TestUnknownFilterValuesAreValidationErrors(t *testing.T) {
 }
 
 func TestTotalsOfAnEmptyDatabaseAreZeros(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tot := f.totals(t, domain.TotalsFilter{})
 	if tot.LocalActors != (domain.Counts{}) || tot.ByProvince == nil || len(tot.ByProvince) != 0 || tot.AttendanceRate != 0 {
@@ -349,6 +358,7 @@ func TestTotalsOfAnEmptyDatabaseAreZeros(t *testing.T) {
 }
 
 func TestAttendanceCountersFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.person(t, domain.InstitutionalActor, domain.Female, "Counted")
 	e := f.enroll(t, f.course.ID, tr)
@@ -392,6 +402,7 @@ func assertCountersMatchAttendance(t *testing.T, store *repository.Store) {
 }
 
 func TestReportedFiguresAreComparedWithTheRecords(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Female, "One"), domain.Present)
 	f.attend(t, f.course.ID, f.session.ID, f.person(t, domain.InstitutionalActor, domain.Male, "Two"), domain.Present)
@@ -443,6 +454,7 @@ func TestReportedFiguresAreComparedWithTheRecords(t *testing.T) {
 
 // The database's list of figure keys and the domain's must be the same.
 func TestEveryFigureKeyCanBeReportedAndRecorded(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tot := f.totals(t, domain.TotalsFilter{})
 	for _, key := range domain.FigureKeys {
@@ -461,6 +473,7 @@ func TestEveryFigureKeyCanBeReportedAndRecorded(t *testing.T) {
 }
 
 func TestRecountAttendanceRepairsTheCounters(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tr := f.person(t, domain.InstitutionalActor, domain.Female, "Recounted")
 	f.attend(t, f.course.ID, f.session.ID, tr, domain.Present)
@@ -487,6 +500,7 @@ func TestRecountAttendanceRepairsTheCounters(t *testing.T) {
 // province filter, every place and time under a course filter) has one row,
 // equal to the row counted without the filter.
 func TestBreakdownsFixedByTheFilterEqualTheRowsCountedWithoutIt(t *testing.T) {
+	t.Parallel()
 	f := filterWorld(t)
 	// Someone trained twice in Marrakech, in 2019 and 2020: one person in the province's row.
 	twice := f.person(t, domain.AssociativeActor, domain.Female, "Twice in Marrakech")

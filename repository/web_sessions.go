@@ -27,10 +27,12 @@ type SessionStorage struct {
 	timeout  time.Duration
 	stopOnce sync.Once
 	stop     chan struct{}
-	// failedReads holds, per session key, when reading it last failed:
-	// fiber's CSRF middleware takes a failed read for a missing token, and
-	// asks FailedRead to answer "unavailable" instead of "forbidden".
-	failedReads sync.Map
+	// failed holds, per session key, when reading or saving it last failed:
+	// fiber's CSRF middleware takes a failed read for a missing token, and a
+	// failed save hands out a token that was never kept (the cookie is set
+	// first); its refusal asks FailedRecently to answer "unavailable"
+	// instead of "forbidden".
+	failed sync.Map
 }
 
 // defaultSessionCallTimeout bounds each storage call when the caller gives
@@ -76,7 +78,7 @@ func (st *SessionStorage) Get(key string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		st.failedReads.Store(key, time.Now())
+		st.failed.Store(key, time.Now())
 		return nil, fmt.Errorf("web session: %w", mapError(err))
 	}
 	if row.Expired {
@@ -85,18 +87,18 @@ func (st *SessionStorage) Get(key string) ([]byte, error) {
 	return row.Data, nil
 }
 
-// FailedRead reports whether reading the session failed within the last
-// minute (the database did not answer in time), and forgets it.
-func (st *SessionStorage) FailedRead(key string) bool {
-	at, ok := st.failedReads.LoadAndDelete(key)
+// FailedRecently reports whether reading or saving the session failed
+// within the last minute (the database did not answer in time), and forgets it.
+func (st *SessionStorage) FailedRecently(key string) bool {
+	at, ok := st.failed.LoadAndDelete(key)
 	return ok && time.Since(at.(time.Time)) < time.Minute
 }
 
-// forgetOldFailedReads drops the failed reads no CSRF check asked about.
-func (st *SessionStorage) forgetOldFailedReads() {
-	st.failedReads.Range(func(key, at any) bool {
+// forgetOldFailures drops the failures no CSRF check asked about.
+func (st *SessionStorage) forgetOldFailures() {
+	st.failed.Range(func(key, at any) bool {
 		if time.Since(at.(time.Time)) >= time.Minute {
-			st.failedReads.Delete(key)
+			st.failed.Delete(key)
 		}
 		return true
 	})
@@ -117,6 +119,7 @@ func (st *SessionStorage) Set(key string, val []byte, exp time.Duration) error {
 	const q = `INSERT INTO web_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
 	           ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`
 	if _, err := st.db.ExecContext(ctx, q, domain.HashSecret(key), val, expiresAt); err != nil {
+		st.failed.Store(key, time.Now())
 		return fmt.Errorf("save web session: %w", mapError(err))
 	}
 	return nil
@@ -189,7 +192,7 @@ func (st *SessionStorage) purgeEvery(interval time.Duration, s *Store) {
 				slog.Warn("purge of expired sessions failed", "error", err)
 			}
 			cancel()
-			st.forgetOldFailedReads()
+			st.forgetOldFailures()
 		}
 	}
 }
