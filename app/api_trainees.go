@@ -162,9 +162,10 @@ func (s *Server) trainee(c *fiber.Ctx) (*domain.Trainee, error) {
 	return s.store.Trainee(c.UserContext(), traineeID(c))
 }
 
-// apiGetTrainee answers GET /api/v1/trainees/{id}.
+// apiGetTrainee answers GET /api/v1/trainees/{id}: the full record (a
+// minor's read is logged).
 func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
-	t, err := s.trainee(c)
+	t, err := s.store.TraineeRecord(c.UserContext(), traineeID(c), actor(c))
 	if err != nil {
 		return err
 	}
