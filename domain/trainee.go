@@ -175,6 +175,23 @@ func (t *Trainee) ValidateWithoutCourse(now time.Time) error {
 	return p.Err()
 }
 
+// CheckMinorAfterChange applies the minors' rule to a change of a person
+// outside any course (the current year). A child parliamentarian who came
+// of age keeps their record and their enrolments as a child (each enrolment
+// keeps its own category, migration 00014), may still be corrected on any
+// other field, and may be reclassified to an adult category; but a change of
+// the category or of the birth year must not leave a child parliamentarian
+// who is not a minor this year: neither an adult made a child nor a child
+// made an adult.
+func CheckMinorAfterChange(before, after *Trainee, now time.Time) error {
+	if before.Category == after.Category && equalYear(before.BirthYear, after.BirthYear) {
+		return nil
+	}
+	return after.CheckMinorThisYear(now)
+}
+
+func equalYear(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
 // ChildNotMinorThisYear is the message key of CheckMinorThisYear's refusal;
 // its parameter is the birth year.
 const ChildNotMinorThisYear = "trainee.child_not_minor_this_year"

@@ -18,19 +18,12 @@ const traineeSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_lati
 
 // CreateTrainee validates and stores a trainee, audited as by's. A national
 // ID already on record is a conflict: the same CIN is always the same person.
-// No course says in which year a child parliamentarian must be a minor: it
-// is the current year (domain.CheckMinorThisYear).
 func (s *Store) CreateTrainee(ctx context.Context, t *domain.Trainee, by *int64) (err error) {
 	defer wrap(&err, "CreateTrainee")
-	if err := t.ValidateWithoutCourse(time.Now()); err != nil {
-		return err
-	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return createTrainee(ctx, tx, t, by) })
 }
 
-// createTrainee is CreateTrainee in tx. The minors' rule is the caller's:
-// the current year without a course, the course's year for an enrolment
-// (its trigger).
+// createTrainee is CreateTrainee in tx.
 func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int64) error {
 	if err := t.Validate(time.Now()); err != nil {
 		return err
@@ -308,11 +301,7 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 				return err
 			}
 		}
-		now := time.Now()
-		if err := t.Validate(now); err != nil {
-			return err
-		}
-		if err := minorRuleOfChange(&before, t, now); err != nil {
+		if err := t.Validate(time.Now()); err != nil {
 			return err
 		}
 		kind, err := organisationKindFor(ctx, tx, t)
@@ -342,20 +331,6 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
 			Before: countedFields(&before, changed, minor), After: after})
 	})
-}
-
-// minorRuleOfChange applies the minors' rule to a change of the person
-// (no course in sight: the current year). A child parliamentarian who came
-// of age keeps their record and their enrolments as children (each keeps its
-// own category, migration 00014), and may still be corrected on any other
-// field or reclassified to an adult category; but an edit of the category or
-// of the birth year must not leave a child parliamentarian who is not a
-// minor this year: neither an adult made a child nor a child made an adult.
-func minorRuleOfChange(before, after *domain.Trainee, now time.Time) error {
-	if before.Category == after.Category && equalPtr(before.BirthYear, after.BirthYear) {
-		return nil
-	}
-	return after.CheckMinorThisYear(now)
 }
 
 // changedFields names the fields whose value differs between two versions.
