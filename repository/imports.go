@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -69,7 +70,7 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report}
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now()}
 	if err := im.run(); err != nil {
 		return nil, err
 	}
@@ -92,6 +93,7 @@ type importer struct {
 	report     *ImportReport
 	problems   []domain.ImportProblem
 	courseYear int
+	now        time.Time                  // when the import began: the current year of the minors' rule without a course
 	kinds      []*domain.OrganisationKind // per row
 	provinces  []*int64                   // per row
 }
@@ -187,13 +189,30 @@ func (im *importer) resolve() error {
 		if row.Organisation != "" {
 			im.resolveOrganisation(i, organisations)
 		}
-		if im.opt.CourseID != 0 && t.Category == domain.ChildParliamentarian && t.BirthYear != nil &&
-			!domain.IsMinorIn(*t.BirthYear, im.courseYear) {
-			im.problem(row.Row, "birth_year", "enrollment.child_not_minor", strconv.Itoa(im.courseYear))
-		}
+		im.checkMinor(row)
 	}
 	im.refuseSameIdentity()
 	return nil
+}
+
+// checkMinor refuses a child parliamentarian who is not a minor in the
+// course's year or, for a list imported without a course, in the current
+// year (domain.CheckMinorThisYear), naming the row and the birth year.
+func (im *importer) checkMinor(row *domain.ImportRow) {
+	t := &row.Trainee
+	if t.Category != domain.ChildParliamentarian || t.BirthYear == nil {
+		return
+	}
+	if im.opt.CourseID != 0 {
+		if !domain.IsMinorIn(*t.BirthYear, im.courseYear) {
+			im.problem(row.Row, "birth_year", "enrollment.child_not_minor", strconv.Itoa(im.courseYear))
+		}
+		return
+	}
+	if v, refused := domain.AsValidation(t.CheckMinorThisYear(im.now)); refused {
+		p := v.Fields["birth_year"]
+		im.problem(row.Row, "birth_year", p.Key, p.Param)
+	}
 }
 
 // refuseSameIdentity refuses two rows without a national ID that name the
