@@ -78,7 +78,7 @@ func TestSignInSheetPagesStandAlone(t *testing.T) {
 		}
 	}
 	css := env.coordinator.get("/static/sign-in-sheet.css")
-	for _, want := range []string{".course-code, .session-ref, .session-day, .page-of { white-space: nowrap; }", "break-after: page"} {
+	for _, want := range []string{".course-code, .session-ref, .session-day, .session-hours, .page-of { white-space: nowrap; }", "break-after: page"} {
 		if !strings.Contains(css.Body, want) {
 			t.Errorf("the sheet's stylesheet lacks %q", want)
 		}
