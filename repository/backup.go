@@ -326,7 +326,10 @@ func libpqConnection(dsn string) (conninfo string, env []string) {
 	for _, onlyLibPQ := range []string{"binary_parameters", "disable_prepared_binary_result"} {
 		q.Del(onlyLibPQ)
 	}
-	u.RawQuery = q.Encode()
+	// url.Values encodes a space as "+", which libpq reads as a plus sign
+	// (options=-c statement_timeout=0 would reach the server as
+	// "-c+statement_timeout=0"); a literal "+" is already "%2B".
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return u.String(), env
 }
 
