@@ -51,6 +51,22 @@ func isolatedYears(from, to int) template.HTML {
 // name: anything of Latin letters, digits and punctuation.
 func isolatedCode(s string) template.HTML { return isolated(s) }
 
+// isolatedFraction is {{fraction n of}}: "12 / 40" (enrolled of capacity,
+// sessions attended of held), which an Arabic line would show "40 / 12".
+func isolatedFraction(n, of int) template.HTML {
+	return isolated(strconv.Itoa(n) + " / " + strconv.Itoa(of))
+}
+
+// isolatedText is {{codeText s}}: s between the Unicode isolate controls
+// LRI and PDI, for text that cannot hold markup (an <option>, an attribute).
+// The Arabic messages isolate their examples the same way ("⁦09:00⁩").
+func isolatedText(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "\u2066" + s + "\u2069"
+}
+
 // formatPercent writes a 0..1 rate as a whole percentage in the way of
 // lang, per CLDR: French puts a narrow no-break space before the sign
 // ("86 %"), English and Arabic with Western digits (Morocco, ar-MA) none

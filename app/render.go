@@ -145,6 +145,8 @@ func newEngine(views fs.FS) (*html.Engine, error) {
 	engine.AddFunc("dates", isolatedDates)
 	engine.AddFunc("years", isolatedYears)
 	engine.AddFunc("code", isolatedCode)
+	engine.AddFunc("codeText", isolatedText)
+	engine.AddFunc("fraction", isolatedFraction)
 	engine.AddFunc("dict", dict)
 	engine.AddFunc("percent", percent)
 	if err := engine.Load(); err != nil {
