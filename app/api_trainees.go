@@ -47,6 +47,9 @@ func (s *Server) apiCreateOrganisation(c *fiber.Ctx) error {
 	}
 	o := in.organisation()
 	if err := s.store.CreateOrganisation(c.UserContext(), o, actor(c)); err != nil {
+		if ok, answered := s.existingOrganisationJSON(c, err); ok {
+			return answered
+		}
 		return err
 	}
 	return created(c, o)

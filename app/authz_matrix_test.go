@@ -99,6 +99,20 @@ var authzMatrix = map[string]matrixEntry{
 		want: pages(422, 422, 403, 403)},
 	"POST /dashboard/reported/:id<int>/delete": {url: "/dashboard/reported/999999/delete", want: pages(404, 404, 403, 403)},
 
+	// Likely duplicates: coordinators merge and unmerge; trainers cannot (403).
+	"GET /duplicates": {url: "/duplicates", want: pages(200, 200, 403, 403)},
+	"POST /duplicates/people": {url: "/duplicates/people", form: url.Values{"kept_id": {"999998"}, "removed_id": {"999999"}},
+		want: pages(404, 404, 403, 403)},
+	"POST /duplicates/organisations": {url: "/duplicates/organisations", form: url.Values{"kept_id": {"999998"}, "removed_id": {"999999"}},
+		want: pages(404, 404, 403, 403)},
+	"POST /merges/:id<int>/unmerge":        {url: "/merges/999999/unmerge", want: pages(404, 404, 403, 403)},
+	"GET /api/v1/duplicates/people":        {url: "/api/v1/duplicates/people", want: api(200, 200, 403, 403)},
+	"GET /api/v1/duplicates/organisations": {url: "/api/v1/duplicates/organisations", want: api(200, 200, 403, 403)},
+	"GET /api/v1/merges":                   {url: "/api/v1/merges", want: api(200, 200, 403, 403)},
+	"POST /api/v1/merges": {url: "/api/v1/merges", json: `{"entity": "trainee", "kept_id": 999998, "removed_id": 999999}`,
+		want: api(404, 404, 403, 403)},
+	"POST /api/v1/merges/:id/unmerge": {url: "/api/v1/merges/999999/unmerge", want: api(404, 404, 403, 403)},
+
 	// Pages of programmes, courses, enrolment and attendance. Forms are sent
 	// incomplete where that is possible, for the same reason as below.
 	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},

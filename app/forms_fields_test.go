@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"sort"
@@ -116,6 +117,14 @@ func TestEachFormTypeNamesTheInputsOfItsPage(t *testing.T) {
 	take("correction", correct, coordinator.get(correct))
 	take("reported", "/dashboard/reported", coordinator.get("/dashboard/reported"))
 	take("import", "/imports", coordinator.get("/imports"))
+	for _, org := range []int64{w.institution.ID, w.association.ID} { // a likely duplicate for the merge buttons
+		cat := map[int64]domain.Category{w.institution.ID: domain.InstitutionalActor, w.association.ID: domain.AssociativeActor}[org]
+		p := &domain.Trainee{Category: cat, FullNameLatin: ptr("Rachid Amrani"), Sex: domain.Male, BirthYear: ptr(1980), OrganisationID: &org}
+		if err := store.CreateTrainee(context.Background(), p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	take("merge", "/duplicates/people", coordinator.get("/duplicates"))
 	take("new_user", "/users", boss.get("/users/new"))
 	user := fmt.Sprintf("/users/%d", trainer.ID)
 	take("user_role", user+"/role", boss.get(user))

@@ -21,7 +21,7 @@ var formTypes = map[string]any{
 	"trainee": traineeForm{}, "enrol_existing": enrolExistingForm{}, "new_user": newUserForm{},
 	"user_role": userRoleForm{}, "user_password": userPasswordForm{}, "user_active": userActiveForm{},
 	"setup": setupForm{}, "login": loginForm{}, "reported": reportedForm{}, "import": importUpload{},
-	"correction": correctionForm{},
+	"merge": mergeForm{}, "correction": correctionForm{},
 }
 
 // read fills the form type dst points to from a POST of values, as a

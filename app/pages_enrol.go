@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -183,6 +184,10 @@ func (s *Server) enrolNew(c *fiber.Ctx) error {
 		// may first create their organisation.
 		opt := repository.EnrollOptions{OverrideCapacity: f.OverrideCapacity && coordinators.admits(currentUser(c))}
 		_, err = s.store.EnrollNewWithOrganisation(c.UserContext(), courseID(c), t, org, opt, actor(c))
+	}
+	var exists *domain.OrganisationExists
+	if errors.As(err, &exists) {
+		return s.offerExistingOrganisation(c, form, exists)
 	}
 	if err != nil {
 		return s.renderFormAgain(c, "courses/enrol", form, err, func() (any, error) { return s.enrolPageData(c) })

@@ -300,6 +300,7 @@ var navigation = []struct {
 	{"/courses", "nav.courses", workers},
 	{"/programmes", "nav.programmes", coordinators},
 	{"/imports", "nav.imports", workers},
+	{"/duplicates", "nav.duplicates", coordinators},
 	{"/dashboard", "nav.dashboard", readers},
 	{"/users", "nav.users", admins},
 }

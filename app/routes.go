@@ -114,6 +114,16 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/trainees", s.allow(workers), s.apiCreateTrainee)
 	api.Get("/trainees/:id", s.onTrainee(workers), s.apiGetTrainee)
 	api.Patch("/trainees/:id", s.onTrainee(workers), s.apiPatchTrainee)
+	// Likely duplicates, merged and unmerged by coordinators (docs/DUPLICATES.md).
+	f.Get("/duplicates", s.allow(coordinators), s.duplicatesPage)
+	f.Post("/duplicates/people", s.allow(coordinators), s.mergePeopleForm)
+	f.Post("/duplicates/organisations", s.allow(coordinators), s.mergeOrganisationsForm)
+	f.Post("/merges/:id<int>/unmerge", s.allow(coordinators), s.unmergeForm)
+	api.Get("/duplicates/people", s.allow(coordinators), s.apiDuplicatePeople)
+	api.Get("/duplicates/organisations", s.allow(coordinators), s.apiDuplicateOrganisations)
+	api.Get("/merges", s.allow(coordinators), s.apiMerges)
+	api.Post("/merges", s.allow(coordinators), s.apiMerge)
+	api.Post("/merges/:id/unmerge", s.allow(coordinators), s.apiUnmerge)
 
 	// Files of people (attendance, course matrices) and the participant
 	// import. The ministry reads aggregates only: it gets none of these.

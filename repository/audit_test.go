@@ -20,6 +20,7 @@ func TestEveryChangeIsAuditedAsItsActorsInItsTransaction(t *testing.T) {
 	trainer := &domain.User{Email: "trainer@audit.ma", Name: "Trainer", Role: domain.RoleTrainer}
 	person := f.institutionalActor("Nadia Alami")
 	var figure domain.ReportedFigure
+	var mergeID int64
 	for _, c := range []struct {
 		action string
 		change func() (table string, id int64, err error)
@@ -81,6 +82,18 @@ func TestEveryChangeIsAuditedAsItsActorsInItsTransaction(t *testing.T) {
 				err = f.store.DB().Get(&id, `SELECT id FROM enrollments WHERE trainee_id = $1`, person.ID)
 			}
 			return "enrollments", id, err
+		}},
+		{"trainee.merge", func() (string, int64, error) {
+			twin := f.institutionalActor("Nadia Alami")
+			if err := f.store.CreateTrainee(f.ctx, twin, nil); err != nil {
+				return "", 0, err
+			}
+			id, err := f.store.MergeTrainees(f.ctx, person.ID, twin.ID, by)
+			mergeID = id
+			return "merges", id, err
+		}},
+		{"trainee.unmerge", func() (string, int64, error) {
+			return "merges", mergeID, f.store.Unmerge(f.ctx, mergeID, by)
 		}},
 		{"reported_figure.create", func() (string, int64, error) {
 			figure = domain.ReportedFigure{Figure: "courses", Programme: f.programme.Code, Value: 2, Source: "Rapport 2019"}

@@ -28,6 +28,7 @@ type constraintProblem struct {
 var constraintProblems = map[string]constraintProblem{
 	"trainees_national_id_key":       {"national_id", "trainee.national_id_taken"},
 	"organisations_registration_key": {"registration_number", "organisation.registration_taken"},
+	"organisation_keys_unique":       {"name_fr", "organisation.name_taken"},
 	"users_email_key":                {"email", "user.email_taken"},
 	"programmes_code_key":            {"code", "programme.code_taken"},
 	"courses_programme_id_code_key":  {"code", "course.code_taken"},

@@ -1,8 +1,10 @@
 package repository_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"takaffoul/domain"
@@ -38,8 +40,11 @@ var figureOps = []figureOp{
 	{name: "correct an enrolment", weight: 2, apply: (*figuresWorld).correctEnrolment},
 	{name: "enrol", weight: 4, apply: (*figuresWorld).enrol},
 	{name: "mark attendance", weight: 4, apply: (*figuresWorld).mark},
-	// Extension point: merge / unmerge of duplicates (dedupe), session
-	// cancellation and course closing (lifecycle) go here.
+	{name: "merge two people", weight: 2, apply: (*figuresWorld).mergePeople},
+	{name: "merge an association into another", weight: 1, apply: (*figuresWorld).mergeAssociation},
+	{name: "unmerge the latest merge", weight: 2, apply: (*figuresWorld).unmerge},
+	// Extension point: session cancellation and course closing (lifecycle)
+	// go here.
 }
 
 // figuresWorld is the cube's random world (cube_test.go) with, besides, a
@@ -49,6 +54,14 @@ var figureOps = []figureOp{
 type figuresWorld struct {
 	*cubeWorld
 	institutions []int64
+	merges       []figuresMerge // not undone yet, the latest last
+	newOrgs      int            // associations made to be merged
+}
+
+// figuresMerge is a merge the world may undo.
+type figuresMerge struct {
+	id      int64
+	removed *domain.Trainee // the person merged away; nil for an association
 }
 
 func newFiguresWorld(t *testing.T, seed uint64) *figuresWorld {
@@ -248,4 +261,61 @@ func TestFiguresFollowTheRecordsAsTheyWere(t *testing.T) {
 			assertCubeMatchesRebuild(t, w.store)
 		})
 	}
+}
+
+// mergePeople merges two records of one category (docs/DUPLICATES.md):
+// the removed person leaves the world until an unmerge brings them back.
+func (w *figuresWorld) mergePeople(t *testing.T) string {
+	kept, removed := w.randomPerson(), w.randomPerson()
+	if kept.ID == removed.ID || kept.Category != removed.Category {
+		return fmt.Sprintf("%d and %d cannot be merged", kept.ID, removed.ID)
+	}
+	id, err := w.store.MergeTrainees(w.ctx, kept.ID, removed.ID, nil)
+	must(t, err)
+	w.people = slices.DeleteFunc(w.people, func(p *domain.Trainee) bool { return p.ID == removed.ID })
+	w.merges = append(w.merges, figuresMerge{id: id, removed: removed})
+	return fmt.Sprintf("merge person %d into %d", removed.ID, kept.ID)
+}
+
+// mergeAssociation makes an association, moves an associative actor into
+// it and enrols them (so that an enrolment records it), then merges it
+// into one of the world's associations.
+func (w *figuresWorld) mergeAssociation(t *testing.T) string {
+	w.newOrgs++
+	twin := domain.Organisation{Kind: domain.Association, NameFr: ptr(fmt.Sprintf("Association des quartiers %d", w.newOrgs))}
+	must(t, w.store.CreateOrganisation(w.ctx, &twin, nil))
+	for _, p := range w.people {
+		if p.Category != domain.AssociativeActor {
+			continue
+		}
+		tr, err := w.store.Trainee(w.ctx, p.ID)
+		must(t, err)
+		tr.OrganisationID = &twin.ID
+		must(t, w.store.UpdateTrainee(w.ctx, tr, repository.AllCourses(), nil))
+		_, _ = w.store.Enroll(w.ctx, w.courses[w.rng.IntN(len(w.courses))].ID, p.ID, repository.EnrollOptions{}, nil)
+		break
+	}
+	into := w.randomAssociation()
+	id, err := w.store.MergeOrganisations(w.ctx, into, twin.ID, nil)
+	must(t, err)
+	w.merges = append(w.merges, figuresMerge{id: id})
+	return fmt.Sprintf("merge association %d into %d", twin.ID, into)
+}
+
+// unmerge undoes the latest merge; refused (409) when a row it left has
+// changed since, which must change nothing.
+func (w *figuresWorld) unmerge(t *testing.T) string {
+	if len(w.merges) == 0 {
+		return "no merge to undo"
+	}
+	last := w.merges[len(w.merges)-1]
+	w.merges = w.merges[:len(w.merges)-1]
+	err := w.store.Unmerge(w.ctx, last.id, nil)
+	switch {
+	case err == nil && last.removed != nil:
+		w.people = append(w.people, last.removed)
+	case err != nil && !errors.Is(err, domain.ErrConflict):
+		t.Fatalf("unmerge %d: %v", last.id, err)
+	}
+	return fmt.Sprintf("unmerge %d: %v", last.id, err)
 }

@@ -277,7 +277,7 @@ type organisationRef struct {
 }
 
 // organisationIndex finds organisations the way a list names them: by id,
-// by registration number, or by exact name (any letter case).
+// by registration number, or by name folded (case, accents, spaces do not count).
 type organisationIndex struct {
 	byID, byRegistration map[string]*organisationRef
 	byName               map[string][]*organisationRef
@@ -291,7 +291,7 @@ func (x *organisationIndex) find(ref string) (*organisationRef, string) {
 	if o := x.byRegistration[ref]; o != nil {
 		return o, ""
 	}
-	switch named := x.byName[strings.ToLower(ref)]; len(named) {
+	switch named := x.byName[domain.SearchKey(ref)]; len(named) {
 	case 0:
 		return nil, "trainee.organisation_unknown"
 	case 1:
@@ -315,17 +315,19 @@ func (im *importer) organisationIndex() (*organisationIndex, error) {
 			ids = append(ids, id)
 		}
 		refs = append(refs, ref)
-		names = append(names, strings.ToLower(ref))
-		wanted[strings.ToLower(ref)] = true
+		names = append(names, domain.SearchKey(ref))
+		wanted[domain.SearchKey(ref)] = true
 	}
 	x := &organisationIndex{byID: map[string]*organisationRef{}, byRegistration: map[string]*organisationRef{},
 		byName: map[string][]*organisationRef{}}
 	if len(refs) == 0 {
 		return x, nil
 	}
+	// A name is matched folded (domain.SearchKey, as organisation_keys holds
+	// it): "association amal " is the "Association Amal" on record.
 	const q = `SELECT id, kind, registration_number, name_ar, name_fr FROM organisations
 	            WHERE id = ANY($1) OR registration_number = ANY($2)
-	               OR lower(btrim(name_ar)) = ANY($3) OR lower(btrim(name_fr)) = ANY($3)`
+	               OR id IN (SELECT organisation_id FROM organisation_keys WHERE key = ANY($3))`
 	rows, err := im.tx.QueryContext(im.ctx, q, pq.Array(ids), pq.Array(refs), pq.Array(names))
 	if err != nil {
 		return nil, mapError(fmt.Errorf("organisations of the import: %w", err))
@@ -342,7 +344,7 @@ func (im *importer) organisationIndex() (*organisationIndex, error) {
 			x.byRegistration[registration.String] = &o
 		}
 		for _, n := range []sql.NullString{nameAr, nameFr} {
-			if key := strings.ToLower(strings.TrimSpace(n.String)); n.Valid && wanted[key] {
+			if key := domain.SearchKey(n.String); n.Valid && wanted[key] {
 				x.byName[key] = appendOnce(x.byName[key], &o)
 			}
 		}
