@@ -166,6 +166,7 @@ func rtlPages(t *testing.T, lang string) map[string]string {
 	get(admin, "dashboard", "/dashboard")
 	get(admin, "users", "/users")
 	get(admin, "imports", "/imports")
+	get(admin, "duplicates", "/duplicates")
 	return pages
 }
 
