@@ -86,6 +86,8 @@ type courseInput struct {
 	Capacity            int      `json:"capacity"`
 	CompletionThreshold int      `json:"completion_threshold"`
 	Archived            bool     `json:"archived"`
+	ClosedAt            readOnly `json:"closed_at"` // closing is POST /courses/{id}/close
+	ClosedBy            readOnly `json:"closed_by"`
 }
 
 // courseInputOf is a stored course as an input: what a PATCH changes.
@@ -163,6 +165,11 @@ type sessionsInput struct {
 	Place    string       `json:"place"`
 	Hours    float64      `json:"hours"`
 	Series   *seriesInput `json:"series"`
+	// a session read and sent back: set by the server (issue 14)
+	CancelledAt  readOnly `json:"cancelled_at"`
+	CancelledBy  readOnly `json:"cancelled_by"`
+	CancelReason readOnly `json:"cancel_reason"`
+	HasMarks     readOnly `json:"has_marks"`
 }
 
 // seriesInput is a series of sessions (domain.SessionSeries).

@@ -172,6 +172,22 @@ var authzMatrix = map[string]matrixEntry{
 	"PATCH /api/v1/trainees/:id":                         {url: "/api/v1/trainees/{trainee}", json: `{"sex": "x"}`, want: api(422, 422, 422, 404)},
 	"GET /api/v1/sessions/:id/attendance":                {url: "/api/v1/sessions/{session}/attendance", want: api(200, 200, 200, 404)},
 	"PUT /api/v1/sessions/:id/attendance":                {url: "/api/v1/sessions/{session}/attendance", json: `[{"trainee_id": 0, "status": "bogus"}]`, want: api(422, 422, 422, 404)},
+	// The life of sessions and courses (issue 14): trainers edit and cancel
+	// the sessions of their own courses; coordinators delete sessions, close
+	// and reopen courses. Closing and deleting are asked of ids that do not
+	// exist, so that nothing changes for the next principal.
+	"GET /sessions/:id<int>/edit":      {url: "/sessions/{session}/edit", want: pages(200, 200, 200, 404)},
+	"POST /sessions/:id<int>":          {url: "/sessions/{session}", form: url.Values{"start_time": {"x"}}, want: pages(422, 422, 422, 404)},
+	"POST /sessions/:id<int>/cancel":   {url: "/sessions/{session}/cancel", want: pages(422, 422, 422, 404)},
+	"POST /sessions/:id<int>/delete":   {url: "/sessions/999999/delete", want: pages(404, 404, 403, 403)},
+	"PATCH /api/v1/sessions/:id":       {url: "/api/v1/sessions/{session}", json: `{"hours": 0}`, want: api(422, 422, 422, 404)},
+	"POST /api/v1/sessions/:id/cancel": {url: "/api/v1/sessions/{session}/cancel", json: `{}`, want: api(422, 422, 422, 404)},
+	"DELETE /api/v1/sessions/:id":      {url: "/api/v1/sessions/999999", json: ` `, want: api(404, 404, 403, 403)},
+	"POST /courses/:id<int>/close":     {url: "/courses/999999/close", want: pages(404, 404, 403, 403)},
+	"POST /courses/:id<int>/reopen":    {url: "/courses/{course}/reopen", want: pages(422, 422, 403, 403)},
+	"POST /api/v1/courses/:id/close":   {url: "/api/v1/courses/999999/close", json: ` `, want: api(404, 404, 403, 403)},
+	"POST /api/v1/courses/:id/reopen":  {url: "/api/v1/courses/{course}/reopen", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/courses/:id/closings": {url: "/api/v1/courses/{course}/closings", want: api(200, 200, 403, 403)},
 }
 
 type matrixFixture struct {

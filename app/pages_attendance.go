@@ -15,6 +15,8 @@ type attendancePageData struct {
 	Session  *domain.Session
 	Marks    []repository.SessionMark
 	Statuses []domain.AttendanceStatus
+	// the course is closed and the user may correct it: the form asks why (lifecycle.go)
+	Correcting bool
 }
 
 func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
@@ -27,7 +29,8 @@ func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses}, nil
+	return &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses,
+		Correcting: course.Closed() && coordinators.admits(currentUser(c))}, nil
 }
 
 // attendancePage shows one line per enrolled trainee with the four marks,

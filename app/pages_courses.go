@@ -56,6 +56,7 @@ type courseFormData struct {
 	Course     *domain.Course
 	Programmes []domain.Programme
 	Provinces  []domain.Province
+	Correcting bool // a closed course: the form asks why (lifecycle.go)
 }
 
 func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFormData, error) {
@@ -67,7 +68,7 @@ func (s *Server) courseFormData(c *fiber.Ctx, course *domain.Course) (*courseFor
 	if err != nil {
 		return nil, err
 	}
-	return &courseFormData{Course: course, Programmes: programmes, Provinces: provinces}, nil
+	return &courseFormData{Course: course, Programmes: programmes, Provinces: provinces, Correcting: course != nil && course.Closed()}, nil
 }
 
 // newCoursePage shows an empty course form.
@@ -137,6 +138,7 @@ type coursePageData struct {
 	// For coordinators: trainers who can be assigned.
 	Assignable []domain.User
 	Manage     bool
+	Correcting bool // the course is closed and the user may correct it: forms ask why (lifecycle.go)
 }
 
 // coursePage shows a course: its roster with attendance rates and the
@@ -157,6 +159,7 @@ func (s *Server) coursePageData(c *fiber.Ctx) (*coursePageData, error) {
 	}
 	ctx := c.UserContext()
 	d := &coursePageData{Course: course, Manage: coordinators.admits(currentUser(c))}
+	d.Correcting = d.Manage && course.Closed()
 	if d.Programme, err = s.store.Programme(ctx, course.ProgrammeID); err != nil {
 		return nil, err
 	}

@@ -83,6 +83,26 @@ type comparisonRow struct {
 	Programme string // the programme's name in the user's language
 	Source    string // the source, shortened for the table (the full text is its title)
 	Hidden    bool   // the recorded figure is hidden: so are the difference and the match
+	// The figure when the latest closing in force of a course of its scope
+	// was made (nil: none closed), hidden as small counts are for the
+	// ministry; Changed: it is not the value now (issue 14).
+	AtClosing     *int
+	ClosingHidden bool
+	Changed       bool
+}
+
+// withClosing adds to the row its scope's figure at closing, if one of its
+// courses is closed. For the ministry (exact false) a closing value of 1 to
+// 4, or beside a hidden value now, is hidden too.
+func (row *comparisonRow) withClosing(closings map[domain.TotalsFilter]repository.ScopeClosing, exact bool) {
+	closing, ok := closings[row.Reported.Scope()]
+	if !ok {
+		return
+	}
+	value := closing.Figures[row.Reported.Figure]
+	row.AtClosing = &value
+	row.ClosingHidden = !exact && (row.Hidden || (value > 0 && value < 5))
+	row.Changed = !row.Hidden && row.Recorded != value
 }
 
 // newComparisonRow names the programme of a comparison in the user's language.
@@ -124,6 +144,10 @@ func (s *Server) dashboardComparisons(c *fiber.Ctx, programme string, programmes
 	if err != nil {
 		return nil, err
 	}
+	closings, err := s.store.ScopeClosings(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
 	totals := map[domain.TotalsFilter]*domain.ShownTotals{}
 	rows := make([]comparisonRow, 0, len(reported))
 	for _, r := range reported {
@@ -137,6 +161,7 @@ func (s *Server) dashboardComparisons(c *fiber.Ctx, programme string, programmes
 		cmp, hidden := domain.CompareShown(r, t)
 		row := newComparisonRow(cmp, programmes)
 		row.Hidden = hidden
+		row.withClosing(closings, coordinators.admits(currentUser(c)))
 		rows = append(rows, row)
 	}
 	return rows, nil

@@ -25,6 +25,7 @@ type enrolPageData struct {
 	Limited        bool // a trainer's search: whole CIN or phone, names of 3 letters or more
 	SearchTooBroad bool // a trainer typed too little of a name to search
 	ResultsCapped  bool // a trainer's search filled its page: more may match
+	Correcting     bool // the course is closed and the user may correct it: the forms ask why (lifecycle.go)
 }
 
 // personCard is a person as the enrolment page lists them (partials/person):
@@ -74,7 +75,7 @@ func (s *Server) enrolPageData(c *fiber.Ctx) (*enrolPageData, error) {
 	ctx := c.UserContext()
 	u := currentUser(c)
 	d := &enrolPageData{Course: course, Query: c.Query("q"), Categories: domain.Categories,
-		CanOverride: coordinators.admits(u), Limited: !coordinators.admits(u)}
+		CanOverride: coordinators.admits(u), Limited: !coordinators.admits(u), Correcting: coordinators.admits(u) && course.Closed()}
 	if d.Institutions, err = s.store.Organisations(ctx, "", domain.Institution, repository.Page{Limit: 50}); err != nil {
 		return nil, err
 	}

@@ -33,9 +33,15 @@ func (s *Server) reportedData(c *fiber.Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	closings, err := s.store.ScopeClosings(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
 	data := &reportedData{Programmes: selects[0].Options, Figures: domain.FigureKeys}
 	for _, cmp := range comparisons {
-		data.Comparisons = append(data.Comparisons, newComparisonRow(cmp, names["by_programme"]))
+		row := newComparisonRow(cmp, names["by_programme"])
+		row.withClosing(closings, true) // coordinators only
+		data.Comparisons = append(data.Comparisons, row)
 	}
 	return data, nil
 }

@@ -80,6 +80,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/courses/:id<int>/sessions", s.onCourse(coordinators), s.addSessions)
 	f.Post("/courses/:id<int>/trainers", s.onCourse(coordinators), s.assignTrainerForm)
 	f.Post("/courses/:id<int>/trainers/:user_id<int>/remove", s.onCourse(coordinators), s.unassignTrainerForm)
+	f.Post("/courses/:id<int>/close", s.onCourseAsIs(coordinators), s.closeCourseForm)
+	f.Post("/courses/:id<int>/reopen", s.onCourseAsIs(coordinators), s.reopenCourseForm)
 	api.Get("/courses", s.allow(workers), s.apiListCourses)
 	api.Post("/courses", s.allow(coordinators), s.apiCreateCourse)
 	api.Get("/courses/:id", s.onCourse(workers), s.apiGetCourse)
@@ -88,6 +90,9 @@ func (s *Server) routes(f *fiber.App) {
 	api.Get("/courses/:id/roster", s.onCourse(workers), s.apiRoster)
 	api.Post("/courses/:id/trainers", s.onCourse(coordinators), s.apiAssignTrainer)
 	api.Delete("/courses/:id/trainers/:user_id", s.onCourse(coordinators), s.apiUnassignTrainer)
+	api.Post("/courses/:id/close", s.onCourseAsIs(coordinators), s.apiCloseCourse)
+	api.Post("/courses/:id/reopen", s.onCourseAsIs(coordinators), s.apiReopenCourse)
+	api.Get("/courses/:id/closings", s.onCourse(coordinators), s.apiCourseClosings)
 
 	// Enrolment: a course's people.
 	f.Get("/courses/:id<int>/enrol", s.onCourse(workers), s.enrolPage)
@@ -96,11 +101,21 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/courses/:id/enrollments", s.onCourse(workers), s.apiEnroll)
 	api.Delete("/courses/:id/enrollments/:trainee_id", s.onCourse(workers), s.apiWithdraw)
 	// What an enrolment counts the person as: a coordinator's correction.
+	// It states its own reason, also on a closed course: onCourseAsIs.
 	f.Get("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourse(coordinators), s.correctionPage)
-	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourse(coordinators), s.correctEnrolmentForm)
-	api.Patch("/courses/:id/enrollments/:trainee_id", s.onCourse(coordinators), s.apiCorrectEnrolment)
+	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/correct", s.onCourseAsIs(coordinators), s.correctEnrolmentForm)
+	api.Patch("/courses/:id/enrollments/:trainee_id", s.onCourseAsIs(coordinators), s.apiCorrectEnrolment)
 
-	// Sessions: attendance and the printed sign-in sheet.
+	// Sessions: edited until marked, deleted while unmarked, cancelled with
+	// a reason (a trainer for their own courses); attendance and the
+	// printed sign-in sheet.
+	f.Get("/sessions/:id<int>/edit", s.onSession(workers), s.editSessionPage)
+	f.Post("/sessions/:id<int>", s.onSession(workers), s.updateSessionForm)
+	f.Post("/sessions/:id<int>/cancel", s.onSession(workers), s.cancelSessionForm)
+	f.Post("/sessions/:id<int>/delete", s.onSession(coordinators), s.deleteSessionForm)
+	api.Patch("/sessions/:id", s.onSession(workers), s.apiPatchSession)
+	api.Post("/sessions/:id/cancel", s.onSession(workers), s.apiCancelSession)
+	api.Delete("/sessions/:id", s.onSession(coordinators), s.apiDeleteSession)
 	f.Get("/sessions/:id<int>/attendance", s.onSession(workers), s.attendancePage)
 	f.Post("/sessions/:id<int>/attendance", s.onSession(workers), s.saveAttendanceForm)
 	f.Get("/sessions/:id<int>/sign-in-sheet", s.onSession(workers), s.signInSheetPage)
@@ -199,7 +214,15 @@ type checkedCourse struct {
 // exist). The handler reads the course with s.course(c), or only its id
 // with courseID(c): the enrolment, the busiest write, is one statement that
 // needs no more.
-func (s *Server) onCourse(rs roles) fiber.Handler {
+func (s *Server) onCourse(rs roles) fiber.Handler { return s.courseGuard(rs, true) }
+
+// onCourseAsIs is onCourse for closing and reopening the course: they
+// change its state, not what a closed course protects.
+func (s *Server) onCourseAsIs(rs roles) fiber.Handler { return s.courseGuard(rs, false) }
+
+// courseGuard is onCourse; a write on a closed course is let through as
+// a correction (allowCorrection) when corrections is set.
+func (s *Server) courseGuard(rs roles, corrections bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if !rs.admits(currentUser(c)) {
 			return rs.objectRefusal()
@@ -212,6 +235,11 @@ func (s *Server) onCourse(rs roles) fiber.Handler {
 			return err
 		}
 		c.Locals(courseKey, &checkedCourse{id: id})
+		if corrections {
+			if err := s.allowCorrection(c); err != nil {
+				return err
+			}
+		}
 		return c.Next()
 	}
 }
@@ -237,6 +265,9 @@ func (s *Server) onSession(rs roles) fiber.Handler {
 		}
 		c.Locals(sessionKey, session)
 		c.Locals(courseKey, &checkedCourse{id: session.CourseID})
+		if err := s.allowCorrection(c); err != nil {
+			return err
+		}
 		return c.Next()
 	}
 }

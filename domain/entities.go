@@ -46,6 +46,9 @@ type Course struct {
 	Capacity            int    `db:"capacity" json:"capacity" validate:"required,gte=1,lte=10000"`
 	CompletionThreshold int    `db:"completion_threshold" json:"completion_threshold" validate:"gte=1,lte=100"`
 	Archived            bool   `db:"archived" json:"archived"`
+	// Closed: its report is done (issue 14); writes need a coordinator's reason.
+	ClosedAt *time.Time `db:"closed_at" json:"closed_at"`
+	ClosedBy *int64     `db:"closed_by" json:"closed_by"`
 }
 
 // Session is one training session of a course. Times are stored in UTC and
@@ -57,6 +60,11 @@ type Session struct {
 	EndsAt   time.Time `db:"ends_at" json:"ends_at" validate:"required"`
 	Place    string    `db:"place" json:"place" validate:"text,max=300"`
 	Hours    float64   `db:"hours" json:"hours" validate:"gt=0,lte=24"`
+	// Cancelled: kept, shown struck through, counted nowhere (issue 14).
+	CancelledAt  *time.Time `db:"cancelled_at" json:"cancelled_at"`
+	CancelledBy  *int64     `db:"cancelled_by" json:"cancelled_by"`
+	CancelReason *string    `db:"cancel_reason" json:"cancel_reason"`
+	HasMarks     bool       `db:"has_marks" json:"has_marks"` // once marked, a session is no longer edited
 }
 
 // Organisation is a public institution or an association.

@@ -38,6 +38,7 @@ type AttendanceRecord struct {
 	Status        AttendanceStatus // "" when unmarked
 	MarkedBy      string           // the name of who marked; "" when unmarked
 	MarkedAt      time.Time        // zero when unmarked
+	Cancelled     bool             // the session was cancelled (issue 14)
 }
 
 // AttendanceColumns are the columns of the flat attendance export, in
@@ -61,6 +62,9 @@ var AttendanceColumns = []Column{
 	{Key: "status", Kind: Text, Width: 10},
 	{Key: "marked_by", Kind: Text, Width: 22},
 	{Key: "marked_at", Kind: DateTime, Width: 17},
+	// last, so that the columns before keep their places (issue 14): a
+	// cancelled session is exported, with its status
+	{Key: "session_status", Kind: Text, Width: 12},
 }
 
 // WriteAttendance writes the attendance file of the records to w, in
@@ -106,6 +110,16 @@ func attendanceCells(cells []TableCell, r *AttendanceRecord, opts ExportOptions,
 	cells[15] = words.of("status", string(r.Status))
 	cells[16] = textOrEmpty(r.MarkedBy)
 	cells[17] = optionalTime(r.MarkedAt)
+	cells[18] = words.of("session_status", sessionStatus(r.Cancelled))
+}
+
+// sessionStatus is a session's status in the attendance export: "held"
+// (scheduled or held) or "cancelled".
+func sessionStatus(cancelled bool) string {
+	if cancelled {
+		return "cancelled"
+	}
+	return "held"
 }
 
 // MatrixRecord is one row of a course's matrix: an enrolled trainee

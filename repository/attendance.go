@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"takaffoul/domain"
@@ -33,7 +34,9 @@ func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mar
 		Sessions  int `db:"sessions"`
 		Unmatched int `db:"unmatched"`
 	}
-	err = getOne(ctx, s.db, &result, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by)
+	err = s.inCorrection(ctx, func(q sqlx.ExtContext) error { // a closed course's correction: its reason first
+		return getOne(ctx, q, &result, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by)
+	})
 	if err != nil {
 		return err
 	}

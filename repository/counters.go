@@ -22,7 +22,9 @@ UPDATE enrollments e
   LEFT JOIN (SELECT enrollment_id,
                     count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
                     count(*) AS marks
-               FROM attendance GROUP BY enrollment_id) a ON a.enrollment_id = e2.id
+               FROM attendance
+              WHERE session_id IN (SELECT id FROM sessions WHERE cancelled_at IS NULL) /* a cancelled session's marks count for nobody */
+              GROUP BY enrollment_id) a ON a.enrollment_id = e2.id
  WHERE e.id = e2.id
    AND (e.attended_count <> coalesce(a.attended, 0) OR e.marks_count <> coalesce(a.marks, 0))`
 	const sessions = `

@@ -10,7 +10,7 @@ import (
 
 // courseSelect reads a course with its province's code.
 const courseSelect = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
-       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived
+       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, c.closed_at, c.closed_by
   FROM courses c JOIN provinces p ON p.id = c.province_id`
 
 // CreateCourse validates and stores a course, audited as by's; its province
@@ -86,7 +86,7 @@ func (c CourseSummary) ProvinceNames() domain.Names {
 func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page Page) (_ []CourseSummary, err error) {
 	defer wrap(&err, "Courses")
 	const q = `SELECT c.id, c.programme_id, c.code, c.title_ar, c.title_fr, c.year, p.code AS province,
-	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, pr.code AS programme_code,
+	       c.start_date, c.end_date, c.capacity, c.completion_threshold, c.archived, c.closed_at, pr.code AS programme_code,
 	       c.places_taken AS enrolled, c.session_count AS sessions,
 	       pr.name_ar AS programme_name_ar, pr.name_fr AS programme_name_fr, pr.name_en AS programme_name_en,
 	       p.name_ar AS province_name_ar, p.name_fr AS province_name_fr

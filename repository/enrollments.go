@@ -24,7 +24,15 @@ func (s *Store) Enroll(ctx context.Context, courseID, traineeID int64, opt Enrol
 	if err != nil {
 		return nil, err
 	}
-	return enrol(ctx, nil, stmt, courseID, traineeID, opt, by)
+	if CorrectionOf(ctx) == "" {
+		return enrol(ctx, nil, stmt, courseID, traineeID, opt, by)
+	}
+	var e *domain.Enrollment // a closed course's correction: its reason first (lifecycle.go)
+	err = s.inTx(ctx, func(tx *sqlx.Tx) (err error) {
+		e, err = enrol(ctx, tx, stmt, courseID, traineeID, opt, by)
+		return err
+	})
+	return e, err
 }
 
 // enrolSQL locks the course row (two trainers enrolling the last place at

@@ -66,6 +66,9 @@ func mapError(err error) error {
 	if unreachable(err) {
 		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
+	if closed := pq.As(err, pqerror.ObjectNotInPrerequisiteState); closed != nil && closed.Constraint == "course_closed" {
+		return fmt.Errorf("%w: %w", ErrCourseClosed, closed) // the guard of migration 00016
+	}
 	pqErr := pq.As(err, pqerror.UniqueViolation, pqerror.CheckViolation, pqerror.ForeignKeyViolation,
 		pqerror.NotNullViolation, pqerror.NumericValueOutOfRange, pqerror.InvalidTextRepresentation,
 		pqerror.StringDataRightTruncation, pqerror.CharacterNotInRepertoire, pqerror.UntranslatableCharacter)

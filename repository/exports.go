@@ -66,14 +66,14 @@ const attendanceSQL = `
 SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.code, pg.name_ar, pg.name_fr, pg.name_en,
        c.code, c.title_ar, c.title_fr,
        x.starts_at, x.full_name_ar, x.full_name_latin, x.category, x.org_ar, x.org_fr,
-       pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at
+       pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at, x.cancelled
   FROM courses c
   JOIN programmes pg ON pg.id = c.programme_id
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (
       SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
              t.full_name_ar, t.full_name_latin, e.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
-             a.status, u.name AS marked_by, a.marked_at
+             a.status, u.name AS marked_by, a.marked_at, s.cancelled_at IS NOT NULL AS cancelled
         FROM sessions s
         JOIN enrollments e ON e.course_id = s.course_id
         JOIN trainees t ON t.id = e.trainee_id
@@ -162,7 +162,8 @@ func (r *attendanceRow) scan(rows *sql.Rows, rec *domain.AttendanceRecord) error
 		&rec.Programme, &rec.ProgrammeName.Ar, &rec.ProgrammeName.Fr, &rec.ProgrammeName.En,
 		&rec.CourseCode, &rec.CourseTitle.Ar, &rec.CourseTitle.Fr,
 		&rec.SessionStart, &r.nameAr, &r.nameLatin, &r.category, &r.orgAr, &r.orgFr,
-		&rec.Province, &rec.ProvinceName.Ar, &rec.ProvinceName.Fr, &r.sex, &r.status, &r.markedBy, &r.markedAt)
+		&rec.Province, &rec.ProvinceName.Ar, &rec.ProvinceName.Fr, &r.sex, &r.status, &r.markedBy, &r.markedAt,
+		&rec.Cancelled)
 	if err != nil {
 		return err
 	}

@@ -71,10 +71,12 @@ func newExportWorld(t *testing.T) *exportWorld {
 // messages loads a language's export texts, as the HTTP layer will through go-i18n.
 func messages(t *testing.T, lang string) func(string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "views", "locales", "exports."+lang+".json"))
-	must(t, err)
-	var m map[string]string
-	must(t, json.Unmarshal(data, &m))
+	m := map[string]string{}
+	for _, feature := range []string{"exports", "lifecycle"} { // lifecycle: the session's status (issue 14)
+		data, err := os.ReadFile(filepath.Join("..", "views", "locales", feature+"."+lang+".json"))
+		must(t, err)
+		must(t, json.Unmarshal(data, &m))
+	}
 	return func(key string) string {
 		text, ok := m[key]
 		if !ok {
@@ -182,7 +184,7 @@ func TestAttendanceCSVWithMachineKeys(t *testing.T) {
 	records := readCSV(t, data)
 	header := strings.Join(records[0], ",")
 	if header != "attendance_id,enrollment_id,trainee_id,course_id,session_id,programme,course_code,course_title,session_start,"+
-		"full_name_ar,full_name_latin,category,organisation,province,sex,status,marked_by,marked_at" {
+		"full_name_ar,full_name_latin,category,organisation,province,sex,status,marked_by,marked_at,session_status" {
 		t.Fatalf("machine headers: %s", header)
 	}
 	r := byName(t, records)["Hélène Aït-Lahcen|"+itoa(w.session.ID)]

@@ -41,10 +41,10 @@ var figureOps = []figureOp{
 	{name: "enrol", weight: 4, apply: (*figuresWorld).enrol},
 	{name: "mark attendance", weight: 4, apply: (*figuresWorld).mark},
 	{name: "merge two people", weight: 2, apply: (*figuresWorld).mergePeople},
-	{name: "merge an association into another", weight: 1, apply: (*figuresWorld).mergeAssociation},
+	{name: "merge an association into another", weight: 2, apply: (*figuresWorld).mergeAssociation},
 	{name: "unmerge the latest merge", weight: 2, apply: (*figuresWorld).unmerge},
-	// Extension point: session cancellation and course closing (lifecycle)
-	// go here.
+	{name: "cancel a session", weight: 2, apply: (*figuresWorld).cancelSession},                          // lifecycle_test.go
+	{name: "close or reopen a course", weight: 2, pastStays: true, apply: (*figuresWorld).closeOrReopen}, // lifecycle_test.go
 }
 
 // figuresWorld is the cube's random world (cube_test.go) with, besides, a
@@ -221,7 +221,7 @@ func TestFiguresFollowTheRecordsAsTheyWere(t *testing.T) {
 			w := newFiguresWorld(t, seed)
 			var history []string
 			seen := map[string]int{}
-			for i := 0; i < 60; i++ {
+			for i := 0; i < 90; i++ { // enough for every op to be drawn at its weight
 				op := w.drawOp()
 				filters := []domain.TotalsFilter{{}, {Category: domain.ChildParliamentarian}, w.randomFilter(), w.randomFilter()}
 				before := w.recorded(t, filters)

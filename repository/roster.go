@@ -63,7 +63,8 @@ func (s *Store) SessionSummaries(ctx context.Context, courseID int64) (_ []Sessi
 	defer wrap(&err, "SessionSummaries")
 	// Marks are counted per session through the session index: a course's
 	// sessions hold a few thousand marks at most, the table ten million.
-	const q = `SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.place, s.hours, a.marked, a.attended
+	const q = `SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.place, s.hours,
+	       s.cancelled_at, s.cancelled_by, s.cancel_reason, s.has_marks, a.marked, a.attended
 	  FROM sessions s
 	  CROSS JOIN LATERAL (SELECT count(*) AS marked, count(*) FILTER (WHERE status IN ('present', 'late')) AS attended
 	                        FROM attendance WHERE session_id = s.id) a

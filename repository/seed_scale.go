@@ -228,11 +228,12 @@ func scaleEnrollments(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, 
 
 // scaleAttendance marks every enrolment at every session of its course.
 // As in any bulk load, the per-row work is set aside and done once at the
-// end: the counters' trigger is off (the next step recomputes them) and the
+// end: the counters' trigger and the closed-course guard (a new course
+// is open) are off (the next step recomputes the counters) and the
 // two composite foreign keys are dropped and re-created (validated in one
 // pass) with the same definitions as in migrations/00001_schema.sql.
 func scaleAttendance(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
-	const before = `ALTER TABLE attendance DISABLE TRIGGER attendance_keep_counts,
+	const before = `ALTER TABLE attendance DISABLE TRIGGER attendance_keep_counts, DISABLE TRIGGER attendance_refuse_closed_insert,
 	    DROP CONSTRAINT attendance_enrollment_fkey, DROP CONSTRAINT attendance_session_fkey`
 	if _, err := tx.ExecContext(ctx, before); err != nil {
 		return 0, err
@@ -249,7 +250,7 @@ func scaleAttendance(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	const after = `ALTER TABLE attendance ENABLE TRIGGER attendance_keep_counts,
+	const after = `ALTER TABLE attendance ENABLE TRIGGER attendance_keep_counts, ENABLE TRIGGER attendance_refuse_closed_insert,
 	    ADD CONSTRAINT attendance_enrollment_fkey FOREIGN KEY (enrollment_id, course_id) REFERENCES enrollments (id, course_id),
 	    ADD CONSTRAINT attendance_session_fkey FOREIGN KEY (session_id, course_id) REFERENCES sessions (id, course_id)`
 	_, err = tx.ExecContext(ctx, after)

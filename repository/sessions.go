@@ -8,7 +8,7 @@ import (
 	"takaffoul/domain"
 )
 
-const sessionColumns = `id, course_id, starts_at, ends_at, place, hours`
+const sessionColumns = `id, course_id, starts_at, ends_at, place, hours, cancelled_at, cancelled_by, cancel_reason, has_marks`
 
 // CreateSessions validates and stores sessions of one course in one
 // transaction, audited as by's: a series is saved whole or not at all.

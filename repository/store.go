@@ -148,6 +148,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err != nil {
 		return mapError(fmt.Errorf("begin: %w", err))
 	}
+	if err := beginCorrection(ctx, tx); err != nil { // a closed course's correction (lifecycle.go)
+		_ = tx.Rollback()
+		return err
+	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err

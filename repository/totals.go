@@ -142,7 +142,8 @@ func (sc *totalsScope) complete(f domain.TotalsFilter) error {
 
 // scopedCoursesSQL is the courses matching the course filters ($1 programme,
 // $2 year, $3 region, $4 province, $5 course), with where and when they took
-// place, and each course's session figures ("held" = at least one mark).
+// place, and each course's session figures ("held" = at least one mark),
+// cancelled sessions left out.
 const scopedCoursesSQL = `
 scoped_courses AS (
     SELECT c.id, c.programme_id, c.year, c.province_id, p.region_id, c.completion_threshold
@@ -157,6 +158,7 @@ scoped_courses AS (
            count(*) FILTER (WHERE s.has_marks) AS held,
            coalesce(sum(s.hours) FILTER (WHERE s.has_marks), 0) AS hours
       FROM sessions s JOIN scoped_courses c ON c.id = s.course_id
+     WHERE s.cancelled_at IS NULL /* a cancelled session counts nowhere (issue 14; migration 00016) */
      GROUP BY s.course_id
 )`
 

@@ -569,14 +569,15 @@ SELECT `+assocCubeColumns+` FROM jsonb_to_recordset($1::jsonb) AS m `+assocRecor
 }
 
 // recountCourseCountersSQL recomputes the per-course session counters that
-// courses_keep_session_counts keeps, where they are wrong.
+// courses_keep_session_counts keeps, where they are wrong: sessions not
+// cancelled only (migration 00016).
 const recountCourseCountersSQL = `
 UPDATE courses c
    SET session_count = coalesce(s.n, 0), sessions_held = coalesce(s.held, 0), held_hours = coalesce(s.hours, 0)
   FROM courses c2
   LEFT JOIN (SELECT course_id, count(*) AS n, count(*) FILTER (WHERE has_marks) AS held,
                     sum(hours) FILTER (WHERE has_marks) AS hours
-               FROM sessions GROUP BY course_id) s ON s.course_id = c2.id
+               FROM sessions WHERE cancelled_at IS NULL GROUP BY course_id) s ON s.course_id = c2.id
  WHERE c.id = c2.id
    AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`
 
