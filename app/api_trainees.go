@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/domain"
@@ -151,6 +153,11 @@ func (s *Server) apiCreateTrainee(c *fiber.Ctx) error {
 		return err
 	}
 	t := in.trainee()
+	// No course says in which year a child parliamentarian must be a
+	// minor: it is the current year (issue 15, point 8).
+	if err := t.ValidateWithoutCourse(time.Now()); err != nil {
+		return err
+	}
 	if err := s.store.CreateTrainee(c.UserContext(), t, actor(c)); err != nil {
 		return err
 	}
@@ -162,9 +169,10 @@ func (s *Server) trainee(c *fiber.Ctx) (*domain.Trainee, error) {
 	return s.store.Trainee(c.UserContext(), traineeID(c))
 }
 
-// apiGetTrainee answers GET /api/v1/trainees/{id}.
+// apiGetTrainee answers GET /api/v1/trainees/{id}: the full record (a
+// minor's read is logged).
 func (s *Server) apiGetTrainee(c *fiber.Ctx) error {
-	t, err := s.trainee(c)
+	t, err := s.store.TraineeRecord(c.UserContext(), traineeID(c), actor(c))
 	if err != nil {
 		return err
 	}
@@ -179,12 +187,22 @@ func (s *Server) apiPatchTrainee(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What the minors' rule compares, kept apart: decoding into in writes
+	// through the pointers it shares with t.
+	before := domain.Trainee{Category: t.Category}
+	if t.BirthYear != nil {
+		before.BirthYear = new(int)
+		*before.BirthYear = *t.BirthYear
+	}
 	in := traineeInputOf(t)
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	changed := in.trainee()
 	changed.ID = t.ID
+	if err := domain.CheckMinorAfterChange(&before, changed, time.Now()); err != nil {
+		return err
+	}
 	if err := s.updateTrainee(c, changed); err != nil {
 		return err
 	}

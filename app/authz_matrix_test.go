@@ -168,6 +168,8 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /api/v1/organisations":                         {url: "/api/v1/organisations", json: `{}`, want: api(422, 422, 422, 403)},
 	"GET /api/v1/trainees":                               {url: "/api/v1/trainees?q=fatima", want: api(200, 200, 200, 403)},
 	"POST /api/v1/trainees":                              {url: "/api/v1/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	"GET /people/:id<int>":                               {url: "/people/{trainee}", want: pages(200, 200, 403, 403)},
+	"GET /audit":                                         {url: "/audit", want: pages(200, 200, 403, 403)},
 	"GET /api/v1/trainees/:id":                           {url: "/api/v1/trainees/{trainee}", want: api(200, 200, 200, 404)},
 	"PATCH /api/v1/trainees/:id":                         {url: "/api/v1/trainees/{trainee}", json: `{"sex": "x"}`, want: api(422, 422, 422, 404)},
 	"GET /api/v1/sessions/:id/attendance":                {url: "/api/v1/sessions/{session}/attendance", want: api(200, 200, 200, 404)},

@@ -17,6 +17,7 @@ type attendancePageData struct {
 	Statuses []domain.AttendanceStatus
 	// the course is closed and the user may correct it: the form asks why (lifecycle.go)
 	Correcting bool
+	History    []shownChange // the session's changes, for coordinators and admins; nil for a trainer
 }
 
 func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
@@ -29,8 +30,14 @@ func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses,
-		Correcting: course.Closed() && coordinators.admits(currentUser(c))}, nil
+	data := &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses,
+		Correcting: course.Closed() && coordinators.admits(currentUser(c))}
+	if coordinators.admits(currentUser(c)) { // the audit log is theirs (routes.go, /audit)
+		if data.History, err = s.history(c, repository.AuditFilter{SessionID: &session.ID}); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
 }
 
 // attendancePage shows one line per enrolled trainee with the four marks,
@@ -56,27 +63,33 @@ func attendanceForm(marks []repository.SessionMark) *Form {
 
 func statusField(traineeID int64) string { return "status_" + strconv.FormatInt(traineeID, 10) }
 
-// saveAttendanceForm saves the sheet in one statement. "Mark all present"
-// (action=all_present) marks everyone present; otherwise each trainee gets
-// the mark chosen, and trainees left unmarked stay unmarked.
+// shownField holds the mark the sheet showed ("shown_<trainee id>"), so that
+// a save sends only the marks changed on the page: a mark someone else
+// saved meanwhile is not replaced by the stale one this sheet displayed.
+func shownField(traineeID int64) string { return "shown_" + strconv.FormatInt(traineeID, 10) }
+
+// saveAttendanceForm saves the marks changed on the sheet, each a choice
+// about one person, in one transaction. "Mark the others present"
+// (action=all_present) also marks present everyone who has no mark yet: it
+// never replaces a saved mark.
 func (s *Server) saveAttendanceForm(c *fiber.Ctx) error {
 	data, err := s.attendancePageData(c)
 	if err != nil {
 		return err
 	}
-	allPresent := c.FormValue("action") == "all_present"
 	var marks []repository.Mark
 	for _, m := range data.Marks {
 		status := domain.AttendanceStatus(c.FormValue(statusField(m.TraineeID)))
-		if allPresent {
-			status = domain.Present
-		}
-		if status == "" {
-			continue
+		if status == "" || string(status) == c.FormValue(shownField(m.TraineeID)) {
+			continue // left as the sheet showed it
 		}
 		marks = append(marks, repository.Mark{TraineeID: m.TraineeID, Status: status})
 	}
-	if err := s.store.SaveAttendance(c.UserContext(), data.Session.ID, marks, actor(c)); err != nil {
+	save := s.store.SaveAttendance
+	if c.FormValue("action") == "all_present" {
+		save = s.store.MarkOthersPresent
+	}
+	if err := save(c.UserContext(), data.Session.ID, marks, actor(c)); err != nil {
 		form := attendanceForm(data.Marks)
 		return s.renderForm(c, "sessions/attendance", data, form, err)
 	}

@@ -303,6 +303,7 @@ var navigation = []struct {
 	{"/duplicates", "nav.duplicates", coordinators},
 	{"/dashboard", "nav.dashboard", readers},
 	{"/users", "nav.users", admins},
+	{"/audit", "nav.audit", coordinators},
 }
 
 func navigationFor(u *domain.User, path string) []NavItem {

@@ -127,6 +127,7 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/organisations", s.allow(workers), s.apiCreateOrganisation)
 	api.Get("/trainees", s.allow(workers), s.apiSearchTrainees)
 	api.Post("/trainees", s.allow(workers), s.apiCreateTrainee)
+	f.Get("/people/:id<int>", s.onTrainee(coordinators), s.personPage)
 	api.Get("/trainees/:id", s.onTrainee(workers), s.apiGetTrainee)
 	api.Patch("/trainees/:id", s.onTrainee(workers), s.apiPatchTrainee)
 	// Likely duplicates, merged and unmerged by coordinators (docs/DUPLICATES.md).
@@ -160,6 +161,10 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/dashboard/reported", s.allow(coordinators), s.reportedPage)
 	f.Post("/dashboard/reported", s.allow(coordinators), s.createReported)
 	f.Post("/dashboard/reported/:id<int>/delete", s.allow(coordinators), s.deleteReported)
+
+	// The audit log: every change, who made it, before and after. It shows
+	// people's data: coordinators and admins only.
+	f.Get("/audit", s.allow(coordinators), s.auditPage)
 }
 
 // admits reports whether u may pass the guard.

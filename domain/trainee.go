@@ -2,6 +2,7 @@ package domain
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -131,6 +132,69 @@ func (t *Trainee) checkCategoryRules(p Problems) {
 // IsMinorIn reports whether someone born in birthYear is under 18 during year.
 // A child parliamentarian must be a minor in the year of each course.
 func IsMinorIn(birthYear, year int) bool { return year-birthYear < 18 }
+
+// CurrentYear is the calendar year at now in Morocco (Africa/Casablanca):
+// the year a person's age is reckoned in when no course gives one.
+func CurrentYear(now time.Time) int { return now.In(Casablanca).Year() }
+
+// CheckMinorThisYear applies the minors' rule to a person saved without a
+// course (issue 15, point 8): a child parliamentarian must be a minor in the
+// current year, by IsMinorIn, the rule an enrolment applies to the course
+// year. Someone turning 18 this year is not a minor (IsMinorIn: under 18
+// during the whole year), as for a course. The refusal is on birth_year and
+// names the year typed. A person with a course is judged on the course year
+// instead (the enrolment's trigger, migrations 00014).
+func (t *Trainee) CheckMinorThisYear(now time.Time) error {
+	if t.Category != ChildParliamentarian || t.BirthYear == nil || IsMinorIn(*t.BirthYear, CurrentYear(now)) {
+		return nil
+	}
+	p := Problems{}
+	p.AddParam("birth_year", ChildNotMinorThisYear, strconv.Itoa(*t.BirthYear))
+	return p.Err()
+}
+
+// ValidateWithoutCourse is Validate for a person created without a course:
+// every problem Validate finds and, on birth_year when it has none, the
+// minors' rule of CheckMinorThisYear, so that one answer lists them all.
+func (t *Trainee) ValidateWithoutCourse(now time.Time) error {
+	err := t.Validate(now)
+	minor := t.CheckMinorThisYear(now)
+	if minor == nil {
+		return err
+	}
+	v, invalid := AsValidation(err)
+	if err != nil && !invalid {
+		return err
+	}
+	if !invalid {
+		return minor
+	}
+	p := Problems(v.Fields)
+	m, _ := AsValidation(minor)
+	p.AddParam("birth_year", m.Fields["birth_year"].Key, m.Fields["birth_year"].Param)
+	return p.Err()
+}
+
+// CheckMinorAfterChange applies the minors' rule to a change of a person
+// outside any course (the current year). A child parliamentarian who came
+// of age keeps their record and their enrolments as a child (each enrolment
+// keeps its own category, migration 00014), may still be corrected on any
+// other field, and may be reclassified to an adult category; but a change of
+// the category or of the birth year must not leave a child parliamentarian
+// who is not a minor this year: neither an adult made a child nor a child
+// made an adult.
+func CheckMinorAfterChange(before, after *Trainee, now time.Time) error {
+	if before.Category == after.Category && equalYear(before.BirthYear, after.BirthYear) {
+		return nil
+	}
+	return after.CheckMinorThisYear(now)
+}
+
+func equalYear(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// ChildNotMinorThisYear is the message key of CheckMinorThisYear's refusal;
+// its parameter is the birth year.
+const ChildNotMinorThisYear = "trainee.child_not_minor_this_year"
 
 // DisplayName is the name to show: the Arabic one first, as the ministry reads.
 func (t *Trainee) DisplayName() string {

@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -16,12 +17,31 @@ type Mark struct {
 	Status    domain.AttendanceStatus `json:"status"`
 }
 
-// SaveAttendance records a session's marks in one statement, hence one
-// transaction and one round trip: every mark is upserted and every change
-// written to the audit log. If any trainee is not enrolled (or has withdrawn)
-// in the session's course, nothing is saved and the error names the field.
+// SaveAttendance records marks for a session in one transaction: each mark
+// given is that person's mark, a deliberate act per person (a saved mark it
+// names is replaced), and every change is written to the audit log. If any
+// trainee is not enrolled (or has withdrawn) in the session's course, or
+// the session is not open for marks (domain.SessionOpenForMarks), nothing is
+// saved and the error says why.
 func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mark, by *int64) (err error) {
 	defer wrap(&err, "SaveAttendance")
+	return s.saveAttendance(ctx, sessionID, marks, false, time.Now(), by)
+}
+
+// MarkOthersPresent is "mark all present": it saves marks as SaveAttendance
+// does, then marks present every other active enrolment that has no mark
+// yet for the session. A saved mark (late, absent, excused, present) is
+// never overwritten by it, even one saved meanwhile by someone else.
+func (s *Store) MarkOthersPresent(ctx context.Context, sessionID int64, marks []Mark, by *int64) (err error) {
+	defer wrap(&err, "MarkOthersPresent")
+	return s.saveAttendance(ctx, sessionID, marks, true, time.Now(), by)
+}
+
+// saveAttendance locks the session (a cancellation or a change of date
+// waits for the marks, and two saves of one sheet run one after the other),
+// checks it is open for marks at now (the demo seed runs as of a day of its
+// own), and saves in one statement.
+func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mark, othersPresent bool, now time.Time, by *int64) error {
 	if err := validateMarks(marks); err != nil {
 		return err
 	}
@@ -30,58 +50,76 @@ func (s *Store) SaveAttendance(ctx context.Context, sessionID int64, marks []Mar
 	for i, m := range marks {
 		traineeIDs[i], statuses[i] = m.TraineeID, string(m.Status)
 	}
-	var result struct {
-		Sessions  int `db:"sessions"`
-		Unmatched int `db:"unmatched"`
-	}
-	err = s.inCorrection(ctx, func(q sqlx.ExtContext) error { // a closed course's correction: its reason first
-		return getOne(ctx, q, &result, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by)
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := beginCorrection(ctx, tx); err != nil { // a closed course's correction: its reason first
+			return err
+		}
+		var session domain.Session
+		const lock = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = $1 FOR NO KEY UPDATE`
+		if err := getOne(ctx, tx, &session, lock, sessionID); err != nil {
+			return err
+		}
+		if err := domain.SessionOpenForMarks(session, now); err != nil {
+			return err
+		}
+		var unmatched int
+		err := getOne(ctx, tx, &unmatched, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by, othersPresent)
+		if err != nil {
+			return err
+		}
+		if unmatched > 0 {
+			return domain.Invalid("trainee_id", "attendance.not_enrolled")
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if result.Sessions == 0 {
-		return notFound("session")
-	}
-	if result.Unmatched > 0 {
-		return domain.Invalid("trainee_id", "attendance.not_enrolled")
-	}
-	return nil
 }
 
-// saveAttendanceSQL upserts the marks only when every trainee matched an
-// active enrolment of the session's course, and logs each real change.
+// saveAttendanceSQL upserts the marks given ($2, $3) only when every
+// trainee matched an active enrolment of the session's course; with $5, it
+// adds "present" for every other active enrolment with no mark, which
+// never replaces a mark (one committed meanwhile included: the upsert's
+// WHERE lets only the marks given replace). Each real change is logged
+// with the person, the course and the session it is about.
 const saveAttendanceSQL = `
 WITH session AS (
     SELECT id, course_id FROM sessions WHERE id = $1
 ), marks AS (
     SELECT trainee_id, status FROM unnest($2::bigint[], $3::text[]) AS m (trainee_id, status)
 ), matched AS (
-    SELECT e.id AS enrollment_id, s.id AS session_id, s.course_id, m.status
+    SELECT e.id AS enrollment_id, e.trainee_id, s.id AS session_id, s.course_id, m.status
       FROM marks m
       JOIN session s ON true
       JOIN enrollments e ON e.trainee_id = m.trainee_id AND e.course_id = s.course_id AND e.status <> 'withdrawn'
 ), complete AS (
     SELECT (SELECT count(*) FROM matched) = (SELECT count(*) FROM marks) AS ok
+), unmarked AS (
+    SELECT e.id AS enrollment_id, e.trainee_id, s.id AS session_id, s.course_id, 'present'::text AS status
+      FROM session s
+      JOIN enrollments e ON e.course_id = s.course_id AND e.status <> 'withdrawn'
+     WHERE $5 AND e.trainee_id <> ALL ($2::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.enrollment_id = e.id AND a.session_id = s.id)
+), wanted AS (
+    SELECT * FROM matched UNION ALL SELECT * FROM unmarked
 ), previous AS (
-    SELECT a.enrollment_id, a.status FROM attendance a JOIN matched m USING (enrollment_id, session_id)
+    SELECT a.enrollment_id, a.status FROM attendance a JOIN wanted w USING (enrollment_id, session_id)
 ), saved AS (
     INSERT INTO attendance (enrollment_id, session_id, course_id, status, marked_by, marked_at)
-    SELECT enrollment_id, session_id, course_id, status, $4, now() FROM matched WHERE (SELECT ok FROM complete)
+    SELECT enrollment_id, session_id, course_id, status, $4, now() FROM wanted WHERE (SELECT ok FROM complete)
      ORDER BY enrollment_id  -- the counters trigger locks enrolments in this order: two saves cannot deadlock
     ON CONFLICT (enrollment_id, session_id) DO UPDATE
        SET status = excluded.status, marked_by = excluded.marked_by, marked_at = excluded.marked_at
      WHERE attendance.status IS DISTINCT FROM excluded.status
-    RETURNING id, enrollment_id, session_id, status
+       AND excluded.enrollment_id IN (SELECT enrollment_id FROM matched)
+    RETURNING id, enrollment_id, session_id, course_id, status
 ), logged AS (
-    INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after)
+    INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after, trainee_id, course_id, session_id)
     SELECT $4, 'attendance.mark', 'attendance', sv.id,
            CASE WHEN p.status IS NULL THEN NULL ELSE jsonb_build_object('status', p.status) END,
-           jsonb_build_object('status', sv.status, 'session_id', sv.session_id, 'enrollment_id', sv.enrollment_id)
-      FROM saved sv LEFT JOIN previous p USING (enrollment_id)
+           jsonb_build_object('status', sv.status, 'session_id', sv.session_id, 'enrollment_id', sv.enrollment_id),
+           w.trainee_id, sv.course_id, sv.session_id
+      FROM saved sv JOIN wanted w USING (enrollment_id) LEFT JOIN previous p USING (enrollment_id)
 )
-SELECT (SELECT count(*) FROM session) AS sessions,
-       (SELECT count(*) FROM marks) - (SELECT count(*) FROM matched) AS unmatched`
+SELECT (SELECT count(*) FROM marks) - (SELECT count(*) FROM matched) AS unmatched`
 
 // validateMarks refuses unknown statuses and a trainee marked twice.
 func validateMarks(marks []Mark) error {

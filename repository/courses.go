@@ -111,8 +111,8 @@ func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) (
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		before, err := courseIn(ctx, tx, c.ID)
-		if err != nil {
+		var before domain.Course // locked: the entry's before is what this change replaced
+		if err := getOne(ctx, tx, &before, courseSelect+` WHERE c.id = $1 FOR UPDATE OF c`, c.ID); err != nil {
 			return err
 		}
 		province, err := provinceID(ctx, tx, &c.Province)
@@ -127,7 +127,11 @@ func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) (
 			return mapError(err)
 		}
 		c.ProgrammeID = before.ProgrammeID
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "course.update", Entity: "course", EntityID: &c.ID, Before: before, After: c})
+		was, now, err := fieldChanges(before, c)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, "course.update", "course", c.ID, was, now)
 	})
 }
 

@@ -48,8 +48,9 @@ const enrolSQL = `WITH c AS (
     SELECT $1, c.id, $3 FROM c WHERE NOT c.archived AND c.has_room
     RETURNING id, status, enrolled_at
 ), logged AS (
-    INSERT INTO audit_log (actor_id, action, entity, entity_id, after)
-    SELECT $3, 'enrollment.create', 'enrollment', e.id, jsonb_build_object('course_id', $2::bigint, 'trainee_id', $1::bigint)
+    INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id, course_id)
+    SELECT $3, 'enrollment.create', 'enrollment', e.id,
+           jsonb_build_object('course_id', $2::bigint, 'trainee_id', $1::bigint, 'status', e.status), $1, $2
       FROM e
 )
 SELECT c.archived, c.has_room, e.id, e.status, e.enrolled_at FROM c LEFT JOIN e ON true`
@@ -121,7 +122,8 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 			return mapError(err)
 		}
 		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "enrollment.withdraw", Entity: "enrollment", EntityID: &e.ID,
-			Before: map[string]string{"status": string(e.Status)}, After: map[string]string{"status": "withdrawn"}})
+			Before: map[string]string{"status": string(e.Status)}, After: map[string]string{"status": "withdrawn"},
+			TraineeID: &traineeID, CourseID: &courseID})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -69,7 +70,7 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report}
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now()}
 	if err := im.run(); err != nil {
 		return nil, err
 	}
@@ -92,6 +93,7 @@ type importer struct {
 	report     *ImportReport
 	problems   []domain.ImportProblem
 	courseYear int
+	now        time.Time                  // when the import began: the current year of the minors' rule without a course
 	kinds      []*domain.OrganisationKind // per row
 	provinces  []*int64                   // per row
 }
@@ -187,13 +189,30 @@ func (im *importer) resolve() error {
 		if row.Organisation != "" {
 			im.resolveOrganisation(i, organisations)
 		}
-		if im.opt.CourseID != 0 && t.Category == domain.ChildParliamentarian && t.BirthYear != nil &&
-			!domain.IsMinorIn(*t.BirthYear, im.courseYear) {
-			im.problem(row.Row, "birth_year", "enrollment.child_not_minor", strconv.Itoa(im.courseYear))
-		}
+		im.checkMinor(row)
 	}
 	im.refuseSameIdentity()
 	return nil
+}
+
+// checkMinor refuses a child parliamentarian who is not a minor in the
+// course's year or, for a list imported without a course, in the current
+// year (domain.CheckMinorThisYear), naming the row and the birth year.
+func (im *importer) checkMinor(row *domain.ImportRow) {
+	t := &row.Trainee
+	if t.Category != domain.ChildParliamentarian || t.BirthYear == nil {
+		return
+	}
+	if im.opt.CourseID != 0 {
+		if !domain.IsMinorIn(*t.BirthYear, im.courseYear) {
+			im.problem(row.Row, "birth_year", "enrollment.child_not_minor", strconv.Itoa(im.courseYear))
+		}
+		return
+	}
+	if v, refused := domain.AsValidation(t.CheckMinorThisYear(im.now)); refused {
+		p := v.Fields["birth_year"]
+		im.problem(row.Row, "birth_year", p.Key, p.Param)
+	}
 }
 
 // refuseSameIdentity refuses two rows without a national ID that name the
@@ -460,17 +479,26 @@ func (im *importer) enrol() error {
 		im.problem(0, "", "import.course_full", strconv.Itoa(max(c.Capacity-c.Taken, 0)))
 		return nil
 	}
-	const insert = `INSERT INTO enrollments (trainee_id, course_id, enrolled_by)
-	                SELECT DISTINCT trainee_id, $1::bigint, $2::bigint FROM import_rows
-	                ON CONFLICT (trainee_id, course_id) DO NOTHING`
-	res, err := im.tx.ExecContext(im.ctx, insert, im.opt.CourseID, im.by)
-	if err != nil {
-		return mapError(fmt.Errorf("import enrolments: %w", err))
+	// Each enrolment is audited as the enrolment page audits one.
+	const insert = `WITH e AS (
+	    INSERT INTO enrollments (trainee_id, course_id, enrolled_by)
+	    SELECT DISTINCT trainee_id, $1::bigint, $2::bigint FROM import_rows
+	    ON CONFLICT (trainee_id, course_id) DO NOTHING
+	    RETURNING id, trainee_id, course_id, status
+	), logged AS (
+	    INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id, course_id)
+	    SELECT $2, 'enrollment.create', 'enrollment', e.id,
+	           jsonb_build_object('course_id', e.course_id, 'trainee_id', e.trainee_id, 'status', e.status), e.trainee_id, e.course_id
+	      FROM e
+	)
+	SELECT count(*) FROM e`
+	var n int
+	if err := getOne(im.ctx, im.tx, &n, insert, im.opt.CourseID, im.by); err != nil {
+		return fmt.Errorf("import enrolments: %w", err)
 	}
-	n, err := res.RowsAffected()
-	im.report.Enrolled = int(n)
-	im.report.AlreadyEnrolled = c.People - int(n)
-	return err
+	im.report.Enrolled = n
+	im.report.AlreadyEnrolled = c.People - n
+	return nil
 }
 
 // audit records the import and its counts (never the people's data).
@@ -483,7 +511,25 @@ func (im *importer) audit() error {
 	if err != nil {
 		return err
 	}
-	const q = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after) VALUES ($1, 'trainees.import', 'import', NULLIF($2, 0), $3)`
-	_, err = im.tx.ExecContext(im.ctx, q, im.by, im.opt.CourseID, string(after))
+	const q = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after, course_id)
+	           VALUES ($1, 'trainees.import', 'import', NULLIF($2, 0), $3, NULLIF($2, 0))`
+	if _, err = im.tx.ExecContext(im.ctx, q, im.by, im.opt.CourseID, string(after)); err != nil {
+		return mapError(err)
+	}
+	// Each person created, as the enrolment page audits one (the record's
+	// fields as domain.Trainee writes them in JSON; a minor's as
+	// auditedNewTrainee keeps them).
+	const created = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id)
+	SELECT $1, 'trainee.create', 'trainee', t.id,
+	       CASE WHEN t.category = 'child_parliamentarian' -- a minor's counted fields only (auditedNewTrainee)
+	            THEN jsonb_build_object('category', t.category, 'organisation_id', t.organisation_id, 'guardian_consent', t.guardian_consent)
+	            ELSE jsonb_build_object('id', t.id, 'category', t.category,
+	                 'full_name_ar', t.full_name_ar, 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
+	                 'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
+	                 'national_id', t.national_id, 'guardian_consent', t.guardian_consent) END, t.id
+	  FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id
+	 WHERE t.id IN (SELECT trainee_id FROM import_rows WHERE created)
+	 ORDER BY t.id`
+	_, err = im.tx.ExecContext(im.ctx, created, im.by)
 	return mapError(err)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
@@ -255,9 +256,11 @@ func TestConcurrentImportsNeverDuplicatePeople(t *testing.T) {
 	f := newFixture(t)
 	var b strings.Builder
 	b.WriteString("name,category,sex,organisation,cin,birth year,consent\n")
+	// Children who are minors this year: imported without a course, they must be (issue 15).
+	childBorn := domain.CurrentYear(time.Now()) - 12
 	for i := 0; i < 50; i++ {
 		fmt.Fprintf(&b, "Person %d,institutional,f,%d,EF%d,,\n", i, f.institution.ID, i)
-		fmt.Fprintf(&b, "Child %d,child,m,,,2008,yes\n", i)
+		fmt.Fprintf(&b, "Child %d,child,m,,,%d,yes\n", i, childBorn)
 	}
 	file := b.String()
 	var wg sync.WaitGroup

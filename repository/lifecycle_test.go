@@ -384,3 +384,25 @@ func (w *figuresWorld) closeOrReopen(t *testing.T) string {
 	}
 	return fmt.Sprintf("reopen %d: %v", c.ID, w.store.ReopenCourse(w.ctx, c.ID, "report revised", nil))
 }
+
+// A cancelled session refuses marks (422, nothing saved), "mark all present"
+// included: nobody met, and a mark would count it as held again.
+func TestCancelledSessionRefusesMarks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tr := f.person(t, domain.InstitutionalActor, domain.Female, "Late Comer")
+	f.enroll(t, f.course.ID, tr)
+	must(t, f.store.CancelSession(f.ctx, f.session.ID, "Salle fermée", nil))
+	marks := []repository.Mark{{TraineeID: tr.ID, Status: domain.Present}}
+	if err := f.store.SaveAttendance(f.ctx, f.session.ID, marks, nil); !errors.Is(err, domain.ErrSessionCanceled) {
+		t.Fatalf("a mark for a cancelled session: %v, want ErrSessionCanceled", err)
+	}
+	if err := f.store.MarkOthersPresent(f.ctx, f.session.ID, nil, nil); !errors.Is(err, domain.ErrSessionCanceled) {
+		t.Fatalf("mark all present on a cancelled session: %v, want ErrSessionCanceled", err)
+	}
+	var n int
+	must(t, f.store.DB().Get(&n, `SELECT count(*) FROM attendance WHERE session_id = $1`, f.session.ID))
+	if n != 0 {
+		t.Fatalf("%d marks saved for a cancelled session", n)
+	}
+}

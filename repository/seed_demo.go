@@ -66,7 +66,7 @@ func (s *Store) SeedDemoProgrammes(ctx context.Context) (SeedReport, error) {
 // SeedDemoProgrammesAt is SeedDemoProgrammes as if run at now: the current
 // course is now's week's.
 func (s *Store) SeedDemoProgrammesAt(ctx context.Context, now time.Time) (SeedReport, error) {
-	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)),
+	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)), now: now,
 		programmeIDs: map[string]int64{}, orgIDs: map[string]int64{}, traineeIDs: map[*demoPerson]int64{}}
 	steps := []func(context.Context) error{a.provinces, a.programmes, a.organisations, a.trainees, a.courses, a.reported}
 	for _, step := range steps {
@@ -465,6 +465,7 @@ func (b *demoBuilder) reportedFigures() {
 // looking each record up first.
 type demoApplier struct {
 	store        *Store
+	now          time.Time // the seed's clock: marks are taken as on that day
 	plan         demoPlan
 	report       SeedReport
 	programmeIDs map[string]int64
@@ -676,7 +677,7 @@ func (a *demoApplier) attendance(ctx context.Context, dc *demoCourse, sessions [
 		if len(marks) == 0 {
 			continue
 		}
-		if err := a.store.SaveAttendance(ctx, ss.ID, marks, nil); err != nil {
+		if err := a.store.saveAttendance(ctx, ss.ID, marks, false, a.now, nil); err != nil {
 			return err
 		}
 		a.report.RostersSaved++

@@ -23,16 +23,17 @@ func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []d
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const q = `INSERT INTO sessions (course_id, starts_at, ends_at, place, hours)
 		           VALUES ($1, $2, $3, $4, $5) RETURNING id`
-		ids := make([]int64, len(sessions))
 		for i := range sessions {
 			ss := &sessions[i]
 			if err := getOne(ctx, tx, &ss.ID, q, courseID, ss.StartsAt, ss.EndsAt, ss.Place, ss.Hours); err != nil {
 				return err
 			}
-			ids[i] = ss.ID
+			// One entry per session, so that the session's page shows its history.
+			if err := audit(ctx, tx, by, "sessions.create", "session", ss.ID, nil, ss); err != nil {
+				return err
+			}
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "sessions.create", Entity: "course", EntityID: &courseID,
-			After: map[string]any{"session_ids": ids}})
+		return nil
 	})
 }
 

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode"
@@ -43,9 +44,9 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int6
 		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 		return err
 	}
-	// The audit log keeps who created whom, not the person's data.
-	return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.create", Entity: "trainee", EntityID: &t.ID,
-		After: map[string]any{"category": t.Category}})
+	// The record as created: the audit page (coordinators and admins, who
+	// may read it anyway) shows every field's history from here.
+	return audit(ctx, tx, by, "trainee.create", "trainee", t.ID, nil, auditedNewTrainee(t))
 }
 
 // organisationKindFor looks up the trainee's organisation and checks that its
@@ -320,16 +321,27 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
 			return mapError(err)
 		}
-		// The audit log records which fields changed and, for those that
-		// decide how the person is counted and whether a minor's rules
-		// apply, their values before and after; not the identity or contact
-		// data itself.
+		// Every field that changed, named in "changed", with its values
+		// before and after; a minor's (before or after the change) only
+		// for the fields that decide how they are counted and which rules
+		// apply (category, organisation, consent), the others by name
+		// only (docs/SECURITY.md, "Minors' data").
 		changed := changedFields(&before, t)
 		minor := before.Category == domain.ChildParliamentarian || t.Category == domain.ChildParliamentarian
-		after := countedFields(t, changed, minor)
-		after["changed"] = changed
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "trainee.update", Entity: "trainee", EntityID: &t.ID,
-			Before: countedFields(&before, changed, minor), After: after})
+		was, now, err := fieldChanges(before, t)
+		if err != nil {
+			return err
+		}
+		if minor {
+			keepMinorsCountedFields(was)
+			keepMinorsCountedFields(now)
+		}
+		list, err := json.Marshal(changed)
+		if err != nil {
+			return err
+		}
+		now["changed"] = list
+		return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, was, now)
 	})
 }
 
@@ -373,25 +385,28 @@ func changedFields(a, b *domain.Trainee) []string {
 	return changed
 }
 
-// countedFields is those of t's category, organisation, birth year and
-// consent that are among changed (issue 14: what a reclassification was,
-// audited in its transaction). A minor's birth year (minor: a child
-// parliamentarian before or after the change) is personal data the audit
-// log does not keep (docs/SECURITY.md, "Minors' data"): only its name is in
-// the list of fields changed.
-func countedFields(t *domain.Trainee, changed []string, minor bool) map[string]any {
-	values := map[string]any{"category": t.Category, "organisation_id": t.OrganisationID,
-		"birth_year": t.BirthYear, "guardian_consent": t.GuardianConsent}
-	if minor {
-		delete(values, "birth_year")
-	}
-	out := map[string]any{}
-	for _, field := range changed {
-		if v, ok := values[field]; ok {
-			out[field] = v
+// minorsCountedFields are the fields of a minor's record whose values the
+// audit log keeps: they decide how the person is counted and which rules
+// apply. A minor's other fields (names, birth year…) are logged by name.
+var minorsCountedFields = map[string]bool{"category": true, "organisation_id": true, "guardian_consent": true}
+
+// keepMinorsCountedFields removes from a change's values every field but
+// minorsCountedFields.
+func keepMinorsCountedFields(values map[string]json.RawMessage) {
+	for field := range values {
+		if !minorsCountedFields[field] {
+			delete(values, field)
 		}
 	}
-	return out
+}
+
+// auditedNewTrainee is a new person's record as the audit log keeps it:
+// whole, or a minor's counted fields only.
+func auditedNewTrainee(t *domain.Trainee) any {
+	if t.Category != domain.ChildParliamentarian {
+		return t
+	}
+	return map[string]any{"category": t.Category, "organisation_id": t.OrganisationID, "guardian_consent": t.GuardianConsent}
 }
 
 // equalPtr says whether two optional values are both absent or equal.
