@@ -23,6 +23,7 @@ type dashboardData struct {
 	Chart       template.HTML // trained people per category
 	Comparisons []comparisonRow
 	hidden      string // a hidden figure in words: "fewer than 5"
+	lang        string // the page's language, for its percentages
 }
 
 // Cell writes a figure of the page: its number, or "<5" with the words as
@@ -39,7 +40,7 @@ func (d *dashboardData) Rate(r domain.RateCell) template.HTML {
 	if r.Hidden {
 		return d.Marker()
 	}
-	return template.HTML(template.HTMLEscapeString(percent(r.Value)))
+	return isolated(formatPercent(d.lang, r.Value))
 }
 
 // Marker is how a hidden figure is shown: "<5", the words as its title. It
@@ -229,6 +230,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Show
 	rtl := tr.Dir() == "rtl"
 	data.Totals = t
 	data.hidden = tr.T("suppression.fewer_than_5")
+	data.lang = tr.Lang
 	data.CSV, data.XLSX = exportLink("/exports/totals.csv", t.Filters), exportLink("/exports/totals.xlsx", t.Filters)
 	for _, cat := range domain.Categories {
 		data.Categories = append(data.Categories, categoryRow{cat, t.ByCategory.Of(cat)})

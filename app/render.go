@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"sort"
@@ -139,8 +140,13 @@ type ErrorInfo struct {
 // server from starting instead of failing page by page.
 func newEngine(views fs.FS) (*html.Engine, error) {
 	engine := html.NewFileSystem(http.FS(views), ".html")
-	engine.AddFunc("datetime", DateTime)
-	engine.AddFunc("date", Date)
+	engine.AddFunc("datetime", isolatedDateTime)
+	engine.AddFunc("date", isolatedDate)
+	engine.AddFunc("dates", isolatedDates)
+	engine.AddFunc("years", isolatedYears)
+	engine.AddFunc("code", isolatedCode)
+	engine.AddFunc("codeText", isolatedText)
+	engine.AddFunc("fraction", isolatedFraction)
 	engine.AddFunc("dict", dict)
 	engine.AddFunc("percent", percent)
 	if err := engine.Load(); err != nil {
@@ -149,8 +155,10 @@ func newEngine(views fs.FS) (*html.Engine, error) {
 	return engine, nil
 }
 
-// percent writes a 0..1 rate as a whole percentage ("83 %").
-func percent(rate float64) string { return fmt.Sprintf("%.0f %%", rate*100) }
+// percent is {{percent rate}}, for a template with no page at hand: the
+// rate isolated, with the narrow no-break space of French ("83 %"). A page
+// writes {{$.Percent rate}}, in its own language (bidi.go).
+func percent(rate float64) template.HTML { return isolated(formatPercent("fr", rate)) }
 
 // dict builds a map from name/value pairs, to pass several values to a
 // partial: {{template "partials/input" (dict "Page" $ "Name" "email")}}.
