@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"sort"
@@ -148,17 +147,11 @@ func newEngine(views fs.FS) (*html.Engine, error) {
 	engine.AddFunc("codeText", isolatedText)
 	engine.AddFunc("fraction", isolatedFraction)
 	engine.AddFunc("dict", dict)
-	engine.AddFunc("percent", percent)
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load views: %w", err)
 	}
 	return engine, nil
 }
-
-// percent is {{percent rate}}, for a template with no page at hand: the
-// rate isolated, with the narrow no-break space of French ("83 %"). A page
-// writes {{$.Percent rate}}, in its own language (bidi.go).
-func percent(rate float64) template.HTML { return isolated(formatPercent("fr", rate)) }
 
 // dict builds a map from name/value pairs, to pass several values to a
 // partial: {{template "partials/input" (dict "Page" $ "Name" "email")}}.
