@@ -51,9 +51,6 @@ func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mar
 		traineeIDs[i], statuses[i] = m.TraineeID, string(m.Status)
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := beginCorrection(ctx, tx); err != nil { // a closed course's correction: its reason first
-			return err
-		}
 		var session domain.Session
 		const lock = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = $1 FOR NO KEY UPDATE`
 		if err := getOne(ctx, tx, &session, lock, sessionID); err != nil {

@@ -58,15 +58,6 @@ func beginCorrection(ctx context.Context, tx *sqlx.Tx) error {
 	return mapError(err)
 }
 
-// inCorrection runs a single-statement write fn on the pool, or, for a
-// correction (which needs its reason set first), in a transaction.
-func (s *Store) inCorrection(ctx context.Context, fn func(q sqlx.ExtContext) error) error {
-	if CorrectionOf(ctx) == "" {
-		return fn(s.db)
-	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error { return fn(tx) })
-}
-
 // lockedSession reads a session and locks it for the change of tx: a mark
 // saved meanwhile (which sets has_marks) waits, or is seen.
 func lockedSession(ctx context.Context, tx *sqlx.Tx, id int64) (*domain.Session, error) {
