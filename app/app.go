@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"runtime"
 	"time"
 
@@ -60,6 +61,9 @@ type Server struct {
 	loginGate     passwordGate
 	checkPassword func(*domain.User, string) bool // domain.Authenticate; tests count the calls
 	firstRun      firstRun
+	// openRoutes is this server's copy of publicRoutes: a test adds its own
+	// routes to it without touching what other servers read concurrently.
+	openRoutes map[string]bool
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -101,7 +105,8 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	}
 	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static,
 		importSlots: make(chan struct{}, maxConcurrentImports),
-		loginGate:   newPasswordGate(cfg.LoginConcurrency), checkPassword: domain.Authenticate}
+		loginGate:   newPasswordGate(cfg.LoginConcurrency), checkPassword: domain.Authenticate,
+		openRoutes: maps.Clone(publicRoutes)}
 	// A page reads the session twice and saves it once (CSRF, authenticate):
 	// the three calls share the request's time, so that a silent database
 	// still gets the page its 503 within the request timeout.

@@ -107,12 +107,11 @@ func TestErrorHandler(t *testing.T) {
 func TestErrorPageForValidation(t *testing.T) {
 	t.Parallel()
 	store := dbtest.Store(t)
-	_, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, web, err := newServer(Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	publicRoutes["GET /login/x/page"] = true
-	t.Cleanup(func() { delete(publicRoutes, "GET /login/x/page") })
+	s.openRoutes["GET /login/x/page"] = true
 	web.Get("/login/x/page", func(*fiber.Ctx) error { return domain.Invalid("birth_year", "trainee.birth_year_future") })
 	req := httptest.NewRequest("GET", "/login/x/page", nil)
 	req.Header.Set("Cookie", "lang=en")
@@ -168,8 +167,7 @@ func TestOneAnswerForPagesFormsAndJSON(t *testing.T) {
 	for i, c := range cases {
 		path := fmt.Sprintf("/login/x/%d", i)
 		for _, suffix := range []string{"", "/form"} {
-			publicRoutes["GET "+path+suffix] = true
-			t.Cleanup(func() { delete(publicRoutes, "GET "+path+suffix) })
+			s.openRoutes["GET "+path+suffix] = true
 		}
 		web.Get(path, func(*fiber.Ctx) error { return c.err })
 		web.Get(path+"/form", func(ctx *fiber.Ctx) error {
