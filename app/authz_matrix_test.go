@@ -75,6 +75,8 @@ var authzMatrix = map[string]matrixEntry{
 	// Any signed-in user.
 	"GET /":        {url: "/", want: pages(200, 200, 200, 200)},
 	"POST /logout": {url: "/logout", want: everyone(303), ownSession: true},
+	"POST /preferences/csv-separator": {url: "/preferences/csv-separator", form: url.Values{"separator": {"semicolon"}, "next": {"/"}},
+		want: pages(303, 303, 303, 303)},
 	"GET /api/me":  {url: "/api/me", want: api(200, 200, 200, 200)},
 
 	// Admins: users.
