@@ -387,8 +387,8 @@ type xlsxTable struct {
 	pctID    int // style of percentage cells
 	textID   int // style of Phone cells: text, typed or edited
 	headerID int
-	name     string // the sheet's
-	values   []any // the row as excelize takes it
+	name     string // the sheet's name
+	values   []any  // the row as excelize takes it
 }
 
 // defaultSheet is the sheet excelize's new workbook has.
