@@ -82,7 +82,7 @@ func TestExportsOpenRightInLibreOffice(t *testing.T) {
 	// per run); each writes <file>-<sheet>.csv.
 	lo := libreOffice{t: t, bin: soffice, profile: t.TempDir(), out: filepath.Join(dir, "back")}
 	lo.convert("CSV:59,34,76,1,,1036", semicolons, arabic) // ";", UTF-8, French (fr-FR): Morocco's offices
-	lo.convert("CSV:44,34,76,1,,1033", commas)     // ",", UTF-8, English (en-US)
+	lo.convert("CSV:44,34,76,1,,1033", commas)             // ",", UTF-8, English (en-US)
 	lo.convert("", xlsx, matrix)
 
 	start := s.session.StartsAt.In(domain.Casablanca).Format("2006-01-02 15:04") + ":00"
@@ -124,7 +124,7 @@ func TestExportsOpenRightInLibreOffice(t *testing.T) {
 
 	rows = lo.read("matrix-fr-Tableau des présences.csv")
 	row = findRow(t, "matrix", rows, "Hélène Aït-Lahcen")
-	last := len(rows[0]) - 1 // the attendance rate: a number (a fraction, shown as a percentage)
+	last := len(rows[0]) - 1                            // the attendance rate: a number (a fraction, shown as a percentage)
 	expectValue(t, "matrix", "rate", row[last], "100%") // a number in a percentage format
 	expectText(t, "matrix", "phone", row[4], "0612345678")
 	legend := findRow(t, "matrix", rows, "P = Présent")
