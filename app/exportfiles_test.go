@@ -97,6 +97,16 @@ func TestCSVSeparatorIsTheUsersChoiceInEveryCSV(t *testing.T) {
 	if got := separatorOf(t, "totals keys", env.coordinator.get(files[2]+"&header=keys&separator=semicolon")); got != ";" {
 		t.Errorf("totals with ?separator=semicolon: %q", got)
 	}
+
+	// A script signed in by token follows its user's choice too.
+	_, scripted := bearerClient(t, env, "script.separator@exports.ma", domain.RoleCoordinator, "fr")
+	if err := env.store.SetUserCSVSeparator(ctx, scripted.ID, domain.SeparatorComma); err != nil {
+		t.Fatal(err)
+	}
+	script, _ := bearerClientOf(t, env, scripted)
+	if got := separatorOf(t, "token", script.get(files[0])); got != "," {
+		t.Errorf("a token's user chose commas, got %q", got)
+	}
 }
 
 // sheetOf opens an XLSX download and returns it with its one sheet's name.
