@@ -214,8 +214,12 @@ func exportDetails(opts domain.ExportOptions) map[string]any {
 	if identifiers != nil {
 		details["identifiers"] = identifiers
 	}
-	if opts.Format == domain.CSV {
-		details["separator"] = map[bool]string{false: "comma", true: "semicolon"}[opts.Semicolon]
+	switch {
+	case opts.Format != domain.CSV:
+	case opts.Semicolon:
+		details["separator"] = domain.SeparatorSemicolon
+	default:
+		details["separator"] = domain.SeparatorComma
 	}
 	return details
 }

@@ -143,7 +143,7 @@ func TestAttendanceCSVThroughHTTP(t *testing.T) {
 		t.Fatalf("want 3 records, got %d: %q", len(records), records)
 	}
 	// The coordinator reads French: French headers and values.
-	nameLatin, nameAr, status := column(t, records, "Nom (latin)"), column(t, records, "Nom (arabe)"), column(t, records, "Statut")
+	nameLatin, nameAr, status := column(t, records, "Nom (latin)"), column(t, records, "Nom (arabe)"), column(t, records, "Présence")
 	byLatin := map[string][]string{}
 	for _, rec := range records[1:] {
 		byLatin[rec[nameLatin]] = rec
