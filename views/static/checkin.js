@@ -15,7 +15,8 @@
   var form = document.querySelector('[data-checkin-form]');
   if (!root || !form) return;
   var result = document.querySelector('[data-checkin-result]');
-  var present = document.querySelector('[data-checkin-present]');
+  var count = document.querySelector('[data-checkin-present]');
+  var present = count && (count.querySelector('bdi') || count); // the isolate keeps "n / m" left to right
   var video = root.querySelector('[data-scan-video]');
   var startButton = root.querySelector('[data-scan-start]');
   var stopButton = root.querySelector('[data-scan-stop]');
@@ -55,6 +56,7 @@
 
   // countPresent adds one to "present: n / m" after a new check-in.
   function countPresent() {
+    if (!present) return;
     var m = /^(\d+)(\s*\/\s*\d+)$/.exec(present.textContent.trim());
     if (m) present.textContent = (Number(m[1]) + 1) + m[2];
   }
@@ -89,6 +91,7 @@
       return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
         if (formats.indexOf('qr_code') < 0) return jsQRDecoder();
         var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+        root.dataset.decoder = 'barcode-detector';
         return function () {
           return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : ''; });
         };
@@ -106,6 +109,7 @@
       script.onerror = reject;
       document.head.appendChild(script);
     }).then(function () {
+      root.dataset.decoder = 'jsqr';
       var canvas = document.createElement('canvas');
       var context = canvas.getContext('2d', { willReadFrequently: true });
       return function () {
