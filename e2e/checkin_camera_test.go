@@ -96,6 +96,10 @@ func TestCheckinScansBadgesThroughTheCamera(t *testing.T) {
 	if !strings.Contains(present, "1 / 1") {
 		t.Errorf("the page counts %q present, want 1 / 1", present)
 	}
+	// The badges the codes came from, as printed.
+	must(t, chromedp.Do(phone, chromedp.Navigate(fmt.Sprintf("%s/courses/%d/badges", s.base, s.course.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`.badge svg.qr`))))
+	screenshot(t, phone, "badges-ar-phone")
 }
 
 // Each badge is shown for badgeFrames frames, then a blank picture for
