@@ -276,7 +276,8 @@ func arabicIndic(s string) string {
 }
 
 // Sessions that cannot take marks refuse codes as the attendance sheet
-// refuses marks: a session whose day has not come, a cancelled one.
+// refuses marks: a session whose day has not come, a cancelled one, one of
+// a closed course.
 func TestCheckinFollowsTheAttendanceRules(t *testing.T) {
 	t.Parallel()
 	env := newCheckinEnv(t)
@@ -290,6 +291,13 @@ func TestCheckinFollowsTheAttendanceRules(t *testing.T) {
 	}
 	if status, a := scan(t, env.trainer, env.session.ID, token); status != 422 || a.Error == "" {
 		t.Errorf("a cancelled session: %d %+v", status, a)
+	}
+	// A closed course takes no more marks from its trainer (409).
+	if _, err := env.store.CloseCourse(context.Background(), env.otherCourse.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if status, a := scan(t, env.otherTrainer, env.otherSess.ID, env.otherCodes[env.stranger.ID].Token); status != 409 || a.Error == "" {
+		t.Errorf("a closed course: %d %+v", status, a)
 	}
 	if n := countRows(t, env.store, `SELECT count(*) FROM attendance`); n != 0 {
 		t.Errorf("%d marks written", n)
