@@ -96,6 +96,21 @@ func TestCheckinScansBadgesThroughTheCamera(t *testing.T) {
 	if !strings.Contains(present, "1 / 1") {
 		t.Errorf("the page counts %q present, want 1 / 1", present)
 	}
+	// The typed code, sent by the script without leaving the page: the
+	// same answer (the camera stopped first, so that no scan comes between).
+	must(t, chromedp.Do(phone, chromedp.Click(chromedp.CSS(`[data-scan-stop]`))))
+	logged, err := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll('[data-scan-log] li').length`))
+	must(t, err)
+	must(t, chromedp.Do(phone,
+		chromedp.SendKeys(chromedp.CSS(`#f-code`), strings.ToLower(codes[here.ID].ShortShown())),
+		chromedp.Click(chromedp.CSS(`[data-checkin-form] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-scan-log] li:nth-child(%d)`, min(logged+1, 8)))),
+	))
+	typed, err := chromedp.Run(phone, chromedp.Evaluate[string](`document.querySelector('[data-scan-log] li').className + '|' + location.pathname`))
+	must(t, err)
+	if want := fmt.Sprintf("checkin-already_present|/sessions/%d/checkin", s.session.ID); typed != want {
+		t.Errorf("the typed code: got %q, want %q", typed, want)
+	}
 	// The badges the codes came from, as printed.
 	must(t, chromedp.Do(phone, chromedp.Navigate(fmt.Sprintf("%s/courses/%d/badges", s.base, s.course.ID)),
 		chromedp.WaitVisible(chromedp.CSS(`.badge svg.qr`))))
