@@ -205,6 +205,7 @@ type importParser struct {
 	now         time.Time
 	settings    ImportSettings
 	unnamed     map[int]bool // columns without a header already reported for a value
+	headerRefused bool       // the header has problems: rows are only sampled
 	date1904    bool
 	columns     []string // canonical column of each header cell, "" if ignored
 	nationalIDs map[string]int
@@ -414,7 +415,10 @@ func (p *importParser) record(row int, record []string) bool {
 		if blank(record) {
 			return true // blank rows above the header
 		}
-		return p.header(record)
+		// A header with problems still lets the rows be shown (the preview,
+		// where a column may be mapped), not read.
+		p.headerRefused = !p.header(record)
+		return true
 	}
 	if blank(record) {
 		return true // Excel leaves empty rows (";;;;") at the end
@@ -426,7 +430,9 @@ func (p *importParser) record(row int, record []string) bool {
 		return false
 	}
 	p.sample(row, record)
-	p.dataRow(row, record)
+	if !p.headerRefused {
+		p.dataRow(row, record)
+	}
 	return true
 }
 
