@@ -201,16 +201,16 @@ func looksBinary(b []byte) bool {
 
 // importParser turns records into rows; records arrive from CSV or XLSX.
 type importParser struct {
-	file        *ImportFile
-	now         time.Time
-	settings    ImportSettings
-	unnamed     map[int]bool // columns without a header already reported for a value
-	headerRefused bool       // the header has problems: rows are only sampled
-	date1904    bool
-	columns     []string // canonical column of each header cell, "" if ignored
-	nationalIDs map[string]int
-	identical   map[string]int
-	dataRows    int
+	file          *ImportFile
+	now           time.Time
+	settings      ImportSettings
+	unnamed       map[int]bool // columns without a header already reported for a value
+	headerRefused bool         // the header has problems: rows are only sampled
+	date1904      bool
+	columns       []string // canonical column of each header cell, "" if ignored
+	nationalIDs   map[string]int
+	identical     map[string]int
+	dataRows      int
 }
 
 // readCSV decodes a CSV file (UTF-8 with or without BOM, UTF-16,
