@@ -219,7 +219,7 @@ type importParser struct {
 func (p *importParser) readCSV(data []byte) {
 	data, encoding, ok := decodeText(data)
 	if !ok {
-		p.file.Add(0, "", "import.encoding_invalid", "")
+		p.file.Add(0, "", "import.encoding_unknown", "")
 		return
 	}
 	p.file.Encoding = encoding

@@ -56,6 +56,20 @@ type ImportReport struct {
 	OrganisationsCreated int               `json:"organisations_created"`
 	Matches              []ImportMatch     `json:"matches"`
 	NewOrganisations     []NewOrganisation `json:"new_organisations"`
+	// How the file was read, and every column with its field.
+	Read    ImportRead            `json:"read"`
+	Columns []domain.ImportHeader `json:"columns"`
+}
+
+// ImportRead says how a file was read: "xlsx" or "csv", a CSV file's
+// encoding and separator, an XLSX workbook's date system, and the pivot of
+// two-digit years (domain.TwoDigitYearPivot).
+type ImportRead struct {
+	Format    string `json:"format"`
+	Encoding  string `json:"encoding,omitempty"`
+	Separator string `json:"separator,omitempty"`
+	Date1904  bool   `json:"date_1904,omitempty"`
+	Pivot     int    `json:"two_digit_year_pivot"`
 }
 
 // importLock serialises imports: people without a national ID (children)
@@ -85,7 +99,11 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 		}
 	}
 	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored,
-		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}}
+		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}, Columns: file.Headers,
+		Read: ImportRead{Format: file.Format, Encoding: file.Encoding, Separator: file.Separator, Date1904: file.Date1904, Pivot: file.Pivot}}
+	if report.Columns == nil {
+		report.Columns = []domain.ImportHeader{}
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
