@@ -92,17 +92,17 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		return nil, notFound("course")
 	}
-	if len(file.Rows) == 0 {
-		// Nothing readable (wrong encoding, no header...): no database work.
-		if err := file.Err(); err != nil {
-			return nil, err
-		}
-	}
 	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored,
 		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}, Columns: file.Headers,
 		Read: ImportRead{Format: file.Format, Encoding: file.Encoding, Separator: file.Separator, Date1904: file.Date1904, Pivot: file.Pivot}}
 	if report.Columns == nil {
 		report.Columns = []domain.ImportHeader{}
+	}
+	if len(file.Rows) == 0 {
+		// Nothing readable (wrong encoding, no header...): no database work.
+		if err := file.Err(); err != nil {
+			return report, err
+		}
 	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
