@@ -83,3 +83,63 @@ func TestImportWizardThroughThePage(t *testing.T) {
 		t.Fatalf("another user's file was read, or the page does not say to send it again: %s", r.Body)
 	}
 }
+
+// Matches and new organisations through the API: listed in the refusal's
+// report, then decided with the same fields the page sends.
+func TestImportDecisionsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	env := newExportEnv(t)
+	const target = "/api/v1/imports/trainees"
+	org := fmt.Sprint(env.institution.ID)
+	first := "Nom;Catégorie;Sexe;Organisme;CIN\r\nZoé Benkirane;Acteur institutionnel;Femme;" + org + ";BK112233\r\n"
+	r := env.coordinator.upload(target, "a.csv", []byte(first), nil)
+	expectStatus(t, "first import", r, 201)
+	before := countRows(t, env.store, `SELECT count(*) FROM trainees`)
+
+	again := "Nom;Catégorie;Sexe;Organisme;CIN\r\n" +
+		"Zoé Benkirane-Éloi;Acteur institutionnel;Femme;" + org + ";BK112233\r\n" + // the CIN on record, another name
+		"Omar Tazi;Acteur associatif;Homme;Association Nour de Salé;BK998877\r\n" // an organisation not on record
+	r = env.coordinator.upload(target, "b.csv", []byte(again), map[string]string{"dry_run": "true"})
+	expectStatus(t, "match refused by default", r, 422)
+	var refused struct {
+		Problems []struct {
+			Row     int    `json:"row"`
+			Key     string `json:"key"`
+			Message string `json:"message"`
+		} `json:"problems"`
+		Report struct {
+			Matches []struct {
+				Row         int `json:"row"`
+				Differences []struct {
+					Field, File, Record string
+				} `json:"differences"`
+			} `json:"matches"`
+			NewOrganisations []struct {
+				Name string `json:"name"`
+				Key  string `json:"key"`
+			} `json:"new_organisations"`
+		} `json:"report"`
+	}
+	decode(t, r, &refused)
+	if len(refused.Problems) != 1 || refused.Problems[0].Key != "import.match_refused" ||
+		!strings.Contains(refused.Problems[0].Message, "Zoé Benkirane-Éloi") || !strings.Contains(refused.Problems[0].Message, "«Zoé Benkirane»") {
+		t.Fatalf("the refusal names both people: %s", r.Body)
+	}
+	if len(refused.Report.Matches) != 1 || refused.Report.Matches[0].Differences[0].Record != "Zoé Benkirane" ||
+		len(refused.Report.NewOrganisations) != 1 || refused.Report.NewOrganisations[0].Name != "Association Nour de Salé" {
+		t.Fatalf("the report lists the match and the new organisation: %s", r.Body)
+	}
+
+	r = env.coordinator.upload(target, "b.csv", []byte(again), map[string]string{"decision_2": "update"})
+	expectStatus(t, "decided", r, 201)
+	if n := countRows(t, env.store, `SELECT count(*) FROM trainees`); n != before+1 {
+		t.Fatalf("want one new person, got %d", n-before)
+	}
+	if n := countRows(t, env.store, `SELECT count(*) FROM trainees WHERE national_id = 'BK112233' AND full_name_latin = 'Zoé Benkirane-Éloi'`); n != 1 {
+		t.Fatal("the record was not updated from the file")
+	}
+	if n := countRows(t, env.store, `SELECT count(*) FROM trainees t JOIN organisations o ON o.id = t.organisation_id
+		WHERE t.national_id = 'BK998877' AND o.name_fr = 'Association Nour de Salé' AND o.kind = 'association'`); n != 1 {
+		t.Fatal("the new organisation was not created with its member")
+	}
+}
