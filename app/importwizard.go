@@ -118,11 +118,11 @@ func (s *Server) parseWithChoices(c *fiber.Ctx, filename string, data []byte, ch
 		return nil, err
 	}
 	file := domain.ParseImportWith(bytes.NewReader(data), filename, domain.ImportSettings{Columns: ch.columns, Remembered: remembered})
-	// Remembered: a choice for a header that recognition does not give
-	// (a header recognised keeps its field without being stored).
+	// Remembered: a choice for a header the import does not know (one it
+	// knows is recognised again next time, whatever was chosen this time).
 	chosen := map[string]string{}
 	for i, field := range ch.columns {
-		if i < len(file.Headers) && file.Headers[i].Key != "" && file.Headers[i].How != domain.ColumnRecognised {
+		if i < len(file.Headers) && file.Headers[i].Key != "" && !domain.IsKnownHeader(file.Headers[i].Key) {
 			chosen[file.Headers[i].Key] = field
 		}
 	}

@@ -78,6 +78,13 @@ const importSampleRows = 5
 // Arabic letter variants, spacing and punctuation do not count.
 func HeaderKey(header string) string { return foldLabel(cleanLine(header)) }
 
+// IsKnownHeader reports whether a header is recognised as a field of its
+// own: a choice for it is not remembered (recognition decides next time).
+func IsKnownHeader(key string) bool {
+	_, ok := headerAliases[key]
+	return ok
+}
+
 func columnLetter(i int) string {
 	name, _ := excelize.ColumnNumberToName(i + 1)
 	return name
