@@ -343,11 +343,11 @@ func (im *importer) match() error {
 		}
 		switch decision {
 		case MatchRefuse:
-			im.problem(int(m.Line), "", "import.match_refused", describeMatch(&m))
+			im.problem(int(m.Line), "", "import.match_refused", describeMatch(&m, im.opt.MayUpdate))
 			continue
 		case MatchUpdate:
 			if !im.opt.MayUpdate {
-				im.problem(int(m.Line), "", "import.match_update_forbidden", describeMatch(&m))
+				im.problem(int(m.Line), "", "import.match_update_forbidden", describeMatch(&m, false))
 				continue
 			}
 			im.updates = append(im.updates, m.Line)
@@ -404,8 +404,9 @@ func nullString(s sql.NullString) *string {
 }
 
 // describeMatch names both people for the refusal: the file's and the
-// record's (by name and number on record).
-func describeMatch(m *matchRow) string {
+// record's, by name when the user may read the record (else a trainer could
+// learn a stranger's name from a CIN), and by number on record.
+func describeMatch(m *matchRow, showRecord bool) string {
 	name := func(ar, latin sql.NullString) string {
 		if latin.Valid && ar.Valid {
 			return latin.String + " / " + ar.String
@@ -415,7 +416,11 @@ func describeMatch(m *matchRow) string {
 		}
 		return ar.String
 	}
-	return "«" + name(m.FNameAr, m.FNameLatin) + "» ↔ «" + name(m.NameAr, m.NameLatin) + "» (#" + strconv.FormatInt(m.ID, 10) + ")"
+	record := "#" + strconv.FormatInt(m.ID, 10)
+	if showRecord {
+		record = "«" + name(m.NameAr, m.NameLatin) + "» (" + record + ")"
+	}
+	return "«" + name(m.FNameAr, m.FNameLatin) + "» ↔ " + record
 }
 
 // updateMatched updates the people the coordinator chose to update from
