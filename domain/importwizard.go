@@ -201,11 +201,38 @@ var (
 	yearMonthDay = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$`)
 )
 
+// dayMonthNameYear is a date with the month in words, as Excel's "d-mmm-yy"
+// writes it into a CSV ("15-Mar-84", "15 mars 1984", "15 مارس 1984").
+var dayMonthNameYear = regexp.MustCompile(`^(\d{1,2})[-/. ]+([\pL]+)\.?[-/. ]+(\d{4}|\d{2})$`)
+
+// monthNames are the months in English, French and Arabic (Moroccan and
+// Mashriq names), full and abbreviated, folded.
+var monthNames = foldedMap(map[int][]string{
+	1:  {"jan", "january", "janv", "janvier", "يناير", "كانون الثاني"},
+	2:  {"feb", "february", "fév", "févr", "février", "fevrier", "فبراير", "شباط"},
+	3:  {"mar", "march", "mars", "مارس", "آذار"},
+	4:  {"apr", "april", "avr", "avril", "أبريل", "ابريل", "نيسان"},
+	5:  {"may", "mai", "ماي", "مايو", "أيار"},
+	6:  {"jun", "june", "juin", "يونيو", "حزيران"},
+	7:  {"jul", "july", "juil", "juillet", "يوليوز", "يوليو", "تموز"},
+	8:  {"aug", "august", "août", "aout", "غشت", "أغسطس", "آب"},
+	9:  {"sep", "sept", "september", "septembre", "شتنبر", "سبتمبر", "أيلول"},
+	10: {"oct", "october", "octobre", "أكتوبر", "اكتوبر", "تشرين الأول"},
+	11: {"nov", "november", "novembre", "نونبر", "نوفمبر", "تشرين الثاني"},
+	12: {"dec", "december", "déc", "décembre", "دجنبر", "ديسمبر", "كانون الأول"},
+})
+
 // birthYearOf reads a birth year: "2008", "2008.0" (a number cell), or a
 // date of birth as text. Two-digit years follow TwoDigitYearPivot.
 func birthYearOf(value string, now time.Time) (int, bool) {
 	if year, err := strconv.Atoi(strings.TrimSuffix(value, ".0")); err == nil {
 		return year, true
+	}
+	if m := dayMonthNameYear.FindStringSubmatch(value); m != nil {
+		if _, known := monthNames[foldLabel(m[2])]; !known || !validDayMonth(m[1], "1") {
+			return 0, false
+		}
+		return fullYear(m[3], now), true
 	}
 	if m := yearMonthDay.FindStringSubmatch(value); m != nil {
 		year, _ := strconv.Atoi(m[1])
@@ -215,14 +242,19 @@ func birthYearOf(value string, now time.Time) (int, bool) {
 	if m == nil || !(validDayMonth(m[1], m[2]) || validDayMonth(m[2], m[1])) {
 		return 0, false
 	}
-	year, _ := strconv.Atoi(m[3])
-	if len(m[3]) == 2 {
+	return fullYear(m[3], now), true
+}
+
+// fullYear reads a year of four digits, or of two by TwoDigitYearPivot.
+func fullYear(digits string, now time.Time) int {
+	year, _ := strconv.Atoi(digits)
+	if len(digits) == 2 {
 		year += 1900
 		if year%100 <= TwoDigitYearPivot(now) {
 			year += 100
 		}
 	}
-	return year, true
+	return year
 }
 
 func validDayMonth(day, month string) bool {

@@ -118,6 +118,10 @@ func TestTextDatesOfBirthGiveTheYear(t *testing.T) {
 		{"Né(e) le", "5.3.07", 2007},   // 07 ≤ the pivot (26 in 2026): 2007
 		{"Birth date", "1-1-26", 2026}, // the pivot itself
 		{"Birth date", "1-1-27", 1927}, // past it
+		{"Date de naissance", "15-Mar-84", 1984}, // Excel's d-mmm-yy, saved as CSV
+		{"Date de naissance", "15 mars 1984", 1984},
+		{"Date de naissance", "1 févr. 07", 2007},
+		{"تاريخ الازدياد", "15 شتنبر 1984", 1984},
 	} {
 		csv := "name,category,sex,organisation," + c.header + "\nAmina,institutional,f,1," + c.value + "\n"
 		f := parseWith(t, []byte(csv), "a.csv", ImportSettings{})
@@ -126,7 +130,7 @@ func TestTextDatesOfBirthGiveTheYear(t *testing.T) {
 			t.Errorf("%s %q: year %d, want %d", c.header, c.value, got, c.year)
 		}
 	}
-	for _, bad := range []string{"32/13/1984", "15/03", "1984-13-01", "mars 84"} {
+	for _, bad := range []string{"32/13/1984", "15/03", "1984-13-01", "mars 84", "15 brumaire 1984", "40 mars 1984"} {
 		f := parseWith(t, []byte("name,category,sex,organisation,date de naissance\nAmina,institutional,f,1,"+bad+"\n"), "a.csv", ImportSettings{})
 		wantProblem(t, f, 2, "birth_year", "import.not_a_year")
 	}
