@@ -115,9 +115,9 @@ func TestTextDatesOfBirthGiveTheYear(t *testing.T) {
 		{"Date of birth", "1984-03-15 00:00:00", 1984},
 		{"تاريخ الازدياد", "١٥/٠٣/١٩٨٤", 1984},
 		{"تاريخ الميلاد", "5-3-84", 1984},
-		{"Né(e) le", "5.3.07", 2007},   // 07 ≤ the pivot (26 in 2026): 2007
-		{"Birth date", "1-1-26", 2026}, // the pivot itself
-		{"Birth date", "1-1-27", 1927}, // past it
+		{"Né(e) le", "5.3.07", 2007},             // 07 ≤ the pivot (26 in 2026): 2007
+		{"Birth date", "1-1-26", 2026},           // the pivot itself
+		{"Birth date", "1-1-27", 1927},           // past it
 		{"Date de naissance", "15-Mar-84", 1984}, // Excel's d-mmm-yy, saved as CSV
 		{"Date de naissance", "15 mars 1984", 1984},
 		{"Date de naissance", "1 févr. 07", 2007},
