@@ -118,6 +118,8 @@ func (p *importParser) headerFields(record []string) {
 		choice, chosen := p.settings.Columns[i]
 		remembered, known := p.settings.Remembered[hd.Key]
 		switch {
+		case chosen && ok && choice == field:
+			hd.Field, hd.How = field, ColumnRecognised // the page sends every column's field back
 		case chosen && (choice == IgnoreColumn || IsImportField(choice)):
 			hd.Field, hd.How = choice, ColumnChosen
 		case ok:

@@ -59,8 +59,12 @@ func TestPreviewShowsEveryColumnWithItsFieldAndTheFirstRows(t *testing.T) {
 	}
 
 	// The coordinator maps one column and ignores the other: the file reads.
-	f = parseWith(t, []byte(csv), "liste.csv", ImportSettings{Columns: map[int]string{3: "phone", 4: IgnoreColumn}})
+	// (The page sends every column's select back: a recognised one stays "recognised".)
+	f = parseWith(t, []byte(csv), "liste.csv", ImportSettings{Columns: map[int]string{0: "full_name_latin", 3: "phone", 4: IgnoreColumn}})
 	wantRows(t, f, 1)
+	if f.Headers[0].How != ColumnRecognised {
+		t.Fatalf("a recognised column sent back: %+v", f.Headers[0])
+	}
 	if tr := f.Rows[0].Trainee; tr.Phone == nil || *tr.Phone != "0612345678" {
 		t.Fatalf("mapped column read: %+v", tr)
 	}
