@@ -128,6 +128,15 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
 	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
 
+	// Certificates: issued in bulk by a coordinator, printed one per page;
+	// the public page their QR code leads to (no sign-in: isVerifyPath).
+	f.Get("/courses/:id<int>/certificates", s.onCourse(coordinators), s.certificatesPage)
+	f.Post("/courses/:id<int>/certificates", s.onCourseAsIs(coordinators), s.issueCertificatesForm)
+	f.Get("/courses/:id<int>/certificates/:cert_id<int>", s.onCourse(coordinators), s.certificatePage)
+	api.Get("/courses/:id/certificates", s.onCourse(coordinators), s.apiCertificates)
+	api.Post("/courses/:id/certificates", s.onCourseAsIs(coordinators), s.apiIssueCertificates)
+	f.Get("/verify/:code", s.verifyPage)
+
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)
 	api.Post("/organisations", s.allow(workers), s.apiCreateOrganisation)
