@@ -152,9 +152,16 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /sessions/:id<int>/checkin":   {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
 	"POST /api/v1/sessions/:id/checkin": {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
 	"GET /courses/:id<int>/badges":      {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
-	"GET /imports":                      {url: "/imports", want: pages(200, 200, 200, 403)},
-	"POST /imports":                     {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
-	"POST /api/v1/imports/trainees":     {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	// Certificates: a coordinator's; their verify page is anyone's.
+	"GET /courses/:id<int>/certificates":               {url: "/courses/{course}/certificates", want: pages(200, 200, 403, 403)},
+	"POST /courses/:id<int>/certificates":              {url: "/courses/{course}/certificates", want: pages(303, 303, 403, 403)},
+	"GET /courses/:id<int>/certificates/:cert_id<int>": {url: "/courses/{course}/certificates/999999", want: pages(404, 404, 403, 403)},
+	"GET /api/v1/courses/:id/certificates":             {url: "/api/v1/courses/{course}/certificates", want: api(200, 200, 403, 403)},
+	"POST /api/v1/courses/:id/certificates":            {url: "/api/v1/courses/{course}/certificates", json: `{}`, want: api(200, 200, 403, 403)},
+	"GET /verify/:code":                                {url: "/verify/NOTACODE", want: everyone(404)},
+	"GET /imports":                                     {url: "/imports", want: pages(200, 200, 200, 403)},
+	"POST /imports":                                    {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
+	"POST /api/v1/imports/trainees":                    {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
 
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so
