@@ -183,7 +183,7 @@ func issueCertificate(ctx context.Context, tx *sqlx.Tx, courseID int64, f *certi
 		return 0, mapError(err)
 	}
 	return id, writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "certificate.issue", Entity: "certificate", EntityID: &id,
-		After: map[string]any{"number": number, "enrollment_id": f.EnrollmentID, "reason": why},
+		After:     map[string]any{"number": number, "enrollment_id": f.EnrollmentID, "reason": why},
 		TraineeID: &f.TraineeID, CourseID: &courseID})
 }
 
