@@ -155,8 +155,8 @@ type offlineSyncInput struct {
 // outcome, or "refused" with the sentence (and the fields) that say why.
 type offlineResult struct {
 	repository.OfflineResult
-	Status int                          `json:"status,omitempty"`
-	Error  string                       `json:"error,omitempty"`
+	Status int               `json:"status,omitempty"`
+	Error  string            `json:"error,omitempty"`
 	Fields map[string]string `json:"fields,omitempty"`
 }
 

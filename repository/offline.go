@@ -429,27 +429,27 @@ type walkInRecord struct {
 // OfflineConflict is an entry of the coordinators' list: both values, who
 // set them and when.
 type OfflineConflict struct {
-	ID            int64                    `db:"id" json:"id"`
-	Kind          string                   `db:"kind" json:"kind"`
-	CourseID      int64                    `db:"course_id" json:"course_id"`
-	CourseCode    string                   `db:"course_code" json:"course_code"`
-	SessionID     *int64                   `db:"session_id" json:"session_id"`
-	SessionStarts *time.Time               `db:"session_starts" json:"session_starts_at"`
-	TraineeID     *int64                   `db:"trainee_id" json:"trainee_id"`
-	FullNameAr    *string                  `db:"full_name_ar" json:"full_name_ar"`
-	FullNameLatin *string                  `db:"full_name_latin" json:"full_name_latin"`
-	DeviceStatus  domain.AttendanceStatus  `db:"device_status" json:"device_status"` // "" for a walk-in
-	DeviceBy      string                   `db:"device_by" json:"device_by"`
-	DeviceAt      time.Time                `db:"device_at" json:"device_at"`
-	ServerStatus  domain.AttendanceStatus  `db:"server_status" json:"server_status"` // "": unmarked
-	ServerBy      string                   `db:"server_by" json:"server_by"`
-	ServerAt      *time.Time               `db:"server_at" json:"server_at"`
-	CurrentStatus domain.AttendanceStatus  `db:"current_status" json:"current_status"` // the mark now ("": unmarked)
-	WalkIn        *json.RawMessage         `db:"walkin" json:"walkin"`
-	Person        *domain.Trainee          `db:"-" json:"-"` // a walk-in as typed, read from WalkIn
-	Matches       []TraineeMatch           `db:"-" json:"matches"`
-	HeldMarks     int                      `db:"held_marks" json:"held_marks"`
-	CreatedAt     time.Time                `db:"created_at" json:"created_at"`
+	ID            int64                   `db:"id" json:"id"`
+	Kind          string                  `db:"kind" json:"kind"`
+	CourseID      int64                   `db:"course_id" json:"course_id"`
+	CourseCode    string                  `db:"course_code" json:"course_code"`
+	SessionID     *int64                  `db:"session_id" json:"session_id"`
+	SessionStarts *time.Time              `db:"session_starts" json:"session_starts_at"`
+	TraineeID     *int64                  `db:"trainee_id" json:"trainee_id"`
+	FullNameAr    *string                 `db:"full_name_ar" json:"full_name_ar"`
+	FullNameLatin *string                 `db:"full_name_latin" json:"full_name_latin"`
+	DeviceStatus  domain.AttendanceStatus `db:"device_status" json:"device_status"` // "" for a walk-in
+	DeviceBy      string                  `db:"device_by" json:"device_by"`
+	DeviceAt      time.Time               `db:"device_at" json:"device_at"`
+	ServerStatus  domain.AttendanceStatus `db:"server_status" json:"server_status"` // "": unmarked
+	ServerBy      string                  `db:"server_by" json:"server_by"`
+	ServerAt      *time.Time              `db:"server_at" json:"server_at"`
+	CurrentStatus domain.AttendanceStatus `db:"current_status" json:"current_status"` // the mark now ("": unmarked)
+	WalkIn        *json.RawMessage        `db:"walkin" json:"walkin"`
+	Person        *domain.Trainee         `db:"-" json:"-"` // a walk-in as typed, read from WalkIn
+	Matches       []TraineeMatch          `db:"-" json:"matches"`
+	HeldMarks     int                     `db:"held_marks" json:"held_marks"`
+	CreatedAt     time.Time               `db:"created_at" json:"created_at"`
 }
 
 // offlineConflictSelect reads the list's entries with names instead of ids.
@@ -657,17 +657,17 @@ func saveHeldMarks(ctx context.Context, tx *sqlx.Tx, held []byte, traineeID int6
 
 // PackSession is a session as the device keeps it, with its roster.
 type PackSession struct {
-	ID          int64       `db:"id" json:"id"`
-	CourseID    int64       `db:"course_id" json:"course_id"`
-	CourseCode  string      `db:"course_code" json:"course_code"`
-	TitleAr     string      `db:"title_ar" json:"title_ar"`
-	TitleFr     string      `db:"title_fr" json:"title_fr"`
-	StartsAt    time.Time   `db:"starts_at" json:"starts_at"`
-	EndsAt      time.Time   `db:"ends_at" json:"ends_at"`
-	Place       string      `db:"place" json:"place"`
-	Cancelled   bool        `db:"cancelled" json:"cancelled"`
-	CourseShut  bool        `db:"course_closed" json:"course_closed"`
-	Roster      []PackEntry `db:"-" json:"roster"`
+	ID         int64       `db:"id" json:"id"`
+	CourseID   int64       `db:"course_id" json:"course_id"`
+	CourseCode string      `db:"course_code" json:"course_code"`
+	TitleAr    string      `db:"title_ar" json:"title_ar"`
+	TitleFr    string      `db:"title_fr" json:"title_fr"`
+	StartsAt   time.Time   `db:"starts_at" json:"starts_at"`
+	EndsAt     time.Time   `db:"ends_at" json:"ends_at"`
+	Place      string      `db:"place" json:"place"`
+	Cancelled  bool        `db:"cancelled" json:"cancelled"`
+	CourseShut bool        `db:"course_closed" json:"course_closed"`
+	Roster     []PackEntry `db:"-" json:"roster"`
 }
 
 // PackEntry is one person of a session's roster on the device: their names
