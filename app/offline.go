@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
@@ -110,6 +111,7 @@ type offlineChangeInput struct {
 	Status    domain.AttendanceStatus `json:"status"`
 	Base      *repository.MarkVersion `json:"base"`
 	FillOnly  bool                    `json:"fill_only"`
+	After     string                  `json:"after"`
 	Source    string                  `json:"source"`
 	CourseID  int64                   `json:"course_id"`
 	Person    *offlinePerson          `json:"person"`
@@ -222,11 +224,12 @@ func (s *Server) applyOfflineChange(c *fiber.Ctx, raw json.RawMessage, scope rep
 	ch := repository.OfflineChange{ID: in.ID, MadeAt: in.MadeAt, Payload: raw}
 	switch in.Kind {
 	case "mark":
-		if (in.TraineeID == 0) == (in.WalkIn == "") || (in.WalkIn != "" && !changeIDPattern.MatchString(in.WalkIn)) {
+		if (in.TraineeID == 0) == (in.WalkIn == "") || (in.WalkIn != "" && !changeIDPattern.MatchString(in.WalkIn)) ||
+			(in.After != "" && !changeIDPattern.MatchString(in.After)) {
 			return res, domain.Invalid("trainee_id", "offline.change_unreadable")
 		}
 		ch.Mark = &repository.OfflineMark{SessionID: in.SessionID, TraineeID: in.TraineeID, WalkIn: in.WalkIn,
-			Status: in.Status, Base: in.Base, FillOnly: in.FillOnly}
+			Status: in.Status, Base: in.Base, FillOnly: in.FillOnly, After: in.After}
 	case "walkin":
 		w, err := s.offlineWalkIn(c, in, scope)
 		if err != nil {
@@ -351,4 +354,54 @@ func (s *Server) apiResolveConflict(c *fiber.Ctx) error {
 func (s *Server) offlineAppPage(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.renderForm(c, "offline/app", nil, NewForm(nil), nil)
+}
+
+// offlineTextKeys are the sentences views/static/offline.js shows: handed
+// to it in the page, in the user's language, since the device may have no
+// network to ask for them.
+var offlineTextKeys = []string{
+	"offline.last_contact", "offline.never_contact", "offline.offline_now", "offline.online_now",
+	"offline.send_now", "offline.sending", "offline.logout_clears", "offline.logout_confirm", "offline.sessions",
+	"offline.no_sessions", "offline.open_sheet", "offline.not_yet", "offline.cancelled", "offline.saved_here",
+	"offline.save", "offline.mark_all_present", "offline.walkin_add", "offline.walkin_added", "offline.walkin_provisional",
+	"offline.refused", "offline.back_home", "offline.sign_in_again", "offline.other_account", "offline.kept_for",
+	"attendance.present", "attendance.late", "attendance.excused", "attendance.absent", "attendance.unmarked",
+	"courses.nobody", "category.institutional_actor", "category.associative_actor", "category.child_parliamentarian",
+	"field.full_name_ar", "field.full_name_latin", "field.sex", "sex.female", "sex.male", "field.birth_year",
+	"field.organisation_id", "field.new_organisation_name", "field.phone", "field.email", "field.national_id",
+	"field.guardian_consent", "field.category",
+}
+
+// offlinePluralKeys are offline.js's sentences with a count.
+var offlinePluralKeys = []string{"offline.pending", "offline.refused_count", "offline.conflict_count"}
+
+// pluralSamples is a number of each CLDR plural category of each language:
+// offline.js picks the form with Intl.PluralRules and puts its count for {n}.
+var pluralSamples = map[string]map[string]int{
+	"ar": {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100},
+	"fr": {"one": 1, "many": 1000000, "other": 2},
+	"en": {"one": 1, "other": 2},
+}
+
+// OfflineTexts are offline.js's sentences for a trainer's pages (nil for
+// the other roles: the app offline is the trainers'). html/template writes
+// the map as JSON into the page's <script type="application/json">.
+func (p *Page) OfflineTexts() map[string]any {
+	if p.User == nil || p.User.Role != domain.RoleTrainer {
+		return nil
+	}
+	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+1)
+	for _, key := range offlineTextKeys {
+		out[key] = p.tr.T(key, "At", "{at}")
+	}
+	for _, key := range offlinePluralKeys {
+		forms := map[string]string{}
+		for category, n := range pluralSamples[p.Lang] {
+			forms[category] = p.tr.localize(&i18n.LocalizeConfig{MessageID: key, PluralCount: n,
+				TemplateData: map[string]any{"Count": "{n}"}})
+		}
+		out[key] = forms
+	}
+	out["lang"] = p.Lang
+	return out
 }

@@ -51,6 +51,9 @@ type OfflineMark struct {
 	Status    domain.AttendanceStatus
 	Base      *MarkVersion
 	FillOnly  bool // "mark all present": only while the person is unmarked
+	// After is the id of the device's previous change of this mark, sent
+	// before it without an answer yet: the mark it left counts as seen.
+	After string
 }
 
 // OfflineWalkIn is a person enrolled provisionally on a device: the fields
@@ -281,7 +284,13 @@ func applyOfflineMark(ctx context.Context, tx *sqlx.Tx, ch OfflineChange, scope 
 		res.Outcome, res.Mark = OutcomeSkipped, seen
 		return res, nil
 	case !sameVersion(seen, m.Base) && m.WalkIn == "":
-		return markConflict(ctx, tx, ch, session, traineeID, current, by)
+		left, err := leftByPrevious(ctx, tx, m.After, current, by)
+		if err != nil {
+			return res, err
+		}
+		if !left {
+			return markConflict(ctx, tx, ch, session, traineeID, current, by)
+		}
 	}
 	var unmatched int
 	err = getOne(ctx, tx, &unmatched, saveAttendanceSQL, session.ID, pq.Array([]int64{traineeID}),
@@ -292,6 +301,22 @@ func applyOfflineMark(ctx context.Context, tx *sqlx.Tx, ch OfflineChange, scope 
 	res.Outcome = OutcomeApplied
 	res.Mark, err = currentMark(ctx, tx, session.ID, traineeID, false)
 	return res, err
+}
+
+// leftByPrevious reports whether the server's mark is the one the device's
+// previous change of it (after) wrote: the device had seen its own change.
+func leftByPrevious(ctx context.Context, tx *sqlx.Tx, after string, current serverMark, by int64) (bool, error) {
+	if after == "" || current.Status == nil || current.MarkedBy == nil || *current.MarkedBy != by {
+		return false, nil
+	}
+	var status string
+	const q = `SELECT payload->>'status' FROM offline_changes
+	            WHERE change_id = $1 AND user_id = $2 AND kind = 'mark' AND outcome IN ('applied', 'unchanged')`
+	err := getOne(ctx, tx, &status, q, after, by)
+	if errors.Is(err, domain.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && status == string(*current.Status), err
 }
 
 // sameVersion reports whether the server's mark is the one the device saw.
