@@ -246,7 +246,7 @@
       send.addEventListener("click", function () { sync(true); });
       statusBox.appendChild(send);
     }
-    line("data-kept", t("offline.kept_for")).className = "muted small";
+    if (!shell) line("data-kept", t("offline.kept_for")).className = "muted small";
   }
   function line(attr, text) {
     var p = document.createElement("p");
@@ -269,17 +269,23 @@
   }
 
   // ---- the shell: the home's sessions and the sheets, from IndexedDB
+  // drawShell draws into a new element and shows it only if no later draw began meanwhile (the
+  // queue and the sync both ask for one; their awaits interleave).
+  var draws = 0;
   async function drawShell() {
-    var view = shell.querySelector("[data-offline-view]");
+    var mine = ++draws;
+    var target = shell.querySelector("[data-offline-view]");
+    var view = document.createElement("div");
     var stored = await meta("user");
     var sessions = stored === userId ? await all("sessions") : [];
     var m = location.pathname.match(/^\/sessions\/(\d+)\/attendance$/);
-    view.textContent = "";
-    if (m) {
-      var s = sessions.filter(function (x) { return x.id === Number(m[1]); })[0];
-      if (s) return drawSheet(view, s);
-    }
-    drawSessions(view, sessions);
+    var s = m && sessions.filter(function (x) { return x.id === Number(m[1]); })[0];
+    if (s) await drawSheet(view, s);
+    else drawSessions(view, sessions);
+    if (mine !== draws) return;
+    var opened = target.querySelector("details.walkin[open]");
+    if (opened) { var again = view.querySelector("details.walkin"); if (again) again.open = true; }
+    target.replaceChildren(view);
   }
 
   function el(tag, attrs, text) {
