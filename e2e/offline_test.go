@@ -3,11 +3,16 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
 	"os"
 	"strings"
 	"sync"
@@ -28,71 +33,72 @@ import (
 // browser closed and opened again, the network back, and the database holds
 // exactly those rows once.
 
-// gate stands between the browser and the application: down, it refuses
-// every connection and cuts the open ones, as a room without network does
-// (DevTools' emulation alone would leave the service worker's requests through).
+// gate stands between the browser and the application: down, it cuts every
+// request, as a room without network does (DevTools' emulation alone would
+// let the service worker's own requests through); static-only, it lets the
+// assets through and nothing else. It can serve sw.js as a new release
+// would (another VERSION).
 type gate struct {
-	mu      sync.Mutex
-	down    bool
-	conns   map[net.Conn]bool
-	ln      net.Listener
-	backend string
+	mu        sync.Mutex
+	mode      string // "up", "down", "static-only"
+	swVersion string // "" : the embedded sw.js as it is
+	ln        net.Listener
+	proxy     *httputil.ReverseProxy
 }
 
 func newGate(t *testing.T, backend string) *gate {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
-	g := &gate{conns: map[net.Conn]bool{}, ln: ln, backend: backend}
-	t.Cleanup(func() { ln.Close(); g.setDown(true) })
-	go g.serve()
+	target, _ := url.Parse("http://" + backend)
+	g := &gate{mode: "up", ln: ln, proxy: httputil.NewSingleHostReverseProxy(target)}
+	g.proxy.ModifyResponse = g.rewrite
+	srv := &http.Server{Handler: g}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	return g
 }
 
-func (g *gate) serve() {
-	for {
-		c, err := g.ln.Accept()
-		if err != nil {
-			return
-		}
-		g.mu.Lock()
-		down := g.down
-		if !down {
-			g.conns[c] = true
-		}
-		g.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		go g.pipe(c)
-	}
-}
-
-func (g *gate) pipe(c net.Conn) {
-	b, err := net.Dial("tcp", g.backend)
-	if err != nil {
-		c.Close()
-		return
-	}
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
-	g.conns[b] = true
+	mode := g.mode
 	g.mu.Unlock()
-	go func() { io.Copy(b, c); b.Close() }()
-	io.Copy(c, b)
-	c.Close()
+	if mode == "down" || (mode == "static-only" && !strings.HasPrefix(r.URL.Path, "/static/")) {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close() // no answer at all: a network error for the browser
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	g.proxy.ServeHTTP(w, r)
 }
 
-func (g *gate) setDown(down bool) {
+// rewrite serves sw.js with another VERSION when asked.
+func (g *gate) rewrite(resp *http.Response) error {
+	g.mu.Lock()
+	version := g.swVersion
+	g.mu.Unlock()
+	if version == "" || resp.Request.URL.Path != "/static/sw.js" {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	body = regexp.MustCompile(`var VERSION = "[^"]*";`).ReplaceAll(body, []byte(`var VERSION = "`+version+`";`))
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	return nil
+}
+
+func (g *gate) set(mode string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.down = down
-	if down {
-		for c := range g.conns {
-			c.Close()
-		}
-		g.conns = map[net.Conn]bool{}
-	}
+	g.mode = mode
 }
 
 func (g *gate) url() string { return "http://" + g.ln.Addr().String() }
@@ -257,7 +263,7 @@ func TestOfflineAttendanceSurvivesTheRoom(t *testing.T) {
 	  r.onsuccess = () => { const q = r.result.transaction('sessions').objectStore('sessions').getAll(); q.onsuccess = () => ok(q.result.length === 1 && q.result[0].roster.length === 3); }; r.onerror = () => ok(false); })`)
 
 	// The network goes.
-	s.gate.setDown(true)
+	s.gate.set("down")
 	within(t, ctx, time.Minute, emulate(offline), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-offline-sheet]`)))
 	screenshot(t, ctx, "offline-sheet-fr-phone")
 	marked, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
@@ -301,11 +307,27 @@ func TestOfflineAttendanceSurvivesTheRoom(t *testing.T) {
 		t.Fatalf("the server has %d marks before the network returns", n)
 	}
 
+	// A new release's service worker arrives (only the assets get through):
+	// it replaces the old one and its caches; the queue and the sessions,
+	// in IndexedDB, stay.
+	s.gate.mu.Lock()
+	s.gate.swVersion = "e2e-next"
+	s.gate.mu.Unlock()
+	s.gate.set("static-only")
+	within(t, ctx, time.Minute, emulate(online))
+	waitFor(t, ctx, "the new service worker", `navigator.serviceWorker.getRegistration().then(r => r.update()).then(() =>
+	  caches.keys()).then(k => k.includes('takaffoul-assets-e2e-next') && !k.some(n => n.startsWith('takaffoul-assets-') && n !== 'takaffoul-assets-e2e-next'))`)
+	s.gate.set("down")
+	within(t, ctx, time.Minute, emulate(offline), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-offline-sheet]`)))
+	if n := pendingCount(t, ctx); n != "5" {
+		t.Fatalf("after a new service worker: %s changes waiting, want 5", n)
+	}
+
 	// Meanwhile a coordinator marks present the person the device marks absent.
 	must(t, s.store.SaveAttendance(context.Background(), s.session.ID, []repository.Mark{{TraineeID: s.other.ID, Status: domain.Present}}, &s.coordID))
 
 	// The network returns.
-	s.gate.setDown(false)
+	s.gate.set("up")
 	within(t, ctx, time.Minute, emulate(online))
 	waitFor(t, ctx, "the queue sent", `Promise.resolve((document.querySelector('[data-pending]') || {}).getAttribute && document.querySelector('[data-pending]').getAttribute('data-count') === '0')`)
 	screenshot(t, ctx, "offline-sent-fr-phone")
