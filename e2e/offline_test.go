@@ -12,8 +12,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"regexp"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +42,7 @@ type gate struct {
 	mu        sync.Mutex
 	mode      string // "up", "down", "static-only"
 	swVersion string // "" : the embedded sw.js as it is
+	slow      bool   // slow 3G: 400 ms per round trip, 400 kbit/s (see slowWriter)
 	ln        net.Listener
 	proxy     *httputil.ReverseProxy
 }
@@ -72,7 +73,50 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler)
 	}
+	if g.isSlow() {
+		time.Sleep(400 * time.Millisecond) // the request's round trip
+		w = &slowWriter{ResponseWriter: w}
+	}
 	g.proxy.ServeHTTP(w, r)
+}
+
+func (g *gate) isSlow() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.slow
+}
+
+// slowWriter sends a response at 400 kbit/s (50,000 bytes a second), in
+// chunks of 5,000 bytes. Per request: parallel requests each get the rate,
+// so the figures are a lower bound of slow 3G's.
+type slowWriter struct {
+	http.ResponseWriter
+	written int64
+}
+
+func (s *slowWriter) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		chunk := min(len(b), 5000)
+		m, err := s.ResponseWriter.Write(b[:chunk])
+		n += m
+		s.written += int64(m)
+		if err != nil {
+			return n, err
+		}
+		if f, ok := s.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		time.Sleep(time.Duration(chunk) * time.Second / 50000)
+		b = b[chunk:]
+	}
+	return n, nil
+}
+
+func (s *slowWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // rewrite serves sw.js with another VERSION when asked.
@@ -414,3 +458,57 @@ func chromiumPath() string {
 	}
 	return "/usr/bin/chromium"
 }
+
+// TestOfflineAttendancePageOnSlow3G measures the attendance page on a slow
+// 3G network (400 ms round trip, 400 kbit/s, made by the gate for every
+// request, the service worker's included): a first visit with empty caches,
+// a visit once the app is installed, and with the network off. It logs the
+// figures (docs/OFFLINE.md quotes them); it asserts only that each visit shows the sheet.
+func TestOfflineAttendancePageOnSlow3G(t *testing.T) {
+	s := newOfflineSite(t)
+	base := s.gate.url()
+	sheet := fmt.Sprintf("%s/sessions/%d/attendance", base, s.session.ID)
+	ctx, _ := profileBrowser(t, t.TempDir())
+	within(t, ctx, time.Minute,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "trainer@e2e.ma"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.main-nav`)),
+	)
+	// Forget what the sign-in left: the HTTP cache, the app's caches and worker.
+	waitFor(t, ctx, "the app forgotten", `navigator.serviceWorker.getRegistrations().then(rs => Promise.all(rs.map(r => r.unregister())))
+	  .then(() => caches.keys()).then(ks => Promise.all(ks.map(k => caches.delete(k)))).then(() => true)`)
+	within(t, ctx, time.Minute, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, clearBrowserCache, cdp.Empty{})
+		return err
+	}))
+	s.gate.mu.Lock()
+	s.gate.slow = true
+	s.gate.mu.Unlock()
+
+	measure := func(what string, sel string) {
+		t.Helper()
+		start := time.Now()
+		within(t, ctx, 2*time.Minute, chromedp.Navigate(sheet), chromedp.WaitVisible(chromedp.CSS(sel)))
+		shown := time.Since(start)
+		waitFor(t, ctx, "the page settled", `new Promise(ok => setTimeout(() => ok(document.readyState === 'complete'), 1500))`)
+		bytes, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+		  .reduce((n, e) => n + (e.transferSize || 0), 0)`))
+		must(t, err)
+		load, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation')[0].loadEventEnd`))
+		must(t, err)
+		parts, err := chromedp.Run(ctx, chromedp.Evaluate[string](`performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+		  .filter(e => e.transferSize > 0).map(e => new URL(e.name).pathname + ' ' + e.transferSize).join(', ')`))
+		must(t, err)
+		t.Logf("slow 3G, %s: sheet shown after %d ms (load event %.0f ms), %.0f bytes transferred by the page (%s)", what, shown.Milliseconds(), load, bytes, parts)
+	}
+	measure("first visit, empty caches", `form.sheet`)
+	waitFor(t, ctx, "the app installed", `caches.open('takaffoul-pages').then(c => c.match('/offline')).then(r => !!r)`)
+	measure("second visit, the app installed", `form.sheet`)
+	s.gate.set("down")
+	within(t, ctx, time.Minute, emulate(offline))
+	measure("network off, from the app's cache", `form[data-offline-sheet]`)
+}
+
+var clearBrowserCache = cdp.Command[cdp.Empty, cdp.Empty]{Method: "Network.clearBrowserCache"}
