@@ -347,6 +347,9 @@ func TestOfflineAttendanceSurvivesTheRoom(t *testing.T) {
 	if n := pendingCount(t, ctx); n != "5" {
 		t.Fatalf("after reopening the browser: %s changes waiting, want 5", n)
 	}
+	// The home, offline too: the shell lists the session kept.
+	within(t, ctx, time.Minute, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-offline-view] a[href="/sessions/`+fmt.Sprint(s.session.ID)+`/attendance"]`)))
+	within(t, ctx, time.Minute, chromedp.Navigate(sheet), chromedp.WaitVisible(chromedp.CSS(`form[data-offline-sheet]`)))
 	if n := countRows(t, s.store, `SELECT count(*) FROM attendance`); n != 1 {
 		t.Fatalf("the server has %d marks before the network returns", n)
 	}
@@ -512,3 +515,50 @@ func TestOfflineAttendancePageOnSlow3G(t *testing.T) {
 }
 
 var clearBrowserCache = cdp.Command[cdp.Empty, cdp.Empty]{Method: "Network.clearBrowserCache"}
+
+// TestAttendanceWithoutJavaScript: with scripts off, nothing of the app
+// offline runs and the trainer's sheet works online as before (point 6).
+func TestAttendanceWithoutJavaScript(t *testing.T) {
+	s := newOfflineSite(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath()), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("blink-settings", "scriptEnabled=false"), chromedp.Flag("disable-background-networking", true))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1600))) // the first run starts the browser: no deadline on it; tall: no sticky bar over the radios
+	base := s.gate.url()
+	within(t, ctx, time.Minute,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "trainer@e2e.ma"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.main-nav`)),
+		chromedp.Navigate(fmt.Sprintf("%s/sessions/%d/attendance", base, s.session.ID)),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`label:has(> input[name=status_%d][value=late])`, s.other.ID))),
+		chromedp.Click(chromedp.CSS(`button[name=action][value=save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
+		chromedp.Click(chromedp.CSS(`button[name=action][value=all_present]`)),
+	)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if countRows(t, s.store, `SELECT count(*) FROM attendance WHERE session_id = $1`, s.session.ID) == 3 {
+			break
+		}
+	}
+	if n := countRows(t, s.store, `SELECT count(*) FROM attendance WHERE session_id = $1`, s.session.ID); n != 3 {
+		var got []string
+		must(t, s.store.DB().Select(&got, `SELECT status FROM attendance`))
+		t.Errorf("without JavaScript: %d marks, want 3: %v", n, got)
+	}
+	if n := countRows(t, s.store, `SELECT count(*) FROM attendance WHERE status = 'late'`); n != 1 {
+		var got []string
+		must(t, s.store.DB().Select(&got, `SELECT t.full_name_latin || ' ' || a.status FROM attendance a JOIN enrollments e ON e.id = a.enrollment_id JOIN trainees t ON t.id = e.trainee_id`))
+		t.Errorf("the late mark: %d %v", n, got)
+	}
+	if n := countRows(t, s.store, `SELECT count(*) FROM attendance WHERE status = 'absent'`); n != 1 {
+		t.Errorf("the saved absent mark was replaced by mark-all-present (%d absent left)", n)
+	}
+	if n := countRows(t, s.store, `SELECT count(*) FROM offline_changes`); n != 0 {
+		t.Errorf("%d offline changes without JavaScript", n)
+	}
+}
