@@ -387,7 +387,7 @@ var pluralSamples = map[string]map[string]int{
 // the other roles: the app offline is the trainers'). html/template writes
 // the map as JSON into the page's <script type="application/json">.
 func (p *Page) OfflineTexts() map[string]any {
-	if p.User == nil || p.User.Role != domain.RoleTrainer {
+	if p.User == nil || p.User.Role != domain.RoleTrainer || p.tr == nil {
 		return nil
 	}
 	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+1)
