@@ -526,10 +526,11 @@
     }
   }
 
-  // For other scripts of the trainer's pages (the QR check-in): a scan is a mark like a tap.
+  // For other scripts of the trainer's pages (the QR check-in): a scan is a mark like a tap, but
+  // like the check-in online it only fills a person still unmarked (fill_only), never replaces a mark.
   window.takaffoulOffline = {
     enqueueMark: function (sessionId, traineeId, status, source) {
-      return enqueueMarks([{sessionId: sessionId, ref: "t:" + traineeId, status: status, source: source || "qr"}])
+      return enqueueMarks([{sessionId: sessionId, ref: "t:" + traineeId, status: status, source: source || "qr", fillOnly: true}])
         .then(function () { sync(false); });
     },
     sync: sync
