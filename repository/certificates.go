@@ -79,13 +79,14 @@ func (s *Store) IssueCertificates(ctx context.Context, courseID int64, by *int64
 // reconcileCertificates brings course's certificates in line with its
 // records: revokes those that are no longer deserved (with the reason),
 // revokes and reissues those whose content changed, and, when issueMissing,
-// issues the missing ones. The course row is taken FOR NO KEY UPDATE so
-// that two runs on one course follow each other (a writer's guard takes it
-// FOR KEY SHARE, which this does not wait for).
+// issues the missing ones. Two runs on one course follow each other
+// through an advisory lock of the course's (as checkin.go's codes), not
+// its row: the writers that call it hold enrolment and counter rows by
+// then, and a lock that no other statement takes cannot close a cycle.
 func reconcileCertificates(ctx context.Context, tx *sqlx.Tx, courseID int64, issueMissing bool, by *int64) (domain.CertificateRun, error) {
 	var run domain.CertificateRun
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM courses WHERE id = $1 FOR NO KEY UPDATE`, courseID); err != nil {
-		return run, mapError(err)
+	if err := lockCertificates(ctx, tx, courseID); err != nil {
+		return run, err
 	}
 	var facts []certificateFacts
 	if err := tx.SelectContext(ctx, &facts, certificateFactsSQL, courseID); err != nil {
@@ -198,8 +199,39 @@ func revokeCertificate(ctx context.Context, tx *sqlx.Tx, c *domain.Certificate, 
 		After:  map[string]any{"reason": reason}, TraineeID: &c.TraineeID, CourseID: &c.CourseID})
 }
 
+// lockCertificates takes the course's certificates lock until the end of
+// tx (taking it twice in one transaction is fine).
+func lockCertificates(ctx context.Context, tx *sqlx.Tx, courseID int64) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('certificates', $1))`, courseID)
+	return mapError(err)
+}
+
+// recheckCertificates is reconcileCertificates without issuing, for the
+// writers that may change what a course's certificates say or who
+// deserves one (marks, sessions, the course's fields): one index look-up
+// when the course has no valid certificate, which is the rule while a
+// course runs. The look-up is made under the lock: a bulk issue running
+// meanwhile has committed its certificates (and this sees them) or starts
+// after this writer's change (and sees it).
+func recheckCertificates(ctx context.Context, tx *sqlx.Tx, courseID int64, by *int64) error {
+	if err := lockCertificates(ctx, tx, courseID); err != nil {
+		return err
+	}
+	var any bool
+	const q = `SELECT EXISTS (SELECT 1 FROM certificates WHERE course_id = $1 AND revoked_at IS NULL)`
+	if err := tx.GetContext(ctx, &any, q, courseID); err != nil {
+		return mapError(err)
+	}
+	if !any {
+		return nil
+	}
+	_, err := reconcileCertificates(ctx, tx, courseID, false, by)
+	return err
+}
+
 // reconcileCertificatesOf revokes (and reissues) the valid certificates of
-// the courses where one of people holds one: after a merge of duplicates.
+// the courses where one of people holds one: after a merge of duplicates,
+// or a change of a person's names.
 func reconcileCertificatesOf(ctx context.Context, tx *sqlx.Tx, people []int64, by *int64) error {
 	var courses []int64
 	const q = `SELECT DISTINCT course_id FROM certificates WHERE trainee_id = ANY($1) AND revoked_at IS NULL ORDER BY course_id`

@@ -126,8 +126,7 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 			TraineeID: &traineeID, CourseID: &courseID}); err != nil {
 			return err
 		}
-		_, err := reconcileCertificates(ctx, tx, courseID, false, by) // a withdrawn enrolment holds no certificate
-		return err
+		return recheckCertificates(ctx, tx, courseID, by) // a withdrawn enrolment holds no certificate
 	})
 }
 

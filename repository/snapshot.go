@@ -96,7 +96,7 @@ func (s *Store) CorrectEnrollment(ctx context.Context, courseID, traineeID int64
 			return err
 		}
 		// The certificate says the category: a changed one is revoked and reissued.
-		if _, err := reconcileCertificates(ctx, tx, courseID, false, by); err != nil {
+		if err := recheckCertificates(ctx, tx, courseID, by); err != nil {
 			return err
 		}
 		out = &EnrolledAs{}
