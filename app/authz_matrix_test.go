@@ -117,6 +117,9 @@ var authzMatrix = map[string]matrixEntry{
 	// incomplete where that is possible, for the same reason as below.
 	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},
 	"POST /programmes":                                     {url: "/programmes", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
+	"GET /programmes/:id<int>/modules":                     {url: "/programmes/{programme}/modules", want: pages(200, 200, 403, 403)},
+	"POST /programmes/:id<int>/modules":                    {url: "/programmes/{programme}/modules", form: url.Values{"year": {"9"}}, want: pages(422, 422, 403, 403)},
+	"POST /programmes/:id<int>/course-module":              {url: "/programmes/{programme}/course-module", form: url.Values{"course_id": {"999999"}}, want: pages(404, 404, 403, 403)},
 	"GET /courses":                                         {url: "/courses", want: pages(200, 200, 200, 403)},
 	"GET /courses/new":                                     {url: "/courses/new", want: pages(200, 200, 403, 403)},
 	"POST /courses":                                        {url: "/courses", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
@@ -158,6 +161,11 @@ var authzMatrix = map[string]matrixEntry{
 	// the next principal meets the same state), one kept out 403 or 404.
 	"GET /api/v1/programmes":                             {url: "/api/v1/programmes", want: api(200, 200, 200, 200)},
 	"POST /api/v1/programmes":                            {url: "/api/v1/programmes", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/programmes/:id/modules":                 {url: "/api/v1/programmes/{programme}/modules", want: api(200, 200, 200, 200)},
+	"POST /api/v1/programmes/:id/modules":                {url: "/api/v1/programmes/{programme}/modules", json: `{}`, want: api(422, 422, 403, 403)},
+	"PATCH /api/v1/modules/:id":                          {url: "/api/v1/modules/999999", json: `{}`, want: api(422, 422, 403, 403)},
+	"PUT /api/v1/courses/:id/module":                     {url: "/api/v1/courses/{course}/module", json: `{"module_id": 999999}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/programmes/:id/completion":              {url: "/api/v1/programmes/{programme}/completion", want: api(200, 200, 403, 200)},
 	"GET /api/v1/courses":                                {url: "/api/v1/courses", want: api(200, 200, 200, 403)},
 	"POST /api/v1/courses":                               {url: "/api/v1/courses", json: `{}`, want: api(422, 422, 403, 403)},
 	"GET /api/v1/courses/:id":                            {url: "/api/v1/courses/{course}", want: api(200, 200, 200, 404)},
@@ -219,6 +227,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 	w := newWorld(t, store, trainerUser.ID)
 	fx.ids["{course}"], fx.ids["{session}"], fx.ids["{trainee}"] = w.course.ID, w.session.ID, w.trainee.ID
+	fx.ids["{programme}"] = w.programme.ID
 
 	// One signed-in browser per principal, each from its own address (so
 	// that the failed logins of the matrix do not throttle one another).

@@ -69,6 +69,16 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/programmes", s.allow(coordinators), s.createProgramme)
 	api.Get("/programmes", s.allow(everyone), s.apiListProgrammes)
 	api.Post("/programmes", s.allow(coordinators), s.apiCreateProgramme)
+	// The curriculum: a programme's modules and its courses' modules
+	// (pages_curriculum.go); who completed the whole path, for the figures' readers.
+	f.Get("/programmes/:id<int>/modules", s.allow(coordinators), s.modulesPage)
+	f.Post("/programmes/:id<int>/modules", s.allow(coordinators), s.createModuleForm)
+	f.Post("/programmes/:id<int>/course-module", s.allow(coordinators), s.setCourseModuleForm)
+	api.Get("/programmes/:id/modules", s.allow(everyone), s.apiModules)
+	api.Post("/programmes/:id/modules", s.allow(coordinators), s.apiCreateModule)
+	api.Patch("/modules/:id", s.allow(coordinators), s.apiUpdateModule)
+	api.Put("/courses/:id/module", s.onCourseAsIs(coordinators), s.apiSetCourseModule)
+	api.Get("/programmes/:id/completion", s.allow(readers), s.apiProgrammeCompletion)
 
 	// Courses: set up by coordinators, worked on by their trainers.
 	f.Get("/courses", s.allow(workers), s.coursesPage)
