@@ -148,13 +148,20 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /courses/:id<int>/matrix.xlsx":    {url: "/courses/{course}/matrix.xlsx", want: pages(200, 200, 200, 404)},
 	"GET /sessions/:id<int>/sign-in-sheet": {url: "/sessions/{session}/sign-in-sheet", want: pages(200, 200, 200, 404)},
 	// Check-in at the door (issue 17): a malformed code changes nothing (422).
-	"GET /sessions/:id<int>/checkin":    {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
-	"POST /sessions/:id<int>/checkin":   {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
-	"POST /api/v1/sessions/:id/checkin": {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
-	"GET /courses/:id<int>/badges":      {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
-	"GET /imports":                      {url: "/imports", want: pages(200, 200, 200, 403)},
-	"POST /imports":                     {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
-	"POST /api/v1/imports/trainees":     {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	"GET /sessions/:id<int>/checkin":                {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
+	"POST /sessions/:id<int>/checkin":               {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
+	"POST /api/v1/sessions/:id/checkin":             {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
+	"GET /courses/:id<int>/badges":                  {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/scores":                  {url: "/courses/{course}/scores", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", want: pages(200, 200, 200, 404)},
+	"POST /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", form: url.Values{"pre_score": {"101"}},
+		want: pages(422, 422, 422, 404)},
+	"GET /api/v1/courses/:id/scores":                         {url: "/api/v1/courses/{course}/scores", want: api(200, 200, 200, 404)},
+	"PUT /api/v1/courses/:id/enrollments/:trainee_id/scores": {url: "/api/v1/courses/{course}/enrollments/{trainee}/scores", json: `{"pre_score": 101}`, want: api(422, 422, 422, 404)},
+	"GET /api/v1/outcomes":                                   {url: "/api/v1/outcomes?programme=child-protection", want: api(200, 200, 403, 200)},
+	"GET /imports":                                           {url: "/imports", want: pages(200, 200, 200, 403)},
+	"POST /imports":                                          {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
+	"POST /api/v1/imports/trainees":                          {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
 
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so

@@ -366,4 +366,15 @@ func TestDemoTakaffoulHasAThreeYearPath(t *testing.T) {
 	if got := countRows(t, store, `SELECT count(*) FROM courses WHERE module_id IS NOT NULL`); got != 3 {
 		t.Errorf("demo courses in a module: %d, want 3", got)
 	}
+	// Scores for part of the cohort: 16 of the 2020 module's 20, the last without a third rating.
+	resp = coord.get("/api/v1/outcomes?programme=" + repository.DemoTakaffoul)
+	var o struct {
+		All struct {
+			Tested, Rated    int
+			MeanSatisfaction *float64 `json:"mean_satisfaction"`
+		} `json:"all"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &o); err != nil || o.All.Tested != 16 || o.All.Rated != 16 || o.All.MeanSatisfaction == nil {
+		t.Errorf("demo outcomes: %v %s", err, resp.Body)
+	}
 }

@@ -137,6 +137,13 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinForm)
 	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
 	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
+	// Knowledge scores and satisfaction, per enrolment (pages_outcomes.go).
+	f.Get("/courses/:id<int>/scores", s.onCourse(workers), s.scoresPage)
+	f.Get("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.scorePage)
+	f.Post("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.saveScoresForm)
+	api.Get("/courses/:id/scores", s.onCourse(workers), s.apiCourseScores)
+	api.Put("/courses/:id/enrollments/:trainee_id/scores", s.onCourse(workers), s.apiPutScores)
+	api.Get("/outcomes", s.allow(readers), s.apiOutcomes)
 
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)

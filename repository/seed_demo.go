@@ -24,6 +24,7 @@ type SeedReport struct {
 	ReportedFigures int `json:"reported_figures"`
 	Modules         int `json:"modules"`        // the takaffoul path's modules (issue 19)
 	CourseModules   int `json:"course_modules"` // courses put in a module
+	Scores          int `json:"scores"`         // enrolments given test scores and satisfaction
 	// TrainerAssignments counts the demo trainer's new courses.
 	TrainerAssignments int `json:"trainer_assignments"`
 }
@@ -70,7 +71,7 @@ func (s *Store) SeedDemoProgrammes(ctx context.Context) (SeedReport, error) {
 func (s *Store) SeedDemoProgrammesAt(ctx context.Context, now time.Time) (SeedReport, error) {
 	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)), now: now,
 		programmeIDs: map[string]int64{}, orgIDs: map[string]int64{}, traineeIDs: map[*demoPerson]int64{}}
-	steps := []func(context.Context) error{a.provinces, a.programmes, a.modules, a.organisations, a.trainees, a.courses, a.courseModules, a.reported}
+	steps := []func(context.Context) error{a.provinces, a.programmes, a.modules, a.organisations, a.trainees, a.courses, a.courseModules, a.scores, a.reported}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return a.report, fmt.Errorf("seed demo: %w", err)
@@ -119,6 +120,13 @@ type demoCourse struct {
 	enrolments []*demoEnrolment
 	trainer    string // e-mail of the demo account assigned to it, if any
 	module     int    // the position of its module in the programme's path, 0 for none
+	scores     []demoScores
+}
+
+// demoScores are one person's test scores and satisfaction in a course.
+type demoScores struct {
+	person *demoPerson
+	scores domain.Scores
 }
 
 type demoEnrolment struct {
@@ -421,6 +429,7 @@ func (b *demoBuilder) takaffoul() {
 	for _, m := range modules {
 		m.course.Capacity = len(m.enrolments) + 5
 	}
+	demoScoresOf(modules[2], b.cohort[:16])
 }
 
 // currentCourse adds the course running in week: one follow-up session a
