@@ -122,6 +122,8 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /programmes":                                     {url: "/programmes", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
 	"GET /programmes/:id<int>/modules":                     {url: "/programmes/{programme}/modules", want: pages(200, 200, 403, 403)},
 	"POST /programmes/:id<int>/modules":                    {url: "/programmes/{programme}/modules", form: url.Values{"year": {"9"}}, want: pages(422, 422, 403, 403)},
+	"GET /programmes/:id<int>/modules/:module_id<int>":     {url: "/programmes/{programme}/modules/999999", want: pages(404, 404, 403, 403)},
+	"POST /programmes/:id<int>/modules/:module_id<int>":    {url: "/programmes/{programme}/modules/999999", form: url.Values{"year": {"1"}}, want: pages(404, 404, 403, 403)},
 	"POST /programmes/:id<int>/course-module":              {url: "/programmes/{programme}/course-module", form: url.Values{"course_id": {"999999"}}, want: pages(404, 404, 403, 403)},
 	"GET /courses":                                         {url: "/courses", want: pages(200, 200, 200, 403)},
 	"GET /courses/new":                                     {url: "/courses/new", want: pages(200, 200, 403, 403)},

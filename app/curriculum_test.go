@@ -90,6 +90,19 @@ func TestCoordinatorManagesModules(t *testing.T) {
 	if got := modules(); got != 2 {
 		t.Fatalf("modules: %d, want 2", got)
 	}
+	// Changed on its page; a taken position is refused there too.
+	edit := fmt.Sprintf("%s/%d", page, second.ID)
+	expectStatus(t, "edit page", coord.get(edit), 200)
+	resp = coord.post(edit, url.Values{"position": {"1"}, "year": {"2"}, "name_ar": {"ب"}, "name_fr": {"b"}, "expected_hours": {"12"}})
+	expectStatus(t, "edit to a taken position", resp, 422)
+	expectStatus(t, "edit", coord.post(edit, url.Values{"position": {"2"}, "year": {"2"}, "name_ar": {"السنة الثانية"},
+		"name_fr": {"Année 2"}, "expected_hours": {"12"}}), 303)
+	if got := countRows(t, store, `SELECT count(*) FROM programme_modules WHERE id = $1 AND year = 2 AND expected_hours = 12`, second.ID); got != 1 {
+		t.Errorf("module not changed on its page")
+	}
+	if got := countRows(t, store, `SELECT count(*) FROM audit_log WHERE action = 'module.update'`); got != 2 {
+		t.Errorf("audited module.update: %d, want 2", got)
+	}
 
 	// A course in a module (page), then in none (API); a module of another
 	// programme is refused.

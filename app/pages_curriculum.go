@@ -83,6 +83,66 @@ func (s *Server) createModuleForm(c *fiber.Ctx) error {
 	return s.redirectWithFlash(c, modulesURL(c), "curriculum.module_created")
 }
 
+// moduleEditData is the page changing one module.
+type moduleEditData struct {
+	Programme *domain.Programme
+	Module    *domain.Module
+}
+
+func (s *Server) moduleEditData(c *fiber.Ctx) (*moduleEditData, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	mid, err := paramID(c, "module_id")
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.store.Module(c.UserContext(), mid)
+	if err != nil {
+		return nil, err
+	}
+	if m.ProgrammeID != id {
+		return nil, domain.ErrNotFound
+	}
+	p, err := s.store.Programme(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	return &moduleEditData{Programme: p, Module: m}, nil
+}
+
+// editModulePage shows the form changing a module.
+func (s *Server) editModulePage(c *fiber.Ctx) error {
+	d, err := s.moduleEditData(c)
+	if err != nil {
+		return err
+	}
+	m := d.Module
+	return s.renderForm(c, "programmes/module", d, formOf(moduleForm{Position: m.Position, Year: m.Year,
+		NameAr: m.NameAr, NameFr: m.NameFr, ExpectedHours: m.ExpectedHours}), nil)
+}
+
+// updateModuleForm changes a module from the form.
+func (s *Server) updateModuleForm(c *fiber.Ctx) error {
+	d, err := s.moduleEditData(c)
+	if err != nil {
+		return err
+	}
+	var f moduleForm
+	form := readForm(c, &f)
+	m := f.module(d.Programme.ID)
+	m.ID = d.Module.ID
+	err = form.Check(m.Validate())
+	if err == nil {
+		err = s.store.UpdateModule(c.UserContext(), m, actor(c))
+	}
+	if err != nil {
+		return s.renderFormAgain(c, "programmes/module", form, err, func() (any, error) { return d, nil })
+	}
+	return s.redirectWithFlash(c, modulesURL(c), "curriculum.module_updated")
+}
+
 // setCourseModuleForm puts a course in a module from the form.
 func (s *Server) setCourseModuleForm(c *fiber.Ctx) error {
 	id, err := paramID(c, "id")

@@ -73,6 +73,8 @@ func (s *Server) routes(f *fiber.App) {
 	// (pages_curriculum.go); who completed the whole path, for the figures' readers.
 	f.Get("/programmes/:id<int>/modules", s.allow(coordinators), s.modulesPage)
 	f.Post("/programmes/:id<int>/modules", s.allow(coordinators), s.createModuleForm)
+	f.Get("/programmes/:id<int>/modules/:module_id<int>", s.allow(coordinators), s.editModulePage)
+	f.Post("/programmes/:id<int>/modules/:module_id<int>", s.allow(coordinators), s.updateModuleForm)
 	f.Post("/programmes/:id<int>/course-module", s.allow(coordinators), s.setCourseModuleForm)
 	api.Get("/programmes/:id/modules", s.allow(everyone), s.apiModules)
 	api.Post("/programmes/:id/modules", s.allow(coordinators), s.apiCreateModule)
