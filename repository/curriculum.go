@@ -181,6 +181,9 @@ func (s *Store) ProgrammeCompletion(ctx context.Context, programmeID int64) (_ *
 		return nil, err
 	}
 	pc.Programme, pc.Modules = head.Code, head.Modules
+	if pc.Modules == 0 {
+		return pc, nil // no path, nobody on it: the dashboard asks for every programme
+	}
 	var rows []struct {
 		Dim string `db:"dim"`
 		domain.CompletionRow
