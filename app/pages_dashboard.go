@@ -23,8 +23,8 @@ type dashboardData struct {
 	Chart       template.HTML // trained people per category
 	Comparisons []comparisonRow
 	Indicators  []domain.IndicatorProgress // the programme's indicators (indicators.go)
-	hidden      string // a hidden figure in words: "fewer than 5"
-	lang        string // the page's language, for its percentages
+	hidden      string                     // a hidden figure in words: "fewer than 5"
+	lang        string                     // the page's language, for its percentages
 }
 
 // Cell writes a figure of the page: its number, or "<5" with the words as
