@@ -76,6 +76,9 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /":        {url: "/", want: pages(200, 200, 200, 200)},
 	"POST /logout": {url: "/logout", want: everyone(303), ownSession: true},
 	"GET /api/me":  {url: "/api/me", want: api(200, 200, 200, 200)},
+	// The separator of the user's CSV files (issue 15).
+	"POST /preferences/csv-separator": {url: "/preferences/csv-separator", form: url.Values{"separator": {"semicolon"}, "next": {"/"}},
+		want: pages(303, 303, 303, 303)},
 
 	// Admins: users.
 	"GET /users":     {url: "/users", want: pages(200, 403, 403, 403)},

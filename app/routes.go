@@ -154,6 +154,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/exports/attendance.xlsx", s.allow(workers), s.exportAttendance(domain.XLSX))
 	f.Get("/courses/:id<int>/matrix.csv", s.onCourse(workers), s.exportMatrix(domain.CSV))
 	f.Get("/courses/:id<int>/matrix.xlsx", s.onCourse(workers), s.exportMatrix(domain.XLSX))
+	// Any signed-in user: the separator of their CSV files (totals included).
+	f.Post("/preferences/csv-separator", s.saveCSVSeparator)
 	f.Get("/imports", s.allow(workers), s.importPage)
 	f.Post("/imports", s.allow(workers), s.importForm)
 	api.Post("/imports/trainees", s.allow(workers), s.apiImportTrainees)
