@@ -199,8 +199,8 @@ func (s *Server) deleteIndicatorForm(c *fiber.Ctx) error {
 	return s.redirectWithFlash(c, "/dashboard/indicators", "flash.indicator_deleted")
 }
 
-// apiIndicators answers GET /api/v1/indicators?programme= with every
-// indicator and its periods (target, recorded, reported); for the ministry
+// apiIndicators answers GET /api/v1/indicators?programme= with the list of
+// every indicator and its periods (target, recorded, reported); for the ministry
 // a hidden recorded value is null, as in /api/v1/totals.
 func (s *Server) apiIndicators(c *fiber.Ctx) error {
 	programme := strings.ToLower(c.Query("programme"))
@@ -208,7 +208,7 @@ func (s *Server) apiIndicators(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"indicators": progress})
+	return c.JSON(progress)
 }
 
 // apiCreateIndicator answers POST /api/v1/indicators: the indicator as

@@ -19,15 +19,17 @@ import (
 
 // indicatorsAnswer is GET /api/v1/indicators as a test reads it.
 type indicatorsAnswer struct {
-	Indicators []struct {
-		Indicator domain.Indicator `json:"indicator"`
-		Periods   []struct {
-			Year     int  `json:"year"`
-			Target   int  `json:"target"`
-			Recorded *int `json:"recorded"`
-			Reported *int `json:"reported"`
-		} `json:"periods"`
-	} `json:"indicators"`
+	Indicators []indicatorAnswer
+}
+
+type indicatorAnswer struct {
+	Indicator domain.Indicator `json:"indicator"`
+	Periods   []struct {
+		Year     int  `json:"year"`
+		Target   int  `json:"target"`
+		Recorded *int `json:"recorded"`
+		Reported *int `json:"reported"`
+	} `json:"periods"`
 }
 
 func (env *dashEnv) indicators(t *testing.T, cl *client, query string) indicatorsAnswer {
@@ -35,7 +37,7 @@ func (env *dashEnv) indicators(t *testing.T, cl *client, query string) indicator
 	r := cl.call("GET", "/api/v1/indicators"+query, "")
 	expectStatus(t, "indicators", r, 200)
 	var a indicatorsAnswer
-	decode(t, r, &a)
+	decode(t, r, &a.Indicators)
 	return a
 }
 
