@@ -101,6 +101,15 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /dashboard/reported": {url: "/dashboard/reported", form: url.Values{"figure": {"courses"}},
 		want: pages(422, 422, 403, 403)},
 	"POST /dashboard/reported/:id<int>/delete": {url: "/dashboard/reported/999999/delete", want: pages(404, 404, 403, 403)},
+	// Indicators: defined by coordinators, read (and exported) by the
+	// ministry too. On this database there is none: the files are 404.
+	"GET /dashboard/indicators":                  {url: "/dashboard/indicators", want: pages(200, 200, 403, 403)},
+	"POST /dashboard/indicators":                 {url: "/dashboard/indicators", form: url.Values{"figure": {"courses"}}, want: pages(422, 422, 403, 403)},
+	"POST /dashboard/indicators/:id<int>/delete": {url: "/dashboard/indicators/999999/delete", want: pages(404, 404, 403, 403)},
+	"GET /api/v1/indicators":                     {url: "/api/v1/indicators", want: api(200, 200, 403, 200)},
+	"POST /api/v1/indicators":                    {url: "/api/v1/indicators", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /exports/indicators.iati.xml":           {url: "/exports/indicators.iati.xml", want: pages(404, 404, 403, 404)},
+	"GET /exports/indicators.adx.xml":            {url: "/exports/indicators.adx.xml?programme=child-protection", want: pages(404, 404, 403, 404)},
 
 	// Likely duplicates: coordinators merge and unmerge; trainers cannot (403).
 	"GET /duplicates": {url: "/duplicates", want: pages(200, 200, 403, 403)},
@@ -115,6 +124,18 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /api/v1/merges": {url: "/api/v1/merges", json: `{"entity": "trainee", "kept_id": 999998, "removed_id": 999999}`,
 		want: api(404, 404, 403, 403)},
 	"POST /api/v1/merges/:id/unmerge": {url: "/api/v1/merges/999999/unmerge", want: api(404, 404, 403, 403)},
+
+	// The trainer's app offline: the shell and the pack for workers, the
+	// coordinators' list of conflicts for coordinators.
+	"GET /offline":              {url: "/offline", want: pages(200, 200, 200, 403)},
+	"GET /api/v1/offline/pack":  {url: "/api/v1/offline/pack", want: api(200, 200, 200, 403)},
+	"POST /api/v1/offline/sync": {url: "/api/v1/offline/sync", json: `{"changes": []}`, want: api(200, 200, 200, 403)},
+	"GET /offline/conflicts":    {url: "/offline/conflicts", want: pages(200, 200, 403, 403)},
+	"POST /offline/conflicts/:id<int>/resolve": {url: "/offline/conflicts/999999/resolve", form: url.Values{"choice": {"device"}},
+		want: pages(404, 404, 403, 403)},
+	"GET /api/v1/offline/conflicts": {url: "/api/v1/offline/conflicts", want: api(200, 200, 403, 403)},
+	"POST /api/v1/offline/conflicts/:id/resolve": {url: "/api/v1/offline/conflicts/999999/resolve", json: `{"choice": "device"}`,
+		want: api(404, 404, 403, 403)},
 
 	// Pages of programmes, courses, enrolment and attendance. Forms are sent
 	// incomplete where that is possible, for the same reason as below.

@@ -147,6 +147,17 @@ func (s *Server) routes(f *fiber.App) {
 	api.Put("/courses/:id/enrollments/:trainee_id/scores", s.onCourse(workers), s.apiPutScores)
 	api.Get("/outcomes", s.allow(readers), s.apiOutcomes)
 
+	// The trainer's app offline (docs/OFFLINE.md): the app's shell, the
+	// device's pack of the coming sessions, the sync of its queue, and the
+	// coordinators' list of what a sync could not decide alone.
+	f.Get("/offline", s.allow(workers), s.offlineAppPage)
+	api.Get("/offline/pack", s.allow(workers), s.apiOfflinePack)
+	api.Post("/offline/sync", s.allow(workers), s.apiOfflineSync)
+	f.Get("/offline/conflicts", s.allow(coordinators), s.conflictsPage)
+	f.Post("/offline/conflicts/:id<int>/resolve", s.allow(coordinators), s.resolveConflictForm)
+	api.Get("/offline/conflicts", s.allow(coordinators), s.apiOfflineConflicts)
+	api.Post("/offline/conflicts/:id/resolve", s.allow(coordinators), s.apiResolveConflict)
+
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)
 	api.Post("/organisations", s.allow(workers), s.apiCreateOrganisation)
@@ -188,6 +199,16 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/dashboard/reported", s.allow(coordinators), s.reportedPage)
 	f.Post("/dashboard/reported", s.allow(coordinators), s.createReported)
 	f.Post("/dashboard/reported/:id<int>/delete", s.allow(coordinators), s.deleteReported)
+	// Indicators with targets (docs/INDICATORS.md): defined by coordinators,
+	// read with their target, recorded and reported values, and exported for
+	// donors' systems (IATI, ADX) with the same suppression as the totals.
+	f.Get("/dashboard/indicators", s.allow(coordinators), s.indicatorsPage)
+	f.Post("/dashboard/indicators", s.allow(coordinators), s.createIndicatorForm)
+	f.Post("/dashboard/indicators/:id<int>/delete", s.allow(coordinators), s.deleteIndicatorForm)
+	api.Get("/indicators", s.allow(readers), s.apiIndicators)
+	api.Post("/indicators", s.allow(coordinators), s.apiCreateIndicator)
+	f.Get("/exports/indicators.iati.xml", s.allow(readers), s.exportIndicatorsIATI)
+	f.Get("/exports/indicators.adx.xml", s.allow(readers), s.exportIndicatorsADX)
 
 	// The audit log: every change, who made it, before and after. It shows
 	// people's data: coordinators and admins only.
