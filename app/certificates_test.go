@@ -175,11 +175,32 @@ func TestCertificatesOnlyForTheCompletedThroughHTTP(t *testing.T) {
 		t.Errorf("verify page after the withdrawal: %s", r.Body)
 	}
 
-	// Audited with their reasons.
-	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'certificate.issue' AND course_id = $1`, env.course.ID); n != 2 {
-		t.Errorf("issues audited: %d, want 2", n)
+	// A roster corrected (Karim was there after all, then not): his
+	// certificate comes with a bulk issue and goes with the mark, at once.
+	marks := func(status string) {
+		t.Helper()
+		r := env.coordinator.call("PUT", fmt.Sprintf("/api/v1/sessions/%d/attendance", env.session.ID),
+			fmt.Sprintf(`[{"trainee_id": %d, "status": %q}]`, absent.ID, status))
+		if r.StatusCode >= 300 {
+			t.Fatalf("save the mark %s: %d %s", status, r.StatusCode, r.Body)
+		}
 	}
-	for _, reason := range []string{"changed", "withdrawn"} {
+	marks("present")
+	if run := issue(t, env); run.Issued != 1 {
+		t.Fatalf("issue after Karim's mark: %+v", run)
+	}
+	marks("absent")
+	for _, c := range listCertificates(t, env) {
+		if c.TraineeID == absent.ID && (c.RevokedAt == nil || *c.RevokeReason != "not_completed") {
+			t.Errorf("an absent mark left Karim's certificate %+v", c)
+		}
+	}
+
+	// Audited with their reasons.
+	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'certificate.issue' AND course_id = $1`, env.course.ID); n != 3 {
+		t.Errorf("issues audited: %d, want 3", n)
+	}
+	for _, reason := range []string{"changed", "withdrawn", "not_completed"} {
 		if n := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE action = 'certificate.revoke' AND after->>'reason' = $1`, reason); n != 1 {
 			t.Errorf("revocations audited for %s: %d, want 1", reason, n)
 		}
