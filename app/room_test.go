@@ -250,7 +250,7 @@ func TestHistoriesAndMinorsReadsAreLogged(t *testing.T) {
 	env := newPageEnv(t)
 	ctx := context.Background()
 	kid := &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى البقالي"), Sex: domain.Female,
-		BirthYear: ptr(2006), GuardianConsent: true}
+		BirthYear: ptr(2006), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	if _, err := env.store.EnrollNew(ctx, env.course.ID, kid, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}

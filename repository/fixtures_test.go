@@ -61,7 +61,7 @@ func (f *fixture) institutionalActor(latin string) *domain.Trainee {
 // child returns a valid child parliamentarian, not yet stored.
 func (f *fixture) child(name string) *domain.Trainee {
 	return &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr(name), Sex: domain.Male,
-		BirthYear: ptr(2006), GuardianConsent: true}
+		BirthYear: ptr(2006), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 }
 
 func must(t *testing.T, err error) {
@@ -91,4 +91,13 @@ func wantInvalid(t *testing.T, err error, field string) {
 	if _, ok := v.Fields[field]; !ok {
 		t.Fatalf("want a validation error on %s, got %v", field, v)
 	}
+}
+
+// user stores a coordinator for a test that needs someone to act: the one
+// who records a consent, say.
+func (f *fixture) user(t *testing.T, email string) *domain.User {
+	t.Helper()
+	u := &domain.User{Email: email, Name: "Coordinatrice " + email, Role: domain.RoleCoordinator}
+	must(t, f.store.CreateUser(f.ctx, u, "a-long-enough-password", nil))
+	return u
 }

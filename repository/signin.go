@@ -75,7 +75,7 @@ func (s *Store) SignInSheet(ctx context.Context, sessionID int64, scope Scope, l
 	if err := s.db.SelectContext(ctx, &sheet.Trainers, trainers, course.ID); err != nil {
 		return nil, mapError(err)
 	}
-	const trainees = `SELECT t.id, t.full_name_ar, t.full_name_latin, t.category,
+	const trainees = `SELECT t.id, ` + shownNameArSQL + ` AS full_name_ar, ` + shownNameLatinSQL + ` AS full_name_latin, t.category,
 	                         o.name_ar AS organisation_ar, o.name_fr AS organisation_fr
 	                    FROM enrollments e
 	                    JOIN trainees t ON t.id = e.trainee_id
