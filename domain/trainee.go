@@ -26,7 +26,7 @@ type Trainee struct {
 	// edit, it records a consent (ConsentMethod, else a signed form);
 	// cleared on an edit, it withdraws it.
 	GuardianConsent bool          `db:"guardian_consent" json:"guardian_consent"`
-	ConsentMethod   ConsentMethod `db:"-" json:"consent_method,omitempty"`
+	ConsentMethod   ConsentMethod `db:"-" json:"-"`
 	// AnonymisedAt: when the person's identifying data was cleared (issue 18).
 	AnonymisedAt *time.Time `db:"anonymised_at" json:"anonymised_at,omitempty"`
 }

@@ -27,7 +27,12 @@ type fixture struct {
 	association domain.Organisation
 
 	world *dbtest.World
+	// importer: the user imports are made as (they record consents)
+	importer *int64
 }
+
+// importerID is the user the fixture's imports are made as.
+func (f *fixture) importerID() *int64 { return f.importer }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -39,9 +44,11 @@ func newFixture(t *testing.T) *fixture {
 func newFixtureOn(t *testing.T, store *repository.Store) *fixture {
 	t.Helper()
 	w := dbtest.NewWorld(t, store, dbtest.WorldNames{Courses: [2]string{"CP-RABAT-1", "CP-RABAT-2"}, Institution: "Centre multifonctionnel"})
+	importer := &domain.User{Email: "importer@example.ma", Name: "Importer", Role: domain.RoleCoordinator}
+	must(t, store.CreateUser(context.Background(), importer, "a-long-enough-password", nil))
 	return &fixture{store: store, ctx: context.Background(), world: w, province: w.Province, programme: w.Programme,
 		course: w.Course, otherCourse: w.OtherCourse, session: w.Session, otherSess: w.OtherSession,
-		institution: w.Institution, association: w.Association}
+		institution: w.Institution, association: w.Association, importer: &importer.ID}
 }
 
 func (f *fixture) newCourse(t *testing.T, code string) domain.Course {
