@@ -50,13 +50,16 @@ func TestConsentWithdrawalAccessAndAnonymisationThroughHTTP(t *testing.T) {
 
 	name := "سلمى البقالي"
 	r := env.coordinator.post(fmt.Sprintf("/courses/%d/enrollments", env.course.ID), url.Values{"category": {"child_parliamentarian"},
-		"full_name_ar": {name}, "sex": {"female"}, "birth_year": {"2008"}, "guardian_consent": {"on"}})
+		"full_name_ar": {name}, "sex": {"female"}, "birth_year": {"2008"}, "guardian_consent": {"on"}, "consent_method": {"oral_guardian_present"}})
 	expectStatus(t, "enrol a child with the guardian's consent", r, 303)
+	r = env.coordinator.post(fmt.Sprintf("/courses/%d/enrollments", env.course.ID), url.Values{"category": {"child_parliamentarian"},
+		"full_name_ar": {"طفل آخر"}, "sex": {"male"}, "birth_year": {"2008"}, "guardian_consent": {"on"}, "consent_method": {"before_records"}})
+	expectStatus(t, "a method only the migration uses", r, 422)
 	var kid int64
 	must(t, env.store.DB().Get(&kid, `SELECT id FROM trainees WHERE full_name_ar = $1`, name))
 	must(t, env.store.SaveAttendance(ctx, env.session.ID, []repository.Mark{{TraineeID: kid, Status: domain.Present}}, nil))
 	if n := countRows(t, env.store, `SELECT count(*) FROM consents c JOIN users u ON u.id = c.recorded_by
-	    WHERE c.trainee_id = $1 AND c.scope = 'training' AND c.method = 'signed_form' AND u.email = 'coordinator@pages.ma'`, kid); n != 1 {
+	    WHERE c.trainee_id = $1 AND c.scope = 'training' AND c.method = 'oral_guardian_present' AND u.email = 'coordinator@pages.ma'`, kid); n != 1 {
 		t.Fatalf("the form's consent is not on record as the coordinator's (%d)", n)
 	}
 

@@ -33,6 +33,20 @@ const (
 // migration's only).
 var ConsentMethods = []ConsentMethod{ConsentSignedForm, ConsentOralGuardian}
 
+// storedConsentMethods are every method a consent may have.
+var storedConsentMethods = []ConsentMethod{ConsentSignedForm, ConsentOralGuardian, ConsentImportList, ConsentBeforeRecords}
+
+// UserConsentMethod is the method a user's form or API call names: blank
+// (a signed form), or one of ConsentMethods; before_records is the
+// migration's and reads as unknown, for Validate to refuse.
+func UserConsentMethod(s string) ConsentMethod {
+	m := ConsentMethod(strings.TrimSpace(s))
+	if m == ConsentBeforeRecords || m == ConsentImportList {
+		return "unknown"
+	}
+	return m
+}
+
 // ConsentWording is the version of the consent form's wording in use; a
 // consent records the version its guardian was shown.
 const ConsentWording = "2026-1"

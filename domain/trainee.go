@@ -131,6 +131,9 @@ func (t *Trainee) checkCategoryRules(p Problems, requireConsent bool) {
 		if t.BirthYear == nil {
 			p.Add("birth_year", "trainee.child_birth_year_required")
 		}
+		if t.ConsentMethod != "" && !oneOf(t.ConsentMethod, storedConsentMethods) {
+			p.Add("consent_method", "consent.method_unknown")
+		}
 		if !t.GuardianConsent && requireConsent {
 			p.Add("guardian_consent", "trainee.child_consent_required")
 		}
