@@ -45,11 +45,11 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int6
 		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID); err != nil {
 		return err
 	}
-	// The record as created: the audit page (coordinators and admins, who
-	// may read it anyway) shows every field's history from here.
 	if err := keepGuardianConsent(ctx, tx, t, false, by); err != nil {
 		return err
 	}
+	// The record as created: the audit page (coordinators and admins, who
+	// may read it anyway) shows every field's history from here.
 	return audit(ctx, tx, by, "trainee.create", "trainee", t.ID, nil, auditedNewTrainee(t))
 }
 
@@ -324,7 +324,7 @@ func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64,
 			}
 		}
 		if before.AnonymisedAt != nil {
-			return domain.Refuse(domain.ErrConflict, "consent.person_anonymised")
+			return ErrAlreadyAnonymised // an anonymised record is not filled in again
 		}
 		if err := t.ValidateEdit(time.Now(), before.GuardianConsent); err != nil {
 			return err
