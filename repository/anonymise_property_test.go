@@ -2,6 +2,7 @@ package repository_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -115,5 +116,39 @@ func TestAnonymisingPeopleMovesNoFigureForAnyFilter(t *testing.T) {
 	err := f.store.AnonymiseTrainee(f.ctx, people[0], "again", by)
 	if err == nil {
 		t.Error("a person was anonymised twice")
+	}
+}
+
+// Anonymising a person clears them from what merges keep for an unmerge
+// and from the audit entries of the record merged into theirs: no name
+// survives, and an unmerge brings none back.
+func TestAnonymisingAMergedPersonLeavesNoNameBehind(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	by := f.importerID()
+	kept, removed := f.institutionalActor("Hélène Aït-Lahcen"), f.institutionalActor("Helene Ait Lahcen")
+	kept.NationalID, removed.Phone = ptr("ZZ12345"), ptr("0612345678")
+	must(t, f.store.CreateTrainee(f.ctx, kept, by))
+	must(t, f.store.CreateTrainee(f.ctx, removed, by))
+	_, err := f.store.Enroll(f.ctx, f.course.ID, removed.ID, repository.EnrollOptions{}, by)
+	must(t, err)
+	merge, err := f.store.MergeTrainees(f.ctx, kept.ID, removed.ID, by)
+	must(t, err)
+	must(t, f.store.AnonymiseTrainee(f.ctx, kept.ID, "demande", by))
+	leaks := func() int {
+		var n int
+		must(t, f.store.DB().Get(&n, `SELECT (SELECT count(*) FROM merges WHERE before::text ~* 'lahcen|ZZ12345|0612345678')
+		    + (SELECT count(*) FROM audit_log WHERE coalesce(before::text, '') || coalesce(after::text, '') ~* 'lahcen|ZZ12345|0612345678')
+		    + (SELECT count(*) FROM trainees WHERE name_key ~* 'lahcen')`))
+		return n
+	}
+	if n := leaks(); n != 0 {
+		t.Fatalf("%d rows still hold the person's name, CIN or phone", n)
+	}
+	if err := f.store.Unmerge(f.ctx, merge, by); err != nil && !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("unmerge after anonymisation: %v", err)
+	}
+	if n := leaks(); n != 0 {
+		t.Errorf("the unmerge brought back %d rows with the person's data", n)
 	}
 }

@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -137,21 +138,93 @@ func anonymise(ctx context.Context, tx *sqlx.Tx, traineeID int64, reason string,
 	if at != nil {
 		return ErrAlreadyAnonymised
 	}
-	steps := []string{
-		`UPDATE trainees SET full_name_ar = NULL, full_name_latin = NULL, name_key = '', national_id = NULL,
-		        phone = NULL, email = NULL, anonymised_at = now() WHERE id = $1`,
-		`UPDATE consents SET scan = NULL, scan_type = NULL, scan_removed_at = now() WHERE trainee_id = $1 AND scan IS NOT NULL`,
-		`UPDATE audit_log SET before = before - $2::text[], after = after - $2::text[]
-		  WHERE trainee_id = $1 AND (before ?| $2::text[] OR after ?| $2::text[])`,
+	const clear = `UPDATE trainees SET full_name_ar = NULL, full_name_latin = NULL, name_key = '', national_id = NULL,
+	                      phone = NULL, email = NULL, anonymised_at = now()
+	                WHERE id = $1 RETURNING anonymised_at`
+	if err := getOne(ctx, tx, &at, clear, traineeID); err != nil {
+		return err
 	}
-	for i, q := range steps {
-		args := []any{traineeID}
-		if i == 2 {
-			args = append(args, pq.Array(identifyingFields))
+	// The person's records merged into this one (or this one's into
+	// another, since unmerged) are the same person: their copies go too.
+	var ids []int64
+	const same = `SELECT $1::bigint UNION SELECT removed_id FROM merges WHERE entity = 'trainee' AND kept_id = $1
+	              UNION SELECT kept_id FROM merges WHERE entity = 'trainee' AND removed_id = $1`
+	if err := tx.SelectContext(ctx, &ids, same, traineeID); err != nil {
+		return mapError(err)
+	}
+	const scans = `UPDATE consents SET scan = NULL, scan_type = NULL, scan_removed_at = now()
+	                WHERE trainee_id = ANY($1) AND scan IS NOT NULL`
+	if _, err := tx.ExecContext(ctx, scans, pq.Array(ids)); err != nil {
+		return mapError(err)
+	}
+	const entries = `UPDATE audit_log SET before = before - $2::text[], after = after - $2::text[]
+	                  WHERE trainee_id = ANY($1) AND (before ?| $2::text[] OR after ?| $2::text[])`
+	if _, err := tx.ExecContext(ctx, entries, pq.Array(ids), pq.Array(identifyingFields)); err != nil {
+		return mapError(err)
+	}
+	if err := scrubMerges(ctx, tx, traineeID, *at); err != nil {
+		return err
+	}
+	return audit(ctx, tx, by, "person.anonymise", "trainee", traineeID, nil, map[string]any{"reason": reason})
+}
+
+// scrubMerges clears the identifying fields of the person's rows that
+// merges of them keep for an unmerge (merges.before), and marks those rows
+// anonymised at at, so that no unmerge brings a name back.
+func scrubMerges(ctx context.Context, tx *sqlx.Tx, traineeID int64, at time.Time) error {
+	var merges []struct {
+		ID     int64  `db:"id"`
+		Before []byte `db:"before"`
+	}
+	const q = `SELECT id, before FROM merges WHERE entity = 'trainee' AND $1 IN (kept_id, removed_id) ORDER BY id FOR UPDATE`
+	if err := tx.SelectContext(ctx, &merges, q, traineeID); err != nil {
+		return mapError(err)
+	}
+	for _, m := range merges {
+		var rec mergeRecord
+		if err := json.Unmarshal(m.Before, &rec); err != nil {
+			return fmt.Errorf("merge %d: %w", m.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		for _, table := range rec.Tables {
+			if table.Table != "trainees" {
+				continue
+			}
+			for _, rows := range [][]json.RawMessage{table.Updated, table.After, table.Deleted, table.Inserted} {
+				for i := range rows {
+					scrubbed, err := anonymisedRow(rows[i], at)
+					if err != nil {
+						return fmt.Errorf("merge %d: %w", m.ID, err)
+					}
+					rows[i] = scrubbed
+				}
+			}
+		}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE merges SET before = $2 WHERE id = $1`, m.ID, string(b)); err != nil {
 			return mapError(err)
 		}
 	}
-	return audit(ctx, tx, by, "person.anonymise", "trainee", traineeID, nil, map[string]any{"reason": reason})
+	return nil
+}
+
+// anonymisedRow is a trainees row (as to_jsonb wrote it) with its
+// identifying fields cleared and anonymised at at.
+func anonymisedRow(row json.RawMessage, at time.Time) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(row, &fields); err != nil {
+		return nil, err
+	}
+	for _, f := range identifyingFields {
+		fields[f] = json.RawMessage("null")
+	}
+	fields["name_key"] = json.RawMessage(`""`)
+	stamp, err := json.Marshal(at)
+	if err != nil {
+		return nil, err
+	}
+	fields["anonymised_at"] = stamp
+	return json.Marshal(fields)
 }
