@@ -197,7 +197,7 @@ func (p *Page) TOr(key, fallback string) string {
 // auditValueLabels are the fields whose stored codes have a message of
 // their own, by the message's prefix: a change shows "Late", not "late".
 var auditValueLabels = map[string]string{"category": "category.", "sex": "sex.", "kind": "kind.", "role": "role.",
-	"figure": "dashboard.figure."}
+	"figure": "dashboard.figure.", "scope": "consent.scope.", "method": "consent.method."}
 
 // AuditValue is a field's value in a change as a person reads it: the
 // code's message where it has one, else the value as stored. A status is
