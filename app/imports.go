@@ -35,66 +35,90 @@ func (s *Server) takeImportSlot(c *fiber.Ctx) (release func(), err error) {
 	}
 }
 
+// importRun is one import as the page and the API answer it: the report
+// (also when refused, for the preview), the file as read, the choices and
+// the form to show again.
+type importRun struct {
+	report  *repository.ImportReport
+	file    *domain.ImportFile
+	choices importChoices
+	form    *Form
+	draft   int64
+}
+
 // runImport reads a participant list from the multipart request (an
-// importUpload: field "file", optional "course_id", "dry_run",
-// "override_capacity") and imports it, all or nothing. form is the request
-// as the import page shows it again (nil when refused before reading it).
+// importUpload: field "file" or "draft", optional "course_id", "dry_run",
+// "override_capacity", and the wizard's choices: importwizard.go) and
+// imports it, all or nothing. run.form is the request as the import page
+// shows it again (nil when refused before reading it). keepDraft keeps an
+// uploaded file for the page's next step.
 //
 // Who may import what: coordinators and admins import anyone, into any
-// course or none. A trainer must name one of their own courses (another
-// course is 404, as everywhere): people imported without a course would be
-// records the trainer could never see again.
-func (s *Server) runImport(c *fiber.Ctx) (report *repository.ImportReport, form *Form, err error) {
+// course or none, and may update people on record from the file. A trainer
+// must name one of their own courses (another course is 404, as
+// everywhere): people imported without a course would be records the
+// trainer could never see again.
+func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err error) {
 	// First: the slot is what bounds the work below, two imports at a time.
 	release, err := s.takeImportSlot(c)
 	if err != nil {
-		return nil, nil, err
+		return run, err
 	}
 	defer release()
 	var upload importUpload
-	form = readForm(c, &upload)
-	opts := repository.ImportOptions{CourseID: upload.CourseID, DryRun: upload.DryRun}
+	run.form = readForm(c, &upload)
+	run.choices = readImportChoices(c)
+	manage := coordinators.admits(currentUser(c))
+	opts := repository.ImportOptions{CourseID: upload.CourseID, DryRun: upload.DryRun, MayUpdate: manage,
+		Decisions: run.choices.decisions, DecideAll: run.choices.decideAll, Organisations: run.choices.organisations}
 	p := domain.Problems{}
-	if coordinators.admits(currentUser(c)) {
+	if manage {
 		opts.OverrideCapacity = upload.OverrideCapacity
 	} else if opts.CourseID == 0 {
 		p.Add("course_id", "import.course_required")
 	}
-	if upload.File == nil {
+	if upload.File == nil && upload.Draft == 0 {
 		p.Add("file", "validation.required")
 	}
-	if err := form.Check(p.Err()); err != nil {
-		return nil, form, err
+	if err := run.form.Check(p.Err()); err != nil {
+		return run, err
 	}
-	header := upload.File
-	if header.Size > domain.MaxImportBytes {
+	if upload.File != nil && upload.File.Size > domain.MaxImportBytes {
 		// Said before reading it: the engine would stop at the limit too.
-		return nil, form, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
+		return run, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
 	}
 	if opts.Scope, err = s.scope(c); err != nil {
-		return nil, form, err
+		return run, err
 	}
-	file, err := header.Open()
+	filename, data, err := s.importBytes(c, &upload, keepDraft)
 	if err != nil {
-		return nil, form, err
+		return run, err
 	}
-	defer file.Close()
-	report, err = s.store.ImportTrainees(c.UserContext(), domain.ParseImport(file, header.Filename), opts, actor(c))
-	return report, form, err
+	run.draft = upload.Draft
+	if run.file, err = s.parseWithChoices(c, filename, data, run.choices); err != nil {
+		return run, err
+	}
+	run.report, err = s.store.ImportTrainees(c.UserContext(), run.file, opts, actor(c))
+	if err == nil && !opts.DryRun && run.draft != 0 {
+		// Committed: the file's copy is no longer needed.
+		err = s.store.DeleteImportDraft(c.UserContext(), run.draft, currentUser(c).ID)
+		run.draft = 0
+	}
+	return run, err
 }
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
 // after a commit and 200 after a dry run; a refused file is 422 with every
 // problem (see errorBody), 413 beyond a limit, 429 while two imports run.
 func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
-	report, _, err := s.runImport(c)
+	run, err := s.runImport(c, false)
 	if err != nil {
-		return err
+		return s.importRefusedWithReport(c, err, run.report)
 	}
-	if report.DryRun {
-		return c.JSON(report)
+	if run.report.DryRun {
+		return c.JSON(run.report)
 	}
-	return created(c, report)
+	return created(c, run.report)
 }
 
 // importPageData is the import page: the form's choices and, after a
@@ -104,6 +128,7 @@ type importPageData struct {
 	Manage   bool
 	Report   *repository.ImportReport
 	Problems []importProblem
+	Preview  *importPreview // the wizard's preview, once a file was read
 }
 
 // importProblem is one problem of a refused file, translated.
@@ -153,35 +178,52 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 	return s.renderForm(c, "imports/form", data, formOf(newImportUpload(int64(queryInt(c, "course")))), nil)
 }
 
-// importForm runs the import from the page and shows the report, or the
-// table of problems (422) with the form filled in again. The page's
-// choices are loaded once the import is done.
+// importForm runs the import from the page and shows the report with the
+// preview, or the table of problems (422) with the preview and the form
+// filled in again. The page's choices are loaded once the import is done.
 func (s *Server) importForm(c *fiber.Ctx) error {
-	report, form, err := s.runImport(c)
+	run, err := s.runImport(c, true)
+	form := run.form
 	if form == nil {
 		// Refused before reading it (two imports run): the page still shows what was sent.
 		form = readForm(c, &importUpload{})
 	}
+	if run.draft != 0 {
+		form.Values["draft"] = strconv.FormatInt(run.draft, 10)
+	} else {
+		form.Values["draft"] = ""
+	}
 	if err != nil {
-		return s.renderImportRefusal(c, form, err)
+		return s.renderImportRefusal(c, form, err, run)
 	}
 	data, err := s.importPageData(c)
 	if err != nil {
 		return err
 	}
-	data.Report = report
-	if !report.DryRun {
+	data.Report = run.report
+	if run.report.DryRun {
+		data.Preview = s.preview(c, run)
+	} else {
 		// The next send should not commit the same file again by accident.
 		form.Values["dry_run"] = "on"
 	}
 	return s.renderPage(c, fiber.StatusOK, "imports/form", data, form)
 }
 
+func (s *Server) preview(c *fiber.Ctx, run importRun) *importPreview {
+	if run.file == nil {
+		return nil
+	}
+	p := newImportPreview(s.tr(c), run.file, run.report, run.choices, run.draft)
+	p.ShowRecord = coordinators.admits(currentUser(c))
+	return p
+}
+
 // renderImportRefusal shows the form again after a refused import, with
 // what was entered: a refused file's problems in a table under "nothing
-// was saved" (422, or 413 beyond a limit), anything else as every form
-// shows it (renderForm).
-func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error) error {
+// was saved" (422, or 413 beyond a limit) beside the preview, anything
+// else as every form shows it (renderForm).
+func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error, run importRun) error {
 	a := classify(err)
 	if a.rows == nil {
 		return s.renderFormAgain(c, "imports/form", form, err, func() (any, error) { return s.importPageData(c) })
@@ -191,6 +233,7 @@ func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error) error 
 		return loadErr
 	}
 	data.Problems = translateImportProblems(s.tr(c), a.rows)
+	data.Preview = s.preview(c, run)
 	form.Message = s.tr(c).T("import.refused")
 	return s.renderPage(c, a.status, "imports/form", data, form)
 }

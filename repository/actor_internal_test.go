@@ -23,6 +23,14 @@ func TestEveryChangeTakesItsActorLast(t *testing.T) {
 		"CreateProvince":      "reference data, loaded by the seeds and the tests; no route creates one",
 		"CreateFirstAdmin":    "the first account, from the setup page: its actor is the admin it creates",
 		"SetSessionUser":      "bookkeeping of a login (whose session this is), audited as login.success",
+		// The import wizard's memory (importdrafts.go): the user's own
+		// working copy and preferences, keyed by their id; the import itself
+		// is ImportTrainees, audited.
+		"SaveImportDraft":         "the user's file kept for their preview, not a record",
+		"DeleteImportDraft":       "forgets the user's kept file",
+		"SaveImportColumnChoices": "the user's own preference, not audited",
+		"ImportDraft":             "a read",
+		"ImportColumnChoices":     "a read",
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,6 +28,17 @@ type ImportOptions struct {
 	OverrideCapacity bool
 	// DryRun validates and counts everything, then rolls back.
 	DryRun bool
+	// Decisions says, by row, what to do with a row that matches a person
+	// on record with differences (MatchRefuse, MatchUseExisting,
+	// MatchUpdate); DecideAll for the rows without one. The default refuses.
+	Decisions map[int]string
+	DecideAll string
+	// MayUpdate lets the import update people on record (coordinators), and
+	// show the record's values in the differences.
+	MayUpdate bool
+	// Organisations maps a new organisation's folded name to the
+	// organisation on record to use in its place (a suggestion taken).
+	Organisations map[string]int64
 }
 
 // ImportReport says what an import did (or, dry run, would do).
@@ -38,6 +50,26 @@ type ImportReport struct {
 	Enrolled        int      `json:"enrolled"`         // new enrolments in the course
 	AlreadyEnrolled int      `json:"already_enrolled"` // already in the course
 	Ignored         []string `json:"ignored_columns,omitempty"`
+	// The wizard's preview (importwizard.go): people matched with
+	// differences, and organisations not on record yet.
+	Updated              int               `json:"updated"` // people on record updated from the file
+	OrganisationsCreated int               `json:"organisations_created"`
+	Matches              []ImportMatch     `json:"matches"`
+	NewOrganisations     []NewOrganisation `json:"new_organisations"`
+	// How the file was read, and every column with its field.
+	Read    ImportRead            `json:"read"`
+	Columns []domain.ImportHeader `json:"columns"`
+}
+
+// ImportRead says how a file was read: "xlsx" or "csv", a CSV file's
+// encoding and separator, an XLSX workbook's date system, and the pivot of
+// two-digit years (domain.TwoDigitYearPivot).
+type ImportRead struct {
+	Format    string `json:"format"`
+	Encoding  string `json:"encoding,omitempty"`
+	Separator string `json:"separator,omitempty"`
+	Date1904  bool   `json:"date_1904,omitempty"`
+	Pivot     int    `json:"two_digit_year_pivot"`
 }
 
 // importLock serialises imports: people without a national ID (children)
@@ -47,24 +79,31 @@ const importLock = 0x7a6b_1d_01
 
 // ImportTrainees writes a parsed participant list in one transaction,
 // all or nothing. Every problem of the file and of the database lookups
-// (unknown organisation or province, a child too old for the course, a
-// full course) is returned at once as a *domain.ImportError, and nothing
-// is written. People already on record are reused, not duplicated: the
-// same national ID, or, without one, the same name, category, sex, birth
-// year, organisation and province. The enrolments and the audit entry are
-// by's, in the same transaction.
+// (unknown province, a child too old for the course, a full course, a
+// person on record who differs and was not decided on) is returned at once
+// as a *domain.ImportError, and nothing is written; the report is returned
+// with it, for the preview. People already on record are matched (the
+// same CIN, identity, phone, or folded name and birth year: importwizard.go)
+// and reused when the file agrees with the record, else as opt decides.
+// Organisations not on record are created. The enrolments and the audit
+// entry are by's, in the same transaction.
 func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions, by *int64) (_ *ImportReport, err error) {
 	defer wrap(&err, "ImportTrainees")
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		return nil, notFound("course")
 	}
+	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored,
+		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}, Columns: file.Headers,
+		Read: ImportRead{Format: file.Format, Encoding: file.Encoding, Separator: file.Separator, Date1904: file.Date1904, Pivot: file.Pivot}}
+	if report.Columns == nil {
+		report.Columns = []domain.ImportHeader{}
+	}
 	if len(file.Rows) == 0 {
 		// Nothing readable (wrong encoding, no header...): no database work.
 		if err := file.Err(); err != nil {
-			return nil, err
+			return report, err
 		}
 	}
-	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -72,6 +111,10 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
 	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now()}
 	if err := im.run(); err != nil {
+		var refused *domain.ImportError
+		if errors.As(err, &refused) {
+			return report, err
+		}
 		return nil, err
 	}
 	if opt.DryRun {
@@ -93,9 +136,11 @@ type importer struct {
 	report     *ImportReport
 	problems   []domain.ImportProblem
 	courseYear int
-	now        time.Time                  // when the import began: the current year of the minors' rule without a course
-	kinds      []*domain.OrganisationKind // per row
-	provinces  []*int64                   // per row
+	now        time.Time                       // when the import began: the current year of the minors' rule without a course
+	kinds      []*domain.OrganisationKind      // per row
+	provinces  []*int64                        // per row
+	planned    map[string]*plannedOrganisation // organisations to create, by folded name
+	updates    []int64                         // lines of the rows whose person is updated from the file
 }
 
 func (im *importer) problem(row int, column, key, param string) {
@@ -112,13 +157,23 @@ func (im *importer) run() error {
 	if err := im.resolve(); err != nil {
 		return err
 	}
-	if err := im.refuseIfProblems(); err != nil {
+	if err := im.newOrganisations(); err != nil {
 		return err
 	}
+	im.refuseSameIdentity()
 	if err := im.load(); err != nil {
 		return err
 	}
-	if err := im.matchAndCreate(); err != nil {
+	if err := im.match(); err != nil {
+		return err
+	}
+	if err := im.refuseIfProblems(); err != nil {
+		return err
+	}
+	if err := im.create(); err != nil {
+		return err
+	}
+	if err := im.updateMatched(); err != nil {
 		return err
 	}
 	if err := im.recordConsents(); err != nil {
@@ -194,7 +249,6 @@ func (im *importer) resolve() error {
 		}
 		im.checkMinor(row)
 	}
-	im.refuseSameIdentity()
 	return nil
 }
 
@@ -256,6 +310,10 @@ func int64OrNil(n *int64) any {
 func (im *importer) resolveOrganisation(i int, organisations *organisationIndex) {
 	row := &im.file.Rows[i]
 	org, key := organisations.find(row.Organisation)
+	if _, err := strconv.ParseInt(row.Organisation, 10, 64); org == nil && key == "trainee.organisation_unknown" && err != nil {
+		im.planOrganisation(i) // created on commit (newOrganisations)
+		return
+	}
 	if org == nil {
 		im.problem(row.Row, "organisation", key, row.Organisation)
 		return
@@ -395,7 +453,7 @@ func (im *importer) load() error {
 	    line int NOT NULL, category text, full_name_ar text, full_name_latin text, name_key text, sex text,
 	    birth_year smallint, organisation_id bigint, organisation_kind text, province_id bigint, phone text,
 	    email text, national_id text, guardian_consent boolean,
-	    trainee_id bigint, created boolean NOT NULL DEFAULT false) ON COMMIT DROP`
+	    trainee_id bigint, created boolean NOT NULL DEFAULT false, match_id bigint, match_rule text) ON COMMIT DROP`
 	if _, err := im.tx.ExecContext(im.ctx, create); err != nil {
 		return fmt.Errorf("import table: %w", err)
 	}
@@ -420,20 +478,10 @@ func (im *importer) load() error {
 	return err
 }
 
-// matchAndCreate points each row at the person already on record, or at a
-// new one, then inserts the new people in one statement.
-func (im *importer) matchAndCreate() error {
+// create points each row not matched (match) at a new person, then inserts
+// the new people in one statement.
+func (im *importer) create() error {
 	steps := []struct{ what, q string }{
-		{"match national ids", `UPDATE import_rows i SET trainee_id = t.id FROM trainees t
-		                         WHERE t.national_id = i.national_id`},
-		{"match identities", `UPDATE import_rows i SET trainee_id = (
-		                          SELECT min(t.id) FROM trainees t
-		                           WHERE t.national_id IS NULL AND t.name_key = i.name_key
-		                             AND t.category = i.category AND t.sex = i.sex
-		                             AND t.birth_year IS NOT DISTINCT FROM i.birth_year
-		                             AND t.organisation_id IS NOT DISTINCT FROM i.organisation_id
-		                             AND t.province_id IS NOT DISTINCT FROM i.province_id)
-		                       WHERE i.national_id IS NULL`},
 		{"new ids", `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
 		              WHERE trainee_id IS NULL`},
 		// A person created meanwhile with the same national ID (outside
