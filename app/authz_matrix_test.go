@@ -116,6 +116,18 @@ var authzMatrix = map[string]matrixEntry{
 		want: api(404, 404, 403, 403)},
 	"POST /api/v1/merges/:id/unmerge": {url: "/api/v1/merges/999999/unmerge", want: api(404, 404, 403, 403)},
 
+	// The trainer's app offline: the shell and the pack for workers, the
+	// coordinators' list of conflicts for coordinators.
+	"GET /offline":              {url: "/offline", want: pages(200, 200, 200, 403)},
+	"GET /api/v1/offline/pack":  {url: "/api/v1/offline/pack", want: api(200, 200, 200, 403)},
+	"POST /api/v1/offline/sync": {url: "/api/v1/offline/sync", json: `{"changes": []}`, want: api(200, 200, 200, 403)},
+	"GET /offline/conflicts":    {url: "/offline/conflicts", want: pages(200, 200, 403, 403)},
+	"POST /offline/conflicts/:id<int>/resolve": {url: "/offline/conflicts/999999/resolve", form: url.Values{"choice": {"device"}},
+		want: pages(404, 404, 403, 403)},
+	"GET /api/v1/offline/conflicts": {url: "/api/v1/offline/conflicts", want: api(200, 200, 403, 403)},
+	"POST /api/v1/offline/conflicts/:id/resolve": {url: "/api/v1/offline/conflicts/999999/resolve", json: `{"choice": "device"}`,
+		want: api(404, 404, 403, 403)},
+
 	// Pages of programmes, courses, enrolment and attendance. Forms are sent
 	// incomplete where that is possible, for the same reason as below.
 	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},

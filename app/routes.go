@@ -128,6 +128,17 @@ func (s *Server) routes(f *fiber.App) {
 	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
 	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
 
+	// The trainer's app offline (docs/OFFLINE.md): the app's shell, the
+	// device's pack of the coming sessions, the sync of its queue, and the
+	// coordinators' list of what a sync could not decide alone.
+	f.Get("/offline", s.allow(workers), s.offlineAppPage)
+	api.Get("/offline/pack", s.allow(workers), s.apiOfflinePack)
+	api.Post("/offline/sync", s.allow(workers), s.apiOfflineSync)
+	f.Get("/offline/conflicts", s.allow(coordinators), s.conflictsPage)
+	f.Post("/offline/conflicts/:id<int>/resolve", s.allow(coordinators), s.resolveConflictForm)
+	api.Get("/offline/conflicts", s.allow(coordinators), s.apiOfflineConflicts)
+	api.Post("/offline/conflicts/:id/resolve", s.allow(coordinators), s.apiResolveConflict)
+
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)
 	api.Post("/organisations", s.allow(workers), s.apiCreateOrganisation)
