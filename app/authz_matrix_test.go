@@ -101,6 +101,15 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /dashboard/reported": {url: "/dashboard/reported", form: url.Values{"figure": {"courses"}},
 		want: pages(422, 422, 403, 403)},
 	"POST /dashboard/reported/:id<int>/delete": {url: "/dashboard/reported/999999/delete", want: pages(404, 404, 403, 403)},
+	// Indicators: defined by coordinators, read (and exported) by the
+	// ministry too. On this database there is none: the files are 404.
+	"GET /dashboard/indicators":                  {url: "/dashboard/indicators", want: pages(200, 200, 403, 403)},
+	"POST /dashboard/indicators":                 {url: "/dashboard/indicators", form: url.Values{"figure": {"courses"}}, want: pages(422, 422, 403, 403)},
+	"POST /dashboard/indicators/:id<int>/delete": {url: "/dashboard/indicators/999999/delete", want: pages(404, 404, 403, 403)},
+	"GET /api/v1/indicators":                     {url: "/api/v1/indicators", want: api(200, 200, 403, 200)},
+	"POST /api/v1/indicators":                    {url: "/api/v1/indicators", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /exports/indicators.iati.xml":           {url: "/exports/indicators.iati.xml", want: pages(404, 404, 403, 404)},
+	"GET /exports/indicators.adx.xml":            {url: "/exports/indicators.adx.xml?programme=child-protection", want: pages(404, 404, 403, 404)},
 
 	// Likely duplicates: coordinators merge and unmerge; trainers cannot (403).
 	"GET /duplicates": {url: "/duplicates", want: pages(200, 200, 403, 403)},

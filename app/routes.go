@@ -189,6 +189,16 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/dashboard/reported", s.allow(coordinators), s.reportedPage)
 	f.Post("/dashboard/reported", s.allow(coordinators), s.createReported)
 	f.Post("/dashboard/reported/:id<int>/delete", s.allow(coordinators), s.deleteReported)
+	// Indicators with targets (docs/INDICATORS.md): defined by coordinators,
+	// read with their target, recorded and reported values, and exported for
+	// donors' systems (IATI, ADX) with the same suppression as the totals.
+	f.Get("/dashboard/indicators", s.allow(coordinators), s.indicatorsPage)
+	f.Post("/dashboard/indicators", s.allow(coordinators), s.createIndicatorForm)
+	f.Post("/dashboard/indicators/:id<int>/delete", s.allow(coordinators), s.deleteIndicatorForm)
+	api.Get("/indicators", s.allow(readers), s.apiIndicators)
+	api.Post("/indicators", s.allow(coordinators), s.apiCreateIndicator)
+	f.Get("/exports/indicators.iati.xml", s.allow(readers), s.exportIndicatorsIATI)
+	f.Get("/exports/indicators.adx.xml", s.allow(readers), s.exportIndicatorsADX)
 
 	// The audit log: every change, who made it, before and after. It shows
 	// people's data: coordinators and admins only.

@@ -22,6 +22,7 @@ type SeedReport struct {
 	Withdrawals     int `json:"withdrawals"`
 	RostersSaved    int `json:"rosters_saved"` // sessions whose attendance was recorded
 	ReportedFigures int `json:"reported_figures"`
+	Indicators      int `json:"indicators"`
 	// TrainerAssignments counts the demo trainer's new courses.
 	TrainerAssignments int `json:"trainer_assignments"`
 }
@@ -40,7 +41,8 @@ func (r SeedReport) Changed() bool { return r != SeedReport{} }
 //   - positive-parenting: members of exactly 96 associations trained;
 //   - takaffoul (2018–2020): one illustrative cohort over three yearly modules
 //     (the report gives no head-count for it);
-//   - the report's figures, entered as reported figures;
+//   - the report's figures, entered as reported figures, and as the
+//     targets of indicators (seed_demo_indicators.go);
 //   - a course running this week, in the takaffoul programme: a daily
 //     follow-up session of twelve of its cohort, Monday to Sunday, with
 //     attendance taken on the days before today and none from today on.
@@ -68,7 +70,7 @@ func (s *Store) SeedDemoProgrammes(ctx context.Context) (SeedReport, error) {
 func (s *Store) SeedDemoProgrammesAt(ctx context.Context, now time.Time) (SeedReport, error) {
 	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)), now: now,
 		programmeIDs: map[string]int64{}, orgIDs: map[string]int64{}, traineeIDs: map[*demoPerson]int64{}}
-	steps := []func(context.Context) error{a.provinces, a.programmes, a.organisations, a.trainees, a.courses, a.reported}
+	steps := []func(context.Context) error{a.provinces, a.programmes, a.organisations, a.trainees, a.courses, a.reported, a.indicators}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return a.report, fmt.Errorf("seed demo: %w", err)
