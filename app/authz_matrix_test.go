@@ -141,6 +141,11 @@ var authzMatrix = map[string]matrixEntry{
 	// incomplete where that is possible, for the same reason as below.
 	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},
 	"POST /programmes":                                     {url: "/programmes", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
+	"GET /programmes/:id<int>/modules":                     {url: "/programmes/{programme}/modules", want: pages(200, 200, 403, 403)},
+	"POST /programmes/:id<int>/modules":                    {url: "/programmes/{programme}/modules", form: url.Values{"year": {"9"}}, want: pages(422, 422, 403, 403)},
+	"GET /programmes/:id<int>/modules/:module_id<int>":     {url: "/programmes/{programme}/modules/999999", want: pages(404, 404, 403, 403)},
+	"POST /programmes/:id<int>/modules/:module_id<int>":    {url: "/programmes/{programme}/modules/999999", form: url.Values{"year": {"1"}}, want: pages(404, 404, 403, 403)},
+	"POST /programmes/:id<int>/course-module":              {url: "/programmes/{programme}/course-module", form: url.Values{"course_id": {"999999"}}, want: pages(404, 404, 403, 403)},
 	"GET /courses":                                         {url: "/courses", want: pages(200, 200, 200, 403)},
 	"GET /courses/new":                                     {url: "/courses/new", want: pages(200, 200, 403, 403)},
 	"POST /courses":                                        {url: "/courses", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
@@ -169,19 +174,31 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /courses/:id<int>/matrix.xlsx":    {url: "/courses/{course}/matrix.xlsx", want: pages(200, 200, 200, 404)},
 	"GET /sessions/:id<int>/sign-in-sheet": {url: "/sessions/{session}/sign-in-sheet", want: pages(200, 200, 200, 404)},
 	// Check-in at the door (issue 17): a malformed code changes nothing (422).
-	"GET /sessions/:id<int>/checkin":    {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
-	"POST /sessions/:id<int>/checkin":   {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
-	"POST /api/v1/sessions/:id/checkin": {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
-	"GET /courses/:id<int>/badges":      {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
-	"GET /imports":                      {url: "/imports", want: pages(200, 200, 200, 403)},
-	"POST /imports":                     {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
-	"POST /api/v1/imports/trainees":     {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	"GET /sessions/:id<int>/checkin":                {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
+	"POST /sessions/:id<int>/checkin":               {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
+	"POST /api/v1/sessions/:id/checkin":             {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
+	"GET /courses/:id<int>/badges":                  {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/scores":                  {url: "/courses/{course}/scores", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", want: pages(200, 200, 200, 404)},
+	"POST /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", form: url.Values{"pre_score": {"101"}},
+		want: pages(422, 422, 422, 404)},
+	"GET /api/v1/courses/:id/scores":                         {url: "/api/v1/courses/{course}/scores", want: api(200, 200, 200, 404)},
+	"PUT /api/v1/courses/:id/enrollments/:trainee_id/scores": {url: "/api/v1/courses/{course}/enrollments/{trainee}/scores", json: `{"pre_score": 101}`, want: api(422, 422, 422, 404)},
+	"GET /api/v1/outcomes":                                   {url: "/api/v1/outcomes?programme=child-protection", want: api(200, 200, 403, 200)},
+	"GET /imports":                                           {url: "/imports", want: pages(200, 200, 200, 403)},
+	"POST /imports":                                          {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
+	"POST /api/v1/imports/trainees":                          {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
 
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so
 	// the next principal meets the same state), one kept out 403 or 404.
 	"GET /api/v1/programmes":                                   {url: "/api/v1/programmes", want: api(200, 200, 200, 200)},
 	"POST /api/v1/programmes":                                  {url: "/api/v1/programmes", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/programmes/:id/modules":                       {url: "/api/v1/programmes/{programme}/modules", want: api(200, 200, 200, 200)},
+	"POST /api/v1/programmes/:id/modules":                      {url: "/api/v1/programmes/{programme}/modules", json: `{}`, want: api(422, 422, 403, 403)},
+	"PATCH /api/v1/modules/:id":                                {url: "/api/v1/modules/999999", json: `{}`, want: api(422, 422, 403, 403)},
+	"PUT /api/v1/courses/:id/module":                           {url: "/api/v1/courses/{course}/module", json: `{"module_id": 999999}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/programmes/:id/completion":                    {url: "/api/v1/programmes/{programme}/completion", want: api(200, 200, 403, 200)},
 	"GET /api/v1/courses":                                      {url: "/api/v1/courses", want: api(200, 200, 200, 403)},
 	"POST /api/v1/courses":                                     {url: "/api/v1/courses", json: `{}`, want: api(422, 422, 403, 403)},
 	"GET /api/v1/courses/:id":                                  {url: "/api/v1/courses/{course}", want: api(200, 200, 200, 404)},
@@ -249,6 +266,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 	w := newWorld(t, store, trainerUser.ID)
 	fx.ids["{course}"], fx.ids["{session}"], fx.ids["{trainee}"] = w.course.ID, w.session.ID, w.trainee.ID
+	fx.ids["{programme}"] = w.programme.ID
 
 	// One signed-in browser per principal, each from its own address (so
 	// that the failed logins of the matrix do not throttle one another).
