@@ -18,11 +18,24 @@ import (
 // withdrawal, a correction of the enrolment, a merge) revoke it, or revoke
 // and reissue it, in their own transaction (reconcileCertificates).
 
+// certificateNameWithheldSQL says whether the certificate of enrolment e
+// of person t shows the person's record number instead of their name: an
+// anonymised person, or one without an active consent "certificate with
+// the name" (migration 00021) who is a child (as enrolled or now) or whose
+// such consent was withdrawn. An adult who never had consents recorded
+// (consent records are for children: docs/SECURITY.md) keeps the name.
+const certificateNameWithheldSQL = `(t.anonymised_at IS NOT NULL OR (
+        NOT EXISTS (SELECT 1 FROM consents nc WHERE nc.trainee_id = t.id AND nc.scope = 'certificate_name' AND nc.withdrawn_at IS NULL)
+        AND (e.category = 'child_parliamentarian' OR t.category = 'child_parliamentarian'
+             OR EXISTS (SELECT 1 FROM consents wc WHERE wc.trainee_id = t.id AND wc.scope = 'certificate_name'))))`
+
 // certificateFactsSQL is, for each enrolment of course $1, whether it
 // deserves a certificate and what its certificate would say now.
 const certificateFactsSQL = `SELECT e.id AS enrollment_id, e.trainee_id, c.year, e.status = 'withdrawn' AS withdrawn,
        ` + enrollmentCompletedSQL + ` AS completed,
-       t.full_name_ar, t.full_name_latin, e.category, c.title_ar, c.title_fr, c.start_date, c.end_date,
+       CASE WHEN ` + certificateNameWithheldSQL + ` THEN NULL ELSE t.full_name_ar END AS full_name_ar,
+       CASE WHEN ` + certificateNameWithheldSQL + ` THEN NULL ELSE t.full_name_latin END AS full_name_latin,
+       e.category, c.title_ar, c.title_fr, c.start_date, c.end_date,
        c.held_hours::float8 AS hours
   FROM enrollments e
   JOIN courses c ON c.id = e.course_id
@@ -244,6 +257,24 @@ func reconcileCertificatesOf(ctx context.Context, tx *sqlx.Tx, people []int64, b
 		}
 	}
 	return nil
+}
+
+// PersonCertificates lists a person's certificates (the person's data
+// download), oldest first.
+func personCertificates(ctx context.Context, tx *sqlx.Tx, traineeID int64) ([]domain.Certificate, error) {
+	out := []domain.Certificate{}
+	const q = `SELECT ` + certificateColumns + ` FROM certificates WHERE trainee_id = $1 ORDER BY issued_at, id`
+	return out, mapError(tx.SelectContext(ctx, &out, q, traineeID))
+}
+
+// forgetCertificateNames is an anonymisation's part in certificates: the
+// person's certificates, revoked ones included, keep no name any more
+// (their valid ones were reissued without it first).
+func forgetCertificateNames(ctx context.Context, tx *sqlx.Tx, people []int64) error {
+	const q = `UPDATE certificates SET holder_name_ar = NULL, holder_name_latin = NULL, holder_initials = '—'
+	            WHERE trainee_id = ANY($1) AND (holder_name_ar IS NOT NULL OR holder_name_latin IS NOT NULL OR holder_initials <> '—')`
+	_, err := tx.ExecContext(ctx, q, pq.Array(people))
+	return mapError(err)
 }
 
 // CourseCertificates lists a course's certificates, valid ones first, by
