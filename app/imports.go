@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,13 +45,13 @@ func (s *Server) takeImportSlot(c *fiber.Ctx) (release func(), err error) {
 // course or none. A trainer must name one of their own courses (another
 // course is 404, as everywhere): people imported without a course would be
 // records the trainer could never see again.
-func (s *Server) runImport(c *fiber.Ctx) (report *repository.ImportReport, form *Form, err error) {
+func (s *Server) runImport(c *fiber.Ctx) (out importOutcome, form *Form, err error) {
 	// First: the slot is what bounds the work below, two imports at a time.
+	// The job releases it when it ends (startImportJob).
 	release, err := s.takeImportSlot(c)
 	if err != nil {
-		return nil, nil, err
+		return out, nil, err
 	}
-	defer release()
 	var upload importUpload
 	form = readForm(c, &upload)
 	opts := repository.ImportOptions{CourseID: upload.CourseID, DryRun: upload.DryRun}
@@ -64,37 +65,43 @@ func (s *Server) runImport(c *fiber.Ctx) (report *repository.ImportReport, form 
 		p.Add("file", "validation.required")
 	}
 	if err := form.Check(p.Err()); err != nil {
-		return nil, form, err
+		release()
+		return out, form, err
 	}
 	header := upload.File
 	if header.Size > domain.MaxImportBytes {
 		// Said before reading it: the engine would stop at the limit too.
-		return nil, form, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
+		release()
+		return out, form, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
 	}
 	if opts.Scope, err = s.scope(c); err != nil {
-		return nil, form, err
+		release()
+		return out, form, err
 	}
-	file, err := header.Open()
-	if err != nil {
-		return nil, form, err
-	}
-	defer file.Close()
-	report, err = s.store.ImportTrainees(c.UserContext(), domain.ParseImport(file, header.Filename), opts, actor(c))
-	return report, form, err
+	out, err = s.startImportJob(c, header, opts, release)
+	return out, form, err
 }
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
 // after a commit and 200 after a dry run; a refused file is 422 with every
 // problem (see errorBody), 413 beyond a limit, 429 while two imports run.
+// An import still running after the wait is 202 with its status URL
+// (Location); a refused job's URL is in Content-Location, for its file of
+// rows to fix.
 func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
-	report, _, err := s.runImport(c)
-	if err != nil {
+	out, _, err := s.runImport(c)
+	if out.jobID != 0 && err != nil {
+		c.Set(fiber.HeaderContentLocation, fmt.Sprintf("/api/v1/imports/jobs/%d", out.jobID))
+	}
+	switch {
+	case err != nil:
 		return err
+	case out.running:
+		return s.answerRunningImport(c, out.jobID)
+	case out.report.DryRun:
+		return c.JSON(out.report)
 	}
-	if report.DryRun {
-		return c.JSON(report)
-	}
-	return created(c, report)
+	return created(c, out.report)
 }
 
 // importPageData is the import page: the form's choices and, after a
@@ -104,6 +111,8 @@ type importPageData struct {
 	Manage   bool
 	Report   *repository.ImportReport
 	Problems []importProblem
+	// FixJob is the refused job whose file of rows to fix is offered, or 0.
+	FixJob int64
 }
 
 // importProblem is one problem of a refused file, translated.
@@ -157,20 +166,23 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 // table of problems (422) with the form filled in again. The page's
 // choices are loaded once the import is done.
 func (s *Server) importForm(c *fiber.Ctx) error {
-	report, form, err := s.runImport(c)
+	out, form, err := s.runImport(c)
 	if form == nil {
 		// Refused before reading it (two imports run): the page still shows what was sent.
 		form = readForm(c, &importUpload{})
 	}
 	if err != nil {
-		return s.renderImportRefusal(c, form, err)
+		return s.renderImportRefusal(c, form, out.jobID, err)
+	}
+	if out.running {
+		return c.Redirect(fmt.Sprintf("/imports/jobs/%d", out.jobID), fiber.StatusSeeOther)
 	}
 	data, err := s.importPageData(c)
 	if err != nil {
 		return err
 	}
-	data.Report = report
-	if !report.DryRun {
+	data.Report = out.report
+	if !out.report.DryRun {
 		// The next send should not commit the same file again by accident.
 		form.Values["dry_run"] = "on"
 	}
@@ -179,9 +191,9 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 
 // renderImportRefusal shows the form again after a refused import, with
 // what was entered: a refused file's problems in a table under "nothing
-// was saved" (422, or 413 beyond a limit), anything else as every form
-// shows it (renderForm).
-func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error) error {
+// was saved" (422, or 413 beyond a limit) with the file of rows to fix
+// when job kept one, anything else as every form shows it (renderForm).
+func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, job int64, err error) error {
 	a := classify(err)
 	if a.rows == nil {
 		return s.renderFormAgain(c, "imports/form", form, err, func() (any, error) { return s.importPageData(c) })
@@ -191,6 +203,7 @@ func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error) error 
 		return loadErr
 	}
 	data.Problems = translateImportProblems(s.tr(c), a.rows)
+	data.FixJob = fixJobOf(job, job != 0, a.rows)
 	form.Message = s.tr(c).T("import.refused")
 	return s.renderPage(c, a.status, "imports/form", data, form)
 }

@@ -109,6 +109,13 @@ var columnRank = func() map[string]int {
 // never returns nil: a file that cannot be read at all has one problem on
 // row 0 saying why.
 func ParseImport(r io.Reader, filename string) *ImportFile {
+	return ParseImportProgress(r, filename, nil)
+}
+
+// ParseImportProgress is ParseImport telling progress, when not nil, how
+// many data rows it has read, every progressEvery rows: the progress bar
+// of an import job (repository/importjobs.go).
+func ParseImportProgress(r io.Reader, filename string, progress func(rowsRead int)) *ImportFile {
 	f := &ImportFile{}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	switch {
@@ -119,7 +126,7 @@ func ParseImport(r io.Reader, filename string) *ImportFile {
 		f.Add(0, "", "import.file_too_large", "10 MB")
 		return f
 	}
-	p := &importParser{file: f, now: time.Now(), nationalIDs: map[string]int{}, identical: map[string]int{}}
+	p := &importParser{file: f, now: time.Now(), nationalIDs: map[string]int{}, identical: map[string]int{}, progress: progress}
 	switch kind := sniff(data, filename); kind {
 	case "xlsx":
 		p.readXLSX(data)
@@ -188,7 +195,14 @@ type importParser struct {
 	nationalIDs map[string]int
 	identical   map[string]int
 	dataRows    int
+	progress    func(rowsRead int) // see ParseImportProgress; nil: not told
+	// onRecord, when set, receives every record instead (ImportRecords).
+	onRecord func(row int, record []string) bool
+	sep      rune // the CSV's separator, once read
 }
+
+// progressEvery is how often, in data rows, ParseImportProgress tells.
+const progressEvery = 1000
 
 // readCSV decodes a UTF-8 CSV file (with or without BOM, comma, semicolon
 // or tab separated, CRLF or LF).
@@ -203,6 +217,7 @@ func (p *importParser) readCSV(data []byte) {
 	if sep == 0 {
 		sep = separatorOf(data)
 	}
+	p.sep = sep
 	limiter := newFieldLimiter(bytes.NewReader(data), sep)
 	r := csv.NewReader(limiter)
 	r.Comma = sep
@@ -372,6 +387,9 @@ func (p *importParser) readXLSX(data []byte) {
 // record handles one record: the header first, then data rows. It returns
 // false when reading must stop.
 func (p *importParser) record(row int, record []string) bool {
+	if p.onRecord != nil {
+		return p.onRecord(row, record)
+	}
 	if usedColumns(record) > MaxImportColumns {
 		p.file.Add(row, "", "import.too_many_columns", strconv.Itoa(MaxImportColumns))
 		p.file.Rows = nil
@@ -391,6 +409,9 @@ func (p *importParser) record(row int, record []string) bool {
 		p.file.Add(row, "", "import.too_many_rows", strconv.Itoa(MaxImportRows))
 		p.file.Rows = nil
 		return false
+	}
+	if p.progress != nil && p.dataRows%progressEvery == 0 {
+		p.progress(p.dataRows)
 	}
 	p.dataRow(row, record)
 	return true
@@ -413,6 +434,8 @@ func (p *importParser) header(record []string) bool {
 	for i, h := range record {
 		column, ok := headerAliases[foldLabel(h)]
 		switch {
+		case fixColumnHeaders[foldLabel(h)]:
+			continue // our file of rows to fix, sent again (importfix.go)
 		case !ok:
 			if strings.TrimSpace(h) != "" {
 				p.file.Ignored = append(p.file.Ignored, strings.TrimSpace(h))

@@ -64,14 +64,13 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 			return nil, err
 		}
 	}
-	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now()}
-	if err := im.run(); err != nil {
+	report, err := importInTx(ctx, tx, file, opt, by, nil)
+	if err != nil {
 		return nil, err
 	}
 	if opt.DryRun {
@@ -79,6 +78,21 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, mapError(fmt.Errorf("commit import: %w", err))
+	}
+	return report, nil
+}
+
+// importInTx runs an import's steps in tx, telling phase (when not nil)
+// as it moves from checking the rows to writing them (an import job's
+// progress, importjobs.go). The caller commits or rolls back.
+func importInTx(ctx context.Context, tx *sqlx.Tx, file *domain.ImportFile, opt ImportOptions, by *int64, phase func(string)) (*ImportReport, error) {
+	if phase == nil {
+		phase = func(string) {}
+	}
+	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored}
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now(), phase: phase}
+	if err := im.run(); err != nil {
+		return nil, err
 	}
 	return report, nil
 }
@@ -96,6 +110,7 @@ type importer struct {
 	now        time.Time                  // when the import began: the current year of the minors' rule without a course
 	kinds      []*domain.OrganisationKind // per row
 	provinces  []*int64                   // per row
+	phase      func(string)               // told "writing" once the rows are checked
 }
 
 func (im *importer) problem(row int, column, key, param string) {
@@ -115,6 +130,7 @@ func (im *importer) run() error {
 	if err := im.refuseIfProblems(); err != nil {
 		return err
 	}
+	im.phase("writing")
 	if err := im.load(); err != nil {
 		return err
 	}
