@@ -15,7 +15,9 @@ CREATE TABLE import_jobs (
     rows_total        int NOT NULL CHECK (rows_total >= 0),
     rows_read         int NOT NULL DEFAULT 0 CHECK (rows_read >= 0),
     filename          text NOT NULL CHECK (length(filename) <= 255),
-    course_id         bigint REFERENCES courses (id) ON DELETE SET NULL,
+    -- No foreign key: its check would wait on a course row that an enrolment
+    -- (or the job itself) holds locked; the job checks the course.
+    course_id         bigint,
     dry_run           boolean NOT NULL,
     override_capacity boolean NOT NULL,
     -- The file as sent, kept while the job runs and, after a refusal, for
