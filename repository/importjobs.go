@@ -87,7 +87,7 @@ const jobDead = `status = 'running' AND NOT EXISTS (
 	    SELECT 1 FROM pg_stat_activity a WHERE a.pid = import_jobs.backend_pid AND a.xact_start = import_jobs.xact_start)
 	AND (backend_pid IS NOT NULL OR created_at < now() - interval '1 minute')`
 
-// failDead marks failed the dead jobs among those cond selects.
+// failDead marks the dead jobs failed (a caller may narrow it with AND …).
 const failDead = `UPDATE import_jobs SET status = 'failed', phase = 'finished', finished_at = now(), file = NULL
 	WHERE ` + jobDead
 
