@@ -420,4 +420,3 @@ func TestTheImportTemplateInEachLanguageImportsBack(t *testing.T) {
 		})
 	}
 }
-
