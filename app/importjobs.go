@@ -54,7 +54,11 @@ func readUpload(header *multipart.FileHeader) ([]byte, error) {
 		return nil, err
 	}
 	defer file.Close()
-	return io.ReadAll(io.LimitReader(file, domain.MaxImportBytes+1))
+	// Sized once (ReadFrom keeps MinRead free): io.ReadAll would grow its
+	// buffer to twice the file.
+	buf := bytes.NewBuffer(make([]byte, 0, min(header.Size, domain.MaxImportBytes)+bytes.MinRead+1))
+	_, err = buf.ReadFrom(io.LimitReader(file, domain.MaxImportBytes+1))
+	return buf.Bytes(), err
 }
 
 // startImportJob checks the file's size and rows before any row is parsed
@@ -116,7 +120,7 @@ func (s *Server) runImportJob(id int64, filename string, opts repository.ImportO
 		ctx, cancel := context.WithTimeout(context.Background(), importJobTimeout)
 		defer cancel()
 		parse := func(file []byte, progress func(int)) *domain.ImportFile {
-			return domain.ParseImportProgress(bytes.NewReader(file), filename, progress)
+			return domain.ParseImportBytes(file, filename, progress)
 		}
 		report, err := s.store.RunImportJob(ctx, id, opts, by, parse)
 		if err != nil && classify(err).rows == nil {

@@ -116,13 +116,20 @@ func ParseImport(r io.Reader, filename string) *ImportFile {
 // many data rows it has read, every progressEvery rows: the progress bar
 // of an import job (repository/importjobs.go).
 func ParseImportProgress(r io.Reader, filename string, progress func(rowsRead int)) *ImportFile {
-	f := &ImportFile{}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	switch {
-	case err != nil:
+	if err != nil {
+		f := &ImportFile{}
 		f.Add(0, "", "import.unreadable", "")
 		return f
-	case len(data) > MaxImportBytes:
+	}
+	return ParseImportBytes(data, filename, progress)
+}
+
+// ParseImportBytes is ParseImportProgress on a file already in memory (an
+// import job's, read from its row): no second copy of up to 10 MB.
+func ParseImportBytes(data []byte, filename string, progress func(rowsRead int)) *ImportFile {
+	f := &ImportFile{}
+	if len(data) > MaxImportBytes {
 		f.Add(0, "", "import.file_too_large", "10 MB")
 		return f
 	}
