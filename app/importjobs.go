@@ -84,9 +84,8 @@ func (s *Server) startImportJob(c *fiber.Ctx, header *multipart.FileHeader, opts
 	if err != nil {
 		return out, err
 	}
-	user := currentUser(c)
 	id, err := s.store.CreateImportJob(c.UserContext(), repository.NewImportJob{Filename: header.Filename, File: data,
-		RowsTotal: rows, Options: opts}, user.ID)
+		RowsTotal: rows, Options: opts}, actor(c))
 	if err != nil {
 		return out, err
 	}

@@ -22,6 +22,8 @@ func TestEveryChangeTakesItsActorLast(t *testing.T) {
 		"CreateProvince":   "reference data, loaded by the seeds and the tests; no route creates one",
 		"CreateFirstAdmin": "the first account, from the setup page: its actor is the admin it creates",
 		"SetSessionUser":   "bookkeeping of a login (whose session this is), audited as login.success",
+		"ImportJob":        "reads a job; marking one whose server died failed is bookkeeping, not anyone's change",
+		"ImportJobFile":    "reads a job's file",
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -61,9 +61,13 @@ type NewImportJob struct {
 	Options   ImportOptions
 }
 
-// CreateImportJob stores a job for by, running, its file with it.
-func (s *Store) CreateImportJob(ctx context.Context, job NewImportJob, by int64) (_ int64, err error) {
+// CreateImportJob stores a job of by's, running, its file with it. The
+// job is not audited: the import is, when it commits (trainees.import).
+func (s *Store) CreateImportJob(ctx context.Context, job NewImportJob, by *int64) (_ int64, err error) {
 	defer wrap(&err, "CreateImportJob")
+	if by == nil {
+		return 0, errors.New("an import job needs its user")
+	}
 	const q = `INSERT INTO import_jobs (user_id, rows_total, filename, course_id, dry_run, override_capacity, file)
 	           VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6, $7) RETURNING id`
 	var id int64
