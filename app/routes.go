@@ -121,6 +121,12 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/sessions/:id<int>/sign-in-sheet", s.onSession(workers), s.signInSheetPage)
 	api.Get("/sessions/:id/attendance", s.onSession(workers), s.apiGetAttendance)
 	api.Put("/sessions/:id/attendance", s.onSession(workers), s.apiPutAttendance)
+	// Check-in at the door: a badge's code scanned or typed (pages_checkin.go),
+	// and the badges printed per course.
+	f.Get("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinPage)
+	f.Post("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinForm)
+	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
+	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
 
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)
