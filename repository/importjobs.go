@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"takaffoul/domain"
 )
 
@@ -165,28 +167,27 @@ const progressInterval = 250 * time.Millisecond
 
 // RunImportJob runs job id: it opens the import's transaction, records it
 // as the job's, reads the file with parse, then imports it (ImportTrainees'
-// steps). A commit marks the job done in the same transaction; a refusal
-// (*domain.ImportError) or a failure rolls everything back and says so on
-// the job. It returns the report, or what ImportTrainees would have.
+// steps) under a savepoint. However it ends, the job's end is written in
+// that same transaction, the import's writes rolled back to the savepoint
+// first unless it commits: no reader can see the transaction gone and the
+// job still running, which is how a job whose server died is recognised.
+// It returns the report, or what ImportTrainees would have.
 func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
-	report, err := s.runImportJob(ctx, id, opt, by, parse)
-	var refused *domain.ImportError
-	switch {
-	case errors.As(err, &refused):
-		s.finishImportJob(id, ImportRefused, nil, refused.Problems)
-	case err != nil:
+	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		s.finishImportJob(id, ImportFailed, nil, nil)
-	case report.DryRun:
-		s.finishImportJob(id, ImportDone, report, nil)
+		return nil, notFound("course")
+	}
+	report, err := s.runImportJob(ctx, id, opt, by, parse)
+	if err != nil {
+		// Only if the transaction could not say it (the connection lost):
+		// a no-op for a job that ended.
+		s.finishImportJob(id, ImportFailed, nil, nil)
 	}
 	return report, err
 }
 
 func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (*ImportReport, error) {
-	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
-		return nil, notFound("course")
-	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -204,30 +205,45 @@ func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, b
 	if err := getOne(ctx, s.db, &file, claim, id, pid, start); err != nil {
 		return nil, err
 	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT import`); err != nil {
+		return nil, mapError(err)
+	}
 	progress := s.jobProgress(ctx, id)
 	parsed := parse(file, progress.rows)
-	file = nil // the rows are what the steps need; the bytes are in the job
+	report, importErr := importParsed(ctx, tx, parsed, opt, by, progress)
+	progress.stop()
+	status, problems := ImportDone, []domain.ImportProblem(nil)
+	var refused *domain.ImportError
+	switch {
+	case errors.As(importErr, &refused):
+		status, problems, report = ImportRefused, refused.Problems, nil
+	case importErr != nil:
+		status, report = ImportFailed, nil
+	}
+	if importErr != nil || opt.DryRun {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import`); err != nil {
+			return nil, errors.Join(importErr, mapError(err))
+		}
+	}
+	if err := s.markImportJob(ctx, tx, id, status, report, problems); err != nil {
+		return nil, errors.Join(importErr, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, errors.Join(importErr, mapError(fmt.Errorf("commit import: %w", err)))
+	}
+	return report, importErr
+}
+
+// importParsed imports a job's parsed file in tx, telling progress.
+func importParsed(ctx context.Context, tx *sqlx.Tx, parsed *domain.ImportFile, opt ImportOptions, by *int64,
+	progress *jobProgressWriter) (*ImportReport, error) {
 	if len(parsed.Rows) == 0 {
 		if err := parsed.Err(); err != nil {
 			return nil, err
 		}
 	}
 	progress.phase("checking")
-	report, err := importInTx(ctx, tx, parsed, opt, by, progress.phase)
-	if err != nil {
-		return nil, err
-	}
-	progress.stop()
-	if opt.DryRun {
-		return report, nil
-	}
-	if err := s.markImportJob(ctx, tx, id, ImportDone, report, nil); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, mapError(fmt.Errorf("commit import: %w", err))
-	}
-	return report, nil
+	return importInTx(ctx, tx, parsed, opt, by, progress.phase)
 }
 
 // jobProgress writes a job's progress on the pool, outside its transaction,
