@@ -167,11 +167,11 @@ const progressInterval = 250 * time.Millisecond
 
 // RunImportJob runs job id: it opens the import's transaction, records it
 // as the job's, reads the file with parse, then imports it (ImportTrainees'
-// steps) under a savepoint. However it ends, the job's end is written in
-// that same transaction, the import's writes rolled back to the savepoint
-// first unless it commits: no reader can see the transaction gone and the
-// job still running, which is how a job whose server died is recognised.
-// It returns the report, or what ImportTrainees would have.
+// steps). A commit writes the job's end in that same transaction; any other
+// end (refused, failed, a preview) is written on the pool *before* the
+// transaction is rolled back, so that no reader can find the transaction
+// gone and the job still running — which is how a job whose server died is
+// recognised. It returns the report, or what ImportTrainees would have.
 func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
@@ -205,33 +205,29 @@ func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, b
 	if err := getOne(ctx, s.db, &file, claim, id, pid, start); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT import`); err != nil {
-		return nil, mapError(err)
-	}
 	progress := s.jobProgress(ctx, id)
 	parsed := parse(file, progress.rows)
-	report, importErr := importParsed(ctx, tx, parsed, opt, by, progress)
+	report, err := importParsed(ctx, tx, parsed, opt, by, progress)
 	progress.stop()
-	status, problems := ImportDone, []domain.ImportProblem(nil)
 	var refused *domain.ImportError
 	switch {
-	case errors.As(importErr, &refused):
-		status, problems, report = ImportRefused, refused.Problems, nil
-	case importErr != nil:
-		status, report = ImportFailed, nil
+	case errors.As(err, &refused):
+		s.finishImportJob(id, ImportRefused, nil, refused.Problems)
+		return nil, err
+	case err != nil:
+		s.finishImportJob(id, ImportFailed, nil, nil)
+		return nil, err
+	case opt.DryRun:
+		s.finishImportJob(id, ImportDone, report, nil)
+		return report, nil // rolled back by the deferred Rollback
 	}
-	if importErr != nil || opt.DryRun {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import`); err != nil {
-			return nil, errors.Join(importErr, mapError(err))
-		}
-	}
-	if err := s.markImportJob(ctx, tx, id, status, report, problems); err != nil {
-		return nil, errors.Join(importErr, err)
+	if err := s.markImportJob(ctx, tx, id, ImportDone, report, nil); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, errors.Join(importErr, mapError(fmt.Errorf("commit import: %w", err)))
+		return nil, mapError(fmt.Errorf("commit import: %w", err))
 	}
-	return report, importErr
+	return report, nil
 }
 
 // importParsed imports a job's parsed file in tx, telling progress.

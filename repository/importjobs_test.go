@@ -11,8 +11,9 @@ import (
 
 // A job's end is written in its own transaction: a reader that polls the
 // job as it ends sees it running, then done (or refused), never failed
-// because its transaction was gone before its end was written. (The bench
-// caught one of two previews marked failed so, before the savepoint.)
+// because its transaction was gone before its end was written (the bench
+// caught one of two previews marked failed so, when the end was written
+// after the rollback).
 func TestAJobPolledAsItEndsIsNeverSeenFailed(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
