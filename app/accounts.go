@@ -215,6 +215,10 @@ func (s *Server) logout(c *fiber.Ctx) error {
 			return err
 		}
 		c.ClearCookie(csrfCookie)
+		// What the trainer's app kept on this device (docs/OFFLINE.md): its
+		// IndexedDB, its caches, its service worker. offline.js empties them
+		// too, after sending what it can; this works without it.
+		c.Set("Clear-Site-Data", `"cache", "storage"`)
 		s.audit(c, repository.AuditEntry{ActorID: &u.ID, Action: "logout", Entity: "user", EntityID: &u.ID})
 	}
 	return c.Redirect("/login", fiber.StatusSeeOther)

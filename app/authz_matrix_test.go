@@ -76,6 +76,9 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /":        {url: "/", want: pages(200, 200, 200, 200)},
 	"POST /logout": {url: "/logout", want: everyone(303), ownSession: true},
 	"GET /api/me":  {url: "/api/me", want: api(200, 200, 200, 200)},
+	// The separator of the user's CSV files (issue 15).
+	"POST /preferences/csv-separator": {url: "/preferences/csv-separator", form: url.Values{"separator": {"semicolon"}, "next": {"/"}},
+		want: pages(303, 303, 303, 303)},
 
 	// Admins: users.
 	"GET /users":     {url: "/users", want: pages(200, 403, 403, 403)},
@@ -98,6 +101,15 @@ var authzMatrix = map[string]matrixEntry{
 	"POST /dashboard/reported": {url: "/dashboard/reported", form: url.Values{"figure": {"courses"}},
 		want: pages(422, 422, 403, 403)},
 	"POST /dashboard/reported/:id<int>/delete": {url: "/dashboard/reported/999999/delete", want: pages(404, 404, 403, 403)},
+	// Indicators: defined by coordinators, read (and exported) by the
+	// ministry too. On this database there is none: the files are 404.
+	"GET /dashboard/indicators":                  {url: "/dashboard/indicators", want: pages(200, 200, 403, 403)},
+	"POST /dashboard/indicators":                 {url: "/dashboard/indicators", form: url.Values{"figure": {"courses"}}, want: pages(422, 422, 403, 403)},
+	"POST /dashboard/indicators/:id<int>/delete": {url: "/dashboard/indicators/999999/delete", want: pages(404, 404, 403, 403)},
+	"GET /api/v1/indicators":                     {url: "/api/v1/indicators", want: api(200, 200, 403, 200)},
+	"POST /api/v1/indicators":                    {url: "/api/v1/indicators", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /exports/indicators.iati.xml":           {url: "/exports/indicators.iati.xml", want: pages(404, 404, 403, 404)},
+	"GET /exports/indicators.adx.xml":            {url: "/exports/indicators.adx.xml?programme=child-protection", want: pages(404, 404, 403, 404)},
 
 	// Likely duplicates: coordinators merge and unmerge; trainers cannot (403).
 	"GET /duplicates": {url: "/duplicates", want: pages(200, 200, 403, 403)},
@@ -113,10 +125,27 @@ var authzMatrix = map[string]matrixEntry{
 		want: api(404, 404, 403, 403)},
 	"POST /api/v1/merges/:id/unmerge": {url: "/api/v1/merges/999999/unmerge", want: api(404, 404, 403, 403)},
 
+	// The trainer's app offline: the shell and the pack for workers, the
+	// coordinators' list of conflicts for coordinators.
+	"GET /offline":              {url: "/offline", want: pages(200, 200, 200, 403)},
+	"GET /api/v1/offline/pack":  {url: "/api/v1/offline/pack", want: api(200, 200, 200, 403)},
+	"POST /api/v1/offline/sync": {url: "/api/v1/offline/sync", json: `{"changes": []}`, want: api(200, 200, 200, 403)},
+	"GET /offline/conflicts":    {url: "/offline/conflicts", want: pages(200, 200, 403, 403)},
+	"POST /offline/conflicts/:id<int>/resolve": {url: "/offline/conflicts/999999/resolve", form: url.Values{"choice": {"device"}},
+		want: pages(404, 404, 403, 403)},
+	"GET /api/v1/offline/conflicts": {url: "/api/v1/offline/conflicts", want: api(200, 200, 403, 403)},
+	"POST /api/v1/offline/conflicts/:id/resolve": {url: "/api/v1/offline/conflicts/999999/resolve", json: `{"choice": "device"}`,
+		want: api(404, 404, 403, 403)},
+
 	// Pages of programmes, courses, enrolment and attendance. Forms are sent
 	// incomplete where that is possible, for the same reason as below.
 	"GET /programmes":                                      {url: "/programmes", want: pages(200, 200, 403, 403)},
 	"POST /programmes":                                     {url: "/programmes", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
+	"GET /programmes/:id<int>/modules":                     {url: "/programmes/{programme}/modules", want: pages(200, 200, 403, 403)},
+	"POST /programmes/:id<int>/modules":                    {url: "/programmes/{programme}/modules", form: url.Values{"year": {"9"}}, want: pages(422, 422, 403, 403)},
+	"GET /programmes/:id<int>/modules/:module_id<int>":     {url: "/programmes/{programme}/modules/999999", want: pages(404, 404, 403, 403)},
+	"POST /programmes/:id<int>/modules/:module_id<int>":    {url: "/programmes/{programme}/modules/999999", form: url.Values{"year": {"1"}}, want: pages(404, 404, 403, 403)},
+	"POST /programmes/:id<int>/course-module":              {url: "/programmes/{programme}/course-module", form: url.Values{"course_id": {"999999"}}, want: pages(404, 404, 403, 403)},
 	"GET /courses":                                         {url: "/courses", want: pages(200, 200, 200, 403)},
 	"GET /courses/new":                                     {url: "/courses/new", want: pages(200, 200, 403, 403)},
 	"POST /courses":                                        {url: "/courses", form: url.Values{"code": {"x"}}, want: pages(422, 422, 403, 403)},
@@ -145,13 +174,20 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /courses/:id<int>/matrix.xlsx":    {url: "/courses/{course}/matrix.xlsx", want: pages(200, 200, 200, 404)},
 	"GET /sessions/:id<int>/sign-in-sheet": {url: "/sessions/{session}/sign-in-sheet", want: pages(200, 200, 200, 404)},
 	// Check-in at the door (issue 17): a malformed code changes nothing (422).
-	"GET /sessions/:id<int>/checkin":    {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
-	"POST /sessions/:id<int>/checkin":   {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
-	"POST /api/v1/sessions/:id/checkin": {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
-	"GET /courses/:id<int>/badges":      {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
-	"GET /imports":                      {url: "/imports", want: pages(200, 200, 200, 403)},
-	"POST /imports":                     {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
-	"POST /api/v1/imports/trainees":     {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	"GET /sessions/:id<int>/checkin":                {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
+	"POST /sessions/:id<int>/checkin":               {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
+	"POST /api/v1/sessions/:id/checkin":             {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
+	"GET /courses/:id<int>/badges":                  {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/scores":                  {url: "/courses/{course}/scores", want: pages(200, 200, 200, 404)},
+	"GET /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", want: pages(200, 200, 200, 404)},
+	"POST /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", form: url.Values{"pre_score": {"101"}},
+		want: pages(422, 422, 422, 404)},
+	"GET /api/v1/courses/:id/scores":                         {url: "/api/v1/courses/{course}/scores", want: api(200, 200, 200, 404)},
+	"PUT /api/v1/courses/:id/enrollments/:trainee_id/scores": {url: "/api/v1/courses/{course}/enrollments/{trainee}/scores", json: `{"pre_score": 101}`, want: api(422, 422, 422, 404)},
+	"GET /api/v1/outcomes":                                   {url: "/api/v1/outcomes?programme=child-protection", want: api(200, 200, 403, 200)},
+	"GET /imports":                                           {url: "/imports", want: pages(200, 200, 200, 403)},
+	"POST /imports":                                          {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
+	"POST /api/v1/imports/trainees":                          {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
 	// A job is its owner's only: another user's, as one that does not exist, is 404.
 	"GET /imports/template.xlsx":               {url: "/imports/template.xlsx", want: pages(200, 200, 200, 403)},
 	"GET /imports/jobs/:id<int>":               {url: "/imports/jobs/999999", want: pages(404, 404, 404, 403)},
@@ -165,6 +201,11 @@ var authzMatrix = map[string]matrixEntry{
 	// the next principal meets the same state), one kept out 403 or 404.
 	"GET /api/v1/programmes":                             {url: "/api/v1/programmes", want: api(200, 200, 200, 200)},
 	"POST /api/v1/programmes":                            {url: "/api/v1/programmes", json: `{}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/programmes/:id/modules":                 {url: "/api/v1/programmes/{programme}/modules", want: api(200, 200, 200, 200)},
+	"POST /api/v1/programmes/:id/modules":                {url: "/api/v1/programmes/{programme}/modules", json: `{}`, want: api(422, 422, 403, 403)},
+	"PATCH /api/v1/modules/:id":                          {url: "/api/v1/modules/999999", json: `{}`, want: api(422, 422, 403, 403)},
+	"PUT /api/v1/courses/:id/module":                     {url: "/api/v1/courses/{course}/module", json: `{"module_id": 999999}`, want: api(422, 422, 403, 403)},
+	"GET /api/v1/programmes/:id/completion":              {url: "/api/v1/programmes/{programme}/completion", want: api(200, 200, 403, 200)},
 	"GET /api/v1/courses":                                {url: "/api/v1/courses", want: api(200, 200, 200, 403)},
 	"POST /api/v1/courses":                               {url: "/api/v1/courses", json: `{}`, want: api(422, 422, 403, 403)},
 	"GET /api/v1/courses/:id":                            {url: "/api/v1/courses/{course}", want: api(200, 200, 200, 404)},
@@ -226,6 +267,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 	w := newWorld(t, store, trainerUser.ID)
 	fx.ids["{course}"], fx.ids["{session}"], fx.ids["{trainee}"] = w.course.ID, w.session.ID, w.trainee.ID
+	fx.ids["{programme}"] = w.programme.ID
 
 	// One signed-in browser per principal, each from its own address (so
 	// that the failed logins of the matrix do not throttle one another).

@@ -9,6 +9,7 @@ type importUpload struct {
 	CourseID         int64                 `form:"course_id"`
 	DryRun           bool                  `form:"dry_run"`
 	OverrideCapacity bool                  `form:"override_capacity"`
+	Draft            int64                 `form:"draft"` // the file uploaded for the preview, instead of File
 }
 
 // newImportUpload is the empty form: a preview first, into the course

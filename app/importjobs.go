@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"strconv"
 	"strings"
 	"time"
@@ -47,52 +45,21 @@ type importResult struct {
 	err    error
 }
 
-// readUpload reads the file sent, up to the limit and one byte more.
-func readUpload(header *multipart.FileHeader) ([]byte, error) {
-	file, err := header.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer file.Close()
-	// Sized once (ReadFrom keeps MinRead free): io.ReadAll would grow its
-	// buffer to twice the file.
-	buf := bytes.NewBuffer(make([]byte, 0, min(header.Size, domain.MaxImportBytes)+bytes.MinRead+1))
-	_, err = buf.ReadFrom(io.LimitReader(file, domain.MaxImportBytes+1))
-	return buf.Bytes(), err
-}
-
-// startImportJob checks the file's size and rows before any row is parsed
-// (100,001 rows are refused at once), stores the job and runs it; the job
+// startImportJob stores the job (the file as sent, for the file of rows
+// to fix) and runs the database part of the import in it, on the file the
+// request parsed (the wizard's preview shows its rows as read); the job
 // releases the import slot when it ends. It waits for the job up to the
 // wait (none when the API client says Prefer: respond-async).
-func (s *Server) startImportJob(c *fiber.Ctx, header *multipart.FileHeader, opts repository.ImportOptions,
-	release func()) (out importOutcome, err error) {
-	released := false
-	defer func() {
-		if !released {
-			release()
-		}
-	}()
-	if opts.CourseID != 0 && !opts.Scope.Allows(opts.CourseID) {
-		return out, fmt.Errorf("import into course %d: %w", opts.CourseID, domain.ErrNotFound)
-	}
-	data, err := readUpload(header)
-	if err != nil {
-		return out, err
-	}
-	rows, err := domain.CheckImportSize(data)
-	if err != nil {
-		return out, err
-	}
-	id, err := s.store.CreateImportJob(c.UserContext(), repository.NewImportJob{Filename: header.Filename, File: data,
+func (s *Server) startImportJob(c *fiber.Ctx, filename string, data []byte, rows int, parsed *domain.ImportFile,
+	opts repository.ImportOptions, release func()) (out importOutcome, err error) {
+	id, err := s.store.CreateImportJob(c.UserContext(), repository.NewImportJob{Filename: filename, File: data,
 		RowsTotal: rows, Options: opts}, actor(c))
 	if err != nil {
+		release()
 		return out, err
 	}
-	data = nil
 	out.jobID = id
-	released = true
-	done := s.runImportJob(id, header.Filename, opts, actor(c), release)
+	done := s.runImportJob(id, parsed, opts, actor(c), release)
 	wait := s.cfg.ImportWait
 	if strings.Contains(strings.ToLower(c.Get("Prefer")), "respond-async") {
 		wait = 0
@@ -112,15 +79,13 @@ func (s *Server) startImportJob(c *fiber.Ctx, header *multipart.FileHeader, opts
 // runImportJob runs job id in the background, with a context of its own
 // (the request's ends with the request), and says on the channel how it
 // ended. A failure is logged here: the request may be gone.
-func (s *Server) runImportJob(id int64, filename string, opts repository.ImportOptions, by *int64, release func()) <-chan importResult {
+func (s *Server) runImportJob(id int64, parsed *domain.ImportFile, opts repository.ImportOptions, by *int64, release func()) <-chan importResult {
 	done := make(chan importResult, 1)
 	go func() {
 		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), importJobTimeout)
 		defer cancel()
-		parse := func(file []byte, progress func(int)) *domain.ImportFile {
-			return domain.ParseImportBytes(file, filename, progress)
-		}
+		parse := func([]byte, func(int)) *domain.ImportFile { return parsed }
 		report, err := s.store.RunImportJob(ctx, id, opts, by, parse)
 		if err != nil && classify(err).rows == nil {
 			s.log.Error("import job failed", "job", id, "error", err)

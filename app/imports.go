@@ -36,72 +36,114 @@ func (s *Server) takeImportSlot(c *fiber.Ctx) (release func(), err error) {
 	}
 }
 
+// importRun is one import as the page and the API answer it: the report
+// (also when refused, for the preview), the file as read, the choices and
+// the form to show again.
+type importRun struct {
+	report  *repository.ImportReport
+	file    *domain.ImportFile
+	choices importChoices
+	form    *Form
+	draft   int64
+	jobID   int64 // the import's job (importjobs.go), 0 if refused before one
+	running bool  // the job still runs after the wait
+}
+
 // runImport reads a participant list from the multipart request (an
-// importUpload: field "file", optional "course_id", "dry_run",
-// "override_capacity") and imports it, all or nothing. form is the request
-// as the import page shows it again (nil when refused before reading it).
+// importUpload: field "file" or "draft", optional "course_id", "dry_run",
+// "override_capacity", and the wizard's choices: importwizard.go) and
+// imports it, all or nothing. run.form is the request as the import page
+// shows it again (nil when refused before reading it). keepDraft keeps an
+// uploaded file for the page's next step.
 //
 // Who may import what: coordinators and admins import anyone, into any
-// course or none. A trainer must name one of their own courses (another
-// course is 404, as everywhere): people imported without a course would be
-// records the trainer could never see again.
-func (s *Server) runImport(c *fiber.Ctx) (out importOutcome, form *Form, err error) {
+// course or none, and may update people on record from the file. A trainer
+// must name one of their own courses (another course is 404, as
+// everywhere): people imported without a course would be records the
+// trainer could never see again.
+func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err error) {
 	// First: the slot is what bounds the work below, two imports at a time.
-	// The job releases it when it ends (startImportJob).
+	// The job takes it over once it starts (startImportJob).
 	release, err := s.takeImportSlot(c)
 	if err != nil {
-		return out, nil, err
+		return run, err
 	}
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			release()
+		}
+	}()
 	var upload importUpload
-	form = readForm(c, &upload)
-	opts := repository.ImportOptions{CourseID: upload.CourseID, DryRun: upload.DryRun}
+	run.form = readForm(c, &upload)
+	run.choices = readImportChoices(c)
+	manage := coordinators.admits(currentUser(c))
+	opts := repository.ImportOptions{CourseID: upload.CourseID, DryRun: upload.DryRun, MayUpdate: manage,
+		Decisions: run.choices.decisions, DecideAll: run.choices.decideAll, Organisations: run.choices.organisations}
 	p := domain.Problems{}
-	if coordinators.admits(currentUser(c)) {
+	if manage {
 		opts.OverrideCapacity = upload.OverrideCapacity
 	} else if opts.CourseID == 0 {
 		p.Add("course_id", "import.course_required")
 	}
-	if upload.File == nil {
+	if upload.File == nil && upload.Draft == 0 {
 		p.Add("file", "validation.required")
 	}
-	if err := form.Check(p.Err()); err != nil {
-		release()
-		return out, form, err
+	if err := run.form.Check(p.Err()); err != nil {
+		return run, err
 	}
-	header := upload.File
-	if header.Size > domain.MaxImportBytes {
+	if upload.File != nil && upload.File.Size > domain.MaxImportBytes {
 		// Said before reading it: the engine would stop at the limit too.
-		release()
-		return out, form, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
+		return run, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
 	}
 	if opts.Scope, err = s.scope(c); err != nil {
-		release()
-		return out, form, err
+		return run, err
 	}
-	out, err = s.startImportJob(c, header, opts, release)
-	return out, form, err
+	filename, data, err := s.importBytes(c, &upload, keepDraft)
+	if err != nil {
+		return run, err
+	}
+	run.draft = upload.Draft
+	// The limits before any row is parsed: 100,001 rows are refused at once.
+	rows, err := domain.CheckImportSize(data)
+	if err != nil {
+		return run, err
+	}
+	if run.file, err = s.parseWithChoices(c, filename, data, run.choices); err != nil {
+		return run, err
+	}
+	if opts.CourseID != 0 && !opts.Scope.Allows(opts.CourseID) {
+		return run, fmt.Errorf("import into course %d: %w", opts.CourseID, domain.ErrNotFound)
+	}
+	handedOver = true
+	out, err := s.startImportJob(c, filename, data, rows, run.file, opts, release)
+	run.report, run.jobID, run.running = out.report, out.jobID, out.running
+	if err == nil && !run.running && !opts.DryRun && run.draft != 0 {
+		// Committed: the file's copy is no longer needed.
+		err = s.store.DeleteImportDraft(c.UserContext(), run.draft, currentUser(c).ID)
+		run.draft = 0
+	}
+	return run, err
 }
 
 // apiImportTrainees answers POST /api/v1/imports/trainees: the report, 201
 // after a commit and 200 after a dry run; a refused file is 422 with every
 // problem (see errorBody), 413 beyond a limit, 429 while two imports run.
-// An import still running after the wait is 202 with its status URL
-// (Location); a refused job's URL is in Content-Location, for its file of
-// rows to fix.
 func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
-	out, _, err := s.runImport(c)
-	if out.jobID != 0 && err != nil {
-		c.Set(fiber.HeaderContentLocation, fmt.Sprintf("/api/v1/imports/jobs/%d", out.jobID))
+	run, err := s.runImport(c, false)
+	if run.jobID != 0 && err != nil {
+		c.Set(fiber.HeaderContentLocation, fmt.Sprintf("/api/v1/imports/jobs/%d", run.jobID))
 	}
-	switch {
-	case err != nil:
-		return err
-	case out.running:
-		return s.answerRunningImport(c, out.jobID)
-	case out.report.DryRun:
-		return c.JSON(out.report)
+	if err != nil {
+		return s.importRefusedWithReport(c, err, run.report)
 	}
-	return created(c, out.report)
+	if run.running {
+		return s.answerRunningImport(c, run.jobID)
+	}
+	if run.report.DryRun {
+		return c.JSON(run.report)
+	}
+	return created(c, run.report)
 }
 
 // importPageData is the import page: the form's choices and, after a
@@ -111,6 +153,7 @@ type importPageData struct {
 	Manage   bool
 	Report   *repository.ImportReport
 	Problems []importProblem
+	Preview  *importPreview // the wizard's preview, once a file was read
 	// FixJob is the refused job whose file of rows to fix is offered, or 0.
 	FixJob int64
 }
@@ -162,38 +205,55 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 	return s.renderForm(c, "imports/form", data, formOf(newImportUpload(int64(queryInt(c, "course")))), nil)
 }
 
-// importForm runs the import from the page and shows the report, or the
-// table of problems (422) with the form filled in again. The page's
-// choices are loaded once the import is done.
+// importForm runs the import from the page and shows the report with the
+// preview, or the table of problems (422) with the preview and the form
+// filled in again. The page's choices are loaded once the import is done.
 func (s *Server) importForm(c *fiber.Ctx) error {
-	out, form, err := s.runImport(c)
+	run, err := s.runImport(c, true)
+	form := run.form
 	if form == nil {
 		// Refused before reading it (two imports run): the page still shows what was sent.
 		form = readForm(c, &importUpload{})
 	}
-	if err != nil {
-		return s.renderImportRefusal(c, form, out.jobID, err)
+	if run.draft != 0 {
+		form.Values["draft"] = strconv.FormatInt(run.draft, 10)
+	} else {
+		form.Values["draft"] = ""
 	}
-	if out.running {
-		return c.Redirect(fmt.Sprintf("/imports/jobs/%d", out.jobID), fiber.StatusSeeOther)
+	if err != nil {
+		return s.renderImportRefusal(c, form, err, run)
+	}
+	if run.running {
+		return c.Redirect(fmt.Sprintf("/imports/jobs/%d", run.jobID), fiber.StatusSeeOther)
 	}
 	data, err := s.importPageData(c)
 	if err != nil {
 		return err
 	}
-	data.Report = out.report
-	if !out.report.DryRun {
+	data.Report = run.report
+	if run.report.DryRun {
+		data.Preview = s.preview(c, run)
+	} else {
 		// The next send should not commit the same file again by accident.
 		form.Values["dry_run"] = "on"
 	}
 	return s.renderPage(c, fiber.StatusOK, "imports/form", data, form)
 }
 
+func (s *Server) preview(c *fiber.Ctx, run importRun) *importPreview {
+	if run.file == nil {
+		return nil
+	}
+	p := newImportPreview(s.tr(c), run.file, run.report, run.choices, run.draft)
+	p.ShowRecord = coordinators.admits(currentUser(c))
+	return p
+}
+
 // renderImportRefusal shows the form again after a refused import, with
 // what was entered: a refused file's problems in a table under "nothing
-// was saved" (422, or 413 beyond a limit) with the file of rows to fix
-// when job kept one, anything else as every form shows it (renderForm).
-func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, job int64, err error) error {
+// was saved" (422, or 413 beyond a limit) beside the preview, anything
+// else as every form shows it (renderForm).
+func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error, run importRun) error {
 	a := classify(err)
 	if a.rows == nil {
 		return s.renderFormAgain(c, "imports/form", form, err, func() (any, error) { return s.importPageData(c) })
@@ -203,7 +263,8 @@ func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, job int64, err er
 		return loadErr
 	}
 	data.Problems = translateImportProblems(s.tr(c), a.rows)
-	data.FixJob = fixJobOf(job, job != 0, a.rows)
+	data.Preview = s.preview(c, run)
+	data.FixJob = fixJobOf(run.jobID, run.jobID != 0, a.rows)
 	form.Message = s.tr(c).T("import.refused")
 	return s.renderPage(c, a.status, "imports/form", data, form)
 }

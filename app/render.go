@@ -294,6 +294,7 @@ var navigation = []struct {
 	{"/programmes", "nav.programmes", coordinators},
 	{"/imports", "nav.imports", workers},
 	{"/duplicates", "nav.duplicates", coordinators},
+	{"/offline/conflicts", "nav.offline_conflicts", coordinators},
 	{"/dashboard", "nav.dashboard", readers},
 	{"/users", "nav.users", admins},
 	{"/audit", "nav.audit", coordinators},

@@ -69,6 +69,18 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/programmes", s.allow(coordinators), s.createProgramme)
 	api.Get("/programmes", s.allow(everyone), s.apiListProgrammes)
 	api.Post("/programmes", s.allow(coordinators), s.apiCreateProgramme)
+	// The curriculum: a programme's modules and its courses' modules
+	// (pages_curriculum.go); who completed the whole path, for the figures' readers.
+	f.Get("/programmes/:id<int>/modules", s.allow(coordinators), s.modulesPage)
+	f.Post("/programmes/:id<int>/modules", s.allow(coordinators), s.createModuleForm)
+	f.Get("/programmes/:id<int>/modules/:module_id<int>", s.allow(coordinators), s.editModulePage)
+	f.Post("/programmes/:id<int>/modules/:module_id<int>", s.allow(coordinators), s.updateModuleForm)
+	f.Post("/programmes/:id<int>/course-module", s.allow(coordinators), s.setCourseModuleForm)
+	api.Get("/programmes/:id/modules", s.allow(everyone), s.apiModules)
+	api.Post("/programmes/:id/modules", s.allow(coordinators), s.apiCreateModule)
+	api.Patch("/modules/:id", s.allow(coordinators), s.apiUpdateModule)
+	api.Put("/courses/:id/module", s.onCourseAsIs(coordinators), s.apiSetCourseModule)
+	api.Get("/programmes/:id/completion", s.allow(readers), s.apiProgrammeCompletion)
 
 	// Courses: set up by coordinators, worked on by their trainers.
 	f.Get("/courses", s.allow(workers), s.coursesPage)
@@ -127,6 +139,24 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinForm)
 	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
 	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
+	// Knowledge scores and satisfaction, per enrolment (pages_outcomes.go).
+	f.Get("/courses/:id<int>/scores", s.onCourse(workers), s.scoresPage)
+	f.Get("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.scorePage)
+	f.Post("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.saveScoresForm)
+	api.Get("/courses/:id/scores", s.onCourse(workers), s.apiCourseScores)
+	api.Put("/courses/:id/enrollments/:trainee_id/scores", s.onCourse(workers), s.apiPutScores)
+	api.Get("/outcomes", s.allow(readers), s.apiOutcomes)
+
+	// The trainer's app offline (docs/OFFLINE.md): the app's shell, the
+	// device's pack of the coming sessions, the sync of its queue, and the
+	// coordinators' list of what a sync could not decide alone.
+	f.Get("/offline", s.allow(workers), s.offlineAppPage)
+	api.Get("/offline/pack", s.allow(workers), s.apiOfflinePack)
+	api.Post("/offline/sync", s.allow(workers), s.apiOfflineSync)
+	f.Get("/offline/conflicts", s.allow(coordinators), s.conflictsPage)
+	f.Post("/offline/conflicts/:id<int>/resolve", s.allow(coordinators), s.resolveConflictForm)
+	api.Get("/offline/conflicts", s.allow(coordinators), s.apiOfflineConflicts)
+	api.Post("/offline/conflicts/:id/resolve", s.allow(coordinators), s.apiResolveConflict)
 
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)
@@ -154,6 +184,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/exports/attendance.xlsx", s.allow(workers), s.exportAttendance(domain.XLSX))
 	f.Get("/courses/:id<int>/matrix.csv", s.onCourse(workers), s.exportMatrix(domain.CSV))
 	f.Get("/courses/:id<int>/matrix.xlsx", s.onCourse(workers), s.exportMatrix(domain.XLSX))
+	// Any signed-in user: the separator of their CSV files (totals included).
+	f.Post("/preferences/csv-separator", s.saveCSVSeparator)
 	f.Get("/imports", s.allow(workers), s.importPage)
 	f.Post("/imports", s.allow(workers), s.importForm)
 	api.Post("/imports/trainees", s.allow(workers), s.apiImportTrainees)
@@ -173,6 +205,16 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/dashboard/reported", s.allow(coordinators), s.reportedPage)
 	f.Post("/dashboard/reported", s.allow(coordinators), s.createReported)
 	f.Post("/dashboard/reported/:id<int>/delete", s.allow(coordinators), s.deleteReported)
+	// Indicators with targets (docs/INDICATORS.md): defined by coordinators,
+	// read with their target, recorded and reported values, and exported for
+	// donors' systems (IATI, ADX) with the same suppression as the totals.
+	f.Get("/dashboard/indicators", s.allow(coordinators), s.indicatorsPage)
+	f.Post("/dashboard/indicators", s.allow(coordinators), s.createIndicatorForm)
+	f.Post("/dashboard/indicators/:id<int>/delete", s.allow(coordinators), s.deleteIndicatorForm)
+	api.Get("/indicators", s.allow(readers), s.apiIndicators)
+	api.Post("/indicators", s.allow(coordinators), s.apiCreateIndicator)
+	f.Get("/exports/indicators.iati.xml", s.allow(readers), s.exportIndicatorsIATI)
+	f.Get("/exports/indicators.adx.xml", s.allow(readers), s.exportIndicatorsADX)
 
 	// The audit log: every change, who made it, before and after. It shows
 	// people's data: coordinators and admins only.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,7 +54,16 @@ type ImportFile struct {
 	Rows     []ImportRow
 	Problems []ImportProblem
 	Columns  []string // canonical columns found, in file order
-	Ignored  []string // headers not recognised, kept out of the import
+	Ignored  []string // headers kept out of the import by the coordinator's choice
+
+	// What the preview shows of the file as it was read (importwizard.go).
+	Format    string         // "csv" or "xlsx"
+	Encoding  string         // a CSV file's encoding (Encoding…), "" for XLSX
+	Separator string         // a CSV file's separator
+	Date1904  bool           // an XLSX workbook in the 1904 date system
+	Pivot     int            // TwoDigitYearPivot of the dates read
+	Headers   []ImportHeader // every column of the file, with its field
+	Sample    []ImportSample // the first data rows, as read
 }
 
 // ImportError refuses a file: nothing was written, and Problems says what
@@ -109,35 +117,32 @@ var columnRank = func() map[string]int {
 // never returns nil: a file that cannot be read at all has one problem on
 // row 0 saying why.
 func ParseImport(r io.Reader, filename string) *ImportFile {
-	return ParseImportProgress(r, filename, nil)
+	return ParseImportWith(r, filename, ImportSettings{})
 }
 
-// ParseImportProgress is ParseImport telling progress, when not nil, how
-// many data rows it has read, every progressEvery rows: the progress bar
-// of an import job (repository/importjobs.go).
-func ParseImportProgress(r io.Reader, filename string, progress func(rowsRead int)) *ImportFile {
+// ParseImportWith is ParseImport with the coordinator's choices for the
+// columns (the import wizard's second look at a file).
+func ParseImportWith(r io.Reader, filename string, settings ImportSettings) *ImportFile {
+	if settings.Now.IsZero() {
+		settings.Now = time.Now()
+	}
+	f := &ImportFile{Pivot: TwoDigitYearPivot(settings.Now)}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		f := &ImportFile{}
+	switch {
+	case err != nil:
 		f.Add(0, "", "import.unreadable", "")
 		return f
-	}
-	return ParseImportBytes(data, filename, progress)
-}
-
-// ParseImportBytes is ParseImportProgress on a file already in memory (an
-// import job's, read from its row): no second copy of up to 10 MB.
-func ParseImportBytes(data []byte, filename string, progress func(rowsRead int)) *ImportFile {
-	f := &ImportFile{}
-	if len(data) > MaxImportBytes {
+	case len(data) > MaxImportBytes:
 		f.Add(0, "", "import.file_too_large", "10 MB")
 		return f
 	}
-	p := &importParser{file: f, now: time.Now(), nationalIDs: map[string]int{}, identical: map[string]int{}, progress: progress}
+	p := &importParser{file: f, now: settings.Now, settings: settings, nationalIDs: map[string]int{}, identical: map[string]int{}}
 	switch kind := sniff(data, filename); kind {
 	case "xlsx":
+		f.Format = "xlsx"
 		p.readXLSX(data)
 	case "csv":
+		f.Format = "csv"
 		p.readCSV(data)
 	default:
 		f.Add(0, "", kind, "")
@@ -167,7 +172,7 @@ func sniff(data []byte, filename string) string {
 	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
 		return "import.xls_not_supported" // Excel 97-2003 .xls
 	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
-		return "import.encoding_utf16" // Excel's "Unicode text"
+		return "csv" // Excel's "Unicode text": UTF-16, decoded by readCSV
 	case strings.EqualFold(filepath.Ext(filename), ".xlsx"):
 		return "import.xlsx_unreadable"
 	case looksBinary(text):
@@ -196,34 +201,36 @@ func looksBinary(b []byte) bool {
 
 // importParser turns records into rows; records arrive from CSV or XLSX.
 type importParser struct {
-	file        *ImportFile
-	now         time.Time
-	columns     []string // canonical column of each header cell, "" if ignored
-	nationalIDs map[string]int
-	identical   map[string]int
-	dataRows    int
-	progress    func(rowsRead int) // see ParseImportProgress; nil: not told
+	file          *ImportFile
+	now           time.Time
+	settings      ImportSettings
+	unnamed       map[int]bool // columns without a header already reported for a value
+	headerRefused bool         // the header has problems: rows are only sampled
+	date1904      bool
+	columns       []string // canonical column of each header cell, "" if ignored
+	nationalIDs   map[string]int
+	identical     map[string]int
+	dataRows      int
 	// onRecord, when set, receives every record instead (ImportRecords).
 	onRecord func(row int, record []string) bool
 	sep      rune // the CSV's separator, once read
 }
 
-// progressEvery is how often, in data rows, ParseImportProgress tells.
-const progressEvery = 1000
-
-// readCSV decodes a UTF-8 CSV file (with or without BOM, comma, semicolon
-// or tab separated, CRLF or LF).
+// readCSV decodes a CSV file (UTF-8 with or without BOM, UTF-16,
+// Windows-1256 or Windows-1252: decodeText; comma, semicolon or tab
+// separated, CRLF or LF).
 func (p *importParser) readCSV(data []byte) {
-	data = bytes.TrimPrefix(data, utf8BOMBytes)
-	if !utf8.Valid(data) {
-		key, line := guessEncoding(data)
-		p.file.Add(0, "", key, strconv.Itoa(line))
+	data, encoding, ok := decodeText(data)
+	if !ok {
+		p.file.Add(0, "", "import.encoding_unknown", "")
 		return
 	}
+	p.file.Encoding = encoding
 	sep := detectSeparator(&data)
 	if sep == 0 {
 		sep = separatorOf(data)
 	}
+	p.file.Separator = string(sep)
 	p.sep = sep
 	limiter := newFieldLimiter(bytes.NewReader(data), sep)
 	r := csv.NewReader(limiter)
@@ -365,6 +372,10 @@ func (p *importParser) readXLSX(data []byte) {
 		return
 	}
 	defer book.Close()
+	if props, err := book.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		p.date1904 = *props.Date1904
+		p.file.Date1904 = p.date1904
+	}
 	sheets := book.GetSheetList()
 	if len(sheets) == 0 {
 		p.file.Add(0, "", "import.file_empty", "")
@@ -377,11 +388,16 @@ func (p *importParser) readXLSX(data []byte) {
 	}
 	defer rows.Close()
 	for row := 1; rows.Next(); row++ {
-		record, err := rows.Columns()
+		// The stored values, not the displayed ones: a date is its serial
+		// number whatever format shows it ("03/15/84", "15 mars 1984"),
+		// read in the workbook's date system; a phone typed as a number
+		// is its digits.
+		record, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			p.file.Add(row, "", "import.xlsx_unreadable", "")
 			return
 		}
+		p.readDates(record)
 		if !p.record(row, record) {
 			return
 		}
@@ -406,7 +422,10 @@ func (p *importParser) record(row int, record []string) bool {
 		if blank(record) {
 			return true // blank rows above the header
 		}
-		return p.header(record)
+		// A header with problems still lets the rows be shown (the preview,
+		// where a column may be mapped), not read.
+		p.headerRefused = !p.header(record)
+		return true
 	}
 	if blank(record) {
 		return true // Excel leaves empty rows (";;;;") at the end
@@ -417,10 +436,10 @@ func (p *importParser) record(row int, record []string) bool {
 		p.file.Rows = nil
 		return false
 	}
-	if p.progress != nil && p.dataRows%progressEvery == 0 {
-		p.progress(p.dataRows)
+	p.sample(row, record)
+	if !p.headerRefused {
+		p.dataRow(row, record)
 	}
-	p.dataRow(row, record)
 	return true
 }
 
@@ -433,38 +452,48 @@ func blank(record []string) bool {
 	return true
 }
 
-// header maps each header cell to a canonical column, and checks that the
-// required ones are there and none is there twice.
+// header maps each header cell to a field (headerFields: recognised,
+// chosen or remembered), and checks that the required ones are there, none
+// is there twice, and no named column is left without a choice.
 func (p *importParser) header(record []string) bool {
+	p.headerFields(record)
 	p.columns = make([]string, len(record))
 	seen := map[string]bool{}
-	for i, h := range record {
-		column, ok := headerAliases[foldLabel(h)]
+	for i, hd := range p.file.Headers {
 		switch {
-		case fixColumnHeaders[foldLabel(h)]:
-			continue // our file of rows to fix, sent again (importfix.go)
-		case !ok:
-			if strings.TrimSpace(h) != "" {
-				p.file.Ignored = append(p.file.Ignored, strings.TrimSpace(h))
-			}
+		case hd.How == ColumnIgnored:
+			p.file.Ignored = append(p.file.Ignored, hd.Header)
 			continue
-		case seen[column]:
-			p.file.Add(1, column, "import.column_duplicate", strings.TrimSpace(h))
+		case hd.Field == "":
+			continue
+		case seen[hd.Field]:
+			p.file.Add(1, hd.Field, "import.column_duplicate", hd.Header)
 			continue
 		}
-		seen[column] = true
-		p.columns[i] = column
-		p.file.Columns = append(p.file.Columns, column)
+		seen[hd.Field] = true
+		p.columns[i] = hd.Field
+		p.file.Columns = append(p.file.Columns, hd.Field)
 	}
+	p.unmappedProblems()
 	for _, required := range []string{"category", "sex"} {
 		if !seen[required] {
 			p.file.Add(1, required, "import.column_missing", "")
 		}
 	}
-	if !seen["full_name_ar"] && !seen["full_name_latin"] {
+	if !seen["full_name_ar"] && !seen["full_name_latin"] && !seen["first_name"] && !seen["last_name"] {
 		p.file.Add(1, "full_name_ar", "import.column_missing_name", "")
 	}
 	return len(p.file.Problems) == 0
+}
+
+// readDates turns the stored numbers of the birth column's date cells into
+// dates (XLSX only; a CSV holds text).
+func (p *importParser) readDates(record []string) {
+	for i, column := range p.columns {
+		if column == "birth_year" && i < len(record) {
+			record[i] = excelDateCell(record[i], p.date1904)
+		}
+	}
 }
 
 // placeholderOrganisation stands for "an organisation was named" while the
@@ -483,8 +512,12 @@ func (p *importParser) dataRow(row int, record []string) {
 			p.file.Add(row, column, key, param)
 		}
 	}
+	var first, last string
 	for i, raw := range record {
 		if i >= len(p.columns) || p.columns[i] == "" {
+			if i < len(p.file.Headers) && p.file.Headers[i].How == ColumnBlank && strings.TrimSpace(raw) != "" {
+				p.unnamedValue(i)
+			}
 			continue
 		}
 		value := cleanCell(p.columns[i], raw, problem) // text hygiene, as for a form field (text.go)
@@ -492,6 +525,10 @@ func (p *importParser) dataRow(row int, record []string) {
 			continue
 		}
 		switch column := p.columns[i]; column {
+		case "first_name":
+			first = value
+		case "last_name":
+			last = value
 		case "category":
 			if t.Category = categoryWords[foldLabel(value)]; t.Category == "" {
 				problem(column, "import.category_unknown", value)
@@ -505,7 +542,7 @@ func (p *importParser) dataRow(row int, record []string) {
 		case "full_name_latin":
 			t.FullNameLatin = &value
 		case "birth_year":
-			if year, ok := yearOf(value); ok {
+			if year, ok := birthYearOf(value, p.now); ok {
 				t.BirthYear = &year
 			} else {
 				problem(column, "import.not_a_year", value)
@@ -528,6 +565,7 @@ func (p *importParser) dataRow(row int, record []string) {
 			t.GuardianConsent = consent
 		}
 	}
+	joinNames(&t, first, last)
 	if organisation != "" {
 		t.OrganisationID = &placeholderOrganisation
 	}
@@ -566,22 +604,6 @@ func (p *importParser) checkDuplicates(row int, t *Trainee, organisation string,
 		return
 	}
 	p.nationalIDs[*t.NationalID] = row
-}
-
-// datePattern finds the year in a full date of birth (2008-05-01,
-// 01/05/2008, 1.5.2008): a list may give the date where we keep the year.
-var datePattern = regexp.MustCompile(`^(?:(\d{4})[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](\d{4}))$`)
-
-// yearOf reads a birth year: "2008", "2008.0" (a number cell), or a date.
-func yearOf(value string) (int, bool) {
-	if year, err := strconv.Atoi(strings.TrimSuffix(value, ".0")); err == nil {
-		return year, true
-	}
-	if m := datePattern.FindStringSubmatch(value); m != nil {
-		year, _ := strconv.Atoi(m[1] + m[2])
-		return year, true
-	}
-	return 0, false
 }
 
 // restoreLeadingZero puts back the 0 that Excel drops when a Moroccan
@@ -652,7 +674,17 @@ var headerAliases = foldedMap(map[string][]string{
 		"الاسم الكامل بالحروف اللاتينية", "الاسم باللاتينية", "الاسم بالفرنسية", "الاسم بالحروف اللاتينية"},
 	"sex": {"sex", "gender", "sexe", "genre", "الجنس", "النوع"},
 	"birth_year": {"birth_year", "birth year", "year of birth", "année de naissance", "annee naissance",
-		"سنة الازدياد", "سنة الولادة", "سنة الميلاد"},
+		"سنة الازدياد", "سنة الولادة", "سنة الميلاد",
+		// A date of birth gives the year (birthYearOf, excelDateCell).
+		"date of birth", "birth date", "birthdate", "date de naissance", "date naissance", "né le", "née le",
+		"né(e) le", "ddn", "تاريخ الازدياد", "تاريخ الولادة", "تاريخ الميلاد", "تاريخ و مكان الازدياد"},
+	// Two columns for one name: joined into the full name (joinNames). "Nom"
+	// and "Name" beside a first name are the last name, "الاسم" beside
+	// "النسب" the first name (headerFields).
+	"first_name": {"first_name", "first name", "given name", "forename", "prénom", "prenom", "prénoms",
+		"الاسم الشخصي"},
+	"last_name": {"last_name", "last name", "surname", "family name", "nom de famille", "nom de naissance",
+		"النسب", "الاسم العائلي", "اللقب"},
 	"organisation": {"organisation", "organization", "organisation id", "organisme", "établissement", "structure",
 		"institution/association", "institution ou association",
 		"المؤسسة", "الجمعية", "الهيئة", "المؤسسة أو الجمعية", "المؤسسة/الجمعية"},

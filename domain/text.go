@@ -334,7 +334,7 @@ func cleanCell(column, raw string, problem func(column, key, param string)) stri
 	case "phone", "national_id", "birth_year":
 		return CleanNumber(raw)
 	}
-	value := cleanLine(raw)
+	value := ASCIIDigits(cleanLine(raw)) // Arabic-Indic and Persian digits in every field
 	if bad := CheckText(value); bad != nil {
 		problem(column, bad.Key, bad.Param)
 	}

@@ -18,12 +18,21 @@ func TestEveryChangeTakesItsActorLast(t *testing.T) {
 	// Verbs that change rows; a trainer's search is audited too.
 	changes := regexp.MustCompile(`^(Create|Update|Set|Delete|Withdraw|Assign|Unassign|Save|Import|Revoke)|^Merge[A-Z]|^Unmerge$|^Enroll(New|$)|^SearchTraineesAsTrainer$`)
 	noActor := map[string]string{
-		"SetUserLanguage":  "the user's own preference, not audited",
-		"CreateProvince":   "reference data, loaded by the seeds and the tests; no route creates one",
-		"CreateFirstAdmin": "the first account, from the setup page: its actor is the admin it creates",
-		"SetSessionUser":   "bookkeeping of a login (whose session this is), audited as login.success",
-		"ImportJob":        "reads a job; marking one whose server died failed is bookkeeping, not anyone's change",
-		"ImportJobFile":    "reads a job's file",
+		"SetUserLanguage":     "the user's own preference, not audited",
+		"SetUserCSVSeparator": "the user's own preference (their CSV files' separator), not audited",
+		"CreateProvince":      "reference data, loaded by the seeds and the tests; no route creates one",
+		"CreateFirstAdmin":    "the first account, from the setup page: its actor is the admin it creates",
+		"SetSessionUser":      "bookkeeping of a login (whose session this is), audited as login.success",
+		// The import wizard's memory (importdrafts.go): the user's own
+		// working copy and preferences, keyed by their id; the import itself
+		// is ImportTrainees, audited.
+		"SaveImportDraft":         "the user's file kept for their preview, not a record",
+		"DeleteImportDraft":       "forgets the user's kept file",
+		"SaveImportColumnChoices": "the user's own preference, not audited",
+		"ImportDraft":             "a read",
+		"ImportColumnChoices":     "a read",
+		"ImportJob":               "reads a job; marking one whose server died failed is bookkeeping, not anyone's change",
+		"ImportJobFile":           "reads a job's file",
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -51,6 +51,7 @@ var constraintProblems = map[string]constraintProblem{
 	"attendance_enrollment_fkey":     {"trainee_id", "attendance.not_enrolled"},
 	"attendance_session_fkey":        {"session_id", "attendance.not_enrolled"},
 	"reported_figures_key":           {"source", "reported.duplicate"},
+	"indicators_code_key":            {"code", "indicators.code_taken"},
 }
 
 // mapError translates PostgreSQL errors into the domain's: a unique

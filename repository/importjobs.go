@@ -213,7 +213,7 @@ func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, b
 	switch {
 	case errors.As(err, &refused):
 		s.finishImportJob(id, ImportRefused, nil, refused.Problems)
-		return nil, err
+		return report, err // the refused file's report, for the preview
 	case err != nil:
 		s.finishImportJob(id, ImportFailed, nil, nil)
 		return nil, err
@@ -235,7 +235,7 @@ func importParsed(ctx context.Context, tx *sqlx.Tx, parsed *domain.ImportFile, o
 	progress *jobProgressWriter) (*ImportReport, error) {
 	if len(parsed.Rows) == 0 {
 		if err := parsed.Err(); err != nil {
-			return nil, err
+			return newImportReport(parsed, opt), err
 		}
 	}
 	progress.phase("checking")

@@ -1,6 +1,7 @@
 package repository_test
 
 import (
+	"bytes"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -22,7 +23,7 @@ func TestAJobPolledAsItEndsIsNeverSeenFailed(t *testing.T) {
 	good := fmt.Sprintf("Nom,Catégorie,Sexe,Organisme\nAmina,Acteur institutionnel,Femme,%d\n", f.institution.ID)
 	bad := "Nom,Catégorie,Sexe\nAmina,Acteur institutionnel,Xyz\n"
 	parse := func(file []byte, progress func(int)) *domain.ImportFile {
-		return domain.ParseImportBytes(file, "l.csv", progress)
+		return domain.ParseImport(bytes.NewReader(file), "l.csv")
 	}
 	for i := 0; i < 30; i++ {
 		file, want, dry := good, repository.ImportDone, i%3 != 0

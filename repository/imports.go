@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,6 +28,17 @@ type ImportOptions struct {
 	OverrideCapacity bool
 	// DryRun validates and counts everything, then rolls back.
 	DryRun bool
+	// Decisions says, by row, what to do with a row that matches a person
+	// on record with differences (MatchRefuse, MatchUseExisting,
+	// MatchUpdate); DecideAll for the rows without one. The default refuses.
+	Decisions map[int]string
+	DecideAll string
+	// MayUpdate lets the import update people on record (coordinators), and
+	// show the record's values in the differences.
+	MayUpdate bool
+	// Organisations maps a new organisation's folded name to the
+	// organisation on record to use in its place (a suggestion taken).
+	Organisations map[string]int64
 }
 
 // ImportReport says what an import did (or, dry run, would do).
@@ -38,6 +50,26 @@ type ImportReport struct {
 	Enrolled        int      `json:"enrolled"`         // new enrolments in the course
 	AlreadyEnrolled int      `json:"already_enrolled"` // already in the course
 	Ignored         []string `json:"ignored_columns,omitempty"`
+	// The wizard's preview (importwizard.go): people matched with
+	// differences, and organisations not on record yet.
+	Updated              int               `json:"updated"` // people on record updated from the file
+	OrganisationsCreated int               `json:"organisations_created"`
+	Matches              []ImportMatch     `json:"matches"`
+	NewOrganisations     []NewOrganisation `json:"new_organisations"`
+	// How the file was read, and every column with its field.
+	Read    ImportRead            `json:"read"`
+	Columns []domain.ImportHeader `json:"columns"`
+}
+
+// ImportRead says how a file was read: "xlsx" or "csv", a CSV file's
+// encoding and separator, an XLSX workbook's date system, and the pivot of
+// two-digit years (domain.TwoDigitYearPivot).
+type ImportRead struct {
+	Format    string `json:"format"`
+	Encoding  string `json:"encoding,omitempty"`
+	Separator string `json:"separator,omitempty"`
+	Date1904  bool   `json:"date_1904,omitempty"`
+	Pivot     int    `json:"two_digit_year_pivot"`
 }
 
 // importLock serialises imports: people without a national ID (children)
@@ -47,12 +79,14 @@ const importLock = 0x7a6b_1d_01
 
 // ImportTrainees writes a parsed participant list in one transaction,
 // all or nothing. Every problem of the file and of the database lookups
-// (unknown organisation or province, a child too old for the course, a
-// full course) is returned at once as a *domain.ImportError, and nothing
-// is written. People already on record are reused, not duplicated: the
-// same national ID, or, without one, the same name, category, sex, birth
-// year, organisation and province. The enrolments and the audit entry are
-// by's, in the same transaction.
+// (unknown province, a child too old for the course, a full course, a
+// person on record who differs and was not decided on) is returned at once
+// as a *domain.ImportError, and nothing is written; the report is returned
+// with it, for the preview. People already on record are matched (the
+// same CIN, identity, phone, or folded name and birth year: importwizard.go)
+// and reused when the file agrees with the record, else as opt decides.
+// Organisations not on record are created. The enrolments and the audit
+// entry are by's, in the same transaction.
 func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt ImportOptions, by *int64) (_ *ImportReport, err error) {
 	defer wrap(&err, "ImportTrainees")
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
@@ -61,7 +95,7 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	if len(file.Rows) == 0 {
 		// Nothing readable (wrong encoding, no header...): no database work.
 		if err := file.Err(); err != nil {
-			return nil, err
+			return newImportReport(file, opt), err
 		}
 	}
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -70,11 +104,8 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
 	report, err := importInTx(ctx, tx, file, opt, by, nil)
-	if err != nil {
-		return nil, err
-	}
-	if opt.DryRun {
-		return report, nil
+	if err != nil || opt.DryRun {
+		return report, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, mapError(fmt.Errorf("commit import: %w", err))
@@ -82,16 +113,32 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	return report, nil
 }
 
+// newImportReport is the report of file before any database work.
+func newImportReport(file *domain.ImportFile, opt ImportOptions) *ImportReport {
+	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored,
+		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}, Columns: file.Headers,
+		Read: ImportRead{Format: file.Format, Encoding: file.Encoding, Separator: file.Separator, Date1904: file.Date1904, Pivot: file.Pivot}}
+	if report.Columns == nil {
+		report.Columns = []domain.ImportHeader{}
+	}
+	return report
+}
+
 // importInTx runs an import's steps in tx, telling phase (when not nil)
 // as it moves from checking the rows to writing them (an import job's
-// progress, importjobs.go). The caller commits or rolls back.
+// progress, importjobs.go). The caller commits or rolls back. A refused
+// file's report comes with its *domain.ImportError, for the preview.
 func importInTx(ctx context.Context, tx *sqlx.Tx, file *domain.ImportFile, opt ImportOptions, by *int64, phase func(string)) (*ImportReport, error) {
 	if phase == nil {
 		phase = func(string) {}
 	}
-	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored}
+	report := newImportReport(file, opt)
 	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now(), phase: phase}
 	if err := im.run(); err != nil {
+		var refused *domain.ImportError
+		if errors.As(err, &refused) {
+			return report, err
+		}
 		return nil, err
 	}
 	return report, nil
@@ -107,10 +154,12 @@ type importer struct {
 	report     *ImportReport
 	problems   []domain.ImportProblem
 	courseYear int
-	now        time.Time                  // when the import began: the current year of the minors' rule without a course
-	kinds      []*domain.OrganisationKind // per row
-	provinces  []*int64                   // per row
-	phase      func(string)               // told "writing" once the rows are checked
+	now        time.Time                       // when the import began: the current year of the minors' rule without a course
+	kinds      []*domain.OrganisationKind      // per row
+	provinces  []*int64                        // per row
+	planned    map[string]*plannedOrganisation // organisations to create, by folded name
+	updates    []int64                         // lines of the rows whose person is updated from the file
+	phase      func(string)                    // told "writing" once the rows are checked
 }
 
 func (im *importer) problem(row int, column, key, param string) {
@@ -127,14 +176,24 @@ func (im *importer) run() error {
 	if err := im.resolve(); err != nil {
 		return err
 	}
+	if err := im.newOrganisations(); err != nil {
+		return err
+	}
+	im.refuseSameIdentity()
+	if err := im.load(); err != nil {
+		return err
+	}
+	if err := im.match(); err != nil {
+		return err
+	}
 	if err := im.refuseIfProblems(); err != nil {
 		return err
 	}
 	im.phase("writing")
-	if err := im.load(); err != nil {
+	if err := im.create(); err != nil {
 		return err
 	}
-	if err := im.matchAndCreate(); err != nil {
+	if err := im.updateMatched(); err != nil {
 		return err
 	}
 	if err := im.enrol(); err != nil {
@@ -207,7 +266,6 @@ func (im *importer) resolve() error {
 		}
 		im.checkMinor(row)
 	}
-	im.refuseSameIdentity()
 	return nil
 }
 
@@ -269,6 +327,10 @@ func int64OrNil(n *int64) any {
 func (im *importer) resolveOrganisation(i int, organisations *organisationIndex) {
 	row := &im.file.Rows[i]
 	org, key := organisations.find(row.Organisation)
+	if _, err := strconv.ParseInt(row.Organisation, 10, 64); org == nil && key == "trainee.organisation_unknown" && err != nil {
+		im.planOrganisation(i) // created on commit (newOrganisations)
+		return
+	}
 	if org == nil {
 		im.problem(row.Row, "organisation", key, row.Organisation)
 		return
@@ -408,7 +470,7 @@ func (im *importer) load() error {
 	    line int NOT NULL, category text, full_name_ar text, full_name_latin text, name_key text, sex text,
 	    birth_year smallint, organisation_id bigint, organisation_kind text, province_id bigint, phone text,
 	    email text, national_id text, guardian_consent boolean,
-	    trainee_id bigint, created boolean NOT NULL DEFAULT false) ON COMMIT DROP`
+	    trainee_id bigint, created boolean NOT NULL DEFAULT false, match_id bigint, match_rule text) ON COMMIT DROP`
 	if _, err := im.tx.ExecContext(im.ctx, create); err != nil {
 		return fmt.Errorf("import table: %w", err)
 	}
@@ -433,20 +495,10 @@ func (im *importer) load() error {
 	return err
 }
 
-// matchAndCreate points each row at the person already on record, or at a
-// new one, then inserts the new people in one statement.
-func (im *importer) matchAndCreate() error {
+// create points each row not matched (match) at a new person, then inserts
+// the new people in one statement.
+func (im *importer) create() error {
 	steps := []struct{ what, q string }{
-		{"match national ids", `UPDATE import_rows i SET trainee_id = t.id FROM trainees t
-		                         WHERE t.national_id = i.national_id`},
-		{"match identities", `UPDATE import_rows i SET trainee_id = (
-		                          SELECT min(t.id) FROM trainees t
-		                           WHERE t.national_id IS NULL AND t.name_key = i.name_key
-		                             AND t.category = i.category AND t.sex = i.sex
-		                             AND t.birth_year IS NOT DISTINCT FROM i.birth_year
-		                             AND t.organisation_id IS NOT DISTINCT FROM i.organisation_id
-		                             AND t.province_id IS NOT DISTINCT FROM i.province_id)
-		                       WHERE i.national_id IS NULL`},
 		{"new ids", `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
 		              WHERE trainee_id IS NULL`},
 		// A person created meanwhile with the same national ID (outside
@@ -460,21 +512,12 @@ func (im *importer) matchAndCreate() error {
 		{"rematch", `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
 		              WHERE i.created AND t.national_id = i.national_id AND t.id <> i.trainee_id`},
 	}
-	if im.opt.DryRun {
-		// A preview counts the people to create without creating them:
-		// inserting 100,000 rows (their indexes, a foreign-key check each)
-		// was two thirds of a preview's time, to be rolled back. What the
-		// insert would refuse, the rows' validation refused already.
-		steps = steps[:2]
-	}
 	for _, step := range steps {
 		if _, err := im.tx.ExecContext(im.ctx, step.q); err != nil {
 			return mapError(fmt.Errorf("import %s: %w", step.what, err))
 		}
 	}
-	// (In a preview, a person to create has no trainee_id yet.)
-	const count = `SELECT count(*) FILTER (WHERE created OR trainee_id IS NULL), count(*) FILTER (WHERE trainee_id IS NOT NULL AND NOT created)
-	                 FROM import_rows`
+	const count = `SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM import_rows`
 	return im.tx.QueryRowContext(im.ctx, count).Scan(&im.report.Created, &im.report.Reused)
 }
 
@@ -492,23 +535,16 @@ func (im *importer) enrol() error {
 	}
 	// (lockCourse locked the course row: an enrolment at the same moment
 	// waits, so the two cannot overfill it together.)
-	// A person a preview would create counts as one (-line: no trainee_id yet).
 	const q = `SELECT c.capacity, c.places_taken AS taken,
-	                  (SELECT count(DISTINCT coalesce(i.trainee_id, -i.line)) FROM import_rows i
+	                  (SELECT count(DISTINCT i.trainee_id) FROM import_rows i
 	                    WHERE NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.course_id = c.id AND e.trainee_id = i.trainee_id)) AS new,
-	                  (SELECT count(DISTINCT coalesce(trainee_id, -line)) FROM import_rows) AS people
+	                  (SELECT count(DISTINCT trainee_id) FROM import_rows) AS people
 	             FROM courses c WHERE c.id = $1`
 	if err := getOne(im.ctx, im.tx, &c, q, im.opt.CourseID); err != nil {
 		return err
 	}
 	if c.Taken+c.New > c.Capacity && !im.opt.OverrideCapacity {
 		im.problem(0, "", "import.course_full", strconv.Itoa(max(c.Capacity-c.Taken, 0)))
-		return nil
-	}
-	if im.opt.DryRun {
-		// What the insert below would count, without the writes a
-		// rollback undoes.
-		im.report.Enrolled, im.report.AlreadyEnrolled = c.New, c.People-c.New
 		return nil
 	}
 	// Each enrolment is audited as the enrolment page audits one.

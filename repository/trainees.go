@@ -292,57 +292,60 @@ var ErrTraineeShared = domain.Refuse(domain.ErrForbidden, "people.ask_coordinato
 // updateTrainee saves t in one transaction: lock the row, run guard (nil:
 // none), validate, update, audit.
 func (s *Store) updateTrainee(ctx context.Context, t *domain.Trainee, by *int64, guard func(tx *sqlx.Tx) error) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var before domain.Trainee
-		if err := getOne(ctx, tx, &before, traineeSelect+` WHERE t.id = $1 FOR UPDATE OF t`, t.ID); err != nil {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return updateTraineeIn(ctx, tx, t, by, guard) })
+}
+
+// updateTraineeIn is updateTrainee in tx (an import updates people in its own).
+func updateTraineeIn(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int64, guard func(tx *sqlx.Tx) error) error {
+	var before domain.Trainee
+	if err := getOne(ctx, tx, &before, traineeSelect+` WHERE t.id = $1 FOR UPDATE OF t`, t.ID); err != nil {
+		return err
+	}
+	if guard != nil {
+		if err := guard(tx); err != nil {
 			return err
 		}
-		if guard != nil {
-			if err := guard(tx); err != nil {
-				return err
-			}
-		}
-		if err := t.Validate(time.Now()); err != nil {
-			return err
-		}
-		kind, err := organisationKindFor(ctx, tx, t)
-		if err != nil {
-			return err
-		}
-		province, err := provinceID(ctx, tx, t.Province)
-		if err != nil {
-			return err
-		}
-		const q = `UPDATE trainees SET category = $2, full_name_ar = $3, full_name_latin = $4, name_key = $5, sex = $6,
-		                  birth_year = $7, organisation_id = $8, organisation_kind = $9, province_id = $10,
-		                  phone = $11, email = $12, national_id = $13, guardian_consent = $14
-		            WHERE id = $1`
-		if _, err := tx.ExecContext(ctx, q, t.ID, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex,
-			t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
-			return mapError(err)
-		}
-		// Every field that changed, named in "changed", with its values
-		// before and after; a minor's (before or after the change) only
-		// for the fields that decide how they are counted and which rules
-		// apply (category, organisation, consent), the others by name
-		// only (docs/SECURITY.md, "Minors' data").
-		changed := changedFields(&before, t)
-		minor := before.Category == domain.ChildParliamentarian || t.Category == domain.ChildParliamentarian
-		was, now, err := fieldChanges(before, t)
-		if err != nil {
-			return err
-		}
-		if minor {
-			keepMinorsCountedFields(was)
-			keepMinorsCountedFields(now)
-		}
-		list, err := json.Marshal(changed)
-		if err != nil {
-			return err
-		}
-		now["changed"] = list
-		return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, was, now)
-	})
+	}
+	if err := t.Validate(time.Now()); err != nil {
+		return err
+	}
+	kind, err := organisationKindFor(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	province, err := provinceID(ctx, tx, t.Province)
+	if err != nil {
+		return err
+	}
+	const q = `UPDATE trainees SET category = $2, full_name_ar = $3, full_name_latin = $4, name_key = $5, sex = $6,
+	                  birth_year = $7, organisation_id = $8, organisation_kind = $9, province_id = $10,
+	                  phone = $11, email = $12, national_id = $13, guardian_consent = $14
+	            WHERE id = $1`
+	if _, err := tx.ExecContext(ctx, q, t.ID, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex,
+		t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
+		return mapError(err)
+	}
+	// Every field that changed, named in "changed", with its values
+	// before and after; a minor's (before or after the change) only
+	// for the fields that decide how they are counted and which rules
+	// apply (category, organisation, consent), the others by name
+	// only (docs/SECURITY.md, "Minors' data").
+	changed := changedFields(&before, t)
+	minor := before.Category == domain.ChildParliamentarian || t.Category == domain.ChildParliamentarian
+	was, now, err := fieldChanges(before, t)
+	if err != nil {
+		return err
+	}
+	if minor {
+		keepMinorsCountedFields(was)
+		keepMinorsCountedFields(now)
+	}
+	list, err := json.Marshal(changed)
+	if err != nil {
+		return err
+	}
+	now["changed"] = list
+	return audit(ctx, tx, by, "trainee.update", "trainee", t.ID, was, now)
 }
 
 // changedFields names the fields whose value differs between two versions.

@@ -1,0 +1,62 @@
+// The trainer's app's service worker (docs/OFFLINE.md). It keeps the
+// assets (versioned: a new release replaces them) and the app's shell page
+// (not versioned: it survives a new service worker), and serves the shell
+// for the trainer's home and attendance sheets when the network is off.
+// The data — sessions, rosters, marks, the queue of changes — is in
+// IndexedDB (offline.js), never only in a cache.
+"use strict";
+var VERSION = "2026-12-02.1";
+var ASSETS = "takaffoul-assets-" + VERSION;
+var PAGES = "takaffoul-pages";
+var PRECACHE = ["/static/app.css", "/static/offline.js", "/static/favicon.svg", "/static/icons.svg", "/static/manifest.webmanifest"];
+
+self.addEventListener("install", function (event) {
+  // The shell is fetched as the signed-in trainer; signed out (a redirect to
+  // the login page), the one kept before stays.
+  var shell = caches.open(PAGES).then(function (cache) {
+    return fetch("/offline", {credentials: "include"}).then(function (resp) {
+      if (resp.ok && !resp.redirected) return cache.put("/offline", resp);
+    });
+  }).catch(function () {});
+  event.waitUntil(Promise.all([caches.open(ASSETS).then(function (cache) { return cache.addAll(PRECACHE); }), shell])
+    .then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf("takaffoul-assets-") === 0 && n !== ASSETS; })
+      .map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+// Pages the shell stands in for when the network is off.
+function offlinePage(path) {
+  return path === "/" || path === "/offline" || /^\/sessions\/\d+\/attendance$/.test(path);
+}
+
+self.addEventListener("fetch", function (event) {
+  var req = event.request;
+  var url = new URL(req.url);
+  if (req.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(caches.match(req).then(function (hit) {
+      return hit || fetch(req).then(function (resp) {
+        if (resp.ok) { var copy = resp.clone(); caches.open(ASSETS).then(function (c) { c.put(req, copy); }); }
+        return resp;
+      });
+    }));
+    return;
+  }
+  if (url.pathname === "/offline") { // the shell: fresh when online, kept for when not
+    event.respondWith(fetch(req).then(function (resp) {
+      if (resp.ok && !resp.redirected) { var copy = resp.clone(); caches.open(PAGES).then(function (c) { c.put("/offline", copy); }); }
+      return resp;
+    }).catch(function () { return caches.match("/offline", {cacheName: PAGES}).then(function (hit) { return hit || Response.error(); }); }));
+    return;
+  }
+  if (req.mode === "navigate" && offlinePage(url.pathname)) {
+    event.respondWith(fetch(req).catch(function () {
+      return caches.match("/offline", {cacheName: PAGES}).then(function (hit) { return hit || Response.error(); });
+    }));
+  }
+});
