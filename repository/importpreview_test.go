@@ -7,8 +7,7 @@ import (
 	"takaffoul/repository"
 )
 
-// A preview counts without creating anyone (importer.matchAndCreate), and
-// says what the import then does: people new and on record, enrolled and
+// A preview says what the import then does: people new and on record, enrolled and
 // already enrolled, and a course that the list would overfill.
 func TestAPreviewCountsWhatTheImportWrites(t *testing.T) {
 	t.Parallel()
@@ -26,7 +25,7 @@ func TestAPreviewCountsWhatTheImportWrites(t *testing.T) {
 		fmt.Sprintf("Omar Tazi,Acteur institutionnel,Homme,%d,AB222222\n", f.institution.ID) +
 		fmt.Sprintf("Salma Idrissi,Acteur institutionnel,Femme,%d,AB333333\n", f.institution.ID) +
 		fmt.Sprintf("Yassine Amrani,Acteur institutionnel,Homme,%d,\n", f.institution.ID)
-	opt := repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses()}
+	opt := repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses(), DecideAll: repository.MatchUseExisting}
 	dry := opt
 	dry.DryRun = true
 
