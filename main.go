@@ -323,6 +323,10 @@ func serve(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	autoRetention, err := retentionAutoApply()
+	if err != nil {
+		return err
+	}
 	setupToken, err := firstRunToken(ctx, db.store)
 	if err != nil {
 		return err
@@ -340,7 +344,7 @@ func serve(args []string, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	go foldTotalsInBackground(ctx, db.store, log)
-	go applyRetentionDaily(ctx, db.store, policy, log)
+	go applyRetentionDaily(ctx, db.store, policy, autoRetention, log)
 	listenErr := make(chan error, 1)
 	go func() { listenErr <- web.Listener(ln) }()
 	base := serverURL(ln.Addr())
