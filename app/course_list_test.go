@@ -146,4 +146,3 @@ func TestCourseListFilterKeepsATrainerToTheirCourses(t *testing.T) {
 		t.Errorf("the trainer's search finds another's course %s", env.otherCourse.Code)
 	}
 }
-
