@@ -22,6 +22,7 @@ type dashboardData struct {
 	Sections    []breakdownSection
 	Chart       template.HTML // trained people per category
 	Comparisons []comparisonRow
+	Applied     []appliedFilter // the filter in words, for the printed page
 	hidden      string // a hidden figure in words: "fewer than 5"
 	lang        string // the page's language, for its percentages
 }
@@ -59,6 +60,28 @@ type filterSelect struct {
 }
 
 type namedOption struct{ Code, Name string }
+
+// appliedFilter is one part of the filter a printed dashboard states:
+// its field's label (a message key) and its value in words.
+type appliedFilter struct{ Label, Value string }
+
+// appliedFilters states the filter f with the names the selects show (a
+// course by its number): a printed page says what it counts.
+func appliedFilters(selects []filterSelect, f domain.TotalsFilter) []appliedFilter {
+	values := filterValues(f)
+	var out []appliedFilter
+	for _, sel := range selects {
+		for _, o := range sel.Options {
+			if o.Code == values[sel.Name] {
+				out = append(out, appliedFilter{"field." + sel.Name, o.Name})
+			}
+		}
+	}
+	if f.Course != 0 {
+		out = append(out, appliedFilter{"dashboard.course_id", values["course"]})
+	}
+	return out
+}
 
 type categoryRow struct {
 	Key    domain.Category
@@ -132,6 +155,7 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return err
 	}
 	s.fillDashboard(c, data, t, names)
+	data.Applied = appliedFilters(choices, t.Filters)
 	return s.renderForm(c, "dashboard/show", data, NewForm(filterValues(t.Filters)), nil)
 }
 
@@ -242,7 +266,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Show
 		catChart.Rows = append(catChart.Rows, chartRow{tr.T("dashboard.category." + string(r.Key)),
 			[]domain.Cell{r.Counts.Enrolled, r.Counts.Trained, r.Counts.Completed}})
 	}
-	data.Chart = catChart.SVG(rtl)
+	data.Chart = catChart.HTML(rtl)
 
 	for _, sec := range []struct {
 		key  string
@@ -258,7 +282,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Show
 			chart.Rows = append(chart.Rows, chartRow{label, []domain.Cell{b.LocalActors.Trained, b.ByCategory.ChildParliamentarian.Trained}})
 		}
 		if len(chart.Rows) > 0 {
-			section.Chart = chart.SVG(rtl)
+			section.Chart = chart.HTML(rtl)
 		}
 		data.Sections = append(data.Sections, section)
 	}

@@ -241,7 +241,9 @@ const checkScript = `(() => {
     const r = el.getBoundingClientRect();
     if (!(r.right > vw + 1 || r.left < -1)) continue;
     const pos = getComputedStyle(el).position;
-    if (boxed(el) && pos !== 'absolute' && pos !== 'fixed') continue;
+    const placed = pos === 'absolute' || pos === 'fixed';
+    if (boxed(el) && !placed) continue;
+    if (placed && width <= vw + 1) continue; // held by a box of its own
     const p = el.parentElement, pr = p.getBoundingClientRect();
     if (p === document.body || !(pr.right > vw + 1 || pr.left < -1) || pos === 'absolute') overflow.push(name(el) + ' ' + Math.round(r.left) + '…' + Math.round(r.right));
   }
