@@ -120,7 +120,7 @@ func walkRole(t *testing.T, base, email string, role domain.Role, axe string) []
 					t.Errorf("%s: %s", where, p)
 				}
 				begin := time.Now()
-				screenshot(t, ctx, filepath.Join("walk", fmt.Sprintf("%s-%s-%s-%s", role, lang, w.name, artifactName(path))))
+				walkScreenshot(t, ctx, fmt.Sprintf("%s-%s-%s-%s", role, lang, w.name, artifactName(path)))
 				timed("screenshot", begin)
 				lines = append(lines, fmt.Sprintf("%s: %d problem(s)", where, len(problems)))
 			}
@@ -352,4 +352,13 @@ func walkBrowser(t *testing.T) context.Context {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
+}
+
+// walkScreenshot writes a full-page JPEG under e2e/artifacts/walk/ (a PNG
+// of every page took a third of the walk's time).
+func walkScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(70))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join("artifacts", "walk", name+".jpg"), img, 0o644))
 }
