@@ -68,7 +68,7 @@ func (ch barChart) HTML(rtl bool) template.HTML {
 			if rtl {
 				x = 100 - w
 			}
-			fmt.Fprintf(&b, `<div class="bars-bar"><svg class="bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">`+
+			fmt.Fprintf(&b, `<div class="bars-bar"><svg class="bars-line" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">`+
 				`<rect x="%.1f" width="%.1f" height="1" fill="%s"/></svg><span class="bars-value">%s</span></div>`,
 				x, w, ch.Series[i].Color, esc(chartValue(v)))
 		}

@@ -48,8 +48,8 @@ const dashboardTimingScript = `document.fonts.ready.then(() => new Promise(r => 
 
 type dashboardTiming struct {
 	TTFB, Response, DCL, FCP, Load float64
-	Bytes, Decoded, Nodes         int
-	Resources                     []string
+	Bytes, Decoded, Nodes          int
+	Resources                      []string
 }
 
 // TestDashboardTimeToDrawn loads the demo's dashboard as the ministry in
