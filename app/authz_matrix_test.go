@@ -76,6 +76,9 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /":        {url: "/", want: pages(200, 200, 200, 200)},
 	"POST /logout": {url: "/logout", want: everyone(303), ownSession: true},
 	"GET /api/me":  {url: "/api/me", want: api(200, 200, 200, 200)},
+	// The separator of the user's CSV files (issue 15).
+	"POST /preferences/csv-separator": {url: "/preferences/csv-separator", form: url.Values{"separator": {"semicolon"}, "next": {"/"}},
+		want: pages(303, 303, 303, 303)},
 
 	// Admins: users.
 	"GET /users":     {url: "/users", want: pages(200, 403, 403, 403)},
@@ -144,9 +147,14 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /courses/:id<int>/matrix.csv":     {url: "/courses/{course}/matrix.csv", want: pages(200, 200, 200, 404)},
 	"GET /courses/:id<int>/matrix.xlsx":    {url: "/courses/{course}/matrix.xlsx", want: pages(200, 200, 200, 404)},
 	"GET /sessions/:id<int>/sign-in-sheet": {url: "/sessions/{session}/sign-in-sheet", want: pages(200, 200, 200, 404)},
-	"GET /imports":                         {url: "/imports", want: pages(200, 200, 200, 403)},
-	"POST /imports":                        {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
-	"POST /api/v1/imports/trainees":        {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	// Check-in at the door (issue 17): a malformed code changes nothing (422).
+	"GET /sessions/:id<int>/checkin":    {url: "/sessions/{session}/checkin", want: pages(200, 200, 200, 404)},
+	"POST /sessions/:id<int>/checkin":   {url: "/sessions/{session}/checkin", form: url.Values{"code": {"?"}}, want: pages(422, 422, 422, 404)},
+	"POST /api/v1/sessions/:id/checkin": {url: "/api/v1/sessions/{session}/checkin", json: `{"code": "?"}`, want: api(422, 422, 422, 404)},
+	"GET /courses/:id<int>/badges":      {url: "/courses/{course}/badges", want: pages(200, 200, 200, 404)},
+	"GET /imports":                      {url: "/imports", want: pages(200, 200, 200, 403)},
+	"POST /imports":                     {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
+	"POST /api/v1/imports/trainees":     {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
 
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so

@@ -29,10 +29,11 @@ func (s *Server) exportAttendance(format domain.Format) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		opts, err := s.exportOptions(c, format)
+		opts, err := s.exportOptions(c, format, "exportfiles.sheet.attendance", true)
 		if err != nil {
 			return err
 		}
+		filter.NamesIn = domain.ScriptOf(opts.Lang)
 		scope, err := s.store.ScopeFor(ctx, u)
 		if err != nil {
 			return err
@@ -45,7 +46,8 @@ func (s *Server) exportAttendance(format domain.Format) fiber.Handler {
 		if filter.CourseID != 0 {
 			audit.EntityID = &filter.CourseID
 		}
-		details := map[string]any{"format": format, "filters": filterSummary(filter), "header_keys": opts.Keys}
+		details := exportDetails(opts)
+		details["filters"] = filterSummary(filter)
 		return s.sendFile(c, format, name, audit, details, func(ctx context.Context, w io.Writer) (int64, error) {
 			return s.writeAttendance(ctx, w, filter, scope, opts)
 		})
@@ -85,7 +87,7 @@ func (s *Server) exportMatrix(format domain.Format) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		opts, err := s.exportOptions(c, format)
+		opts, err := s.exportOptions(c, format, "exportfiles.sheet.matrix", true)
 		if err != nil {
 			return err
 		}
@@ -98,9 +100,8 @@ func (s *Server) exportMatrix(format domain.Format) fiber.Handler {
 		}
 		name := s.store.CourseMatrixName(ctx, id, format, time.Now())
 		audit := repository.AuditEntry{ActorID: &u.ID, Action: "matrix.export", Entity: "course", EntityID: &id}
-		details := map[string]any{"format": format, "header_keys": opts.Keys}
-		return s.sendFile(c, format, name, audit, details, func(ctx context.Context, w io.Writer) (int64, error) {
-			sessions, records, err := s.store.CourseMatrix(ctx, id, scope)
+		return s.sendFile(c, format, name, audit, exportDetails(opts), func(ctx context.Context, w io.Writer) (int64, error) {
+			sessions, records, err := s.store.CourseMatrix(ctx, id, scope, domain.ScriptOf(opts.Lang))
 			if err != nil {
 				return 0, err
 			}
@@ -110,9 +111,12 @@ func (s *Server) exportMatrix(format domain.Format) fiber.Handler {
 }
 
 // exportOptions are the file's options for this request: headers and
-// values in the user's language, or machine keys with ?header=keys; commas,
-// or semicolons with ?separator=semicolon.
-func (s *Server) exportOptions(c *fiber.Ctx, format domain.Format) (domain.ExportOptions, error) {
+// values in the user's language, or machine keys with ?header=keys; the
+// user's CSV separator (csvSeparator); the sheet named by the message
+// sheetKey. A file of people (people) may add the trainees' CIN and phone
+// (?include=national_id&include=phone, or include=national_id,phone):
+// coordinators and admins only, a trainer asking is refused (403).
+func (s *Server) exportOptions(c *fiber.Ctx, format domain.Format, sheetKey string, people bool) (domain.ExportOptions, error) {
 	t := s.tr(c)
 	opts := domain.ExportOptions{Format: format, Lang: t.Lang, T: func(key string) string { return t.T(key) }}
 	p := domain.Problems{}
@@ -123,15 +127,101 @@ func (s *Server) exportOptions(c *fiber.Ctx, format domain.Format) (domain.Expor
 	default:
 		p.Add("header", "validation.oneof")
 	}
-	// French-locale Excel splits a double-clicked CSV on semicolons only.
-	switch c.Query("separator") {
-	case "", "comma":
-	case "semicolon":
-		opts.Semicolon = format == domain.CSV
-	default:
+	if !opts.Keys {
+		opts.Sheet = t.T(sheetKey)
+	}
+	sep, ok := csvSeparator(c, currentUser(c), t.Lang, opts.Keys)
+	if !ok {
 		p.Add("separator", "validation.oneof")
 	}
+	opts.Semicolon = format == domain.CSV && sep == domain.SeparatorSemicolon
+	if people {
+		if err := identifierColumns(c, &opts, p); err != nil {
+			return opts, err
+		}
+	} else if len(queryList(c, "include")) > 0 {
+		p.Add("include", "validation.oneof")
+	}
 	return opts, p.Err()
+}
+
+// csvSeparator is the separator of a CSV file for u: ?separator= when
+// given (false if it is neither comma nor semicolon), else commas for a
+// machine file (?header=keys: a script's format does not follow a setting
+// of the interface), else the user's choice, else their language's
+// (domain.CSVSeparatorFor).
+func csvSeparator(c *fiber.Ctx, u *domain.User, lang string, machine bool) (domain.CSVSeparator, bool) {
+	if q := c.Query("separator"); q != "" {
+		sep := domain.CSVSeparator(q)
+		return sep, sep.Valid()
+	}
+	if machine {
+		return domain.SeparatorComma, true
+	}
+	var chosen domain.CSVSeparator
+	if u != nil {
+		chosen = u.CSVSeparator
+	}
+	return domain.CSVSeparatorFor(chosen, lang), true
+}
+
+// identifierColumns reads ?include=: the identifying columns asked for.
+// They identify people beyond their names, so only the roles that manage
+// people (coordinators, admins) may have them; each such file is audited
+// with the columns it held (exportDetails).
+func identifierColumns(c *fiber.Ctx, opts *domain.ExportOptions, p domain.Problems) error {
+	for _, v := range queryList(c, "include") {
+		switch v {
+		case "national_id":
+			opts.NationalID = true
+		case "phone":
+			opts.Phone = true
+		default:
+			p.Add("include", "validation.oneof")
+		}
+	}
+	if (opts.NationalID || opts.Phone) && !coordinators.admits(currentUser(c)) {
+		return domain.ErrForbidden
+	}
+	return nil
+}
+
+// queryList is every value of a query parameter, repeated or
+// comma-separated (include=a&include=b, include=a,b), blanks left out.
+func queryList(c *fiber.Ctx, name string) []string {
+	var values []string
+	for _, raw := range c.Context().QueryArgs().PeekMulti(name) {
+		for _, v := range strings.Split(string(raw), ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				values = append(values, v)
+			}
+		}
+	}
+	return values
+}
+
+// exportDetails is what the audit entry of a file of people says about
+// its form; "identifiers" lists the identifying columns it held, if any.
+func exportDetails(opts domain.ExportOptions) map[string]any {
+	details := map[string]any{"format": opts.Format, "header_keys": opts.Keys}
+	var identifiers []string
+	if opts.NationalID {
+		identifiers = append(identifiers, "national_id")
+	}
+	if opts.Phone {
+		identifiers = append(identifiers, "phone")
+	}
+	if identifiers != nil {
+		details["identifiers"] = identifiers
+	}
+	switch {
+	case opts.Format != domain.CSV:
+	case opts.Semicolon:
+		details["separator"] = domain.SeparatorSemicolon
+	default:
+		details["separator"] = domain.SeparatorComma
+	}
+	return details
 }
 
 // attendanceFilterFrom reads the export's filters from the query string:

@@ -104,12 +104,17 @@ func TestExportFilesAreByteForByteTheGoldenOnes(t *testing.T) {
 // bearerClient is a client of a new user with a token and a language.
 func bearerClient(t *testing.T, env *exportEnv, email string, role domain.Role, lang string) (*client, *domain.User) {
 	t.Helper()
-	ctx := context.Background()
 	u := addUser(t, env.store, email, role)
-	if err := env.store.SetUserLanguage(ctx, u.ID, lang); err != nil {
+	if err := env.store.SetUserLanguage(context.Background(), u.ID, lang); err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := env.store.CreateAPIToken(ctx, u.ID, nil)
+	return bearerClientOf(t, env, u)
+}
+
+// bearerClientOf is a client of u with a new token.
+func bearerClientOf(t *testing.T, env *exportEnv, u *domain.User) (*client, *domain.User) {
+	t.Helper()
+	token, _, err := env.store.CreateAPIToken(context.Background(), u.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

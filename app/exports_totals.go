@@ -45,8 +45,10 @@ func (s *Server) exportTotals(format domain.Format) fiber.Handler {
 			return err
 		}
 		tr := s.tr(c)
-		opts := domain.ExportOptions{Format: format, Lang: tr.Lang, Keys: c.Query("header") == "keys",
-			T: func(key string) string { return tr.T(key) }}
+		opts, err := s.exportOptions(c, format, "exportfiles.sheet.totals", false)
+		if err != nil {
+			return err
+		}
 		var buf bytes.Buffer
 		if err := writeTotals(&buf, t, tr, names, opts); err != nil {
 			return err

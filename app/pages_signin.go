@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"html/template"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -41,6 +42,8 @@ type signInPage struct {
 type signInLine struct {
 	Number  int
 	Trainee *repository.SignInTrainee
+	Code    domain.CheckinCode // the trainee's check-in code (pages_checkin.go)
+	QR      template.HTML      // Code's token as a QR code
 }
 
 // sessionReference is how a filed sheet names its session: the session's
@@ -80,8 +83,40 @@ func (s *Server) signInSheetPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pages := paginateSignIn(sheet.Trainees, walkInRows, signInLinesPerPage)
+	if err := s.addCheckinCodes(c, sheet.Course.ID, pages); err != nil {
+		return err
+	}
 	start, end := sheet.Session.StartsAt.In(casablanca), sheet.Session.EndsAt.In(casablanca)
 	return s.render(c, "sessions/sign_in_sheet", &signInSheetData{SignInSheet: sheet, Day: start.Format(domain.DateLayout),
 		Hours: start.Format("15:04") + "–" + end.Format("15:04"), Reference: sessionReference(sheet.Session.ID),
-		Pages: paginateSignIn(sheet.Trainees, walkInRows, signInLinesPerPage)})
+		Pages: pages})
+}
+
+// addCheckinCodes gives each trainee's line their check-in code, as a QR
+// code the trainer's phone scans at the door and as the short code typed
+// when it cannot (made on the first printing: Store.CheckinCodes).
+func (s *Server) addCheckinCodes(c *fiber.Ctx, courseID int64, pages []signInPage) error {
+	codes, err := s.store.CheckinCodes(c.UserContext(), courseID)
+	if err != nil {
+		return err
+	}
+	label := s.tr(c).T("checkin.qr_label")
+	for _, pg := range pages {
+		for i := range pg.Lines {
+			line := &pg.Lines[i]
+			if line.Trainee == nil {
+				continue
+			}
+			code, ok := codes[line.Trainee.TraineeID]
+			if !ok {
+				continue // enrolled since the codes were read: on the next printing
+			}
+			if line.QR, err = qrSVG(code.Token, label); err != nil {
+				return err
+			}
+			line.Code = code
+		}
+	}
+	return nil
 }

@@ -121,6 +121,12 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/sessions/:id<int>/sign-in-sheet", s.onSession(workers), s.signInSheetPage)
 	api.Get("/sessions/:id/attendance", s.onSession(workers), s.apiGetAttendance)
 	api.Put("/sessions/:id/attendance", s.onSession(workers), s.apiPutAttendance)
+	// Check-in at the door: a badge's code scanned or typed (pages_checkin.go),
+	// and the badges printed per course.
+	f.Get("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinPage)
+	f.Post("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinForm)
+	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
+	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
 
 	// People: organisations and trainees.
 	api.Get("/organisations", s.allow(workers), s.apiListOrganisations)
@@ -148,6 +154,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/exports/attendance.xlsx", s.allow(workers), s.exportAttendance(domain.XLSX))
 	f.Get("/courses/:id<int>/matrix.csv", s.onCourse(workers), s.exportMatrix(domain.CSV))
 	f.Get("/courses/:id<int>/matrix.xlsx", s.onCourse(workers), s.exportMatrix(domain.XLSX))
+	// Any signed-in user: the separator of their CSV files (totals included).
+	f.Post("/preferences/csv-separator", s.saveCSVSeparator)
 	f.Get("/imports", s.allow(workers), s.importPage)
 	f.Post("/imports", s.allow(workers), s.importForm)
 	api.Post("/imports/trainees", s.allow(workers), s.apiImportTrainees)

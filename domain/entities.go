@@ -87,6 +87,9 @@ type User struct {
 	Active       bool      `db:"active" json:"active"`
 	Language     string    `db:"language" json:"language"`
 	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	// CSVSeparator is the separator chosen for CSV downloads; "" lets the
+	// language decide (CSVSeparatorFor).
+	CSVSeparator CSVSeparator `db:"csv_separator" json:"csv_separator"`
 }
 
 // Enrollment is a trainee's place in a course.

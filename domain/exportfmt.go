@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -53,6 +54,11 @@ const (
 	Integer             // int64 ids and counts
 	DateTime            // time.Time, shown in Africa/Casablanca
 	Percent             // float64 fraction 0..1
+	// Phone is text made of digits: a spreadsheet must never read it as a
+	// number (the leading 0 would go). CSV writes it in pairs of digits,
+	// as people write a Moroccan number ("06 12 34 56 78"), which no
+	// spreadsheet reads as a number; XLSX types the column as text.
+	Phone
 )
 
 // Column is one column of an exported table: a stable machine key (the
@@ -82,6 +88,11 @@ type ExportOptions struct {
 	// Semicolon separates CSV fields with ';', which French-locale Excel
 	// expects when a file is opened by a double click. Default: RFC 4180 ','.
 	Semicolon bool
+	// Sheet names the XLSX sheet (in the user's language); "" is "Sheet1".
+	Sheet string
+	// NationalID and Phone add the trainee's CIN and phone after the names
+	// (people exports, for coordinators only: the handler checks, and audits).
+	NationalID, Phone bool
 }
 
 // machine reports whether headers and values are written as machine keys.
@@ -193,7 +204,7 @@ func NewTableWriter(w io.Writer, columns []Column, opts ExportOptions) (TableWri
 		headers[i] = opts.Header(c)
 	}
 	if opts.Format == XLSX {
-		return newXLSXTable(w, columns, headers, opts.Lang == "ar")
+		return newXLSXTable(w, columns, headers, opts.Lang == "ar", SheetName(opts.Sheet))
 	}
 	return newCSVTable(w, columns, headers, opts.Semicolon)
 }
@@ -257,6 +268,9 @@ func (t *csvTable) text(i int, c TableCell) string {
 	case emptyCell:
 		return ""
 	case textCell:
+		if t.columns[i].Kind == Phone {
+			return GuardFormula(PhoneInPairs(c.text))
+		}
 		return GuardFormula(c.text)
 	}
 	last := &t.last[i]
@@ -313,6 +327,34 @@ func csvNumber(kind ColumnKind, c TableCell) string {
 	return ""
 }
 
+// PhoneInPairs writes a phone number the way people write it by hand: a
+// local number in pairs ("06 12 34 56 78"), an international one with its
+// country code apart ("+212 6 12 34 56 78"). Anything but digits (and a
+// leading +) is left as it is.
+func PhoneInPairs(phone string) string {
+	digits, plus := strings.CutPrefix(phone, "+")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return phone
+	}
+	var b strings.Builder
+	if plus {
+		code := min(3, len(digits))
+		b.WriteString("+" + digits[:code])
+		digits = digits[code:]
+		if len(digits)%2 == 1 {
+			b.WriteString(" " + digits[:1])
+			digits = digits[1:]
+		}
+	}
+	for i := 0; i < len(digits); i += 2 {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(digits[i:min(i+2, len(digits))])
+	}
+	return b.String()
+}
+
 // GuardFormula defuses formula injection: a cell that starts with one of the
 // characters that make a spreadsheet evaluate it (=, +, -, @, tab, carriage
 // return) gets a leading apostrophe, so that "=HYPERLINK(...)" typed as a
@@ -343,14 +385,35 @@ type xlsxTable struct {
 	columns  []Column
 	dateID   int // style of date-time cells
 	pctID    int // style of percentage cells
+	textID   int // style of Phone cells: text, typed or edited
 	headerID int
-	values   []any // the row as excelize takes it
+	name     string // the sheet's name
+	values   []any  // the row as excelize takes it
 }
 
-// xlsxSheet is the name of the one sheet of an export.
-const xlsxSheet = "Sheet1"
+// defaultSheet is the sheet excelize's new workbook has.
+const defaultSheet = "Sheet1"
 
-func newXLSXTable(w io.Writer, columns []Column, headers []string, rtl bool) (*xlsxTable, error) {
+// SheetName makes name a valid sheet name: at most 31 characters, none of
+// : \ / ? * [ ], not empty ("Sheet1" then).
+func SheetName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]`, r) {
+			return ' '
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	name = strings.Trim(name, " '")
+	if name == "" {
+		return defaultSheet
+	}
+	return name
+}
+
+func newXLSXTable(w io.Writer, columns []Column, headers []string, rtl bool, sheet string) (*xlsxTable, error) {
 	f := excelize.NewFile()
 	// File.Write builds the whole zip in a bytes.Buffer before copying it
 	// out (about 75 bytes a row: 260 MB of heap for a million rows). Its
@@ -358,7 +421,12 @@ func newXLSXTable(w io.Writer, columns []Column, headers []string, rtl bool) (*x
 	// empty and the workbook streams out. (excelize patches that buffer only
 	// for a part over 4 GB, which one sheet of Excel's size never reaches.)
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
-	t := &xlsxTable{file: f, columns: columns, values: make([]any, len(columns))}
+	t := &xlsxTable{file: f, columns: columns, values: make([]any, len(columns)), name: sheet}
+	if sheet != defaultSheet {
+		if err := f.SetSheetName(defaultSheet, sheet); err != nil {
+			return nil, t.fail(err)
+		}
+	}
 	if err := t.styles(); err != nil {
 		return nil, t.fail(err)
 	}
@@ -383,6 +451,9 @@ func (t *xlsxTable) styles() error {
 	if t.pctID, err = t.file.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt}); err != nil {
 		return err
 	}
+	if t.textID, err = t.file.NewStyle(&excelize.Style{NumFmt: 49}); err != nil { // 49 is "@", text
+		return err
+	}
 	t.headerID, err = t.file.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	return err
 }
@@ -391,20 +462,16 @@ func (t *xlsxTable) styles() error {
 // row, and writes the header.
 func (t *xlsxTable) startSheet(headers []string, rtl bool) error {
 	// The view must be set before the stream writer takes the sheet over.
-	if err := t.file.SetSheetView(xlsxSheet, 0, &excelize.ViewOptions{RightToLeft: &rtl}); err != nil {
+	if err := t.file.SetSheetView(t.name, 0, &excelize.ViewOptions{RightToLeft: &rtl}); err != nil {
 		return err
 	}
-	sw, err := t.file.NewStreamWriter(xlsxSheet)
+	sw, err := t.file.NewStreamWriter(t.name)
 	if err != nil {
 		return err
 	}
 	t.sheet, t.row = sw, 1
 	for i, c := range t.columns {
-		width := c.Width
-		if width == 0 {
-			width = 14
-		}
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+		if err := sw.SetColWidth(i+1, i+1, ColumnWidth(c, headers[i])); err != nil {
 			return err
 		}
 	}
@@ -419,6 +486,22 @@ func (t *xlsxTable) startSheet(headers []string, rtl bool) error {
 	}
 	return sw.SetRow("A1", header)
 }
+
+// ColumnWidth is the XLSX width of column c headed by header: the column's
+// own width (its values), widened so that the whole header shows (in bold,
+// about a character more per ten), at most maxColumnWidth.
+func ColumnWidth(c Column, header string) float64 {
+	width := c.Width
+	if width == 0 {
+		width = 14
+	}
+	fit := float64(utf8.RuneCountInString(header))*1.1 + 2
+	return min(max(width, fit), maxColumnWidth)
+}
+
+// maxColumnWidth keeps a long header from making a column wider than a
+// screen: it wraps in the cell instead.
+const maxColumnWidth = 60
 
 // WriteRow types the values as value does, from interfaces excelize can
 // take as they are (converting them to cells would box them twice).
@@ -462,6 +545,9 @@ func (t *xlsxTable) setRow() error {
 func (t *xlsxTable) value(kind ColumnKind, c TableCell) any {
 	switch c.kind {
 	case textCell:
+		if kind == Phone {
+			return excelize.Cell{StyleID: t.textID, Value: c.text}
+		}
 		return c.text
 	case intCell:
 		return c.n

@@ -30,6 +30,8 @@ type AttendanceRecord struct {
 	SessionStart  time.Time
 	FullNameAr    *string
 	FullNameLatin *string
+	NationalID    *string // written only with ExportOptions.NationalID
+	Phone         *string // written only with ExportOptions.Phone
 	Category      Category
 	Organisation  Names  // empty when the trainee has none
 	Province      string // the course's province's code
@@ -67,50 +69,79 @@ var AttendanceColumns = []Column{
 	{Key: "session_status", Kind: Text, Width: 12},
 }
 
+// identifierColumns are the optional columns of a person's identifiers,
+// written after the names when asked for (coordinators only).
+var (
+	nationalIDColumn = Column{Key: "national_id", Kind: Text, Width: 12}
+	phoneColumn      = Column{Key: "phone", Kind: Phone, Width: 16}
+)
+
+// withIdentifiers is columns with the identifier columns opts asks for
+// inserted after the column keyed after.
+func withIdentifiers(columns []Column, after string, opts ExportOptions) []Column {
+	if !opts.NationalID && !opts.Phone {
+		return columns
+	}
+	var out []Column
+	for _, c := range columns {
+		out = append(out, c)
+		if c.Key == after {
+			if opts.NationalID {
+				out = append(out, nationalIDColumn)
+			}
+			if opts.Phone {
+				out = append(out, phoneColumn)
+			}
+		}
+	}
+	return out
+}
+
+// identifierCells appends r's identifier cells that opts asks for.
+func identifierCells(cells []TableCell, opts ExportOptions, nationalID, phone *string) []TableCell {
+	if opts.NationalID {
+		cells = append(cells, optionalText(nationalID))
+	}
+	if opts.Phone {
+		cells = append(cells, optionalText(phone))
+	}
+	return cells
+}
+
 // WriteAttendance writes the attendance file of the records to w, in
 // opts.Format and language, and returns the number of data rows written.
 // The records are read as they are written: memory stays constant. On an
 // error (from the records or from w) the file is abandoned unfinished.
 func WriteAttendance(w io.Writer, opts ExportOptions, records iter.Seq2[*AttendanceRecord, error]) (int64, error) {
-	table, err := NewTableWriter(w, AttendanceColumns, opts)
+	columns := withIdentifiers(AttendanceColumns, "full_name_latin", opts)
+	table, err := NewTableWriter(w, columns, opts)
 	if err != nil {
 		return 0, err
 	}
 	words := newWords(opts)
-	cells := make([]TableCell, len(AttendanceColumns))
+	cells := make([]TableCell, 0, len(columns))
 	return writeRecords(table, records, func(r *AttendanceRecord) []TableCell {
-		attendanceCells(cells, r, opts, words)
+		cells = attendanceCells(cells[:0], r, opts, words)
 		return cells
-	})
+	}, nil)
 }
 
-// attendanceCells fills cells with r's cells in AttendanceColumns order.
-// Machine files (?header=keys) keep codes where people read names.
-func attendanceCells(cells []TableCell, r *AttendanceRecord, opts ExportOptions, words *words) {
+// attendanceCells appends r's cells in the order of WriteAttendance's
+// columns. Machine files (?header=keys) keep codes where people read names.
+func attendanceCells(cells []TableCell, r *AttendanceRecord, opts ExportOptions, words *words) []TableCell {
 	machine := opts.machine()
-	cells[0] = optionalID(r.AttendanceID)
-	cells[1], cells[2] = IntCell(r.EnrollmentID), IntCell(r.TraineeID)
-	cells[3], cells[4] = IntCell(r.CourseID), IntCell(r.SessionID)
+	programme, province := TextCell(r.ProgrammeName.In(opts.Lang)), TextCell(r.ProvinceName.In(opts.Lang))
 	if machine {
-		cells[5] = TextCell(r.Programme)
-	} else {
-		cells[5] = TextCell(r.ProgrammeName.In(opts.Lang))
+		programme, province = TextCell(r.Programme), TextCell(r.Province)
 	}
-	cells[6], cells[7] = TextCell(r.CourseCode), TextCell(r.CourseTitle.In(opts.Lang))
-	cells[8] = TimeCell(r.SessionStart)
-	cells[9], cells[10] = optionalText(r.FullNameAr), optionalText(r.FullNameLatin)
-	cells[11] = words.of("category", string(r.Category))
-	cells[12] = TextCell(r.Organisation.In(opts.Lang))
-	if machine {
-		cells[13] = TextCell(r.Province)
-	} else {
-		cells[13] = TextCell(r.ProvinceName.In(opts.Lang))
-	}
-	cells[14] = words.of("sex", string(r.Sex))
-	cells[15] = words.of("status", string(r.Status))
-	cells[16] = textOrEmpty(r.MarkedBy)
-	cells[17] = optionalTime(r.MarkedAt)
-	cells[18] = words.of("session_status", sessionStatus(r.Cancelled))
+	cells = append(cells, optionalID(r.AttendanceID), IntCell(r.EnrollmentID), IntCell(r.TraineeID),
+		IntCell(r.CourseID), IntCell(r.SessionID), programme,
+		TextCell(r.CourseCode), TextCell(r.CourseTitle.In(opts.Lang)), TimeCell(r.SessionStart),
+		optionalText(r.FullNameAr), optionalText(r.FullNameLatin))
+	cells = identifierCells(cells, opts, r.NationalID, r.Phone)
+	return append(cells, words.of("category", string(r.Category)), TextCell(r.Organisation.In(opts.Lang)), province,
+		words.of("sex", string(r.Sex)), words.of("status", string(r.Status)), textOrEmpty(r.MarkedBy),
+		optionalTime(r.MarkedAt), words.of("session_status", sessionStatus(r.Cancelled)))
 }
 
 // sessionStatus is a session's status in the attendance export: "held"
@@ -130,6 +161,8 @@ type MatrixRecord struct {
 	TraineeID        int64
 	FullNameAr       *string
 	FullNameLatin    *string
+	NationalID       *string // written only with ExportOptions.NationalID
+	Phone            *string // written only with ExportOptions.Phone
 	Category         Category
 	Sex              Sex
 	EnrollmentStatus EnrollmentStatus
@@ -160,55 +193,125 @@ var matrixTailColumns = []Column{
 var matrixCodes = map[AttendanceStatus]string{Present: "P", Late: "L", Excused: "E", Absent: "A"}
 
 // WriteMatrix writes a course's matrix: one row per record, one column per
-// session (headed by its local start, or session_<id> for machines)
-// holding a status code, then the sessions attended (present or late) and
-// the attendance rate over all the sessions. It returns the rows written.
+// session (headed by its local date and hours, or session_<id> for
+// machines) holding a status code, then the sessions attended (present or
+// late) and the attendance rate over all the sessions. A file for people
+// ends with the totals of each session and the legend of the codes (see
+// matrixFooter); a machine file is the table alone. It returns the rows
+// of trainees written.
 func WriteMatrix(w io.Writer, opts ExportOptions, sessions []Session, records iter.Seq2[*MatrixRecord, error]) (int64, error) {
-	table, err := NewTableWriter(w, matrixColumns(sessions, opts), opts)
+	columns := matrixColumns(sessions, opts)
+	table, err := NewTableWriter(w, columns, opts)
 	if err != nil {
 		return 0, err
 	}
 	words := newWords(opts)
-	cells := make([]TableCell, len(matrixLeadColumns)+len(sessions)+len(matrixTailColumns))
+	cells := make([]TableCell, 0, len(columns))
+	counts := make([]map[AttendanceStatus]int64, len(sessions))
+	for i := range counts {
+		counts[i] = map[AttendanceStatus]int64{}
+	}
+	var footer func(TableWriter) error
+	if !opts.machine() {
+		footer = func(t TableWriter) error { return matrixFooter(t, len(columns), counts, opts, words) }
+	}
 	return writeRecords(table, records, func(r *MatrixRecord) []TableCell {
-		matrixCells(cells, r, opts, words)
+		for i, m := range r.Marks {
+			counts[i][m]++
+		}
+		cells = matrixCells(cells[:0], r, opts, words)
 		return cells
-	})
+	}, footer)
 }
 
 // matrixColumns lays out the matrix: lead columns, one per session, tail columns.
 func matrixColumns(sessions []Session, opts ExportOptions) []Column {
-	columns := append([]Column{}, matrixLeadColumns...)
+	columns := withIdentifiers(matrixLeadColumns, "full_name_latin", opts)
+	columns = append([]Column{}, columns...)
 	for _, s := range sessions {
-		label := s.StartsAt.In(Casablanca).Format(CSVDateTimeLayout)
+		label := SessionLabel(s)
 		if opts.machine() {
 			label = "session_" + strconv.FormatInt(s.ID, 10)
 		}
-		columns = append(columns, Column{Key: "session", Kind: Text, Width: 17, Label: label})
+		columns = append(columns, Column{Key: "session", Kind: Text, Width: 10, Label: label})
 	}
 	return append(columns, matrixTailColumns...)
 }
 
-// matrixCells fills cells with r's cells in matrixColumns order.
-func matrixCells(cells []TableCell, r *MatrixRecord, opts ExportOptions, words *words) {
-	cells[0], cells[1] = IntCell(r.TraineeID), IntCell(r.EnrollmentID)
-	cells[2], cells[3] = optionalText(r.FullNameAr), optionalText(r.FullNameLatin)
-	cells[4], cells[5] = words.of("category", string(r.Category)), words.of("sex", string(r.Sex))
-	cells[6] = words.of("enrollment", string(r.EnrollmentStatus))
-	lead, sessions := len(matrixLeadColumns), len(cells)-len(matrixLeadColumns)-len(matrixTailColumns)
+// SessionLabel heads a session's column: its day, start and end in
+// Africa/Casablanca, "2026-03-05 10:00–12:00". A header is text: the date
+// stays as written, in every spreadsheet and language.
+func SessionLabel(s Session) string {
+	start, end := s.StartsAt.In(Casablanca), s.EndsAt.In(Casablanca)
+	label := start.Format(CSVDateTimeLayout)
+	if !s.EndsAt.IsZero() {
+		label += "–" + end.Format("15:04")
+	}
+	return label
+}
+
+// matrixCells appends r's cells in matrixColumns order.
+func matrixCells(cells []TableCell, r *MatrixRecord, opts ExportOptions, words *words) []TableCell {
+	cells = append(cells, IntCell(r.TraineeID), IntCell(r.EnrollmentID), optionalText(r.FullNameAr), optionalText(r.FullNameLatin))
+	cells = identifierCells(cells, opts, r.NationalID, r.Phone)
+	cells = append(cells, words.of("category", string(r.Category)), words.of("sex", string(r.Sex)),
+		words.of("enrollment", string(r.EnrollmentStatus)))
 	var attended int64
-	for i := range sessions {
-		cells[lead+i] = matrixCode(opts, words, r.Marks[i])
-		if r.Marks[i].Attended() {
+	for _, m := range r.Marks {
+		cells = append(cells, matrixCode(opts, words, m))
+		if m.Attended() {
 			attended++
 		}
 	}
-	cells[lead+sessions] = IntCell(attended)
-	if sessions > 0 {
-		cells[lead+sessions+1] = FloatCell(float64(attended) / float64(sessions))
-	} else {
-		cells[lead+sessions+1] = TableCell{}
+	cells = append(cells, IntCell(attended))
+	if len(r.Marks) > 0 {
+		return append(cells, FloatCell(float64(attended)/float64(len(r.Marks))))
 	}
+	return append(cells, TableCell{})
+}
+
+// matrixStatuses are the marks in the order the legend lists them.
+var matrixStatuses = []AttendanceStatus{Present, Late, Excused, Absent}
+
+// matrixFooter closes a matrix for people, after an empty row: a row of
+// the trainees attending each session (present or late), then a row per
+// code that says what it means ("P = Présent") and how many trainees
+// had it at each session. The label is in the first column; the
+// sessions' columns are the last before the two tail columns.
+func matrixFooter(t TableWriter, width int, counts []map[AttendanceStatus]int64, opts ExportOptions, words *words) error {
+	row := make([]TableCell, width)
+	if err := t.WriteCells(row); err != nil {
+		return err
+	}
+	first := width - len(matrixTailColumns) - len(counts)
+	code := func(s AttendanceStatus) string { return words.of("code", string(s)).text }
+	// write writes a row of counts; with total, the sum goes under
+	// "sessions attended" (the attending row only: there it is the sum of
+	// that column).
+	write := func(label string, total bool, count func(map[AttendanceStatus]int64) int64) error {
+		clear(row)
+		row[0] = TextCell(label)
+		var sum int64
+		for i, c := range counts {
+			n := count(c)
+			row[first+i], sum = IntCell(n), sum+n
+		}
+		if total {
+			row[first+len(counts)] = IntCell(sum)
+		}
+		return t.WriteCells(row)
+	}
+	attended := opts.T("exportfiles.matrix.attended") + " (" + code(Present) + " + " + code(Late) + ")"
+	if err := write(attended, true, func(c map[AttendanceStatus]int64) int64 { return c[Present] + c[Late] }); err != nil {
+		return err
+	}
+	for _, s := range matrixStatuses {
+		label := code(s) + " = " + words.of("status", string(s)).text
+		if err := write(label, false, func(c map[AttendanceStatus]int64) int64 { return c[s] }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // matrixCode is the cell of one mark: a one-letter code, empty if unmarked.
@@ -222,9 +325,10 @@ func matrixCode(opts ExportOptions, words *words, status AttendanceStatus) Table
 	return words.of("code", string(status))
 }
 
-// writeRecords writes one row per record and finishes the table; on an
-// error it abandons the table.
-func writeRecords[R any](table TableWriter, records iter.Seq2[*R, error], cells func(*R) []TableCell) (int64, error) {
+// writeRecords writes one row per record, then the footer if any, and
+// finishes the table; on an error it abandons the table.
+func writeRecords[R any](table TableWriter, records iter.Seq2[*R, error], cells func(*R) []TableCell,
+	footer func(TableWriter) error) (int64, error) {
 	var n int64
 	for r, err := range records {
 		if err == nil {
@@ -235,6 +339,12 @@ func writeRecords[R any](table TableWriter, records iter.Seq2[*R, error], cells 
 			return n, err
 		}
 		n++
+	}
+	if footer != nil {
+		if err := footer(table); err != nil {
+			table.Abort()
+			return n, err
+		}
 	}
 	return n, table.Close()
 }

@@ -87,8 +87,9 @@ func (s *site) seed(t *testing.T) {
 }
 
 // browser starts a headless Chromium of its own (its own cookies), sized
-// like a phone when phone is true.
-func browser(t *testing.T, phone bool) context.Context {
+// like a phone when phone is true, with any further flags given (a fake
+// camera: checkin_camera_test.go).
+func browser(t *testing.T, phone bool, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exec := os.Getenv("CHROMIUM")
 	if exec == "" {
@@ -98,6 +99,7 @@ func browser(t *testing.T, phone bool) context.Context {
 		chromedp.ExecPath(exec), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	opts = append(opts, flags...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)

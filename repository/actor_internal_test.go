@@ -18,10 +18,11 @@ func TestEveryChangeTakesItsActorLast(t *testing.T) {
 	// Verbs that change rows; a trainer's search is audited too.
 	changes := regexp.MustCompile(`^(Create|Update|Set|Delete|Withdraw|Assign|Unassign|Save|Import|Revoke)|^Merge[A-Z]|^Unmerge$|^Enroll(New|$)|^SearchTraineesAsTrainer$`)
 	noActor := map[string]string{
-		"SetUserLanguage":  "the user's own preference, not audited",
-		"CreateProvince":   "reference data, loaded by the seeds and the tests; no route creates one",
-		"CreateFirstAdmin": "the first account, from the setup page: its actor is the admin it creates",
-		"SetSessionUser":   "bookkeeping of a login (whose session this is), audited as login.success",
+		"SetUserLanguage":     "the user's own preference, not audited",
+		"SetUserCSVSeparator": "the user's own preference (their CSV files' separator), not audited",
+		"CreateProvince":      "reference data, loaded by the seeds and the tests; no route creates one",
+		"CreateFirstAdmin":    "the first account, from the setup page: its actor is the admin it creates",
+		"SetSessionUser":      "bookkeeping of a login (whose session this is), audited as login.success",
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -101,6 +101,7 @@ func (s *Store) UserByAPIToken(ctx context.Context, token string) (_ *domain.Use
 		Stale bool `db:"stale"`
 	}
 	const q = `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.created_at,
+	                  coalesce(u.csv_separator, '') AS csv_separator,
 	                  t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale
 	             FROM api_tokens t JOIN users u ON u.id = t.user_id
 	            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active`

@@ -23,6 +23,9 @@ type AttendanceFilter struct {
 	To        domain.Date     // last day, inclusive
 	Province  string          // code of the course's province
 	Category  domain.Category // the category the trainee was enrolled as
+	// NamesIn sorts each course's people by their name in this script
+	// (the reader's), the other one next; "" is Latin.
+	NamesIn domain.Script
 }
 
 // Validate refuses values that cannot match anything meaningful, with the
@@ -61,19 +64,19 @@ func (f *AttendanceFilter) Validate() error {
 // is folded away and the plan is the one of a query without that filter
 // (measured, docs/EXPORTS.md). The session filters are written twice: in
 // the subquery they pick the rows, on the courses they spare visiting
-// courses that have none.
-const attendanceSQL = `
+// courses that have none. (A var only because namesOrder writes its ORDER BY.)
+var attendanceSQL = `
 SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.code, pg.name_ar, pg.name_fr, pg.name_en,
        c.code, c.title_ar, c.title_fr,
-       x.starts_at, x.full_name_ar, x.full_name_latin, x.category, x.org_ar, x.org_fr,
+       x.starts_at, x.full_name_ar, x.full_name_latin, x.national_id, x.phone, x.category, x.org_ar, x.org_fr,
        pv.code, pv.name_ar, pv.name_fr, x.sex, x.status, x.marked_by, x.marked_at, x.cancelled
   FROM courses c
   JOIN programmes pg ON pg.id = c.programme_id
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (
       SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
-             t.full_name_ar, t.full_name_latin, e.category, o.name_ar AS org_ar, o.name_fr AS org_fr, t.sex,
-             a.status, u.name AS marked_by, a.marked_at, s.cancelled_at IS NOT NULL AS cancelled
+             t.full_name_ar, t.full_name_latin, t.national_id, t.phone, e.category, o.name_ar AS org_ar,
+             o.name_fr AS org_fr, t.sex, a.status, u.name AS marked_by, a.marked_at, s.cancelled_at IS NOT NULL AS cancelled
         FROM sessions s
         JOIN enrollments e ON e.course_id = s.course_id
         JOIN trainees t ON t.id = e.trainee_id
@@ -81,9 +84,24 @@ SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.co
         LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.session_id = s.id
         LEFT JOIN users u ON u.id = a.marked_by
        WHERE s.course_id = c.id` + attendanceRowConditions + `
-       ORDER BY s.starts_at, s.id, e.id) x
+       ORDER BY ` + namesOrder("$9") + `, s.starts_at, s.id, e.id) x
  WHERE ` + attendanceCourseConditions + `
  ORDER BY c.id`
+
+// namesOrder sorts people (alias t) by their name in the script given by
+// the parameter ('ar' or not), then by the other one, then by id: the
+// order a reader looks people up in, the same from one file to the next
+// (enrolment order is an import's, scrambled). The names' folded keys are
+// compared (trainees.name_key: the Arabic name's key, " | ", the Latin
+// one's; lower case, no accents, Arabic letter variants unified), so that
+// "Élodie" sorts with "Elodie" and not after "Zineb".
+func namesOrder(script string) string {
+	ar := `CASE WHEN t.full_name_ar IS NOT NULL THEN split_part(t.name_key, ' | ', 1) END`
+	latin := `CASE WHEN t.full_name_latin IS NOT NULL
+	           THEN split_part(t.name_key, ' | ', CASE WHEN t.full_name_ar IS NULL THEN 1 ELSE 2 END) END`
+	return `CASE WHEN ` + script + ` = 'ar' THEN ` + ar + ` ELSE ` + latin + ` END,
+	        CASE WHEN ` + script + ` = 'ar' THEN ` + latin + ` ELSE ` + ar + ` END, t.id`
+}
 
 // attendanceCountSQL counts the rows attendanceSQL would return, without
 // reading attendance: trainees × sessions per course.
@@ -151,6 +169,7 @@ func startOfDay(day domain.Date) time.Time {
 type attendanceRow struct {
 	attendanceID                   sql.NullInt64
 	nameAr, nameLatin              sql.NullString
+	nationalID, phone              sql.NullString
 	category, sex                  string
 	orgAr, orgFr, status, markedBy sql.NullString
 	markedAt                       sql.NullTime
@@ -161,7 +180,7 @@ func (r *attendanceRow) scan(rows *sql.Rows, rec *domain.AttendanceRecord) error
 	err := rows.Scan(&r.attendanceID, &rec.EnrollmentID, &rec.TraineeID, &rec.CourseID, &rec.SessionID,
 		&rec.Programme, &rec.ProgrammeName.Ar, &rec.ProgrammeName.Fr, &rec.ProgrammeName.En,
 		&rec.CourseCode, &rec.CourseTitle.Ar, &rec.CourseTitle.Fr,
-		&rec.SessionStart, &r.nameAr, &r.nameLatin, &r.category, &r.orgAr, &r.orgFr,
+		&rec.SessionStart, &r.nameAr, &r.nameLatin, &r.nationalID, &r.phone, &r.category, &r.orgAr, &r.orgFr,
 		&rec.Province, &rec.ProvinceName.Ar, &rec.ProvinceName.Fr, &r.sex, &r.status, &r.markedBy, &r.markedAt,
 		&rec.Cancelled)
 	if err != nil {
@@ -169,6 +188,7 @@ func (r *attendanceRow) scan(rows *sql.Rows, rec *domain.AttendanceRecord) error
 	}
 	rec.AttendanceID = r.attendanceID.Int64 // 0 when NULL
 	rec.FullNameAr, rec.FullNameLatin = textOrNil(r.nameAr), textOrNil(r.nameLatin)
+	rec.NationalID, rec.Phone = textOrNil(r.nationalID), textOrNil(r.phone)
 	rec.Category, rec.Sex = domain.Category(r.category), domain.Sex(r.sex)
 	rec.Organisation = domain.Names{Ar: r.orgAr.String, Fr: r.orgFr.String}
 	rec.Status, rec.MarkedBy = domain.AttendanceStatus(r.status.String), r.markedBy.String
@@ -181,7 +201,7 @@ func (r *attendanceRow) scan(rows *sql.Rows, rec *domain.AttendanceRecord) error
 
 // AttendanceRecords streams the attendance of the courses in scope that
 // match the filter: one record per enrolled trainee × session, course after
-// course, then by session start and enrolment, read from one consistent
+// course, then by name (f.NamesIn) and session start, read from one consistent
 // snapshot as the consumer takes them (memory stays constant whatever the
 // number of rows). The record is reused from one row to the next; range
 // over the stream once.
@@ -192,7 +212,8 @@ func (s *Store) AttendanceRecords(ctx context.Context, f AttendanceFilter, scope
 		return failed[domain.AttendanceRecord](err)
 	}
 	var row attendanceRow
-	return streamRecords(ctx, s.db, exportPlanner, attendanceSQL, attendanceArgs(f, scope), row.scan)
+	args := append(attendanceArgs(f, scope), string(f.NamesIn))
+	return streamRecords(ctx, s.db, exportPlanner, attendanceSQL, args, row.scan)
 }
 
 // AttendanceRowCount is the number of records AttendanceRecords would

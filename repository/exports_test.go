@@ -72,7 +72,7 @@ func newExportWorld(t *testing.T) *exportWorld {
 func messages(t *testing.T, lang string) func(string) string {
 	t.Helper()
 	m := map[string]string{}
-	for _, feature := range []string{"exports", "lifecycle"} { // lifecycle: the session's status (issue 14)
+	for _, feature := range []string{"exports", "lifecycle", "exportfiles"} { // lifecycle: the session's status (issue 14); exportfiles: issue 15
 		data, err := os.ReadFile(filepath.Join("..", "views", "locales", feature+"."+lang+".json"))
 		must(t, err)
 		must(t, json.Unmarshal(data, &m))
@@ -96,7 +96,7 @@ func (w *exportWorld) export(t *testing.T, f repository.AttendanceFilter, scope 
 
 // exportMatrix writes a course's matrix as the HTTP layer does.
 func (w *exportWorld) exportMatrix(out io.Writer, courseID int64, scope repository.Scope, opts domain.ExportOptions) (int64, error) {
-	sessions, records, err := w.store.CourseMatrix(w.ctx, courseID, scope)
+	sessions, records, err := w.store.CourseMatrix(w.ctx, courseID, scope, domain.ScriptOf(opts.Lang))
 	if err != nil {
 		return 0, err
 	}
@@ -263,7 +263,7 @@ func TestAttendanceXLSXHasRealDatesFrozenHeaderAndDirection(t *testing.T) {
 		if len(rows) != 7 {
 			t.Fatalf("%s: want header + 6 rows, got %d", lang, len(rows))
 		}
-		if lang == "ar" && (rows[0][9] != "الاسم الكامل بالعربية" || rows[0][15] != "الحالة") {
+		if lang == "ar" && (rows[0][9] != "الاسم الكامل بالعربية" || rows[0][15] != "حالة الحضور") {
 			t.Fatalf("Arabic headers: %q", rows[0])
 		}
 		// Find Hélène's marked row and check its cells.
@@ -323,14 +323,15 @@ func TestCourseMatrix(t *testing.T) {
 		domain.ExportOptions{Format: domain.CSV, Lang: "fr", T: messages(t, "fr")})
 	must(t, err)
 	records := readCSV(t, buf.Bytes())
-	if n != 3 || len(records) != 4 {
-		t.Fatalf("want 3 trainees, got %d", n)
+	// The header, 3 trainees, an empty row, the attending total, 4 codes.
+	if n != 3 || len(records) != 1+3+1+1+4 {
+		t.Fatalf("want 3 trainees and the footer, got %d rows of trainees, %d records", n, len(records))
 	}
 	header := records[0]
-	if header[7] != "2019-03-05 10:00" || header[8] != "2019-03-12 10:00" || header[10] != "Taux de présence" {
+	if !strings.HasPrefix(header[7], "2019-03-05 10:00–") || !strings.HasPrefix(header[8], "2019-03-12 10:00–") || header[10] != "Taux de présence" {
 		t.Fatalf("matrix header: %q", header)
 	}
-	for _, r := range records[1:] {
+	for _, r := range records[1:4] {
 		switch r[3] {
 		case "Hélène Aït-Lahcen":
 			if r[7] != "P" || r[8] != "" || r[9] != "1" || r[10] != "50" {

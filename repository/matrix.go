@@ -13,9 +13,9 @@ import (
 )
 
 // matrixSQL returns, per enrolment of the course, the session ids and the
-// statuses marked (empty when unmarked), ordered by name.
-const matrixSQL = `
-SELECT e.id, t.id, t.full_name_ar, t.full_name_latin, e.category, t.sex, e.status,
+// statuses marked (empty when unmarked), ordered by name in the script $3.
+var matrixSQL = `
+SELECT e.id, t.id, t.full_name_ar, t.full_name_latin, t.national_id, t.phone, e.category, t.sex, e.status,
        coalesce(array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL), '{}'),
        coalesce(array_agg(coalesce(a.status, '') ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL), '{}')
   FROM enrollments e
@@ -24,14 +24,14 @@ SELECT e.id, t.id, t.full_name_ar, t.full_name_latin, e.category, t.sex, e.statu
   LEFT JOIN attendance a ON a.enrollment_id = e.id AND a.session_id = s.id
  WHERE e.course_id = $1
  GROUP BY e.id, t.id
- ORDER BY t.name_key, t.id`
+ ORDER BY ` + namesOrder("$3")
 
 // CourseMatrix is a course's attendance as a matrix: its sessions (the
 // columns, by start) and a stream of one record per enrolled trainee
 // (withdrawn ones included, with their status) holding their mark at each
-// session, ordered by name. A course outside the scope is
+// session, ordered by name in the script namesIn. A course outside the scope is
 // domain.ErrNotFound, as if it did not exist.
-func (s *Store) CourseMatrix(ctx context.Context, courseID int64, scope Scope) (_ []domain.Session,
+func (s *Store) CourseMatrix(ctx context.Context, courseID int64, scope Scope, namesIn domain.Script) (_ []domain.Session,
 	_ iter.Seq2[*domain.MatrixRecord, error], err error) {
 	defer wrap(&err, "CourseMatrix %d", courseID)
 	if !scope.Allows(courseID) {
@@ -52,7 +52,7 @@ func (s *Store) CourseMatrix(ctx context.Context, courseID int64, scope Scope) (
 	for i, ss := range sessions {
 		row.position[ss.ID], ids[i] = i, ss.ID
 	}
-	return sessions, streamRecords(ctx, s.db, nil, matrixSQL, []any{courseID, pq.Array(ids)}, row.scan), nil
+	return sessions, streamRecords(ctx, s.db, nil, matrixSQL, []any{courseID, pq.Array(ids), string(namesIn)}, row.scan), nil
 }
 
 // matrixRow holds what the driver hands over for one row of matrixSQL.
@@ -60,6 +60,7 @@ type matrixRow struct {
 	position              map[int64]int // a session's column, by id
 	sessions              int
 	nameAr, nameLatin     sql.NullString
+	nationalID, phone     sql.NullString
 	category, sex, status string
 	sessionIDs            pq.Int64Array
 	marks                 pq.StringArray
@@ -67,11 +68,12 @@ type matrixRow struct {
 
 // scan reads one row into r and rec, placing each mark in its session's column.
 func (r *matrixRow) scan(rows *sql.Rows, rec *domain.MatrixRecord) error {
-	if err := rows.Scan(&rec.EnrollmentID, &rec.TraineeID, &r.nameAr, &r.nameLatin, &r.category, &r.sex, &r.status,
+	if err := rows.Scan(&rec.EnrollmentID, &rec.TraineeID, &r.nameAr, &r.nameLatin, &r.nationalID, &r.phone, &r.category, &r.sex, &r.status,
 		&r.sessionIDs, &r.marks); err != nil {
 		return err
 	}
 	rec.FullNameAr, rec.FullNameLatin = textOrNil(r.nameAr), textOrNil(r.nameLatin)
+	rec.NationalID, rec.Phone = textOrNil(r.nationalID), textOrNil(r.phone)
 	rec.Category, rec.Sex, rec.EnrollmentStatus = domain.Category(r.category), domain.Sex(r.sex), domain.EnrollmentStatus(r.status)
 	if rec.Marks == nil {
 		rec.Marks = make([]domain.AttendanceStatus, r.sessions)

@@ -75,16 +75,28 @@ func (s *Store) SignInSheet(ctx context.Context, sessionID int64, scope Scope, l
 	if err := s.db.SelectContext(ctx, &sheet.Trainers, trainers, course.ID); err != nil {
 		return nil, mapError(err)
 	}
-	const trainees = `SELECT t.id, t.full_name_ar, t.full_name_latin, t.category,
-	                         o.name_ar AS organisation_ar, o.name_fr AS organisation_fr
-	                    FROM enrollments e
-	                    JOIN trainees t ON t.id = e.trainee_id
-	                    LEFT JOIN organisations o ON o.id = t.organisation_id
-	                   WHERE e.course_id = $1 AND e.status <> 'withdrawn'
-	                   ORDER BY CASE WHEN $2 = 'ar' THEN coalesce(t.full_name_ar, t.full_name_latin)
-	                                 ELSE coalesce(t.full_name_latin, t.full_name_ar) END, t.id`
-	if err := s.db.SelectContext(ctx, &sheet.Trainees, trainees, course.ID, lang); err != nil {
-		return nil, mapError(err)
+	if sheet.Trainees, err = s.CourseSignInTrainees(ctx, course.ID, lang); err != nil {
+		return nil, err
 	}
 	return &sheet, nil
+}
+
+// CourseSignInTrainees is the course's people as a sign-in sheet or a badge
+// shows them: the active enrolments (withdrawn ones left out), ordered by
+// name in the reader's language (lang "ar": Arabic names first).
+func (s *Store) CourseSignInTrainees(ctx context.Context, courseID int64, lang string) (_ []SignInTrainee, err error) {
+	defer wrap(&err, "CourseSignInTrainees %d", courseID)
+	const q = `SELECT t.id, t.full_name_ar, t.full_name_latin, t.category,
+	                  o.name_ar AS organisation_ar, o.name_fr AS organisation_fr
+	             FROM enrollments e
+	             JOIN trainees t ON t.id = e.trainee_id
+	             LEFT JOIN organisations o ON o.id = t.organisation_id
+	            WHERE e.course_id = $1 AND e.status <> 'withdrawn'
+	            ORDER BY CASE WHEN $2 = 'ar' THEN coalesce(t.full_name_ar, t.full_name_latin)
+	                          ELSE coalesce(t.full_name_latin, t.full_name_ar) END, t.id`
+	trainees := []SignInTrainee{}
+	if err := s.db.SelectContext(ctx, &trainees, q, courseID, lang); err != nil {
+		return nil, mapError(err)
+	}
+	return trainees, nil
 }

@@ -9,7 +9,8 @@ import (
 	"takaffoul/domain"
 )
 
-const userColumns = `id, email, name, role, password_hash, active, language, created_at`
+const userColumns = `id, email, name, role, password_hash, active, language, created_at,
+       coalesce(csv_separator, '') AS csv_separator`
 
 // CreateUser validates u, hashes password and stores both, audited as by's
 // (an admin; nil from the command line); an e-mail address already in use
@@ -202,6 +203,17 @@ func (s *Store) SetUserLanguage(ctx context.Context, id int64, lang string) (err
 		return domain.Invalid("language", "validation.oneof")
 	}
 	_, err = s.db.ExecContext(ctx, `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
+	return mapError(err)
+}
+
+// SetUserCSVSeparator records the separator a user chose for their CSV
+// files; "" forgets the choice (the language decides again).
+func (s *Store) SetUserCSVSeparator(ctx context.Context, id int64, sep domain.CSVSeparator) (err error) {
+	defer wrap(&err, "SetUserCSVSeparator")
+	if sep != "" && !sep.Valid() {
+		return domain.Invalid("separator", "validation.oneof")
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE users SET csv_separator = $2 WHERE id = $1`, id, orNull(sep))
 	return mapError(err)
 }
 
