@@ -164,6 +164,15 @@ func (s *Server) routes(f *fiber.App) {
 	api.Get("/trainees", s.allow(workers), s.apiSearchTrainees)
 	api.Post("/trainees", s.allow(workers), s.apiCreateTrainee)
 	f.Get("/people/:id<int>", s.onTrainee(coordinators), s.personPage)
+	// Consents (issue 18): recorded and withdrawn by coordinators; the
+	// scan of a signed form never reaches the ministry. A person's data
+	// and anonymisation: admins.
+	f.Post("/people/:id<int>/consents", s.onTrainee(coordinators), s.recordConsentForm)
+	f.Post("/people/:id<int>/consents/:consent_id<int>/withdraw", s.onTrainee(coordinators), s.withdrawConsentForm)
+	f.Get("/people/:id<int>/consents/:consent_id<int>/scan", s.onTrainee(coordinators), s.consentScan)
+	f.Get("/people/:id<int>/data", s.onTrainee(admins), s.personDataPage)
+	f.Get("/people/:id<int>/data.json", s.onTrainee(admins), s.personDataJSON)
+	f.Post("/people/:id<int>/anonymise", s.onTrainee(admins), s.anonymisePersonForm)
 	api.Get("/trainees/:id", s.onTrainee(workers), s.apiGetTrainee)
 	api.Patch("/trainees/:id", s.onTrainee(workers), s.apiPatchTrainee)
 	// Likely duplicates, merged and unmerged by coordinators (docs/DUPLICATES.md).

@@ -495,7 +495,14 @@ type demoApplier struct {
 	programmeIDs map[string]int64
 	orgIDs       map[string]int64
 	traineeIDs   map[*demoPerson]int64
+	// consentBy: the demo coordinator, who records the children's consents
+	// (signed forms); nil when the accounts are not seeded, and the
+	// consents are then "before records".
+	consentBy *int64
 }
+
+// DemoCoordinator is the demo account that records the demo children's consents.
+const DemoCoordinator = "coordinator@demo.ma"
 
 func (a *demoApplier) provinces(ctx context.Context) error {
 	for _, p := range a.plan.provinces {
@@ -544,15 +551,26 @@ func (a *demoApplier) organisations(ctx context.Context) error {
 }
 
 func (a *demoApplier) trainees(ctx context.Context) error {
+	var coordinator int64
+	err := getOne(ctx, a.store.db, &coordinator, `SELECT id FROM users WHERE email = $1`, DemoCoordinator)
+	switch {
+	case err == nil:
+		a.consentBy = &coordinator
+	case !isNotFound(err):
+		return err
+	}
 	for _, p := range a.plan.people {
 		t := p.trainee
+		if t.Category == domain.ChildParliamentarian && a.consentBy == nil {
+			t.ConsentMethod = domain.ConsentBeforeRecords
+		}
 		if p.orgReg != "" {
 			id := a.orgIDs[p.orgReg]
 			t.OrganisationID = &id
 		}
 		id, err := a.existingTrainee(ctx, &t)
 		if isNotFound(err) {
-			err = a.store.CreateTrainee(ctx, &t, nil)
+			err = a.store.CreateTrainee(ctx, &t, a.consentBy) // audited as the coordinator who records the consents
 			id = t.ID
 			a.report.Trainees++
 		}
