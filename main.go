@@ -323,6 +323,10 @@ func serve(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	autoRetention, err := retentionAutoApply()
+	if err != nil {
+		return err
+	}
 	setupToken, err := firstRunToken(ctx, db.store)
 	if err != nil {
 		return err
@@ -340,7 +344,8 @@ func serve(args []string, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	go foldTotalsInBackground(ctx, db.store, log)
-	go applyRetentionDaily(ctx, db.store, policy, log)
+	go sweepImportJobsInBackground(ctx, db.store, log)
+	go applyRetentionDaily(ctx, db.store, policy, autoRetention, log)
 	listenErr := make(chan error, 1)
 	go func() { listenErr <- web.Listener(ln) }()
 	base := serverURL(ln.Addr())
@@ -417,6 +422,32 @@ func foldTotalsInBackground(ctx context.Context, store *repository.Store, log *s
 			log.Warn("folding the totals journal", "error", err)
 		}
 		failing = err != nil
+	}
+}
+
+// importSweepInterval is how often the server sweeps the import jobs.
+const importSweepInterval = time.Minute
+
+// sweepImportJobsInBackground marks failed, at start and then every
+// importSweepInterval, the import jobs whose server died while they ran
+// (a restart finds its own jobs of before gone), and clears old files
+// (repository.SweepImportJobs).
+func sweepImportJobsInBackground(ctx context.Context, store *repository.Store, log *slog.Logger) {
+	tick := time.NewTicker(importSweepInterval)
+	defer tick.Stop()
+	for {
+		n, err := store.SweepImportJobs(ctx)
+		if n > 0 {
+			log.Warn("import jobs whose server stopped while they ran are marked failed", "jobs", n)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("sweeping the import jobs", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 

@@ -166,8 +166,10 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 }
 
 // TestSIGKILLDuringAnImportLeavesNothingPartial kills the server while an
-// import is writing: the transaction dies with the connection, and the
-// database holds none of the file's people.
+// import job is writing: the transaction dies with the connection, the
+// database holds none of the file's people, and the server started again
+// says the job failed. The import is sent as a job (Prefer: respond-async):
+// the request answers at once, so no request timeout can cut it first.
 func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
 	t.Parallel()
 	dbURL, store, token := coordinatorDatabase(t)
@@ -184,14 +186,23 @@ func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
 		fmt.Fprintf(&file, "institutional_actor,Person %d,female,1980,%d,KL%07d\n", i, org.ID, i)
 	}
 	body, contentType := multipartBody("people.csv", file.String())
-	go func() {
-		req, _ := http.NewRequest("POST", srv.base+"/api/v1/imports/trainees", body)
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", contentType)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
+	req, _ := http.NewRequest("POST", srv.base+"/api/v1/imports/trainees", body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Prefer", "respond-async")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		Status    string `json:"status"`
+		StatusURL string `json:"status_url"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 202 || job.Status != "running" {
+		t.Fatalf("want 202 and a running job, got %d %+v %v", resp.StatusCode, job, err)
+	}
 	// Wait until the import holds its lock: it is inside its transaction.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -235,6 +246,34 @@ func TestSIGKILLDuringAnImportLeavesNothingPartial(t *testing.T) {
 	}
 	if people != 0 || imports != 0 {
 		t.Fatalf("a killed import left %d people and %d audit entries", people, imports)
+	}
+
+	// The server started again marks the job failed (its sweep at start;
+	// reading the job would too), and lets the file go.
+	srv = startServer(t, dbURL)
+	for i := 0; ; i++ {
+		var status string
+		var kept bool
+		if err := store.DB().QueryRow(`SELECT status, file IS NOT NULL FROM import_jobs`).Scan(&status, &kept); err != nil {
+			t.Fatal(err)
+		}
+		if status == "failed" && !kept {
+			break
+		}
+		if i > 200 {
+			t.Fatalf("the restarted server left the killed job %q (file kept: %v)", status, kept)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	req, _ = http.NewRequest("GET", srv.base+job.StatusURL, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&job); err != nil || resp.StatusCode != 200 || job.Status != "failed" {
+		t.Fatalf("the status URL after the restart: %d %+v %v", resp.StatusCode, job, err)
 	}
 }
 

@@ -97,24 +97,55 @@ func retentionCounts(actions []repository.RetentionAction) (people, scans int) {
 // retentionInterval: the server applies the policy once a day.
 const retentionInterval = 24 * time.Hour
 
-// applyRetentionDaily applies the policy at start and then daily until ctx
-// ends, logging the counts (never who).
-func applyRetentionDaily(ctx context.Context, store *repository.Store, p repository.RetentionPolicy, log *slog.Logger) {
+// applyRetentionDaily runs the policy at start and then daily until ctx
+// ends, logging the counts (never who). It applies the policy only when
+// autoApply is set (RETENTION_APPLY=daily): anonymising is irreversible, so
+// a server upgraded over years of records, or restarted after seed demo,
+// must not do it before someone has read the dry run and decided. Until
+// then it logs what a run would do.
+func applyRetentionDaily(ctx context.Context, store *repository.Store, p repository.RetentionPolicy, autoApply bool, log *slog.Logger) {
 	tick := time.NewTicker(retentionInterval)
 	defer tick.Stop()
 	for {
-		actions, err := store.ApplyRetention(ctx, p, time.Now(), nil)
-		if err != nil && ctx.Err() == nil {
-			log.Warn("applying the retention policy", "error", err)
-		} else if err == nil {
-			people, scans := retentionCounts(actions)
-			log.Info("retention policy applied", "anonymised", people, "scans_deleted", scans,
-				"child_years", p.ChildYears, "scan_years", p.ScanYears)
-		}
+		retentionRound(ctx, store, p, autoApply, log)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+func retentionRound(ctx context.Context, store *repository.Store, p repository.RetentionPolicy, autoApply bool, log *slog.Logger) {
+	run, done := store.RetentionPlan, "retention policy not applied (set RETENTION_APPLY=daily to apply it)"
+	if autoApply {
+		run, done = func(ctx context.Context, p repository.RetentionPolicy, now time.Time) ([]repository.RetentionAction, error) {
+			return store.ApplyRetention(ctx, p, now, nil)
+		}, "retention policy applied"
+	}
+	actions, err := run(ctx, p, time.Now())
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("the retention policy", "error", err)
+		}
+		return
+	}
+	people, scans := retentionCounts(actions)
+	if !autoApply && people+scans == 0 {
+		return
+	}
+	log.Info(done, "anonymised", people, "scans_deleted", scans, "child_years", p.ChildYears, "scan_years", p.ScanYears)
+}
+
+// retentionAutoApply reads RETENTION_APPLY: "daily" lets the server apply
+// the policy; empty or "off" keeps it to the command.
+func retentionAutoApply() (bool, error) {
+	switch v := os.Getenv("RETENTION_APPLY"); v {
+	case "daily":
+		return true, nil
+	case "", "off":
+		return false, nil
+	default:
+		return false, fmt.Errorf("RETENTION_APPLY: %q is neither daily nor off", v)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,6 +115,47 @@ func actionLines(out string) []string {
 }
 
 // snapshot is a digest of every row a retention run may touch.
+// The server applies the policy by itself only once RETENTION_APPLY=daily
+// says so: anonymising cannot be undone, so a server upgraded over years of
+// records (or restarted after seed demo) only logs what a run would do.
+func TestTheServerAppliesRetentionOnlyWhenToldTo(t *testing.T) {
+	t.Parallel()
+	store := dbtest.Store(t)
+	ctx := context.Background()
+	w := dbtest.NewWorld(t, store, dbtest.WorldNames{Courses: [2]string{"A-1", "A-2"}, Institution: "Centre"})
+	u := &domain.User{Email: "auto@example.ma", Name: "Coordinatrice", Role: domain.RoleCoordinator}
+	must(t, store.CreateUser(ctx, u, "a-long-enough-password", nil))
+	name := "سلمى"
+	child := &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: &name, Sex: domain.Female,
+		BirthYear: ptr(time.Now().Year() - 15), GuardianConsent: true}
+	must(t, store.CreateTrainee(ctx, child, &u.ID))
+	_, err := store.Enroll(ctx, w.Course.ID, child.ID, repository.EnrollOptions{}, &u.ID)
+	must(t, err)
+	policy := repository.RetentionPolicy{ChildYears: 1, ScanYears: 0}
+	if plan, err := store.RetentionPlan(ctx, policy, time.Now()); err != nil || len(plan) != 1 {
+		t.Fatalf("the world's course is over a year old: want the child in the plan, got %v, %v", plan, err)
+	}
+	anonymised := func() bool {
+		var at *time.Time
+		must(t, store.DB().QueryRow(`SELECT anonymised_at FROM trainees WHERE id = $1`, child.ID).Scan(&at))
+		return at != nil
+	}
+
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	retentionRound(ctx, store, policy, false, log)
+	if anonymised() || !strings.Contains(logged.String(), "RETENTION_APPLY=daily") || !strings.Contains(logged.String(), "anonymised=1") {
+		t.Fatalf("without RETENTION_APPLY the server must only say what it would do; anonymised=%v, log: %s", anonymised(), logged.String())
+	}
+	retentionRound(ctx, store, policy, true, log)
+	if !anonymised() {
+		t.Fatalf("with RETENTION_APPLY=daily the server applies the policy; log: %s", logged.String())
+	}
+	if strings.Contains(logged.String(), name) {
+		t.Errorf("the log names the person: %s", logged.String())
+	}
+}
+
 func snapshot(t *testing.T, store *repository.Store) string {
 	t.Helper()
 	var digest string

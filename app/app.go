@@ -42,6 +42,9 @@ type Config struct {
 	// (/setup?token=…, setup.go): serve makes one when the database holds
 	// no account. Empty: no setup page.
 	SetupToken string
+	// ImportWait is how long an import request waits for its job before
+	// answering with the job's status (default defaultImportWait).
+	ImportWait time.Duration
 }
 
 // Server holds the dependencies every handler shares.
@@ -84,6 +87,9 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	}
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 12 << 20 // a 10 MB import plus its multipart envelope
+	}
+	if cfg.ImportWait == 0 {
+		cfg.ImportWait = defaultImportWait
 	}
 	if cfg.SessionPurgeInterval == 0 {
 		cfg.SessionPurgeInterval = 10 * time.Minute

@@ -195,6 +195,13 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /imports":                                     {url: "/imports", want: pages(200, 200, 200, 403)},
 	"POST /imports":                                    {url: "/imports", form: url.Values{"dry_run": {"on"}}, want: pages(422, 422, 422, 403)},
 	"POST /api/v1/imports/trainees":                    {url: "/api/v1/imports/trainees", json: `{}`, want: api(422, 422, 422, 403)},
+	// A job is its owner's only: another user's, as one that does not exist, is 404.
+	"GET /imports/template.xlsx":               {url: "/imports/template.xlsx", want: pages(200, 200, 200, 403)},
+	"GET /imports/jobs/:id<int>":               {url: "/imports/jobs/999999", want: pages(404, 404, 404, 403)},
+	"GET /imports/jobs/:id<int>/errors":        {url: "/imports/jobs/999999/errors", want: pages(404, 404, 404, 403)},
+	"GET /api/v1/imports/template.xlsx":        {url: "/api/v1/imports/template.xlsx", want: api(200, 200, 200, 403)},
+	"GET /api/v1/imports/jobs/:id<int>":        {url: "/api/v1/imports/jobs/999999", want: api(404, 404, 404, 403)},
+	"GET /api/v1/imports/jobs/:id<int>/errors": {url: "/api/v1/imports/jobs/999999/errors", want: api(404, 404, 404, 403)},
 
 	// The JSON API of courses, trainees, enrolment and attendance. Writes
 	// send invalid bodies: a role allowed in gets 422 (nothing is saved, so

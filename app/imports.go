@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,6 +45,8 @@ type importRun struct {
 	choices importChoices
 	form    *Form
 	draft   int64
+	jobID   int64 // the import's job (importjobs.go), 0 if refused before one
+	running bool  // the job still runs after the wait
 }
 
 // runImport reads a participant list from the multipart request (an
@@ -60,11 +63,17 @@ type importRun struct {
 // trainer could never see again.
 func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err error) {
 	// First: the slot is what bounds the work below, two imports at a time.
+	// The job takes it over once it starts (startImportJob).
 	release, err := s.takeImportSlot(c)
 	if err != nil {
 		return run, err
 	}
-	defer release()
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			release()
+		}
+	}()
 	var upload importUpload
 	run.form = readForm(c, &upload)
 	run.choices = readImportChoices(c)
@@ -95,11 +104,21 @@ func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err err
 		return run, err
 	}
 	run.draft = upload.Draft
+	// The limits before any row is parsed: 100,001 rows are refused at once.
+	rows, err := domain.CheckImportSize(data)
+	if err != nil {
+		return run, err
+	}
 	if run.file, err = s.parseWithChoices(c, filename, data, run.choices); err != nil {
 		return run, err
 	}
-	run.report, err = s.store.ImportTrainees(c.UserContext(), run.file, opts, actor(c))
-	if err == nil && !opts.DryRun && run.draft != 0 {
+	if opts.CourseID != 0 && !opts.Scope.Allows(opts.CourseID) {
+		return run, fmt.Errorf("import into course %d: %w", opts.CourseID, domain.ErrNotFound)
+	}
+	handedOver = true
+	out, err := s.startImportJob(c, filename, data, rows, run.file, opts, release)
+	run.report, run.jobID, run.running = out.report, out.jobID, out.running
+	if err == nil && !run.running && !opts.DryRun && run.draft != 0 {
 		// Committed: the file's copy is no longer needed.
 		err = s.store.DeleteImportDraft(c.UserContext(), run.draft, currentUser(c).ID)
 		run.draft = 0
@@ -112,8 +131,14 @@ func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err err
 // problem (see errorBody), 413 beyond a limit, 429 while two imports run.
 func (s *Server) apiImportTrainees(c *fiber.Ctx) error {
 	run, err := s.runImport(c, false)
+	if run.jobID != 0 && err != nil {
+		c.Set(fiber.HeaderContentLocation, fmt.Sprintf("/api/v1/imports/jobs/%d", run.jobID))
+	}
 	if err != nil {
 		return s.importRefusedWithReport(c, err, run.report)
+	}
+	if run.running {
+		return s.answerRunningImport(c, run.jobID)
 	}
 	if run.report.DryRun {
 		return c.JSON(run.report)
@@ -129,6 +154,8 @@ type importPageData struct {
 	Report   *repository.ImportReport
 	Problems []importProblem
 	Preview  *importPreview // the wizard's preview, once a file was read
+	// FixJob is the refused job whose file of rows to fix is offered, or 0.
+	FixJob int64
 }
 
 // importProblem is one problem of a refused file, translated.
@@ -196,6 +223,9 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 	if err != nil {
 		return s.renderImportRefusal(c, form, err, run)
 	}
+	if run.running {
+		return c.Redirect(fmt.Sprintf("/imports/jobs/%d", run.jobID), fiber.StatusSeeOther)
+	}
 	data, err := s.importPageData(c)
 	if err != nil {
 		return err
@@ -234,6 +264,7 @@ func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error, run im
 	}
 	data.Problems = translateImportProblems(s.tr(c), a.rows)
 	data.Preview = s.preview(c, run)
+	data.FixJob = fixJobOf(run.jobID, run.jobID != 0, a.rows)
 	form.Message = s.tr(c).T("import.refused")
 	return s.renderPage(c, a.status, "imports/form", data, form)
 }

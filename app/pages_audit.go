@@ -168,6 +168,9 @@ func pageLink(c *fiber.Ctx, offset int) string {
 	} else {
 		q.Set("offset", strconv.Itoa(offset))
 	}
+	if len(q) == 0 {
+		return c.Path()
+	}
 	return c.Path() + "?" + q.Encode()
 }
 

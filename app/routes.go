@@ -207,6 +207,12 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/imports", s.allow(workers), s.importPage)
 	f.Post("/imports", s.allow(workers), s.importForm)
 	api.Post("/imports/trainees", s.allow(workers), s.apiImportTrainees)
+	f.Get("/imports/template.xlsx", s.allow(workers), s.importTemplate)
+	f.Get("/imports/jobs/:id<int>", s.allow(workers), s.importJobPage)
+	f.Get("/imports/jobs/:id<int>/errors", s.allow(workers), s.importJobErrors)
+	api.Get("/imports/template.xlsx", s.allow(workers), s.importTemplate)
+	api.Get("/imports/jobs/:id<int>", s.allow(workers), s.apiImportJobStatus)
+	api.Get("/imports/jobs/:id<int>/errors", s.allow(workers), s.importJobErrors)
 
 	// The ministry's figures: aggregates, so the ministry reads them; only
 	// coordinators record what a published report states.

@@ -164,13 +164,28 @@ func (b *bench) measureImport() error {
 		t := domain.Trainee{FullNameAr: &nameAr, FullNameLatin: &nameLatin}
 		fmt.Fprintf(&raw, "institutional_actor,%s,%s,%s,female,1985,%d,institution,%s\n", nameAr, nameLatin, t.NameKey(), org, cin)
 	}
-	body, contentType := multipartFile("file", "participants.csv", file.Bytes(), nil)
-	start := time.Now()
-	status, _, _, err := b.call("POST", "/api/v1/imports/trainees", body, contentType)
-	elapsed := time.Since(start)
-	if err != nil || status != 201 {
-		return fmt.Errorf("import: %d %v", status, err)
+	// The limit is checked before any row is parsed: one row too many is
+	// refused at once, whatever the file's size.
+	if err := b.measureRowLimit(org); err != nil {
+		return err
 	}
+	// As the page does: a preview (dry run), then the import, each a job
+	// whose status URL is polled until it ends; the server's RSS over both.
+	rss := sampleRSS(b.server.Process.Pid)
+	status, job, preview, err := b.runImportJob("participants.csv", file.Bytes(), map[string]string{"dry_run": "true"})
+	if err != nil || job == nil || job.Status != "done" {
+		rss.finish()
+		return fmt.Errorf("preview: %d %+v %v", status, job, err)
+	}
+	status, job, elapsed, err := b.runImportJob("participants.csv", file.Bytes(), nil)
+	peak := rss.finish()
+	if err != nil || job == nil || job.Status != "done" || job.Report == nil || job.Report.Created != b.o.importRows {
+		return fmt.Errorf("import: %d %+v %v", status, job, err)
+	}
+	b.add(fmt.Sprintf("participant import preview (dry run), %d rows, as a job (s)", b.o.importRows),
+		fmt.Sprintf("%.1f s", preview.Seconds()), "—", "—", "≤ 10 s")
+	b.add(fmt.Sprintf("participant import, %d rows: server peak RSS over the preview and the import", b.o.importRows),
+		fmt.Sprintf("%.0f MB", peak), "—", "—", "≤ 200 MB")
 	dir, err := os.MkdirTemp("", "bench-import-")
 	if err != nil {
 		return err
@@ -192,6 +207,26 @@ func (b *bench) measureImport() error {
 	ours, theirs := float64(b.o.importRows)/elapsed.Seconds(), float64(b.o.importRows)/psqlTime.Seconds()
 	b.add(fmt.Sprintf("participant import, %d rows (rows/s)", b.o.importRows), fmt.Sprintf("%.0f rows/s", ours),
 		fmt.Sprintf("%.0f rows/s", theirs), fmt.Sprintf("%.2f×", ours/theirs), "≥ 0.3× psql \\copy from")
+	return nil
+}
+
+// measureRowLimit: a list of one row past the limit (100,001 rows, about
+// 5 MB), refused with 413 before a job starts.
+func (b *bench) measureRowLimit(org int64) error {
+	var file bytes.Buffer
+	file.WriteString("category,full_name_latin,sex,birth_year,organisation,national_id\r\n")
+	for i := 0; i <= domain.MaxImportRows; i++ {
+		fmt.Fprintf(&file, "institutional_actor,Too Many %d,female,1985,%d,ZZ%07d\r\n", i, org, i)
+	}
+	body, contentType := multipartFile("file", "too-many.csv", file.Bytes(), nil)
+	start := time.Now()
+	status, _, _, err := b.call("POST", "/api/v1/imports/trainees", body, contentType)
+	elapsed := time.Since(start)
+	if err != nil || status != 413 {
+		return fmt.Errorf("100,001 rows: %d %v", status, err)
+	}
+	b.add(fmt.Sprintf("participant list of %d rows (%.1f MB) refused (413)", domain.MaxImportRows+1, float64(file.Len())/1e6),
+		fmt.Sprintf("%.2f s", elapsed.Seconds()), "—", "—", "at once (before parsing)")
 	return nil
 }
 

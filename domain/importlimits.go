@@ -145,6 +145,10 @@ type cellCounter struct {
 	inName bool
 	name   []byte
 	cells  int
+	// rows counts the rows holding a value (<v> or an inline <is>), and
+	// valued says whether the current one does: CheckImportSize's count.
+	rows   int
+	valued bool
 }
 
 func (w *cellCounter) Write(p []byte) (int, error) {
@@ -170,7 +174,12 @@ func (w *cellCounter) Write(p []byte) (int, error) {
 		}
 		switch string(name) {
 		case "row":
-			w.cells = 0
+			w.cells, w.valued = 0, false
+		case "v", "is":
+			if !w.valued {
+				w.valued = true
+				w.rows++
+			}
 		case "c":
 			if w.cells++; w.cells > maxRecordFields {
 				return i, errTooManyColumns
@@ -191,6 +200,8 @@ type xlsxPackage struct {
 	folded   map[string]*zip.File // lower-case name: excelize finds these two parts whatever their case
 	kept     []*zip.File
 	unpacked int64
+	// sheetCells counted the worksheet's cells and rows as it was unpacked.
+	sheetCells *cellCounter
 }
 
 // keepSheetParts checks an .xlsx file against the limits above before
@@ -204,15 +215,30 @@ type xlsxPackage struct {
 // copied packed, as they are; each was unpacked once here, through a
 // limit, so that a part that lies about its size is caught too.
 func keepSheetParts(data []byte) ([]byte, error) {
+	kept, _, err := keepSheetPartsCounting(data)
+	return kept, err
+}
+
+// keepSheetPartsCounting is keepSheetParts also returning how many rows of
+// the worksheet hold a value, the header's included.
+func keepSheetPartsCounting(data []byte) ([]byte, int, error) {
+	kept, pkg, err := keepSheetPartsOf(data)
+	if err != nil {
+		return nil, 0, err
+	}
+	return kept, pkg.sheetCells.rows, nil
+}
+
+func keepSheetPartsOf(data []byte) ([]byte, *xlsxPackage, error) {
 	if bytes.Count(data, zipDirectoryEntry) > maxXLSXMembers {
-		return nil, errTooManyParts
+		return nil, nil, errTooManyParts
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(zr.File) > maxXLSXMembers {
-		return nil, errTooManyParts
+		return nil, nil, errTooManyParts
 	}
 	pkg := &xlsxPackage{parts: map[string]*zip.File{}, folded: map[string]*zip.File{}}
 	for _, f := range zr.File {
@@ -222,10 +248,10 @@ func keepSheetParts(data []byte) ([]byte, error) {
 	}
 	sheet, err := pkg.firstSheetPath()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := pkg.keepSheet(sheet); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// excelize looks for these at fixed names (the first two whatever their case).
 	for _, part := range []struct {
@@ -241,10 +267,11 @@ func keepSheetParts(data []byte) ([]byte, error) {
 			continue
 		}
 		if err := pkg.keep(part.f, part.limit, part.tooLarge, io.Discard); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return pkg.repack()
+	kept, err := pkg.repack()
+	return kept, pkg, err
 }
 
 // firstSheetPath finds the part of the workbook's first worksheet the way
@@ -319,10 +346,11 @@ func (pkg *xlsxPackage) keepSheet(name string) error {
 	if f == nil {
 		return errors.New("xlsx: no part " + name)
 	}
+	pkg.sheetCells = &cellCounter{}
 	if !strings.HasPrefix(strings.ToLower(name), "xl/worksheets/sheet") {
-		return pkg.keep(f, xlsxInMemoryBytes, errInMemorySheetTooLarge, &cellCounter{})
+		return pkg.keep(f, xlsxInMemoryBytes, errInMemorySheetTooLarge, pkg.sheetCells)
 	}
-	return pkg.keep(f, maxXLSXSheetBytes, errSheetTooLarge, &cellCounter{})
+	return pkg.keep(f, maxXLSXSheetBytes, errSheetTooLarge, pkg.sheetCells)
 }
 
 // keep checks one part against its limit, the ratio and the total, first as

@@ -211,6 +211,9 @@ type importParser struct {
 	nationalIDs   map[string]int
 	identical     map[string]int
 	dataRows      int
+	// onRecord, when set, receives every record instead (ImportRecords).
+	onRecord func(row int, record []string) bool
+	sep      rune // the CSV's separator, once read
 }
 
 // readCSV decodes a CSV file (UTF-8 with or without BOM, UTF-16,
@@ -228,6 +231,7 @@ func (p *importParser) readCSV(data []byte) {
 		sep = separatorOf(data)
 	}
 	p.file.Separator = string(sep)
+	p.sep = sep
 	limiter := newFieldLimiter(bytes.NewReader(data), sep)
 	r := csv.NewReader(limiter)
 	r.Comma = sep
@@ -406,6 +410,9 @@ func (p *importParser) readXLSX(data []byte) {
 // record handles one record: the header first, then data rows. It returns
 // false when reading must stop.
 func (p *importParser) record(row int, record []string) bool {
+	if p.onRecord != nil {
+		return p.onRecord(row, record)
+	}
 	if usedColumns(record) > MaxImportColumns {
 		p.file.Add(row, "", "import.too_many_columns", strconv.Itoa(MaxImportColumns))
 		p.file.Rows = nil

@@ -52,6 +52,7 @@ const (
 	ColumnUnmapped   = "unmapped"   // unknown header, no choice yet: the file is refused until one is made
 	ColumnIgnored    = "ignored"    // kept out, by the coordinator's choice
 	ColumnBlank      = "blank"      // no header and no value
+	ColumnFix        = "fix"        // "to fix", of our file of rows to fix sent back corrected: skipped (importfix.go)
 )
 
 // ImportHeader is one column of the file as the preview shows it.
@@ -118,6 +119,8 @@ func (p *importParser) headerFields(record []string) {
 		choice, chosen := p.settings.Columns[i]
 		remembered, known := p.settings.Remembered[hd.Key]
 		switch {
+		case fixColumnHeaders[hd.Key]:
+			hd.How = ColumnFix
 		case chosen && ok && choice == field:
 			hd.Field, hd.How = field, ColumnRecognised // the page sends every column's field back
 		case chosen && (choice == IgnoreColumn || IsImportField(choice)):

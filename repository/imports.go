@@ -92,16 +92,10 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		return nil, notFound("course")
 	}
-	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored,
-		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}, Columns: file.Headers,
-		Read: ImportRead{Format: file.Format, Encoding: file.Encoding, Separator: file.Separator, Date1904: file.Date1904, Pivot: file.Pivot}}
-	if report.Columns == nil {
-		report.Columns = []domain.ImportHeader{}
-	}
 	if len(file.Rows) == 0 {
 		// Nothing readable (wrong encoding, no header...): no database work.
 		if err := file.Err(); err != nil {
-			return report, err
+			return newImportReport(file, opt), err
 		}
 	}
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -109,19 +103,43 @@ func (s *Store) ImportTrainees(ctx context.Context, file *domain.ImportFile, opt
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now()}
+	report, err := importInTx(ctx, tx, file, opt, by, nil)
+	if err != nil || opt.DryRun {
+		return report, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, mapError(fmt.Errorf("commit import: %w", err))
+	}
+	return report, nil
+}
+
+// newImportReport is the report of file before any database work.
+func newImportReport(file *domain.ImportFile, opt ImportOptions) *ImportReport {
+	report := &ImportReport{DryRun: opt.DryRun, Rows: len(file.Rows), Ignored: file.Ignored,
+		Matches: []ImportMatch{}, NewOrganisations: []NewOrganisation{}, Columns: file.Headers,
+		Read: ImportRead{Format: file.Format, Encoding: file.Encoding, Separator: file.Separator, Date1904: file.Date1904, Pivot: file.Pivot}}
+	if report.Columns == nil {
+		report.Columns = []domain.ImportHeader{}
+	}
+	return report
+}
+
+// importInTx runs an import's steps in tx, telling phase (when not nil)
+// as it moves from checking the rows to writing them (an import job's
+// progress, importjobs.go). The caller commits or rolls back. A refused
+// file's report comes with its *domain.ImportError, for the preview.
+func importInTx(ctx context.Context, tx *sqlx.Tx, file *domain.ImportFile, opt ImportOptions, by *int64, phase func(string)) (*ImportReport, error) {
+	if phase == nil {
+		phase = func(string) {}
+	}
+	report := newImportReport(file, opt)
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: report, now: time.Now(), phase: phase}
 	if err := im.run(); err != nil {
 		var refused *domain.ImportError
 		if errors.As(err, &refused) {
 			return report, err
 		}
 		return nil, err
-	}
-	if opt.DryRun {
-		return report, nil
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, mapError(fmt.Errorf("commit import: %w", err))
 	}
 	return report, nil
 }
@@ -141,6 +159,7 @@ type importer struct {
 	provinces  []*int64                        // per row
 	planned    map[string]*plannedOrganisation // organisations to create, by folded name
 	updates    []int64                         // lines of the rows whose person is updated from the file
+	phase      func(string)                    // told "writing" once the rows are checked
 }
 
 func (im *importer) problem(row int, column, key, param string) {
@@ -170,6 +189,7 @@ func (im *importer) run() error {
 	if err := im.refuseIfProblems(); err != nil {
 		return err
 	}
+	im.phase("writing")
 	if err := im.create(); err != nil {
 		return err
 	}
