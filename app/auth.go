@@ -197,7 +197,7 @@ var publicRoutes = map[string]bool{
 
 // requireSignIn refuses anonymous requests outside publicRoutes.
 func (s *Server) requireSignIn(c *fiber.Ctx) error {
-	if currentUser(c) != nil || s.openRoutes[c.Method()+" "+c.Path()] {
+	if currentUser(c) != nil || s.openRoutes[c.Method()+" "+c.Path()] || isVerifyPath(c) {
 		return c.Next()
 	}
 	return errUnauthenticated

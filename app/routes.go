@@ -147,6 +147,15 @@ func (s *Server) routes(f *fiber.App) {
 	api.Put("/courses/:id/enrollments/:trainee_id/scores", s.onCourse(workers), s.apiPutScores)
 	api.Get("/outcomes", s.allow(readers), s.apiOutcomes)
 
+	// Certificates: issued in bulk by a coordinator, printed one per page;
+	// the public page their QR code leads to (no sign-in: isVerifyPath).
+	f.Get("/courses/:id<int>/certificates", s.onCourse(coordinators), s.certificatesPage)
+	f.Post("/courses/:id<int>/certificates", s.onCourseAsIs(coordinators), s.issueCertificatesForm)
+	f.Get("/courses/:id<int>/certificates/:cert_id<int>", s.onCourse(coordinators), s.certificatePage)
+	api.Get("/courses/:id/certificates", s.onCourse(coordinators), s.apiCertificates)
+	api.Post("/courses/:id/certificates", s.onCourseAsIs(coordinators), s.apiIssueCertificates)
+	f.Get("/verify/:code", s.verifyPage)
+
 	// The trainer's app offline (docs/OFFLINE.md): the app's shell, the
 	// device's pack of the coming sessions, the sync of its queue, and the
 	// coordinators' list of what a sync could not decide alone.

@@ -67,7 +67,7 @@ func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mar
 		if unmatched > 0 {
 			return domain.Invalid("trainee_id", "attendance.not_enrolled")
 		}
-		return nil
+		return recheckCertificates(ctx, tx, session.CourseID, by) // a mark removed may undo a completion
 	})
 }
 

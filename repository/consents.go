@@ -56,8 +56,10 @@ func (s *Store) RecordConsent(ctx context.Context, n domain.NewConsent, by *int6
 			return err
 		}
 		var err error
-		id, err = insertConsent(ctx, tx, n, by)
-		return err
+		if id, err = insertConsent(ctx, tx, n, by); err != nil {
+			return err
+		}
+		return reconcileCertificatesOf(ctx, tx, []int64{n.TraineeID}, by) // the name may now be printed
 	})
 	if err != nil {
 		return nil, err
@@ -134,13 +136,15 @@ func withdrawConsents(ctx context.Context, tx *sqlx.Tx, where string, arg any, b
 	if err := tx.SelectContext(ctx, &ids, q, arg, by); err != nil {
 		return mapError(err)
 	}
+	people := []int64{}
 	for _, c := range ids {
 		if err := audit(ctx, tx, by, "consent.withdraw", "consent", c.ID, nil,
 			map[string]any{"trainee_id": c.TraineeID, "scope": c.Scope}); err != nil {
 			return err
 		}
+		people = append(people, c.TraineeID)
 	}
-	return nil
+	return reconcileCertificatesOf(ctx, tx, people, by) // a withdrawn consent: the number instead of the name
 }
 
 // ConsentScan is the scan of a person's signed consent form and its media

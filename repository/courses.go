@@ -139,7 +139,10 @@ func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) (
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, by, "course.update", "course", c.ID, was, now)
+		if err := audit(ctx, tx, by, "course.update", "course", c.ID, was, now); err != nil {
+			return err
+		}
+		return recheckCertificates(ctx, tx, c.ID, by) // the threshold, titles and dates are on the certificates
 	})
 }
 

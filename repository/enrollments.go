@@ -121,9 +121,12 @@ func (s *Store) Withdraw(ctx context.Context, courseID, traineeID int64, by *int
 		if _, err := tx.ExecContext(ctx, q, e.ID); err != nil {
 			return mapError(err)
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "enrollment.withdraw", Entity: "enrollment", EntityID: &e.ID,
+		if err := writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "enrollment.withdraw", Entity: "enrollment", EntityID: &e.ID,
 			Before: map[string]string{"status": string(e.Status)}, After: map[string]string{"status": "withdrawn"},
-			TraineeID: &traineeID, CourseID: &courseID})
+			TraineeID: &traineeID, CourseID: &courseID}); err != nil {
+			return err
+		}
+		return recheckCertificates(ctx, tx, courseID, by) // a withdrawn enrolment holds no certificate
 	})
 }
 

@@ -119,8 +119,11 @@ func (s *Store) DeleteSession(ctx context.Context, id int64, by *int64) (err err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, id); err != nil {
 			return mapError(err)
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "session.delete", Entity: "session", EntityID: &id,
-			Before: sessionAudit(before)})
+		if err := writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "session.delete", Entity: "session", EntityID: &id,
+			Before: sessionAudit(before)}); err != nil {
+			return err
+		}
+		return recheckCertificates(ctx, tx, before.CourseID, by) // the completion denominator moves
 	})
 }
 
@@ -148,8 +151,11 @@ func (s *Store) CancelSession(ctx context.Context, id int64, reason string, by *
 		if err := getOne(ctx, tx, &after, q, id, by, reason); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "session.cancel", Entity: "session", EntityID: &id,
-			Before: sessionAudit(before), After: sessionAudit(&after)})
+		if err := writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "session.cancel", Entity: "session", EntityID: &id,
+			Before: sessionAudit(before), After: sessionAudit(&after)}); err != nil {
+			return err
+		}
+		return recheckCertificates(ctx, tx, before.CourseID, by) // completion and hours move
 	})
 }
 

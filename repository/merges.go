@@ -81,7 +81,11 @@ func (s *Store) MergeTrainees(ctx context.Context, keptID, removedID int64, by *
 			return err
 		}
 		id, err = saveMerge(c, "trainee", keptID, removedID, by, map[string]any{"clashes": clashes})
-		return err
+		if err != nil {
+			return err
+		}
+		// The removed person's certificates name someone who is gone: revoked, reissued to the person kept.
+		return reconcileCertificatesOf(ctx, tx, []int64{keptID, removedID}, by)
 	})
 	return id, err
 }

@@ -24,8 +24,8 @@ type PersonData struct {
 	Marks      []PersonMark      `json:"marks"`
 	Consents   []domain.Consent  `json:"consents"`
 	Audit      []PersonAudit     `json:"audit"`
-	// Certificates: none are issued yet (a later issue); always [].
-	Certificates []struct{} `json:"certificates"`
+	// Certificates: valid and revoked (issue 19, docs/CERTIFICATES.md).
+	Certificates []domain.Certificate `json:"certificates"`
 }
 
 // PersonEnrolment is one enrolment, with its course and what it counts the person as.
@@ -73,7 +73,7 @@ type PersonAudit struct {
 func (s *Store) PersonData(ctx context.Context, traineeID int64, by *int64) (_ *PersonData, err error) {
 	defer wrap(&err, "PersonData %d", traineeID)
 	d := &PersonData{Enrolments: []PersonEnrolment{}, Marks: []PersonMark{}, Consents: []domain.Consent{},
-		Audit: []PersonAudit{}, Certificates: []struct{}{}}
+		Audit: []PersonAudit{}, Certificates: []domain.Certificate{}}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := getOne(ctx, tx, &d.Record, traineeSelect+` WHERE t.id = $1`, traineeID); err != nil {
 			return err
@@ -94,6 +94,10 @@ func (s *Store) PersonData(ctx context.Context, traineeID int64, by *int64) (_ *
 			{&d.Consents, consentSelect + ` WHERE c.trainee_id = $1 ORDER BY c.recorded_at, c.id`},
 			{&d.Audit, `SELECT l.id, l.at, l.action, l.entity, l.entity_id, u.name AS actor, l.before, l.after
 			   FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id WHERE l.trainee_id = $1 ORDER BY l.id`},
+		}
+		var err error
+		if d.Certificates, err = personCertificates(ctx, tx, traineeID); err != nil {
+			return err
 		}
 		for _, r := range reads {
 			if err := tx.SelectContext(ctx, r.dest, r.q, traineeID); err != nil {
@@ -163,6 +167,13 @@ func anonymise(ctx context.Context, tx *sqlx.Tx, traineeID int64, reason string,
 		return mapError(err)
 	}
 	if err := scrubMerges(ctx, tx, traineeID, *at); err != nil {
+		return err
+	}
+	// Certificates: the valid ones reissued with the number, then no name kept on any.
+	if err := reconcileCertificatesOf(ctx, tx, ids, by); err != nil {
+		return err
+	}
+	if err := forgetCertificateNames(ctx, tx, ids); err != nil {
 		return err
 	}
 	return audit(ctx, tx, by, "person.anonymise", "trainee", traineeID, nil, map[string]any{"reason": reason})

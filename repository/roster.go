@@ -39,7 +39,7 @@ SELECT e.id AS enrollment_id, t.id AS trainee_id, e.category, t.full_name_ar, t.
        coalesce(o.name_ar, o.name_fr) AS organisation, e.status, e.enrolled_at,
        e.attended_count AS attended, e.marks_count AS marked, c.session_count AS sessions,
        CASE WHEN c.session_count = 0 THEN 0 ELSE e.attended_count::float8 / c.session_count END AS attendance_rate,
-       c.session_count > 0 AND e.attended_count * 100 >= c.completion_threshold * c.session_count AS meets_threshold
+       ` + enrollmentCompletedSQL + ` AS meets_threshold
   FROM courses c
   JOIN enrollments e ON e.course_id = c.id
   JOIN trainees t ON t.id = e.trainee_id

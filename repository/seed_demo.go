@@ -26,6 +26,7 @@ type SeedReport struct {
 	CourseModules   int `json:"course_modules"` // courses put in a module
 	Scores          int `json:"scores"`         // enrolments given test scores and satisfaction
 	Indicators      int `json:"indicators"`
+	Certificates    int `json:"certificates"` // issued to the completed of the finished courses (issue 19)
 	// TrainerAssignments counts the demo trainer's new courses.
 	TrainerAssignments int `json:"trainer_assignments"`
 }
@@ -74,7 +75,7 @@ func (s *Store) SeedDemoProgrammesAt(ctx context.Context, now time.Time) (SeedRe
 	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)), now: now,
 		programmeIDs: map[string]int64{}, orgIDs: map[string]int64{}, traineeIDs: map[*demoPerson]int64{}}
 	steps := []func(context.Context) error{a.provinces, a.programmes, a.modules, a.organisations, a.trainees, a.courses,
-		a.courseModules, a.scores, a.reported, a.indicators}
+		a.courseModules, a.scores, a.reported, a.indicators, a.certificates}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return a.report, fmt.Errorf("seed demo: %w", err)

@@ -33,7 +33,7 @@ func (s *Store) CreateSessions(ctx context.Context, courseID int64, sessions []d
 				return err
 			}
 		}
-		return nil
+		return recheckCertificates(ctx, tx, courseID, by) // more sessions to attend: completion may move
 	})
 }
 

@@ -95,6 +95,10 @@ func (s *Store) CorrectEnrollment(ctx context.Context, courseID, traineeID int64
 			After:  map[string]any{"category": c.Category, "organisation_id": c.OrganisationID, "reason": c.Reason}}); err != nil {
 			return err
 		}
+		// The certificate says the category: a changed one is revoked and reissued.
+		if err := recheckCertificates(ctx, tx, courseID, by); err != nil {
+			return err
+		}
 		out = &EnrolledAs{}
 		return getOne(ctx, tx, out, enrolledAsSQL, courseID, traineeID)
 	})

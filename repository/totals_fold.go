@@ -52,6 +52,13 @@ const (
 	assocCubeColumns = `programme_id, year, region_id, province_id, category, sex, associations, enrolled, trained`
 )
 
+// enrollmentCompletedSQL is the completion rule (domain/totals.go,
+// "Completed") on one enrolment e of course c: its present or late marks
+// reach the course's threshold of its sessions not cancelled (the counters
+// migrations 00003, 00005 and 00016 keep). The totals' base cells and the
+// certificates (certificates.go) both use this one fragment.
+const enrollmentCompletedSQL = `(c.session_count > 0 AND e.attended_count * 100 >= c.completion_threshold * c.session_count)`
+
 // personBaseSQL is the people's base cells, computed from the records: one
 // row per person, course cell (programme, year, province), category and
 // association they have an enrolment in, with the flags OR-ed over the
@@ -67,7 +74,7 @@ func personBaseSQL(who string) string {
            CASE WHEN e.organisation_kind = 'association' THEN e.organisation_id ELSE 0 END AS association_id,
            bool_or(e.status <> 'withdrawn') AS enrolled,
            bool_or(e.attended_count > 0) AS trained,
-           bool_or(c.session_count > 0 AND e.attended_count * 100 >= c.completion_threshold * c.session_count) AS completed,
+           bool_or(` + enrollmentCompletedSQL + `) AS completed,
            sum(e.attended_count)::int AS attended_marks, sum(e.marks_count)::int AS marks
       FROM enrollments e
       JOIN courses c ON c.id = e.course_id

@@ -352,6 +352,9 @@ func updateTraineeIn(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *in
 	if err := keepGuardianConsent(ctx, tx, t, before.GuardianConsent, by); err != nil {
 		return err
 	}
+	if err := reconcileCertificatesOf(ctx, tx, []int64{t.ID}, by); err != nil { // a name corrected: reissued
+		return err
+	}
 	// Every field that changed, named in "changed", with its values
 	// before and after; a minor's (before or after the change) only
 	// for the fields that decide how they are counted and which rules
