@@ -422,6 +422,19 @@ var offlineTextKeys = []string{
 	"field.full_name_ar", "field.full_name_latin", "field.sex", "sex.female", "sex.male", "field.birth_year",
 	"field.organisation_id", "field.new_organisation_name", "field.phone", "field.email", "field.national_id",
 	"field.guardian_consent", "field.category",
+	"offline.checkin_no_copy", "offline.checkin_unknown", "offline.checkin_queued", "checkin.link", "title.sessions.checkin",
+	"checkin.present_count", "checkin.camera_denied", "checkin.camera_unsupported", "checkin.scanning", "checkin.network_error",
+	"checkin.camera_start", "checkin.camera_stop", "checkin.camera_hint", "checkin.recent", "checkin.type_label",
+	"checkin.type_hint", "checkin.submit", "checkin.malformed", "checkin.other_course",
+}
+
+// offlineNamedKeys are the check-in's sentences about a person, for the
+// device to answer a code offline as the server would: {name}, {at},
+// {status}, {by} are filled in by offline.js. "checkin.already_marked_nobody"
+// is the sentence without who marked (a mark made on this device).
+var offlineNamedKeys = map[string]string{
+	"checkin.checked_in": "checkin.checked_in", "checkin.already_present": "checkin.already_present",
+	"checkin.already_marked": "checkin.already_marked", "checkin.already_marked_nobody": "checkin.already_marked",
 }
 
 // offlinePluralKeys are offline.js's sentences with a count.
@@ -442,7 +455,7 @@ func (p *Page) OfflineTexts() map[string]any {
 	if p.User == nil || p.User.Role != domain.RoleTrainer || p.tr == nil {
 		return nil
 	}
-	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+1)
+	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
 	for _, key := range offlineTextKeys {
 		out[key] = p.tr.T(key, "At", "{at}")
 	}
@@ -453,6 +466,13 @@ func (p *Page) OfflineTexts() map[string]any {
 				TemplateData: map[string]any{"Count": "{n}"}})
 		}
 		out[key] = forms
+	}
+	for name, key := range offlineNamedKeys {
+		by := "{by}"
+		if name == "checkin.already_marked_nobody" {
+			by = ""
+		}
+		out[name] = p.tr.T(key, "Name", "{name}", "At", "{at}", "Status", "{status}", "By", by)
 	}
 	out["lang"] = p.Lang
 	return out
