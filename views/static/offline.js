@@ -583,18 +583,20 @@
     if (!holders.length && hits.length) return refusal(T["checkin.other_course"]);
     var p = holders.length === 1 && (await roster(s)).filter(function (x) { return x.ref === "t:" + holders[0]; })[0];
     if (!p) return refusal(t("offline.checkin_unknown")); // two people of the course share a short code's hash: the server decides
+    var entry = s.roster.filter(function (r) { return r.trainee_id === holders[0]; })[0];
+    var name = lang === "ar" ? entry.full_name_ar || entry.full_name_latin : entry.full_name_latin || entry.full_name_ar; // as online
     var at = p.markedAt ? isolated(timeFormat.format(new Date(p.markedAt))) : "";
     if (p.status === "present") {
-      return {ok: true, status: 200, here: true, body: {outcome: "already_present", message: fill("checkin.already_present", {name: p.name, at: at})}};
+      return {ok: true, status: 200, here: true, body: {outcome: "already_present", message: fill("checkin.already_present", {name: name, at: at})}};
     }
     if (p.status) {
       var key = p.markedBy && !p.local ? "checkin.already_marked" : "checkin.already_marked_nobody";
       return {ok: true, status: 200, here: true, body: {outcome: "already_marked",
-        message: fill(key, {name: p.name, at: at, status: t("attendance." + p.status), by: p.markedBy || ""})}};
+        message: fill(key, {name: name, at: at, status: t("attendance." + p.status), by: p.markedBy || ""})}};
     }
     await window.takaffoulOffline.enqueueMark(s.id, holders[0], "present", "qr");
     return {ok: true, status: 200, here: true, body: {outcome: "checked_in",
-      message: fill("checkin.checked_in", {name: p.name, at: isolated(timeFormat.format(new Date()))}) + " " + t("offline.checkin_queued")}};
+      message: fill("checkin.checked_in", {name: name, at: isolated(timeFormat.format(new Date()))}) + " " + t("offline.checkin_queued")}};
   }
 
   // keepCheckIn writes an online check-in into this device's copy, so that a second scan offline
@@ -690,8 +692,12 @@
     navigator.serviceWorker.register("/static/sw.js", {scope: "/"}).catch(function () {});
     navigator.serviceWorker.ready.then(function () { // keep the shell fresh (sw.js caches it on the way)
       if (!shell && navigator.onLine && navigator.serviceWorker.controller) fetch("/offline", {credentials: "same-origin"}).catch(function () {});
-      // The check-in page's QR decoder where the browser has none (jsQR, 130 KB): kept for the day without network.
-      if (navigator.onLine && !("BarcodeDetector" in window) && /\/checkin$/.test(location.pathname)) fetch("/static/vendor/jsqr/jsQR.min.js").catch(function () {});
+      // The check-in page's QR decoder where the browser has none (jsQR, 130 KB): fetched through the
+      // service worker (once it controls this page), which keeps it for the day without network.
+      if (!navigator.onLine || "BarcodeDetector" in window || !/\/checkin$/.test(location.pathname)) return;
+      var keepDecoder = function () { fetch("/static/vendor/jsqr/jsQR.min.js").catch(function () {}); };
+      if (navigator.serviceWorker.controller) keepDecoder();
+      else navigator.serviceWorker.addEventListener("controllerchange", keepDecoder, {once: true});
     });
   }
   guardOnlineSheet();

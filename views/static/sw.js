@@ -37,6 +37,15 @@ function offlinePage(path) {
   return path === "/" || path === "/offline" || /^\/sessions\/\d+\/(attendance|checkin)$/.test(path);
 }
 
+// withCamera is the shell standing in for a check-in page: with that page's
+// Permissions-Policy (app/pages_checkin.go, checkinPolicy), which lets its
+// own script open the camera; the shell itself keeps camera=().
+function withCamera(resp) {
+  var headers = new Headers(resp.headers);
+  headers.set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
+  return resp.blob().then(function (body) { return new Response(body, {status: resp.status, statusText: resp.statusText, headers: headers}); });
+}
+
 self.addEventListener("fetch", function (event) {
   var req = event.request;
   var url = new URL(req.url);
@@ -59,7 +68,10 @@ self.addEventListener("fetch", function (event) {
   }
   if (req.mode === "navigate" && offlinePage(url.pathname)) {
     event.respondWith(fetch(req).catch(function () {
-      return caches.match("/offline", {cacheName: PAGES}).then(function (hit) { return hit || Response.error(); });
+      return caches.match("/offline", {cacheName: PAGES}).then(function (hit) {
+        if (!hit) return Response.error();
+        return /\/checkin$/.test(url.pathname) ? withCamera(hit) : hit;
+      });
     }));
   }
 });
