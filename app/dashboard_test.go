@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/xuri/excelize/v2"
 
 	"takaffoul/domain"
@@ -20,6 +21,7 @@ import (
 // ministry's API token.
 type dashEnv struct {
 	store                          *repository.Store
+	web                            *fiber.App
 	coordinator, ministry, trainer *client // browsers with a session
 	ministryAPI, trainerAPI        *client // bearer tokens
 }
@@ -39,7 +41,7 @@ func newDemoDashEnv(t *testing.T) *dashEnv {
 func newDashEnvOn(t *testing.T, store *repository.Store) *dashEnv {
 	t.Helper()
 	web := newApp(t, store)
-	env := &dashEnv{store: store}
+	env := &dashEnv{store: store, web: web}
 	for i, role := range []domain.Role{domain.RoleCoordinator, domain.RoleMinistry, domain.RoleTrainer} {
 		email := string(role) + "@dashboard.ma"
 		u := addUser(t, store, email, role)

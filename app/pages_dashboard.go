@@ -22,8 +22,11 @@ type dashboardData struct {
 	Sections    []breakdownSection
 	Chart       template.HTML // trained people per category
 	Comparisons []comparisonRow
-	hidden      string // a hidden figure in words: "fewer than 5"
-	lang        string // the page's language, for its percentages
+	Completion  []completionSection        // programme completion, per programme with modules (pages_curriculum.go)
+	Outcomes    *domain.ShownOutcomes      // scores and satisfaction for the filter's programme and year (pages_outcomes.go)
+	Indicators  []domain.IndicatorProgress // the programme's indicators (indicators.go)
+	hidden      string                     // a hidden figure in words: "fewer than 5"
+	lang        string                     // the page's language, for its percentages
 }
 
 // Cell writes a figure of the page: its number, or "<5" with the words as
@@ -129,6 +132,15 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return s.renderForm(c, "dashboard/show", data, form, err)
 	}
 	if data.Comparisons, err = s.dashboardComparisons(c, t.Filters.Programme, names["by_programme"]); err != nil {
+		return err
+	}
+	if data.Completion, err = s.dashboardCompletion(c, t.Filters.Programme); err != nil {
+		return err
+	}
+	if data.Outcomes, err = s.shownOutcomes(c, t.Filters.Programme, t.Filters.Year); err != nil {
+		return err
+	}
+	if data.Indicators, err = s.indicatorsProgress(c, t.Filters.Programme); err != nil {
 		return err
 	}
 	s.fillDashboard(c, data, t, names)

@@ -24,7 +24,7 @@ func TestMinistryReadsSmallCountsAsFewerThan5(t *testing.T) {
 	ctx := context.Background()
 	year := 2006
 	child := domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("ياسين"), Sex: domain.Male,
-		BirthYear: &year, GuardianConsent: true}
+		BirthYear: &year, GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	if _, err := env.store.EnrollNew(ctx, env.otherCourse.ID, &child, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
