@@ -504,7 +504,7 @@ func TestOfflinePackHoldsOnlyHashesOfTheCheckinCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	people := []*domain.Trainee{
-		{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"), Sex: domain.Female, BirthYear: ptr(2010), GuardianConsent: true},
+		{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"), Sex: domain.Female, BirthYear: ptr(2010), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords},
 		{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Chraibi"), Sex: domain.Male, OrganisationID: &e.w.institution.ID},
 		{Category: domain.InstitutionalActor, FullNameLatin: ptr("Left Early"), Sex: domain.Male, OrganisationID: &e.w.institution.ID},
 	}
