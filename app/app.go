@@ -137,7 +137,7 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 		EnableIPValidation:      true, // the first valid address of X-Forwarded-For
 	})
 	f.Hooks().OnShutdown(storage.Close)
-	f.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.withRequestTimeout)
+	f.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.compressResponses, s.withRequestTimeout)
 	s.routes(f)
 	return s, f, nil
 }

@@ -93,6 +93,7 @@ func TestSendFileStreamsAndBreaksOnLateErrors(t *testing.T) {
 	get := func(path string) (*http.Response, []byte, error) {
 		req, _ := http.NewRequest("GET", base+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept-Encoding", "br, gzip") // a browser's: the export must still stream as it is
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return nil, nil, err
@@ -105,6 +106,9 @@ func TestSendFileStreamsAndBreaksOnLateErrors(t *testing.T) {
 	resp, body, err := get("/exports/test-ok")
 	if err != nil || resp.StatusCode != 200 || len(body) != 1000*len(line) {
 		t.Fatalf("complete file: %v, %d bytes", err, len(body))
+	}
+	if enc := resp.Header.Get("Content-Encoding"); enc != "" {
+		t.Errorf("the export is compressed (%s): it must stream as written", enc)
 	}
 	if resp.ContentLength != -1 || len(resp.TransferEncoding) == 0 || resp.TransferEncoding[0] != "chunked" {
 		t.Errorf("the file must be streamed (chunked), got length %d, %v", resp.ContentLength, resp.TransferEncoding)

@@ -2,6 +2,9 @@ package app
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"regexp"
 	"time"
@@ -59,6 +62,10 @@ func (s *Server) apiOfflinePack(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	checkin, err := s.packCheckin(ctx, sessions)
+	if err != nil {
+		return err
+	}
 	u := currentUser(c)
 	c.Set(fiber.HeaderCacheControl, "no-store") // the device keeps it in IndexedDB, never in an HTTP cache
 	return c.JSON(fiber.Map{
@@ -69,7 +76,52 @@ func (s *Server) apiOfflinePack(c *fiber.Ctx) error {
 		"sessions":     sessions,
 		"institutions": orgChoices(institutions),
 		"associations": orgChoices(associations),
+		"checkin":      checkin,
 	})
+}
+
+// packCheckinCodes is how the device tells whose badge it scans without the
+// server: the key of this pack and the keyed hash of each code of its
+// courses' active enrolments (domain.CheckinDigest), never a code itself.
+type packCheckinCodes struct {
+	Key   string           `json:"key"` // hexadecimal
+	Codes []packCheckinRef `json:"codes"`
+}
+
+// packCheckinRef is one code's hash and whose it is.
+type packCheckinRef struct {
+	CourseID  int64  `json:"course_id"`
+	TraineeID int64  `json:"trainee_id"`
+	Digest    string `json:"digest"`
+}
+
+// packCheckin hashes the codes of the sessions' courses under a key drawn
+// for this pack: a token and a short code per enrolment (more for a person
+// whose enrolments were merged).
+func (s *Server) packCheckin(ctx context.Context, sessions []repository.PackSession) (*packCheckinCodes, error) {
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	courses := []int64{}
+	for _, ps := range sessions {
+		if !seen[ps.CourseID] {
+			seen[ps.CourseID] = true
+			courses = append(courses, ps.CourseID)
+		}
+	}
+	codes, err := s.store.OfflineCheckinCodes(ctx, courses)
+	if err != nil {
+		return nil, err
+	}
+	out := &packCheckinCodes{Key: hex.EncodeToString(key), Codes: make([]packCheckinRef, 0, 2*len(codes))}
+	for _, code := range codes {
+		for _, c := range []string{code.Token, code.Short} {
+			out.Codes = append(out.Codes, packCheckinRef{CourseID: code.CourseID, TraineeID: code.TraineeID, Digest: domain.CheckinDigest(key, c)})
+		}
+	}
+	return out, nil
 }
 
 // orgChoice is an organisation as the walk-in form lists it.
@@ -371,6 +423,19 @@ var offlineTextKeys = []string{
 	"field.full_name_ar", "field.full_name_latin", "field.sex", "sex.female", "sex.male", "field.birth_year",
 	"field.organisation_id", "field.new_organisation_name", "field.phone", "field.email", "field.national_id",
 	"field.guardian_consent", "field.category",
+	"offline.checkin_no_copy", "offline.checkin_unknown", "offline.checkin_queued", "checkin.link", "title.sessions.checkin",
+	"checkin.present_count", "checkin.camera_denied", "checkin.camera_unsupported", "checkin.scanning", "checkin.network_error",
+	"checkin.camera_start", "checkin.camera_stop", "checkin.camera_hint", "checkin.recent", "checkin.type_label",
+	"checkin.type_hint", "checkin.submit", "checkin.malformed", "checkin.other_course",
+}
+
+// offlineNamedKeys are the check-in's sentences about a person, for the
+// device to answer a code offline as the server would: {name}, {at},
+// {status}, {by} are filled in by offline.js. "checkin.already_marked_nobody"
+// is the sentence without who marked (a mark made on this device).
+var offlineNamedKeys = map[string]string{
+	"checkin.checked_in": "checkin.checked_in", "checkin.already_present": "checkin.already_present",
+	"checkin.already_marked": "checkin.already_marked", "checkin.already_marked_nobody": "checkin.already_marked",
 }
 
 // offlinePluralKeys are offline.js's sentences with a count.
@@ -391,7 +456,7 @@ func (p *Page) OfflineTexts() map[string]any {
 	if p.User == nil || p.User.Role != domain.RoleTrainer || p.tr == nil {
 		return nil
 	}
-	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+1)
+	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
 	for _, key := range offlineTextKeys {
 		out[key] = p.tr.T(key, "At", "{at}")
 	}
@@ -402,6 +467,13 @@ func (p *Page) OfflineTexts() map[string]any {
 				TemplateData: map[string]any{"Count": "{n}"}})
 		}
 		out[key] = forms
+	}
+	for name, key := range offlineNamedKeys {
+		by := "{by}"
+		if name == "checkin.already_marked_nobody" {
+			by = ""
+		}
+		out[name] = p.tr.T(key, "Name", "{name}", "At", "{at}", "Status", "{status}", "By", by)
 	}
 	out["lang"] = p.Lang
 	return out

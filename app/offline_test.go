@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -477,5 +478,106 @@ func TestOfflinePackKeepsOnlyWhatTheSheetsNeed(t *testing.T) {
 		if p.Minor && (p.BirthYear == nil || *p.BirthYear != 2010) {
 			t.Errorf("the child's birth year: %v", p.BirthYear)
 		}
+	}
+}
+
+// TestOfflinePackHoldsOnlyHashesOfTheCheckinCodes: the pack lets the phone
+// tell whose badge it scans offline (issue 17, point 5), holding a keyed
+// hash of each code of its sessions' active enrolments — never a code, not
+// a withdrawn enrolment's, not a course without a session on the phone —
+// and nothing else about them.
+func TestOfflinePackHoldsOnlyHashesOfTheCheckinCodes(t *testing.T) {
+	t.Parallel()
+	e := newOfflineEnv(t)
+	ctx := context.Background()
+	today := time.Now().In(domain.Casablanca)
+	course := domain.Course{ProgrammeID: e.w.programme.ID, Code: "QR-1", TitleAr: "دورة", TitleFr: "Formation",
+		Year: today.Year(), Province: "rabat", StartDate: domain.Date{Time: today.AddDate(0, 0, -3)}, EndDate: domain.Date{Time: today.AddDate(0, 0, 10)}, Capacity: 40}
+	if err := e.store.CreateCourse(ctx, &course, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.AssignTrainer(ctx, course.ID, e.trainer.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(today.Year(), today.Month(), today.Day(), 9, 0, 0, 0, domain.Casablanca)
+	if err := e.store.CreateSessions(ctx, course.ID, []domain.Session{{StartsAt: start, EndsAt: start.Add(3 * time.Hour), Place: "Salé", Hours: 3}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	people := []*domain.Trainee{
+		{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"), Sex: domain.Female, BirthYear: ptr(2010), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords},
+		{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Chraibi"), Sex: domain.Male, OrganisationID: &e.w.institution.ID},
+		{Category: domain.InstitutionalActor, FullNameLatin: ptr("Left Early"), Sex: domain.Male, OrganisationID: &e.w.institution.ID},
+	}
+	for _, p := range people {
+		if _, err := e.store.EnrollNew(ctx, course.ID, p, repository.EnrollOptions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	codes, err := e.store.CheckinCodes(ctx, course.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := e.store.CheckinCodes(ctx, e.w.course.ID) // the trainer's course with no session in the pack's days
+	if err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := people[2]
+	if err := e.store.Withdraw(ctx, course.ID, withdrawn.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	resp := e.device.get("/api/v1/offline/pack")
+	expectStatus(t, "pack", resp, 200)
+	for _, all := range []map[int64]domain.CheckinCode{codes, elsewhere} {
+		for _, code := range all {
+			for _, c := range []string{code.Token, code.Short, code.ShortShown()} {
+				if strings.Contains(resp.Body, c) {
+					t.Errorf("the pack holds the code %q itself", c)
+				}
+			}
+		}
+	}
+	var pack struct {
+		Checkin map[string]json.RawMessage `json:"checkin"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &pack); err != nil {
+		t.Fatal(err)
+	}
+	if len(pack.Checkin) != 2 || pack.Checkin["key"] == nil || pack.Checkin["codes"] == nil {
+		t.Fatalf("the pack's check-in part holds more or less than a key and the codes: %s", resp.Body)
+	}
+	var keyHex string
+	var refs []map[string]any
+	if err := json.Unmarshal(pack.Checkin["key"], &keyHex); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(pack.Checkin["codes"], &refs); err != nil {
+		t.Fatal(err)
+	}
+	key, err := hex.DecodeString(keyHex)
+	if err != nil || len(key) != 16 {
+		t.Fatalf("key %q: %v", keyHex, err)
+	}
+	want := map[string]bool{}
+	for _, p := range people[:2] {
+		code := codes[p.ID]
+		for _, c := range []string{code.Token, code.Short} {
+			want[fmt.Sprintf("%d/%d/%s", course.ID, p.ID, domain.CheckinDigest(key, c))] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, r := range refs {
+		if len(r) != 3 {
+			t.Errorf("a code's entry holds more than its course, person and hash: %v", r)
+		}
+		got[fmt.Sprintf("%v/%v/%v", r["course_id"], r["trainee_id"], r["digest"])] = true
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the pack's codes: want %v (two each of the active people), got %v", want, got)
+	}
+	// A new pack, a new key: the hashes of one pack do not match another's.
+	again := e.device.get("/api/v1/offline/pack")
+	if strings.Contains(again.Body, keyHex) {
+		t.Error("two packs share a key")
 	}
 }

@@ -1,7 +1,10 @@
 package domain
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode"
 )
@@ -138,3 +141,33 @@ const (
 	AlreadyPresent CheckinOutcome = "already_present" // present already: nothing changed
 	AlreadyMarked  CheckinOutcome = "already_marked"  // another mark (late, excused, absent) stands: nothing changed
 )
+
+// The offline app's copy of the codes (docs/OFFLINE.md, "A QR scan"): the
+// trainer's phone keeps a keyed hash of each code of its sessions' rosters,
+// never the code itself, so that a lost phone does not give out printable
+// badges. The key is drawn for each pack and kept beside the hashes: it
+// only stops a precomputed table, and the phone needs it to hash a scan.
+const (
+	// TokenDigestHex is a token's hash as kept: 128 bits, not to be
+	// reversed (the token itself has 80 random bits).
+	TokenDigestHex = 32
+	// ShortDigestHex is a short code's hash as kept: 20 bits only. The
+	// short code has 30 bits, so with the key anyone can try them all; cut
+	// to 20 bits, each hash fits about a thousand codes, and the phone
+	// still tells the few people of a course apart (two of a course with
+	// the same hash: neither is recognised offline, the server decides).
+	ShortDigestHex = 5
+)
+
+// CheckinDigest is the keyed hash of a code (a token or a short code, as
+// ParseCheckinCode reads it) as the offline app keeps and compares it:
+// HMAC-SHA-256 under key, in hexadecimal, cut to its length.
+func CheckinDigest(key []byte, code string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(code))
+	sum := hex.EncodeToString(mac.Sum(nil))
+	if len(code) == ShortCodeLength {
+		return sum[:ShortDigestHex]
+	}
+	return sum[:TokenDigestHex]
+}

@@ -73,11 +73,20 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler)
 	}
+	if r.URL.Path == "/static/sw.js" && g.rewriting() {
+		r.Header.Del("Accept-Encoding") // rewrite reads it as text (the server compresses what is asked)
+	}
 	if g.isSlow() {
 		time.Sleep(400 * time.Millisecond) // the request's round trip
 		w = &slowWriter{ResponseWriter: w}
 	}
 	g.proxy.ServeHTTP(w, r)
+}
+
+func (g *gate) rewriting() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.swVersion != ""
 }
 
 func (g *gate) isSlow() bool {

@@ -52,7 +52,7 @@ var walkRoles = []domain.Role{domain.RoleAdmin, domain.RoleCoordinator, domain.R
 
 // notPages are the links the walk does not follow: files, the API, static
 // assets, signing out.
-var notPages = regexp.MustCompile(`^/(static|exports|api)/|\.(csv|xlsx|pdf|svg|png)$|^/logout$`)
+var notPages = regexp.MustCompile(`^/(static|exports|api)/|\.(csv|xlsx|pdf|svg|png|json|xml)$|/scan$|^/logout$`)
 
 // numberInPath makes one pattern of the pages that differ by an id only:
 // the walk loads one course page, not all of them.

@@ -755,3 +755,31 @@ func (s *Store) OfflinePack(ctx context.Context, scope Scope, from, to time.Time
 	}
 	return sessions, nil
 }
+
+// PackCode is one check-in code of an active enrolment in a course of the
+// pack: the offline app keeps only its hash (domain.CheckinDigest).
+type PackCode struct {
+	CourseID  int64 `db:"course_id"`
+	TraineeID int64 `db:"trainee_id"`
+	domain.CheckinCode
+}
+
+// OfflineCheckinCodes is every code of the courses' active enrolments, as
+// CheckIn finds them (a person whose enrolments were merged may hold
+// several). It reads only: codes are made when a sheet or badges are
+// printed, and a code never printed is never scanned.
+func (s *Store) OfflineCheckinCodes(ctx context.Context, courseIDs []int64) (_ []PackCode, err error) {
+	defer wrap(&err, "OfflineCheckinCodes")
+	codes := []PackCode{}
+	if len(courseIDs) == 0 {
+		return codes, nil
+	}
+	const q = `SELECT e.course_id, e.trainee_id, c.token, c.short_code
+	  FROM enrollment_codes c JOIN enrollments e ON e.id = c.enrollment_id
+	 WHERE e.course_id = ANY($1) AND e.status <> 'withdrawn'
+	 ORDER BY e.course_id, e.trainee_id, c.id`
+	if err := s.db.SelectContext(ctx, &codes, q, pq.Array(courseIDs)); err != nil {
+		return nil, mapError(err)
+	}
+	return codes, nil
+}

@@ -147,6 +147,7 @@
       st.meta.put(new Date().toISOString(), "lastContact");
       st.meta.put(pack.today, "today");
       st.meta.put({institutions: pack.institutions, associations: pack.associations}, "organisations");
+      st.meta.put(pack.checkin || {key: "", codes: []}, "checkin"); // the codes' keyed hashes, never a code
     });
   }
 
@@ -278,8 +279,9 @@
     var view = document.createElement("div");
     var stored = await meta("user");
     var sessions = stored === userId ? await all("sessions") : [];
-    var m = location.pathname.match(/^\/sessions\/(\d+)\/attendance$/);
+    var m = location.pathname.match(/^\/sessions\/(\d+)\/(attendance|checkin)$/);
     var s = m && sessions.filter(function (x) { return x.id === Number(m[1]); })[0];
+    if (s && m[2] === "checkin") { await drawCheckin(target, s); return; }
     if (s) await drawSheet(view, s);
     else drawSessions(view, sessions);
     if (mine !== draws) return;
@@ -329,7 +331,7 @@
       if (ref.indexOf("w:") === 0 && walkins[ref.slice(2)]) ref = "t:" + walkins[ref.slice(2)];
       people.forEach(function (p) {
         if (p.ref === ref && !(i.body.fill_only && p.status && !p.local)) {
-          p.status = i.body.status; p.local = true; p.refused = i.state === "refused";
+          p.status = i.body.status; p.local = true; p.refused = i.state === "refused"; p.markedAt = i.body.made_at;
         }
       });
     });
@@ -347,6 +349,7 @@
     var form = el("form", {"class": "sheet", "data-offline-sheet": String(s.id)});
     var all = el("button", {type: "button", "data-all-present": ""}, t("offline.mark_all_present"));
     form.appendChild(el("p")).appendChild(all);
+    if (open) view.appendChild(el("p")).appendChild(el("a", {href: "/sessions/" + s.id + "/checkin"}, t("checkin.link")));
     var ol = el("ol", {"class": "marks"});
     if (!people.length) ol.appendChild(el("li", {"class": "muted"}, T["courses.nobody"]));
     people.forEach(function (p) {
@@ -526,6 +529,153 @@
     }
   }
 
+  // ---- the check-in at the door (docs/OFFLINE.md, "A QR scan"): checkin.js sends each scanned or
+  // typed code through window.takaffoulCheckin.send. Online it is posted as before; with the network
+  // off (or gone on the way) the code is looked up in this device's copy — the keyed hashes of the
+  // codes of its sessions' courses (never the codes) — and the person's "present" is queued like a tap.
+  var ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+  var timeFormat = new Intl.DateTimeFormat("en-GB", {timeZone: "Africa/Casablanca", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+  function isolated(s) { return "\u2066" + s + "\u2069"; } // a time reads left to right in an Arabic sentence
+  function fill(key, vars) {
+    return Object.keys(vars).reduce(function (text, k) { return text.split("{" + k + "}").join(vars[k]); }, T[key] || key);
+  }
+  // parseCode reads a code as domain.ParseCheckinCode does: {code, token} or null (not a code of ours).
+  function parseCode(input) {
+    if (input.length > 64) return null;
+    var code = input.replace(/[\s\-\u2010\u2013]/g, "").replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x660); })
+      .replace(/[\u06f0-\u06f9]/g, function (d) { return String(d.charCodeAt(0) - 0x6f0); }).toUpperCase();
+    var ours = function (x) { return x.split("").every(function (c) { return ALPHABET.indexOf(c) >= 0; }); };
+    if (code.length === 6 && ours(code)) return {code: code, token: false};
+    if (code.length === 19 && code.indexOf("TK1") === 0 && ours(code.slice(3))) return {code: code, token: true};
+    return null;
+  }
+  // digest is domain.CheckinDigest: HMAC-SHA-256 under the pack's key, hexadecimal, cut.
+  async function digest(keyHex, parsed) {
+    var bytes = new Uint8Array(keyHex.match(/../g).map(function (h) { return parseInt(h, 16); }));
+    var key = await crypto.subtle.importKey("raw", bytes, {name: "HMAC", hash: "SHA-256"}, false, ["sign"]);
+    var sum = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(parsed.code)));
+    var hex = Array.prototype.map.call(sum, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, parsed.token ? 32 : 5);
+  }
+  function refusal(message) { return {ok: false, status: 422, body: {error: message}, here: true}; }
+  function sessionOpen(s) {
+    return !s.cancelled && !s.course_closed && dayFormat.format(new Date(s.starts_at)) <= dayFormat.format(new Date());
+  }
+
+  // checkInHere answers a code as the server would, from this device's copy: the first scan queues
+  // "present" (only while unmarked, as online); a person present already, or marked otherwise, is
+  // told so and nothing is queued; a badge of another course of this device is refused with that
+  // course's sentence; any other code (a withdrawn enrolment's, a course not on this device) is unknown.
+  async function checkInHere(url, typed) {
+    var m = url.match(/\/sessions\/(\d+)\/checkin/);
+    var s = m && (await all("sessions")).filter(function (x) { return x.id === Number(m[1]); })[0];
+    if (!s || (await meta("user")) !== userId) return refusal(t("offline.checkin_no_copy"));
+    if (s.cancelled) return refusal(t("offline.cancelled"));
+    if (!sessionOpen(s)) return refusal(t("offline.not_yet"));
+    var parsed = parseCode(typed);
+    if (!parsed) return refusal(T["checkin.malformed"]);
+    var copy = (await meta("checkin")) || {key: "", codes: []};
+    if (!copy.key) return refusal(t("offline.checkin_unknown"));
+    var d = await digest(copy.key, parsed);
+    var hits = copy.codes.filter(function (c) { return c.digest === d && (parsed.token || c.course_id === s.course_id); });
+    var holders = hits.filter(function (c) { return c.course_id === s.course_id; })
+      .map(function (c) { return c.trainee_id; }).filter(function (id, i, ids) { return ids.indexOf(id) === i; });
+    if (!holders.length && hits.length) return refusal(T["checkin.other_course"]);
+    var p = holders.length === 1 && (await roster(s)).filter(function (x) { return x.ref === "t:" + holders[0]; })[0];
+    if (!p) return refusal(t("offline.checkin_unknown")); // two people of the course share a short code's hash: the server decides
+    var entry = s.roster.filter(function (r) { return r.trainee_id === holders[0]; })[0];
+    var name = lang === "ar" ? entry.full_name_ar || entry.full_name_latin : entry.full_name_latin || entry.full_name_ar; // as online
+    var at = p.markedAt ? isolated(timeFormat.format(new Date(p.markedAt))) : "";
+    if (p.status === "present") {
+      return {ok: true, status: 200, here: true, body: {outcome: "already_present", message: fill("checkin.already_present", {name: name, at: at})}};
+    }
+    if (p.status) {
+      var key = p.markedBy && !p.local ? "checkin.already_marked" : "checkin.already_marked_nobody";
+      return {ok: true, status: 200, here: true, body: {outcome: "already_marked",
+        message: fill(key, {name: name, at: at, status: t("attendance." + p.status), by: p.markedBy || ""})}};
+    }
+    await window.takaffoulOffline.enqueueMark(s.id, holders[0], "present", "qr");
+    return {ok: true, status: 200, here: true, body: {outcome: "checked_in",
+      message: fill("checkin.checked_in", {name: name, at: isolated(timeFormat.format(new Date()))}) + " " + t("offline.checkin_queued")}};
+  }
+
+  // keepCheckIn writes an online check-in into this device's copy, so that a second scan offline
+  // answers "already present" too.
+  async function keepCheckIn(url, body) {
+    var m = url.match(/\/sessions\/(\d+)\/checkin/);
+    if (!m || !body || !body.trainee_id || !body.status) return;
+    var s = (await all("sessions")).filter(function (x) { return x.id === Number(m[1]); })[0];
+    var p = s && s.roster.filter(function (r) { return r.trainee_id === body.trainee_id; })[0];
+    if (!p) return;
+    p.status = body.status; p.marked_at = body.marked_at; p.marked_by = body.marked_by;
+    await write(["sessions"], function (st) { st.sessions.put(s); });
+  }
+
+  function sendCheckin(url, code) {
+    var input = document.querySelector("[data-checkin-form] input[name=_csrf]");
+    var csrf = input && input.value;
+    if (!navigator.onLine || !csrf) return checkInHere(url, code);
+    return fetch(url, {method: "POST", credentials: "same-origin",
+      headers: {Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf},
+      body: "code=" + encodeURIComponent(code)
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (r.ok) keepCheckIn(url, body).catch(function () {});
+        return {ok: r.ok, status: r.status, body: body};
+      });
+    }, function () { return checkInHere(url, code); }); // the network went on the way: the device answers
+  }
+  window.takaffoulCheckin = window.takaffoulCheckin || {};
+  window.takaffoulCheckin.send = sendCheckin;
+
+  // drawCheckin is the check-in page as the server draws it (sessions/checkin.html), for the shell:
+  // drawn once (the camera keeps running while the queue redraws), then checkin.js is run on it.
+  var checkinDrawn = false;
+  async function drawCheckin(target, s) {
+    var people = await roster(s);
+    var present = people.filter(function (p) { return p.status === "present" || p.status === "late"; }).length;
+    var count = target.querySelector("[data-checkin-present] bdi");
+    if (count) count.textContent = present + " / " + people.length;
+    if (checkinDrawn) return;
+    checkinDrawn = true;
+    var view = el("section", {"class": "checkin"});
+    var nav = view.appendChild(el("p"));
+    nav.appendChild(el("a", {href: "/sessions/" + s.id + "/attendance"}, t("offline.open_sheet")));
+    nav.appendChild(document.createTextNode(" · "));
+    nav.appendChild(el("a", {href: "/"}, t("offline.back_home")));
+    view.appendChild(el("h2", {}, t("title.sessions.checkin")));
+    view.appendChild(el("p", {"class": "lead"}, title(s) + " · " + when(s.starts_at) + (s.place ? " · " + s.place : "")));
+    if (s.cancelled) view.appendChild(el("p", {"class": "flash flash-error"}, t("offline.cancelled")));
+    else if (!sessionOpen(s)) view.appendChild(el("p", {"class": "flash flash-error"}, t("offline.not_yet")));
+    var line = view.appendChild(el("p", {"class": "checkin-count"}, t("checkin.present_count") + ": "));
+    line.appendChild(el("span", {"data-checkin-present": ""})).appendChild(el("bdi", {}, present + " / " + people.length));
+    view.appendChild(el("p", {"class": "checkin-result", role: "status", "aria-live": "polite", "data-checkin-result": ""}));
+    var scanner = el("div", {"class": "scanner", "data-scanner": "", hidden: "", "data-jsqr": "/static/vendor/jsqr/jsQR.min.js",
+      "data-msg-denied": t("checkin.camera_denied"), "data-msg-unsupported": t("checkin.camera_unsupported"),
+      "data-msg-scanning": t("checkin.scanning"), "data-msg-network": t("checkin.network_error")});
+    var buttons = scanner.appendChild(el("p"));
+    buttons.appendChild(el("button", {type: "button", "class": "primary", "data-scan-start": ""}, t("checkin.camera_start")));
+    buttons.appendChild(el("button", {type: "button", "data-scan-stop": "", hidden: ""}, t("checkin.camera_stop")));
+    scanner.appendChild(el("p", {"class": "muted small"}, t("checkin.camera_hint")));
+    scanner.appendChild(el("video", {"class": "scanner-video", "data-scan-video": "", playsinline: "", muted: "", hidden: ""}));
+    scanner.appendChild(el("p", {"class": "muted small", "data-scan-status": ""}));
+    scanner.appendChild(el("h3", {"class": "small-heading", "data-scan-log-title": "", hidden: ""}, t("checkin.recent")));
+    scanner.appendChild(el("ol", {"class": "scan-log", "data-scan-log": ""}));
+    view.appendChild(scanner);
+    var form = el("form", {method: "post", action: "/sessions/" + s.id + "/checkin", "class": "checkin-form", "data-checkin-form": ""});
+    form.appendChild(el("input", {type: "hidden", name: "_csrf", value: ""})); // no token offline: the device answers
+    form.appendChild(el("label", {"for": "f-code"}, t("checkin.type_label")));
+    form.appendChild(el("p", {"class": "muted small", id: "f-code-hint"}, t("checkin.type_hint")));
+    var typed = form.appendChild(el("p", {"class": "checkin-typed"}));
+    typed.appendChild(el("input", {id: "f-code", name: "code", dir: "ltr", autocomplete: "off", autocapitalize: "characters",
+      spellcheck: "false", maxlength: "64", "aria-describedby": "f-code-hint", required: ""}));
+    typed.appendChild(el("button", {type: "submit", "class": "primary"}, t("checkin.submit")));
+    view.appendChild(form);
+    target.replaceChildren(view);
+    document.head.appendChild(el("link", {rel: "stylesheet", href: "/static/checkin.css"}));
+    document.body.appendChild(el("script", {src: "/static/checkin.js"}));
+  }
+
   // For other scripts of the trainer's pages (the QR check-in): a scan is a mark like a tap, but
   // like the check-in online it only fills a person still unmarked (fill_only), never replaces a mark.
   window.takaffoulOffline = {
@@ -542,6 +692,12 @@
     navigator.serviceWorker.register("/static/sw.js", {scope: "/"}).catch(function () {});
     navigator.serviceWorker.ready.then(function () { // keep the shell fresh (sw.js caches it on the way)
       if (!shell && navigator.onLine && navigator.serviceWorker.controller) fetch("/offline", {credentials: "same-origin"}).catch(function () {});
+      // The check-in page's QR decoder where the browser has none (jsQR, 130 KB): fetched through the
+      // service worker (once it controls this page), which keeps it for the day without network.
+      if (!navigator.onLine || "BarcodeDetector" in window || !/\/checkin$/.test(location.pathname)) return;
+      var keepDecoder = function () { fetch("/static/vendor/jsqr/jsQR.min.js").catch(function () {}); };
+      if (navigator.serviceWorker.controller) keepDecoder();
+      else navigator.serviceWorker.addEventListener("controllerchange", keepDecoder, {once: true});
     });
   }
   guardOnlineSheet();

@@ -1,14 +1,16 @@
 // The trainer's app's service worker (docs/OFFLINE.md). It keeps the
 // assets (versioned: a new release replaces them) and the app's shell page
 // (not versioned: it survives a new service worker), and serves the shell
-// for the trainer's home and attendance sheets when the network is off.
+// for the trainer's home, attendance sheets and check-in pages when the
+// network is off.
 // The data — sessions, rosters, marks, the queue of changes — is in
 // IndexedDB (offline.js), never only in a cache.
 "use strict";
-var VERSION = "2026-12-02.1";
+var VERSION = "2026-12-02.2";
 var ASSETS = "takaffoul-assets-" + VERSION;
 var PAGES = "takaffoul-pages";
-var PRECACHE = ["/static/app.css", "/static/offline.js", "/static/favicon.svg", "/static/icons.svg", "/static/manifest.webmanifest"];
+var PRECACHE = ["/static/app.css", "/static/offline.js", "/static/favicon.svg", "/static/icons.svg", "/static/manifest.webmanifest",
+  "/static/checkin.js", "/static/checkin.css"];
 
 self.addEventListener("install", function (event) {
   // The shell is fetched as the signed-in trainer; signed out (a redirect to
@@ -29,9 +31,19 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-// Pages the shell stands in for when the network is off.
+// Pages the shell stands in for when the network is off: the home, the
+// attendance sheets and the check-in pages (offline.js draws the scanner).
 function offlinePage(path) {
-  return path === "/" || path === "/offline" || /^\/sessions\/\d+\/attendance$/.test(path);
+  return path === "/" || path === "/offline" || /^\/sessions\/\d+\/(attendance|checkin)$/.test(path);
+}
+
+// withCamera is the shell standing in for a check-in page: with that page's
+// Permissions-Policy (app/pages_checkin.go, checkinPolicy), which lets its
+// own script open the camera; the shell itself keeps camera=().
+function withCamera(resp) {
+  var headers = new Headers(resp.headers);
+  headers.set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
+  return resp.blob().then(function (body) { return new Response(body, {status: resp.status, statusText: resp.statusText, headers: headers}); });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -56,7 +68,10 @@ self.addEventListener("fetch", function (event) {
   }
   if (req.mode === "navigate" && offlinePage(url.pathname)) {
     event.respondWith(fetch(req).catch(function () {
-      return caches.match("/offline", {cacheName: PAGES}).then(function (hit) { return hit || Response.error(); });
+      return caches.match("/offline", {cacheName: PAGES}).then(function (hit) {
+        if (!hit) return Response.error();
+        return /\/checkin$/.test(url.pathname) ? withCamera(hit) : hit;
+      });
     }));
   }
 });
