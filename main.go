@@ -47,6 +47,7 @@ Usage:
                                           write a pg_dump custom-format backup, encrypted when a recipient is given
   takaffoul restore [-identity FILE] [-force] FILE|-
                                           restore a backup into an empty or new database, then migrate it
+  takaffoul retention [-apply]            list what the retention policy would do today; -apply does it
 
 Environment:
   DATABASE_URL   PostgreSQL URL; when empty an embedded server is started, its data under DATA_DIR
@@ -60,6 +61,8 @@ Environment:
                  GOMEMLIMIT wins when set)
   LOG_LEVEL      debug, info, warn or error (default info)
   BACKUP_RECIPIENT age recipient(s) backups are encrypted to (comma-separated; backup -recipient)
+  RETENTION_CHILD_YEARS years after their last course a child parliamentarian is anonymised (default 2; 0: never)
+  RETENTION_SCAN_YEARS  years after a consent its form's scan is deleted (default 5; 0: never)
 
 Run "takaffoul COMMAND -h" for a command's flags.
 `
@@ -107,6 +110,8 @@ func run(args []string, log *slog.Logger) error {
 		return backupCommand(args)
 	case "restore":
 		return restoreCommand(args)
+	case "retention":
+		return retentionCommand(args)
 	case "help":
 		fmt.Print(usage)
 		return nil
@@ -314,6 +319,14 @@ func serve(args []string, log *slog.Logger) error {
 		log.Info("the totals are read from a replica", "url", repository.RedactURL(dsn))
 	}
 
+	policy, err := retentionPolicy()
+	if err != nil {
+		return err
+	}
+	autoRetention, err := retentionAutoApply()
+	if err != nil {
+		return err
+	}
 	setupToken, err := firstRunToken(ctx, db.store)
 	if err != nil {
 		return err
@@ -331,6 +344,7 @@ func serve(args []string, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	go foldTotalsInBackground(ctx, db.store, log)
+	go applyRetentionDaily(ctx, db.store, policy, autoRetention, log)
 	listenErr := make(chan error, 1)
 	go func() { listenErr <- web.Listener(ln) }()
 	base := serverURL(ln.Addr())

@@ -28,13 +28,18 @@ func (s *Server) shownTotals(c *fiber.Ctx, f domain.TotalsFilter) (*domain.Shown
 	if err != nil {
 		return nil, err
 	}
-	var shown domain.ShownTotals
-	if coordinators.admits(currentUser(c)) {
-		shown = domain.Exact(*t)
-	} else {
-		shown = domain.Suppress(*t)
-	}
+	shown := showTotals(*t, coordinators.admits(currentUser(c)))
 	return &shown, nil
+}
+
+// showTotals is t as a user reads it: exact, or with its small counts
+// suppressed. shownTotals and the dashboard's scopes (scopeTotals) decide
+// here, so that none shows what another hides.
+func showTotals(t domain.Totals, exact bool) domain.ShownTotals {
+	if exact {
+		return domain.Exact(t)
+	}
+	return domain.Suppress(t)
 }
 
 // apiTotals answers GET /api/v1/totals?programme=&year=&region=&province=&course=&sex=&category=

@@ -131,6 +131,9 @@ type traineeInput struct {
 	Email           *string         `json:"email"`
 	NationalID      *string         `json:"national_id"`
 	GuardianConsent bool            `json:"guardian_consent"`
+	// ConsentMethod: how the consent that guardian_consent records was
+	// given (signed_form, the default, or oral_guardian_present).
+	ConsentMethod string `json:"consent_method,omitempty"`
 }
 
 // traineeInputOf is a stored person as an input: what a PATCH changes.
@@ -143,7 +146,7 @@ func traineeInputOf(t *domain.Trainee) traineeInput {
 func (in *traineeInput) trainee() *domain.Trainee {
 	return &domain.Trainee{Category: in.Category, FullNameAr: in.FullNameAr, FullNameLatin: in.FullNameLatin, Sex: in.Sex,
 		BirthYear: in.BirthYear, OrganisationID: in.OrganisationID, Province: in.Province, Phone: in.Phone, Email: in.Email,
-		NationalID: in.NationalID, GuardianConsent: in.GuardianConsent}
+		NationalID: in.NationalID, GuardianConsent: in.GuardianConsent, ConsentMethod: domain.UserConsentMethod(in.ConsentMethod)}
 }
 
 // apiCreateTrainee answers POST /api/v1/trainees.

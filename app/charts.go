@@ -10,13 +10,20 @@ import (
 	"takaffoul/domain"
 )
 
-// barChart is a horizontal bar chart drawn on the server as inline SVG: no
-// script, no CDN, and it prints. One group of bars per row, one bar per
-// series. The tables beside each chart hold the same figures, so the chart
-// is an aid to the eye and the table is what screen readers and
-// spreadsheets rely on; the SVG still has a <title> and a <desc>.
+// barChart is a horizontal bar chart drawn on the server: no script, no
+// CDN, and it prints. One group of bars per row, one bar per series. The
+// tables beside each chart hold the same figures, so the chart is an aid to
+// the eye and the table is what screen readers and spreadsheets rely on;
+// the chart still has an accessible name that says what it shows.
+//
+// Its words are HTML text, its bars small SVGs (issue 16, point 7): one
+// SVG for the whole chart scaled to a phone's width drew its 12-unit text
+// at about 5 px and cut long labels; as HTML text, a label is never smaller
+// than the stylesheet says (dashboard.css) and wraps onto a second line.
+// The bars' lengths are SVG attributes, not style attributes, which the
+// Content-Security-Policy refuses.
 type barChart struct {
-	ID     string // unique in the page: the title's and desc's ids derive from it
+	ID     string // unique in the page
 	Title  string
 	Series []chartSeries
 	Rows   []chartRow
@@ -33,78 +40,41 @@ type chartRow struct {
 	Values []domain.Cell // one per series; a hidden one has no bar, and "<5" where its value would be
 }
 
-// Geometry in SVG user units; the SVG scales to the width of its box.
-const (
-	chartWidth      = 640
-	chartLabelWidth = 190
-	chartValueRoom  = 56
-	chartBarHeight  = 14
-	chartBarGap     = 2
-	chartRowGap     = 12
-	chartLegend     = 28
-	chartLabelRunes = 26
-)
-
-// SVG draws the chart. In right-to-left pages the chart is mirrored: labels
-// on the right, bars growing leftwards. Every x is computed as if left to
-// right and mirrored once (at), and the text anchors are the logical
-// "start"/"end", which the SVG's direction turns the right way round.
-func (ch barChart) SVG(rtl bool) template.HTML {
+// HTML draws the chart. In right-to-left pages the bars grow from the
+// right: the page's direction lays out the words; the bars, drawn in
+// an SVG box of 100 units, are mirrored once here.
+func (ch barChart) HTML(rtl bool) template.HTML {
 	esc := template.HTMLEscapeString
 	top := 1
 	for _, r := range ch.Rows {
 		for _, v := range r.Values {
-			if v.Value > top {
-				top = v.Value
-			}
+			top = max(top, v.Value)
 		}
 	}
-	n := len(ch.Series)
-	groupH := n*chartBarHeight + (n-1)*chartBarGap
-	height := chartLegend + len(ch.Rows)*(groupH+chartRowGap) + 4
-	plot := float64(chartWidth - chartLabelWidth - chartValueRoom)
-	dir := "ltr"
-	if rtl {
-		dir = "rtl"
-	}
-	// at mirrors a logical x (from the inline start) for a box of width w.
-	at := func(x, w float64) float64 {
-		if rtl {
-			return chartWidth - x - w
-		}
-		return x
-	}
-
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 %d %d" direction="%s" `+
-		`role="img" aria-labelledby="%s-t %s-d" font-size="12" font-family="inherit">`, chartWidth, height, dir, ch.ID, ch.ID)
-	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, ch.ID, esc(ch.Title), ch.ID, esc(ch.summary()))
-
-	// Legend: a swatch and a label per series, from the inline start.
-	x := 0.0
+	fmt.Fprintf(&b, `<figure class="bars" id="%s" role="img" aria-label="%s">`, ch.ID, esc(ch.Title+" — "+ch.summary()))
+	b.WriteString(`<ul class="bars-legend">`)
 	for _, s := range ch.Series {
-		fmt.Fprintf(&b, `<rect x="%.1f" y="6" width="12" height="12" fill="%s"/>`, at(x, 12), s.Color)
-		fmt.Fprintf(&b, `<text x="%.1f" y="16" text-anchor="start">%s</text>`, at(x+18, 0), esc(s.Label))
-		x += 18 + float64(utf8.RuneCountInString(s.Label))*7 + 24
+		fmt.Fprintf(&b, `<li><svg class="swatch" viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill="%s"/></svg>%s</li>`,
+			s.Color, esc(s.Label))
 	}
-
-	y := chartLegend
+	b.WriteString(`</ul>`)
 	for _, r := range ch.Rows {
-		fmt.Fprintf(&b, `<g><title>%s</title>`, esc(ch.rowSummary(r)))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`,
-			at(chartLabelWidth-8, 0), float64(y)+float64(groupH)/2, esc(shorten(r.Label, chartLabelRunes)))
+		fmt.Fprintf(&b, `<div class="bars-row" title="%s"><div class="bars-label">%s</div><div class="bars-group">`,
+			esc(ch.rowSummary(r)), esc(r.Label))
 		for i, v := range r.Values {
-			w := float64(v.Value) / float64(top) * plot // a hidden value is 0: no bar
-			by := y + i*(chartBarHeight+chartBarGap)
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>`,
-				at(chartLabelWidth, w), by, w, chartBarHeight, ch.Series[i].Color)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="start" dominant-baseline="middle">%s</text>`,
-				at(chartLabelWidth+w+4, 0), by+chartBarHeight/2, esc(chartValue(v)))
+			w := float64(v.Value) / float64(top) * 100 // a hidden value is 0: no bar
+			x := 0.0
+			if rtl {
+				x = 100 - w
+			}
+			fmt.Fprintf(&b, `<div class="bars-bar"><svg class="bars-line" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">`+
+				`<rect x="%.1f" width="%.1f" height="1" fill="%s"/></svg><span class="bars-value">%s</span></div>`,
+				x, w, ch.Series[i].Color, esc(chartValue(v)))
 		}
-		b.WriteString(`</g>`)
-		y += groupH + chartRowGap
+		b.WriteString(`</div></div>`)
 	}
-	b.WriteString(`</svg>`)
+	b.WriteString(`</figure>`)
 	// Every text above went through HTMLEscapeString; numbers and colours are ours.
 	return template.HTML(b.String())
 }

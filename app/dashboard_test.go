@@ -290,14 +290,14 @@ func TestDashboardInArabicAndFrench(t *testing.T) {
 		lang  string
 		wants []string
 	}{
-		{"ar", []string{`lang="ar" dir="rtl"`, "الفاعلون المحليون", "الأطفال البرلمانيون", `direction="rtl"`, "كيف نحتسب"}},
-		{"fr", []string{`lang="fr" dir="ltr"`, "Acteurs locaux", "Enfants parlementaires", `direction="ltr"`, "Comment nous comptons"}},
+		{"ar", []string{`lang="ar" dir="rtl"`, "الفاعلون المحليون", "الأطفال البرلمانيون", "كيف نحتسب"}},
+		{"fr", []string{`lang="fr" dir="ltr"`, "Acteurs locaux", "Enfants parlementaires", "Comment nous comptons"}},
 	} {
 		env.ministry.setLanguage(c.lang)
 		r := env.ministry.get("/dashboard?programme=child-protection")
 		expectStatus(t, c.lang, r, 200)
 		wants := append(c.wants, `<dd class="big">151</dd>`, `<dd class="big">121</dd>`, `<dd class="big">30</dd>`,
-			`<svg xmlns="http://www.w3.org/2000/svg"`, `role="img"`, `<title id="chart-by_province-t">`,
+			`<figure class="bars" id="chart-by_province" role="img"`,
 			`href="/exports/totals.csv?programme=child-protection"`, `href="/exports/totals.xlsx?programme=child-protection"`,
 			`<option value="child-protection" selected>`, `href="/dashboard"`)
 		for _, want := range wants {
@@ -502,5 +502,24 @@ func TestCoordinatorRecordsReportedFigures(t *testing.T) {
 	if n := countRows(t, env.store, `SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.actor_id
 		WHERE a.action IN ('reported_figure.create', 'reported_figure.delete') AND a.entity_id = $1 AND u.email = 'coordinator@dashboard.ma'`, id); n != 2 {
 		t.Errorf("want the creation and the deletion audited as the coordinator's, got %d entries", n)
+	}
+}
+
+// The printed dashboard states its filter in words (its filter form is not
+// printed), or that it has none (issue 16, point 7).
+func TestPrintedDashboardStatesItsFilter(t *testing.T) {
+	t.Parallel()
+	env := newDemoDashEnv(t)
+	env.ministry.setLanguage("fr")
+	r := env.ministry.get("/dashboard?programme=positive-parenting&year=2018&sex=female")
+	expectStatus(t, "filtered", r, 200)
+	want := `<p class="print-only applied-filter"><strong>Filtre :</strong>
+    Programme : Parentalité positive · Année : 2018 · Sexe : Femmes et filles</p>`
+	if !strings.Contains(r.Body, want) {
+		t.Errorf("the printed filter is not stated as\n%s\nin\n%s", want, r.Body)
+	}
+	r = env.ministry.get("/dashboard")
+	if !strings.Contains(r.Body, "Filtre :</strong>\n    aucun (tous les programmes") {
+		t.Error("the unfiltered dashboard does not say it has no filter")
 	}
 }

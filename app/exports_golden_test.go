@@ -44,7 +44,7 @@ func TestExportFilesAreByteForByteTheGoldenOnes(t *testing.T) {
 	sessions := []domain.Session{{StartsAt: second, EndsAt: second.Add(2 * time.Hour), Place: "Salle 2", Hours: 2}}
 	must(store.CreateSessions(ctx, env.course.ID, sessions, nil))
 	child := domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("يوسف العلوي"), Sex: domain.Male,
-		BirthYear: ptr(2010), GuardianConsent: true}
+		BirthYear: ptr(2010), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	_, err := store.EnrollNew(ctx, env.course.ID, &child, repository.EnrollOptions{}, nil)
 	must(err)
 	leaver := domain.Trainee{Category: domain.AssociativeActor, FullNameLatin: ptr("Said Leaver"), Sex: domain.Male,

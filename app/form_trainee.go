@@ -27,6 +27,7 @@ type traineeForm struct {
 	Email               *string         `form:"email"`
 	NationalID          *string         `form:"national_id"`
 	GuardianConsent     bool            `form:"guardian_consent"`
+	ConsentMethod       string          `form:"consent_method"`
 	ConfirmNew          bool            `form:"confirm_new"`
 	OverrideCapacity    bool            `form:"override_capacity"`
 }
@@ -39,7 +40,7 @@ func (f *traineeForm) trainee() *domain.Trainee {
 	t := &domain.Trainee{Category: f.Category, FullNameAr: f.FullNameAr, FullNameLatin: f.FullNameLatin, Sex: f.Sex,
 		BirthYear: f.BirthYear, Province: f.Province, Phone: f.Phone, Email: f.Email, NationalID: f.NationalID}
 	if f.Category == domain.ChildParliamentarian {
-		t.GuardianConsent = f.GuardianConsent
+		t.GuardianConsent, t.ConsentMethod = f.GuardianConsent, domain.UserConsentMethod(f.ConsentMethod)
 	} else if f.OrganisationID != nil && *f.OrganisationID > 0 {
 		t.OrganisationID = f.OrganisationID
 	}

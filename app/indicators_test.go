@@ -438,7 +438,7 @@ func TestIndicatorExportsSuppressSmallCellsForTheMinistry(t *testing.T) {
 	ctx := context.Background()
 	year := 2008
 	child := domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"), Sex: domain.Female,
-		BirthYear: &year, GuardianConsent: true}
+		BirthYear: &year, GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	if _, err := env.store.EnrollNew(ctx, env.otherCourse.ID, &child, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 // objectEndpoints are the GET routes of the API that answer one object,
 // not a list; every other GET route without a parameter is a list.
-var objectEndpoints = map[string]bool{"/api/me": true, "/api/v1/totals": true, "/api/v1/offline/pack": true}
+var objectEndpoints = map[string]bool{"/api/me": true, "/api/v1/totals": true, "/api/v1/outcomes": true, "/api/v1/offline/pack": true}
 
 // listQuery is what a list endpoint needs to answer anything at all.
 var listQuery = map[string]string{"/api/v1/trainees": "q=abc"}

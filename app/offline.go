@@ -131,13 +131,14 @@ type offlinePerson struct {
 	Email               *string         `json:"email"`
 	NationalID          *string         `json:"national_id"`
 	GuardianConsent     bool            `json:"guardian_consent"`
+	ConsentMethod       string          `json:"consent_method"` // how the guardian consented (signed_form by default)
 }
 
 func (p *offlinePerson) form() *traineeForm {
 	return &traineeForm{Category: p.Category, FullNameAr: blankless(p.FullNameAr), FullNameLatin: blankless(p.FullNameLatin),
 		Sex: p.Sex, BirthYear: p.BirthYear, OrganisationID: p.OrganisationID, NewOrganisationName: blankless(p.NewOrganisationName),
 		Province: blankless(p.Province), Phone: blankless(p.Phone), Email: blankless(p.Email), NationalID: blankless(p.NationalID),
-		GuardianConsent: p.GuardianConsent}
+		GuardianConsent: p.GuardianConsent, ConsentMethod: p.ConsentMethod}
 }
 
 // blankless is nil for an empty string, as a form's empty field is.

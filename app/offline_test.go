@@ -448,7 +448,7 @@ func TestOfflinePackKeepsOnlyWhatTheSheetsNeed(t *testing.T) {
 	if err := e.store.CreateSessions(ctx, course.ID, sessions, nil); err != nil {
 		t.Fatal(err)
 	}
-	child := domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"), Sex: domain.Female, BirthYear: ptr(2010), GuardianConsent: true}
+	child := domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"), Sex: domain.Female, BirthYear: ptr(2010), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	adult := domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Chraibi"), Sex: domain.Male, BirthYear: ptr(1980),
 		OrganisationID: &e.w.institution.ID, Phone: ptr("0611223344"), Email: ptr("omar@example.ma"), NationalID: ptr("AB123456")}
 	for _, p := range []*domain.Trainee{&child, &adult} {

@@ -168,6 +168,9 @@ func pageLink(c *fiber.Ctx, offset int) string {
 	} else {
 		q.Set("offset", strconv.Itoa(offset))
 	}
+	if len(q) == 0 {
+		return c.Path()
+	}
 	return c.Path() + "?" + q.Encode()
 }
 
@@ -184,26 +187,6 @@ func (s *Server) history(c *fiber.Ctx, f repository.AuditFilter) ([]shownChange,
 	return showChanges(changes), nil
 }
 
-// personPageData is a person's record and its history.
-type personPageData struct {
-	Trainee *domain.Trainee
-	History []shownChange
-}
-
-// personPage shows a person's full record and its history, for
-// coordinators and admins; reading a minor's record is logged.
-func (s *Server) personPage(c *fiber.Ctx) error {
-	t, err := s.store.TraineeRecord(c.UserContext(), traineeID(c), actor(c))
-	if err != nil {
-		return err
-	}
-	history, err := s.history(c, repository.AuditFilter{TraineeID: &t.ID})
-	if err != nil {
-		return err
-	}
-	return s.render(c, "people/show", personPageData{Trainee: t, History: history})
-}
-
 // TOr translates key, or answers fallback when no message has that key
 // (an audit action or a field added since the messages were written):
 // the log's own codes are better than a key on the page.
@@ -217,7 +200,7 @@ func (p *Page) TOr(key, fallback string) string {
 // auditValueLabels are the fields whose stored codes have a message of
 // their own, by the message's prefix: a change shows "Late", not "late".
 var auditValueLabels = map[string]string{"category": "category.", "sex": "sex.", "kind": "kind.", "role": "role.",
-	"figure": "dashboard.figure."}
+	"figure": "dashboard.figure.", "scope": "consent.scope.", "method": "consent.method."}
 
 // AuditValue is a field's value in a change as a person reads it: the
 // code's message where it has one, else the value as stored. A status is

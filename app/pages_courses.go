@@ -37,20 +37,6 @@ func (s *Server) createProgramme(c *fiber.Ctx) error {
 	return s.redirectWithFlash(c, "/programmes", "flash.programme_created")
 }
 
-// coursesPage lists the courses of the user's scope: all for coordinators,
-// a trainer's own for a trainer.
-func (s *Server) coursesPage(c *fiber.Ctx) error {
-	scope, err := s.scope(c)
-	if err != nil {
-		return err
-	}
-	courses, err := s.store.Courses(c.UserContext(), scope, repository.CourseFilter{IncludeArchived: c.QueryBool("archived")}, repository.Page{})
-	if err != nil {
-		return err
-	}
-	return s.render(c, "courses/list", courses)
-}
-
 // courseFormData is what the course form offers to choose from.
 type courseFormData struct {
 	Course     *domain.Course

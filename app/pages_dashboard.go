@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,7 +24,10 @@ type dashboardData struct {
 	Sections    []breakdownSection
 	Chart       template.HTML // trained people per category
 	Comparisons []comparisonRow
+	Completion  []completionSection        // programme completion, per programme with modules (pages_curriculum.go)
+	Outcomes    *domain.ShownOutcomes      // scores and satisfaction for the filter's programme and year (pages_outcomes.go)
 	Indicators  []domain.IndicatorProgress // the programme's indicators (indicators.go)
+	Applied     []appliedFilter            // the filter in words, for the printed page
 	hidden      string                     // a hidden figure in words: "fewer than 5"
 	lang        string                     // the page's language, for its percentages
 }
@@ -60,6 +65,28 @@ type filterSelect struct {
 }
 
 type namedOption struct{ Code, Name string }
+
+// appliedFilter is one part of the filter a printed dashboard states:
+// its field's label (a message key) and its value in words.
+type appliedFilter struct{ Label, Value string }
+
+// appliedFilters states the filter f with the names the selects show (a
+// course by its number): a printed page says what it counts.
+func appliedFilters(selects []filterSelect, f domain.TotalsFilter) []appliedFilter {
+	values := filterValues(f)
+	var out []appliedFilter
+	for _, sel := range selects {
+		for _, o := range sel.Options {
+			if o.Code == values[sel.Name] {
+				out = append(out, appliedFilter{"field." + sel.Name, o.Name})
+			}
+		}
+	}
+	if f.Course != 0 {
+		out = append(out, appliedFilter{"dashboard.course_id", values["course"]})
+	}
+	return out
+}
 
 type categoryRow struct {
 	Key    domain.Category
@@ -132,17 +159,25 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	if data.Comparisons, err = s.dashboardComparisons(c, t.Filters.Programme, names["by_programme"]); err != nil {
 		return err
 	}
+	if data.Completion, err = s.dashboardCompletion(c, t.Filters.Programme); err != nil {
+		return err
+	}
+	if data.Outcomes, err = s.shownOutcomes(c, t.Filters.Programme, t.Filters.Year); err != nil {
+		return err
+	}
 	if data.Indicators, err = s.indicatorsProgress(c, t.Filters.Programme); err != nil {
 		return err
 	}
 	s.fillDashboard(c, data, t, names)
+	data.Applied = appliedFilters(choices, t.Filters)
 	return s.renderForm(c, "dashboard/show", data, NewForm(filterValues(t.Filters)), nil)
 }
 
 // dashboardComparisons pairs each reported figure of the programme ("" for
-// all) with the recorded one, read through shownTotals like every other
+// all) with the recorded one, read through shownFor like every other
 // figure of the page: the ministry would otherwise read here, exactly, a
-// figure the totals hide. The totals of each distinct scope are computed once.
+// figure the totals hide. The totals of each distinct scope are computed
+// once, the scopes at the same time (scopeTotals).
 func (s *Server) dashboardComparisons(c *fiber.Ctx, programme string, programmes placeNames) ([]comparisonRow, error) {
 	reported, err := s.store.ReportedFigures(c.UserContext(), programme)
 	if err != nil {
@@ -152,23 +187,65 @@ func (s *Server) dashboardComparisons(c *fiber.Ctx, programme string, programmes
 	if err != nil {
 		return nil, err
 	}
-	totals := map[domain.TotalsFilter]*domain.ShownTotals{}
+	exact := coordinators.admits(currentUser(c))
+	var scopes []domain.TotalsFilter
+	for _, r := range reported {
+		if !slices.Contains(scopes, r.Scope()) {
+			scopes = append(scopes, r.Scope())
+		}
+	}
+	totals, err := s.scopeTotals(c.UserContext(), scopes, exact)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]comparisonRow, 0, len(reported))
 	for _, r := range reported {
-		t, ok := totals[r.Scope()]
-		if !ok {
-			if t, err = s.shownTotals(c, r.Scope()); err != nil {
-				return nil, err
-			}
-			totals[r.Scope()] = t
-		}
-		cmp, hidden := domain.CompareShown(r, t)
+		cmp, hidden := domain.CompareShown(r, totals[r.Scope()])
 		row := newComparisonRow(cmp, programmes)
 		row.Hidden = hidden
-		row.withClosing(closings, coordinators.admits(currentUser(c)))
+		row.withClosing(closings, exact)
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// scopeParallelism is how many scopes' totals the dashboard reads at once.
+const scopeParallelism = 4
+
+// scopeTotals reads the totals of each scope, shown as exact or suppressed
+// as for the user, a few at a time: each is its own read of the cube, as it
+// was one after the other, and the page waits for the slowest instead of
+// the sum (issue 16, point 7: they were most of the dashboard's 157 ms on
+// the server; docs/BENCHMARKS.md, "The dashboard in the browser").
+func (s *Server) scopeTotals(ctx context.Context, scopes []domain.TotalsFilter, exact bool) (map[domain.TotalsFilter]*domain.ShownTotals, error) {
+	shown := make([]*domain.ShownTotals, len(scopes))
+	errs := make([]error, len(scopes))
+	slots := make(chan struct{}, scopeParallelism)
+	var wg sync.WaitGroup
+	for i, f := range scopes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			t, err := s.store.Totals(ctx, f)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			v := showTotals(*t, exact)
+			shown[i] = &v
+		}()
+	}
+	wg.Wait()
+	out := make(map[domain.TotalsFilter]*domain.ShownTotals, len(scopes))
+	for i, f := range scopes {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out[f] = shown[i]
+	}
+	return out, nil
 }
 
 // placeNames gives programmes, regions and provinces their name in the
@@ -246,7 +323,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Show
 		catChart.Rows = append(catChart.Rows, chartRow{tr.T("dashboard.category." + string(r.Key)),
 			[]domain.Cell{r.Counts.Enrolled, r.Counts.Trained, r.Counts.Completed}})
 	}
-	data.Chart = catChart.SVG(rtl)
+	data.Chart = catChart.HTML(rtl)
 
 	for _, sec := range []struct {
 		key  string
@@ -262,7 +339,7 @@ func (s *Server) fillDashboard(c *fiber.Ctx, data *dashboardData, t *domain.Show
 			chart.Rows = append(chart.Rows, chartRow{label, []domain.Cell{b.LocalActors.Trained, b.ByCategory.ChildParliamentarian.Trained}})
 		}
 		if len(chart.Rows) > 0 {
-			section.Chart = chart.SVG(rtl)
+			section.Chart = chart.HTML(rtl)
 		}
 		data.Sections = append(data.Sections, section)
 	}

@@ -97,10 +97,10 @@ func TestTrainerSearchCannotEnumeratePeople(t *testing.T) {
 	}
 	// Two children: one in the trainer's course, one in a course of nobody's.
 	inside := env.addPerson(t, domain.Trainee{Category: domain.ChildParliamentarian, FullNameLatin: ptr("Karima Inside"),
-		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true})
+		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords})
 	env.enrolAsCoordinator(t, env.course.ID, inside.ID)
 	outside := env.addPerson(t, domain.Trainee{Category: domain.ChildParliamentarian, FullNameLatin: ptr("Karima Outside"),
-		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true})
+		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords})
 	env.enrolAsCoordinator(t, env.otherCourse.ID, outside.ID)
 
 	// A prefix of a CIN or of a phone number finds nobody.
@@ -203,7 +203,7 @@ func TestTrainerEnrolmentPageSearchIsLimited(t *testing.T) {
 	env.addPerson(t, domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Omar Benjelloun"),
 		Sex: domain.Male, BirthYear: ptr(1984), Phone: ptr("0661234567"), NationalID: ptr("BK445566")})
 	outside := env.addPerson(t, domain.Trainee{Category: domain.ChildParliamentarian, FullNameLatin: ptr("Karima Outside"),
-		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true})
+		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords})
 	env.enrolAsCoordinator(t, env.otherCourse.ID, outside.ID)
 	page := newClient(t, env.trainer.app)
 	page.ip = "198.51.100.3"
@@ -251,7 +251,7 @@ func TestChildrenFromElsewhereStayOutOfATrainersReach(t *testing.T) {
 	t.Parallel()
 	env := newAPIEnv(t)
 	child := env.addPerson(t, domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("ياسين العمراني"),
-		Sex: domain.Male, BirthYear: ptr(2008), GuardianConsent: true})
+		Sex: domain.Male, BirthYear: ptr(2008), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords})
 	env.enrolAsCoordinator(t, env.otherCourse.ID, child.ID)
 	enrol := fmt.Sprintf("/api/v1/courses/%d/enrollments", env.course.ID)
 
@@ -267,7 +267,7 @@ func TestChildrenFromElsewhereStayOutOfATrainersReach(t *testing.T) {
 		fmt.Sprintf("/api/v1/courses/%d/enrollments", env.otherCourse.ID), same), 409)
 
 	other := env.addPerson(t, domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى"),
-		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true})
+		Sex: domain.Female, BirthYear: ptr(2009), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords})
 	env.enrolAsCoordinator(t, env.otherCourse.ID, other.ID)
 	expectStatus(t, "enrol a child from elsewhere by id", env.trainer.call("POST", enrol, fmt.Sprintf(`{"trainee_id": %d}`, other.ID)), 404)
 	if n := countRows(t, env.store, `SELECT count(*) FROM enrollments WHERE trainee_id = $1`, other.ID); n != 1 {

@@ -250,7 +250,7 @@ func TestHistoriesAndMinorsReadsAreLogged(t *testing.T) {
 	env := newPageEnv(t)
 	ctx := context.Background()
 	kid := &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى البقالي"), Sex: domain.Female,
-		BirthYear: ptr(2006), GuardianConsent: true}
+		BirthYear: ptr(2006), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	if _, err := env.store.EnrollNew(ctx, env.course.ID, kid, repository.EnrollOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -264,8 +264,8 @@ func TestHistoriesAndMinorsReadsAreLogged(t *testing.T) {
 			t.Errorf("the person's page lacks %q", want)
 		}
 	}
-	if n := strings.Count(page.Body, `class="change"`); n != 4 { // created, enrolled, marked late, and this read
-		t.Errorf("the child's history: %d changes, want 4", n)
+	if n := strings.Count(page.Body, `class="change"`); n != 5 { // created, consent recorded, enrolled, marked late, and this read
+		t.Errorf("the child's history: %d changes, want 5", n)
 	}
 	sheet := env.coordinator.get(fmt.Sprintf("/sessions/%d/attendance", env.session.ID))
 	if !strings.Contains(sheet.Body, "session-history") || strings.Count(sheet.Body, `class="change"`) < 2 {

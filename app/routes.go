@@ -69,6 +69,18 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/programmes", s.allow(coordinators), s.createProgramme)
 	api.Get("/programmes", s.allow(everyone), s.apiListProgrammes)
 	api.Post("/programmes", s.allow(coordinators), s.apiCreateProgramme)
+	// The curriculum: a programme's modules and its courses' modules
+	// (pages_curriculum.go); who completed the whole path, for the figures' readers.
+	f.Get("/programmes/:id<int>/modules", s.allow(coordinators), s.modulesPage)
+	f.Post("/programmes/:id<int>/modules", s.allow(coordinators), s.createModuleForm)
+	f.Get("/programmes/:id<int>/modules/:module_id<int>", s.allow(coordinators), s.editModulePage)
+	f.Post("/programmes/:id<int>/modules/:module_id<int>", s.allow(coordinators), s.updateModuleForm)
+	f.Post("/programmes/:id<int>/course-module", s.allow(coordinators), s.setCourseModuleForm)
+	api.Get("/programmes/:id/modules", s.allow(everyone), s.apiModules)
+	api.Post("/programmes/:id/modules", s.allow(coordinators), s.apiCreateModule)
+	api.Patch("/modules/:id", s.allow(coordinators), s.apiUpdateModule)
+	api.Put("/courses/:id/module", s.onCourseAsIs(coordinators), s.apiSetCourseModule)
+	api.Get("/programmes/:id/completion", s.allow(readers), s.apiProgrammeCompletion)
 
 	// Courses: set up by coordinators, worked on by their trainers.
 	f.Get("/courses", s.allow(workers), s.coursesPage)
@@ -127,6 +139,13 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/sessions/:id<int>/checkin", s.onSession(workers), s.checkinForm)
 	api.Post("/sessions/:id/checkin", s.onSession(workers), s.apiCheckin)
 	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
+	// Knowledge scores and satisfaction, per enrolment (pages_outcomes.go).
+	f.Get("/courses/:id<int>/scores", s.onCourse(workers), s.scoresPage)
+	f.Get("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.scorePage)
+	f.Post("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.saveScoresForm)
+	api.Get("/courses/:id/scores", s.onCourse(workers), s.apiCourseScores)
+	api.Put("/courses/:id/enrollments/:trainee_id/scores", s.onCourse(workers), s.apiPutScores)
+	api.Get("/outcomes", s.allow(readers), s.apiOutcomes)
 
 	// The trainer's app offline (docs/OFFLINE.md): the app's shell, the
 	// device's pack of the coming sessions, the sync of its queue, and the
@@ -145,6 +164,15 @@ func (s *Server) routes(f *fiber.App) {
 	api.Get("/trainees", s.allow(workers), s.apiSearchTrainees)
 	api.Post("/trainees", s.allow(workers), s.apiCreateTrainee)
 	f.Get("/people/:id<int>", s.onTrainee(coordinators), s.personPage)
+	// Consents (issue 18): recorded and withdrawn by coordinators; the
+	// scan of a signed form never reaches the ministry. A person's data
+	// and anonymisation: admins.
+	f.Post("/people/:id<int>/consents", s.onTrainee(coordinators), s.recordConsentForm)
+	f.Post("/people/:id<int>/consents/:consent_id<int>/withdraw", s.onTrainee(coordinators), s.withdrawConsentForm)
+	f.Get("/people/:id<int>/consents/:consent_id<int>/scan", s.onTrainee(coordinators), s.consentScan)
+	f.Get("/people/:id<int>/data", s.onTrainee(admins), s.personDataPage)
+	f.Get("/people/:id<int>/data.json", s.onTrainee(admins), s.personDataJSON)
+	f.Post("/people/:id<int>/anonymise", s.onTrainee(admins), s.anonymisePersonForm)
 	api.Get("/trainees/:id", s.onTrainee(workers), s.apiGetTrainee)
 	api.Patch("/trainees/:id", s.onTrainee(workers), s.apiPatchTrainee)
 	// Likely duplicates, merged and unmerged by coordinators (docs/DUPLICATES.md).

@@ -162,7 +162,7 @@ func (b *bench) measureImport() error {
 		cin := fmt.Sprintf("Y%c%07d", 'A'+byte(stamp%26), i)
 		fmt.Fprintf(&file, "institutional_actor,%s,%s,female,1985,%d,%s\r\n", nameAr, nameLatin, org, cin)
 		t := domain.Trainee{FullNameAr: &nameAr, FullNameLatin: &nameLatin}
-		fmt.Fprintf(&raw, "institutional_actor,%s,%s,%s,female,1985,%d,institution,%s,false\n", nameAr, nameLatin, t.NameKey(), org, cin)
+		fmt.Fprintf(&raw, "institutional_actor,%s,%s,%s,female,1985,%d,institution,%s\n", nameAr, nameLatin, t.NameKey(), org, cin)
 	}
 	body, contentType := multipartFile("file", "participants.csv", file.Bytes(), nil)
 	start := time.Now()
@@ -185,7 +185,7 @@ func (b *bench) measureImport() error {
 	}
 	defer b.db.Exec(`DROP TABLE IF EXISTS bench_copy`)
 	psqlTime, out, err := timeCommand("psql", b.dbURL, "-X", "-q", "-c",
-		`\copy bench_copy (category, full_name_ar, full_name_latin, name_key, sex, birth_year, organisation_id, organisation_kind, national_id, guardian_consent) from '`+rawPath+`' with csv`)
+		`\copy bench_copy (category, full_name_ar, full_name_latin, name_key, sex, birth_year, organisation_id, organisation_kind, national_id) from '`+rawPath+`' with csv`)
 	if err != nil {
 		return fmt.Errorf("psql: %v: %s", err, out)
 	}

@@ -10,18 +10,25 @@ import (
 // Trainee is a person trained by a programme. A child parliamentarian is a
 // minor: no phone, e-mail or national ID is ever kept for them.
 type Trainee struct {
-	ID              int64    `db:"id" json:"id"`
-	Category        Category `db:"category" json:"category" validate:"required,oneof=institutional_actor associative_actor child_parliamentarian"`
-	FullNameAr      *string  `db:"full_name_ar" json:"full_name_ar" validate:"omitempty,text,max=200"`
-	FullNameLatin   *string  `db:"full_name_latin" json:"full_name_latin" validate:"omitempty,text,max=200"`
-	Sex             Sex      `db:"sex" json:"sex" validate:"required,oneof=female male"`
-	BirthYear       *int     `db:"birth_year" json:"birth_year" validate:"omitempty,gte=1900,lte=2100"`
-	OrganisationID  *int64   `db:"organisation_id" json:"organisation_id"`
-	Province        *string  `db:"province" json:"province" validate:"omitempty,text"`
-	Phone           *string  `db:"phone" json:"phone"`
-	Email           *string  `db:"email" json:"email" validate:"omitempty,text,email,max=254"`
-	NationalID      *string  `db:"national_id" json:"national_id"`
-	GuardianConsent bool     `db:"guardian_consent" json:"guardian_consent"`
+	ID             int64    `db:"id" json:"id"`
+	Category       Category `db:"category" json:"category" validate:"required,oneof=institutional_actor associative_actor child_parliamentarian"`
+	FullNameAr     *string  `db:"full_name_ar" json:"full_name_ar" validate:"omitempty,text,max=200"`
+	FullNameLatin  *string  `db:"full_name_latin" json:"full_name_latin" validate:"omitempty,text,max=200"`
+	Sex            Sex      `db:"sex" json:"sex" validate:"required,oneof=female male"`
+	BirthYear      *int     `db:"birth_year" json:"birth_year" validate:"omitempty,gte=1900,lte=2100"`
+	OrganisationID *int64   `db:"organisation_id" json:"organisation_id"`
+	Province       *string  `db:"province" json:"province" validate:"omitempty,text"`
+	Phone          *string  `db:"phone" json:"phone"`
+	Email          *string  `db:"email" json:"email" validate:"omitempty,text,email,max=254"`
+	NationalID     *string  `db:"national_id" json:"national_id"`
+	// GuardianConsent: the person holds an active consent for training
+	// (derived from their consent records). Set on a child's creation or
+	// edit, it records a consent (ConsentMethod, else a signed form);
+	// cleared on an edit, it withdraws it.
+	GuardianConsent bool          `db:"guardian_consent" json:"guardian_consent"`
+	ConsentMethod   ConsentMethod `db:"-" json:"-"`
+	// AnonymisedAt: when the person's identifying data was cleared (issue 18).
+	AnonymisedAt *time.Time `db:"anonymised_at" json:"anonymised_at,omitempty"`
 }
 
 var (
@@ -82,7 +89,16 @@ func (t *Trainee) NameKey() string {
 // Validate normalizes t and checks every rule that needs no database: the
 // category rules, the formats, and that a birth year is not in the future.
 // The organisation's kind is checked by the store, which can look it up.
-func (t *Trainee) Validate(now time.Time) error {
+func (t *Trainee) Validate(now time.Time) error { return t.validate(now, true) }
+
+// ValidateEdit is Validate for a change to a person who held an active
+// consent for training (hadConsent) or not: a child whose consent was
+// withdrawn may be edited without giving it again.
+func (t *Trainee) ValidateEdit(now time.Time, hadConsent bool) error {
+	return t.validate(now, hadConsent)
+}
+
+func (t *Trainee) validate(now time.Time, requireConsent bool) error {
 	t.Normalize()
 	p := Problems{}
 	checkTags(t, p)
@@ -99,12 +115,12 @@ func (t *Trainee) Validate(now time.Time) error {
 	if t.NationalID != nil && !nationalIDPattern.MatchString(*t.NationalID) {
 		p.Add("national_id", "trainee.national_id_format")
 	}
-	t.checkCategoryRules(p)
+	t.checkCategoryRules(p, requireConsent)
 	return p.Err()
 }
 
 // checkCategoryRules applies what each category requires and refuses.
-func (t *Trainee) checkCategoryRules(p Problems) {
+func (t *Trainee) checkCategoryRules(p Problems, requireConsent bool) {
 	switch t.Category {
 	case ChildParliamentarian:
 		for field, value := range map[string]*string{"phone": t.Phone, "email": t.Email, "national_id": t.NationalID} {
@@ -115,7 +131,10 @@ func (t *Trainee) checkCategoryRules(p Problems) {
 		if t.BirthYear == nil {
 			p.Add("birth_year", "trainee.child_birth_year_required")
 		}
-		if !t.GuardianConsent {
+		if t.ConsentMethod != "" && !oneOf(t.ConsentMethod, storedConsentMethods) {
+			p.Add("consent_method", "consent.method_unknown")
+		}
+		if !t.GuardianConsent && requireConsent {
 			p.Add("guardian_consent", "trainee.child_consent_required")
 		}
 	case InstitutionalActor:

@@ -25,16 +25,16 @@ func TestEnrolmentFormOnAPhone(t *testing.T) {
 	shown := func() map[string]bool {
 		t.Helper()
 		got, err := chromedp.Run(phone, chromedp.Evaluate[map[string]bool](`Object.fromEntries(
-			["phone", "email", "national_id", "organisation_id", "new_organisation_name", "guardian_consent", "birth_year"]
+			["phone", "email", "national_id", "organisation_id", "new_organisation_name", "guardian_consent", "consent_method", "birth_year"]
 			.map(f => [f, document.getElementById("f-" + f).checkVisibility()]))`))
 		must(t, err)
 		return got
 	}
 	adults := map[string]bool{"phone": true, "email": true, "national_id": true, "organisation_id": true,
-		"new_organisation_name": true, "guardian_consent": false, "birth_year": true}
+		"new_organisation_name": true, "guardian_consent": false, "consent_method": false, "birth_year": true}
 	for category, want := range map[string]map[string]bool{
 		"child_parliamentarian": {"phone": false, "email": false, "national_id": false, "organisation_id": false,
-			"new_organisation_name": false, "guardian_consent": true, "birth_year": true},
+			"new_organisation_name": false, "guardian_consent": true, "consent_method": true, "birth_year": true},
 		"institutional_actor": adults,
 		"associative_actor":   adults,
 	} {

@@ -217,7 +217,7 @@ func newOfflineSite(t *testing.T) *offlineSite {
 	s.adult = domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Amina Tazi"), Sex: domain.Female, OrganisationID: &org.ID}
 	s.other = domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Brahim Saidi"), Sex: domain.Male, OrganisationID: &org.ID}
 	s.child = domain.Trainee{Category: domain.ChildParliamentarian, FullNameLatin: ptr("Chaimae Idrissi"), Sex: domain.Female,
-		BirthYear: ptr(now.Year() - 13), GuardianConsent: true}
+		BirthYear: ptr(now.Year() - 13), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 	for _, tr := range []*domain.Trainee{&s.adult, &s.other, &s.child} {
 		_, err := store.EnrollNew(ctx, s.course.ID, tr, repository.EnrollOptions{}, nil)
 		must(t, err)

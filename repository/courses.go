@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -70,6 +71,9 @@ func courseIn(ctx context.Context, q sqlx.QueryerContext, id int64) (*domain.Cou
 type CourseFilter struct {
 	ProgrammeID     int64
 	Year            int
+	Programme       string // a programme's code, beside ProgrammeID; "" for any
+	Province        string // a province's code; "" for any
+	Search          string // part of the code or of a title, in any case; "" for any
 	IncludeArchived bool
 }
 
@@ -112,10 +116,14 @@ func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page P
 	   AND ($2 = 0 OR c.year = $2)
 	   AND ($3::bigint[] IS NULL OR c.id = ANY($3))
 	   AND ($4 OR NOT c.archived)
+	   AND ($7 = '' OR p.code = $7)
+	   AND ($9 = '' OR pr.code = $9)
+	   AND ($8 = '' OR c.code ILIKE '%' || $8 || '%' OR c.title_ar ILIKE '%' || $8 || '%' OR c.title_fr ILIKE '%' || $8 || '%')
 	 ORDER BY c.start_date DESC, c.id DESC
 	 LIMIT $5 OFFSET $6`
 	cs := []CourseSummary{}
-	return cs, s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, scope.courseIDs(), f.IncludeArchived, page.limit(), page.offset())
+	return cs, s.db.SelectContext(ctx, &cs, q, f.ProgrammeID, f.Year, scope.courseIDs(), f.IncludeArchived, page.limit(), page.offset(),
+		f.Province, escapeLike(strings.TrimSpace(f.Search)), f.Programme)
 }
 
 // UpdateCourse validates and saves a course's editable fields, logging the

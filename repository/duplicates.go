@@ -79,6 +79,7 @@ const personPairsSQL = `WITH variants AS (
     SELECT a.id AS a, b.id AS b
       FROM trainees a JOIN trainees b ON b.name_key = a.name_key AND b.birth_year = a.birth_year AND b.id > a.id
      WHERE a.organisation_id IS DISTINCT FROM b.organisation_id
+       AND a.name_key <> '' -- anonymised people have no name to share (issue 18)
 ), one_org AS (
     -- Within one organisation, names that begin alike (a block, hashed) and
     -- are trigram-similar: a member is compared with the few of their

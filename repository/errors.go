@@ -47,6 +47,8 @@ var constraintProblems = map[string]constraintProblem{
 	"enrollments_trainee_id_fkey":    {"trainee_id", "trainee.unknown"},
 	"enrollments_course_id_fkey":     {"course_id", "course.unknown"},
 	"enrollments_child_is_minor":     {"birth_year", "enrollment.child_not_minor"},
+	"enrollments_child_consent":      {"trainee_id", "consent.required_to_enrol"},
+	"enrollments_person_anonymised":  {"trainee_id", "consent.person_anonymised"},
 	"course_trainers_user_id_fkey":   {"user_id", "user.unknown"},
 	"attendance_enrollment_fkey":     {"trainee_id", "attendance.not_enrolled"},
 	"attendance_session_fkey":        {"session_id", "attendance.not_enrolled"},

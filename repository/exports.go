@@ -75,7 +75,8 @@ SELECT x.attendance_id, x.enrollment_id, x.trainee_id, c.id, x.session_id, pg.co
   JOIN provinces pv ON pv.id = c.province_id
   CROSS JOIN LATERAL (
       SELECT a.id AS attendance_id, e.id AS enrollment_id, t.id AS trainee_id, s.id AS session_id, s.starts_at,
-             t.full_name_ar, t.full_name_latin, t.national_id, t.phone, e.category, o.name_ar AS org_ar,
+             ` + shownNameArSQL + ` AS full_name_ar, ` + shownNameLatinSQL + ` AS full_name_latin,
+             t.national_id, t.phone, e.category, o.name_ar AS org_ar,
              o.name_fr AS org_fr, t.sex, a.status, u.name AS marked_by, a.marked_at, s.cancelled_at IS NOT NULL AS cancelled
         FROM sessions s
         JOIN enrollments e ON e.course_id = s.course_id

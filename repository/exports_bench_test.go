@@ -214,15 +214,17 @@ func seedAttendance(b *testing.B, db *sqlx.DB, rows int) {
 		})
 	trainees := courses * traineesPerCourse
 	copyRows(b, db, "trainees", []string{"id", "category", "full_name_ar", "full_name_latin", "name_key", "sex", "birth_year",
-		"organisation_id", "organisation_kind", "guardian_consent"}, trainees, func(i int) []any {
+		"organisation_id", "organisation_kind"}, trainees, func(i int) []any {
 		ar, latin := "فاطمة الزهراء بنعلي "+strconv.Itoa(i), "Hélène Aït-Lahcen "+strconv.Itoa(i)
 		key := domain.SearchKey(ar) + " | " + domain.SearchKey(latin)
 		sex := []string{"female", "male"}[i%2]
 		if i%4 == 3 {
-			return []any{i + 1, "child_parliamentarian", ar, nil, domain.SearchKey(ar), sex, 2008, nil, nil, true}
+			return []any{i + 1, "child_parliamentarian", ar, nil, domain.SearchKey(ar), sex, 2008, nil, nil}
 		}
-		return []any{i + 1, "institutional_actor", ar, latin, key, sex, nil, 1, "institution", false}
+		return []any{i + 1, "institutional_actor", ar, latin, key, sex, nil, 1, "institution"}
 	})
+	exec(`INSERT INTO consents (trainee_id, scope, method, wording_version, given_on)
+	  SELECT id, 'training', 'before_records', 'bench', current_date FROM trainees WHERE category = 'child_parliamentarian'`)
 	copyRows(b, db, "enrollments", []string{"id", "trainee_id", "course_id"}, trainees, func(i int) []any {
 		return []any{i + 1, i + 1, i/traineesPerCourse + 1}
 	})
@@ -283,11 +285,11 @@ func BenchmarkImport100k(b *testing.B) {
 		ar, latin := "فاطمة الزهراء بنعلي "+strconv.Itoa(i), "Hélène Aït-Lahcen "+strconv.Itoa(i)
 		if i%4 == 3 {
 			fmt.Fprintf(&list, "%s,,Enfant parlementaire,Femme,2010,,,oui\r\n", ar)
-			fmt.Fprintf(&raw, "child_parliamentarian,%s,,%s,female,2010,,,,true\n", ar, domain.SearchKey(ar))
+			fmt.Fprintf(&raw, "child_parliamentarian,%s,,%s,female,2010,,,\n", ar, domain.SearchKey(ar))
 			continue
 		}
 		fmt.Fprintf(&list, "%s,%s,Acteur institutionnel,Homme,,1,AB%d,\r\n", ar, latin, i)
-		fmt.Fprintf(&raw, "institutional_actor,%s,%s,%s,male,,1,institution,AB%d,false\n", ar, latin,
+		fmt.Fprintf(&raw, "institutional_actor,%s,%s,%s,male,,1,institution,AB%d\n", ar, latin,
 			domain.SearchKey(ar)+" | "+domain.SearchKey(latin), i)
 	}
 	if err := os.WriteFile(listPath, []byte(list.String()), 0o600); err != nil {
@@ -313,13 +315,17 @@ func BenchmarkImport100k(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			_, store := fresh(b)
+			importer := &domain.User{Email: "importer@example.ma", Name: "Importer", Role: domain.RoleCoordinator}
+			if err := store.CreateUser(context.Background(), importer, "a-long-enough-password", nil); err != nil {
+				b.Fatal(err)
+			}
 			f, err := os.Open(listPath)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
 			start := time.Now()
-			report, err := store.ImportTrainees(context.Background(), domain.ParseImport(f, "list.csv"), repository.ImportOptions{}, nil)
+			report, err := store.ImportTrainees(context.Background(), domain.ParseImport(f, "list.csv"), repository.ImportOptions{}, &importer.ID)
 			total += time.Since(start)
 			f.Close()
 			if err != nil {
@@ -342,7 +348,7 @@ func BenchmarkImport100k(b *testing.B) {
 			url, _ := fresh(b)
 			b.StartTimer()
 			start := time.Now()
-			cmd := exec.Command(psql, url, "-X", "-q", "-c", `\copy trainees (category, full_name_ar, full_name_latin, name_key, sex, birth_year, organisation_id, organisation_kind, national_id, guardian_consent) from '`+rawPath+`' with csv`)
+			cmd := exec.Command(psql, url, "-X", "-q", "-c", `\copy trainees (category, full_name_ar, full_name_latin, name_key, sex, birth_year, organisation_id, organisation_kind, national_id) from '`+rawPath+`' with csv`)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				b.Fatalf("psql: %v: %s", err, out)
 			}

@@ -27,7 +27,12 @@ type fixture struct {
 	association domain.Organisation
 
 	world *dbtest.World
+	// importer: the user imports are made as (they record consents)
+	importer *int64
 }
+
+// importerID is the user the fixture's imports are made as.
+func (f *fixture) importerID() *int64 { return f.importer }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -39,9 +44,11 @@ func newFixture(t *testing.T) *fixture {
 func newFixtureOn(t *testing.T, store *repository.Store) *fixture {
 	t.Helper()
 	w := dbtest.NewWorld(t, store, dbtest.WorldNames{Courses: [2]string{"CP-RABAT-1", "CP-RABAT-2"}, Institution: "Centre multifonctionnel"})
+	importer := &domain.User{Email: "importer@example.ma", Name: "Importer", Role: domain.RoleCoordinator}
+	must(t, store.CreateUser(context.Background(), importer, "a-long-enough-password", nil))
 	return &fixture{store: store, ctx: context.Background(), world: w, province: w.Province, programme: w.Programme,
 		course: w.Course, otherCourse: w.OtherCourse, session: w.Session, otherSess: w.OtherSession,
-		institution: w.Institution, association: w.Association}
+		institution: w.Institution, association: w.Association, importer: &importer.ID}
 }
 
 func (f *fixture) newCourse(t *testing.T, code string) domain.Course {
@@ -61,7 +68,7 @@ func (f *fixture) institutionalActor(latin string) *domain.Trainee {
 // child returns a valid child parliamentarian, not yet stored.
 func (f *fixture) child(name string) *domain.Trainee {
 	return &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr(name), Sex: domain.Male,
-		BirthYear: ptr(2006), GuardianConsent: true}
+		BirthYear: ptr(2006), GuardianConsent: true, ConsentMethod: domain.ConsentBeforeRecords}
 }
 
 func must(t *testing.T, err error) {
@@ -91,4 +98,13 @@ func wantInvalid(t *testing.T, err error, field string) {
 	if _, ok := v.Fields[field]; !ok {
 		t.Fatalf("want a validation error on %s, got %v", field, v)
 	}
+}
+
+// user stores a coordinator for a test that needs someone to act: the one
+// who records a consent, say.
+func (f *fixture) user(t *testing.T, email string) *domain.User {
+	t.Helper()
+	u := &domain.User{Email: email, Name: "Coordinatrice " + email, Role: domain.RoleCoordinator}
+	must(t, f.store.CreateUser(f.ctx, u, "a-long-enough-password", nil))
+	return u
 }

@@ -176,6 +176,9 @@ func (im *importer) run() error {
 	if err := im.updateMatched(); err != nil {
 		return err
 	}
+	if err := im.recordConsents(); err != nil {
+		return err
+	}
 	if err := im.enrol(); err != nil {
 		return err
 	}
@@ -484,9 +487,9 @@ func (im *importer) create() error {
 		// A person created meanwhile with the same national ID (outside
 		// imports, which are serialised) wins: DO NOTHING, then reuse them.
 		{"create", `INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-		                                   organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent)
+		                                   organisation_id, organisation_kind, province_id, phone, email, national_id)
 		            SELECT trainee_id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-		                   organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent
+		                   organisation_id, organisation_kind, province_id, phone, email, national_id
 		              FROM import_rows WHERE created ORDER BY line
 		            ON CONFLICT (national_id) WHERE national_id IS NOT NULL DO NOTHING`},
 		{"rematch", `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
@@ -499,6 +502,27 @@ func (im *importer) create() error {
 	}
 	const count = `SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM import_rows`
 	return im.tx.QueryRowContext(im.ctx, count).Scan(&im.report.Created, &im.report.Reused)
+}
+
+// recordConsents records, as the importing user's, a consent for training
+// for each child the list marks "consent: yes" who holds no active one
+// (method import_list: the list is the user's assertion), audited.
+func (im *importer) recordConsents() error {
+	n := guardianConsent(0, domain.ConsentImportList)
+	const q = `WITH c AS (
+	    INSERT INTO consents (trainee_id, scope, method, wording_version, given_on, recorded_by)
+	    SELECT DISTINCT i.trainee_id, 'training', 'import_list', $1, $2::date, $3::bigint
+	      FROM import_rows i JOIN trainees t ON t.id = i.trainee_id
+	     WHERE i.guardian_consent AND t.category = 'child_parliamentarian' AND NOT ` + activeConsentSQL + `
+	    RETURNING id, trainee_id, given_on
+	)
+	INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id)
+	SELECT $3, 'consent.record', 'consent', c.id,
+	       jsonb_build_object('trainee_id', c.trainee_id, 'scope', 'training', 'method', 'import_list',
+	                          'wording_version', $1::text, 'given_on', c.given_on, 'scan', false), c.trainee_id
+	  FROM c`
+	_, err := im.tx.ExecContext(im.ctx, q, n.WordingVersion, n.GivenOn, im.by)
+	return mapError(err)
 }
 
 // enrol enrols every person of the list in the course, counting those
@@ -570,11 +594,11 @@ func (im *importer) audit() error {
 	const created = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id)
 	SELECT $1, 'trainee.create', 'trainee', t.id,
 	       CASE WHEN t.category = 'child_parliamentarian' -- a minor's counted fields only (auditedNewTrainee)
-	            THEN jsonb_build_object('category', t.category, 'organisation_id', t.organisation_id, 'guardian_consent', t.guardian_consent)
+	            THEN jsonb_build_object('category', t.category, 'organisation_id', t.organisation_id, 'guardian_consent', ` + activeConsentSQL + `)
 	            ELSE jsonb_build_object('id', t.id, 'category', t.category,
 	                 'full_name_ar', t.full_name_ar, 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
 	                 'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
-	                 'national_id', t.national_id, 'guardian_consent', t.guardian_consent) END, t.id
+	                 'national_id', t.national_id, 'guardian_consent', ` + activeConsentSQL + `) END, t.id
 	  FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id
 	 WHERE t.id IN (SELECT trainee_id FROM import_rows WHERE created)
 	 ORDER BY t.id`

@@ -18,7 +18,7 @@ import (
 
 // importString parses and imports a file as the HTTP handler will.
 func (f *fixture) importString(data, name string, opt repository.ImportOptions) (*repository.ImportReport, error) {
-	return f.store.ImportTrainees(f.ctx, domain.ParseImport(strings.NewReader(data), name), opt, nil)
+	return f.store.ImportTrainees(f.ctx, domain.ParseImport(strings.NewReader(data), name), opt, f.importerID())
 }
 
 // counts is the number of rows of the tables an import may write.
@@ -193,7 +193,7 @@ func TestFrenchExcelFileImports(t *testing.T) {
 	}
 	var tr domain.Trainee
 	must(t, f.store.DB().Get(&tr, `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year,
-	       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent
+	       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, EXISTS (SELECT 1 FROM consents c WHERE c.trainee_id = t.id AND c.withdrawn_at IS NULL) AS guardian_consent
 	  FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id`))
 	if *tr.FullNameLatin != "Hélène Aït-Lahcen" || *tr.OrganisationID != f.institution.ID || *tr.Province != "rabat" ||
 		*tr.Phone != "0612345678" || *tr.NationalID != "AB123456" {
@@ -216,7 +216,7 @@ func TestXLSXImport(t *testing.T) {
 	var buf bytes.Buffer
 	must(t, x.Write(&buf))
 	report, err := f.store.ImportTrainees(f.ctx, domain.ParseImport(&buf, "لائحة.xlsx"),
-		repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses()}, nil)
+		repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses()}, f.importerID())
 	must(t, err)
 	if report.Created != 1 || report.Enrolled != 1 {
 		t.Fatalf("%+v", report)

@@ -241,7 +241,8 @@ const matchRowSQL = `SELECT i.line, i.match_rule, t.id,
        fp.code AS f_province, i.phone AS f_phone, i.email AS f_email, i.national_id AS f_national_id,
        i.guardian_consent AS f_consent,
        t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year, t.organisation_id AS org,
-       coalesce(o.name_fr, o.name_ar) AS org_name, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent
+       coalesce(o.name_fr, o.name_ar) AS org_name, p.code AS province, t.phone, t.email, t.national_id,
+       ` + activeConsentSQL + ` AS guardian_consent
   FROM import_rows i JOIN trainees t ON t.id = i.match_id
   LEFT JOIN organisations fo ON fo.id = i.organisation_id LEFT JOIN provinces fp ON fp.id = i.province_id
   LEFT JOIN organisations o ON o.id = t.organisation_id LEFT JOIN provinces p ON p.id = t.province_id
@@ -487,8 +488,8 @@ func overlay(t, file *domain.Trainee, columns []string) {
 		t.OrganisationID = file.OrganisationID
 	}
 	for _, c := range columns {
-		if c == "guardian_consent" {
-			t.GuardianConsent = file.GuardianConsent
+		if c == "guardian_consent" { // a consent it records is the list's (consents.go)
+			t.GuardianConsent, t.ConsentMethod = file.GuardianConsent, domain.ConsentImportList
 		}
 	}
 }

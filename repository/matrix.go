@@ -15,7 +15,7 @@ import (
 // matrixSQL returns, per enrolment of the course, the session ids and the
 // statuses marked (empty when unmarked), ordered by name in the script $3.
 var matrixSQL = `
-SELECT e.id, t.id, t.full_name_ar, t.full_name_latin, t.national_id, t.phone, e.category, t.sex, e.status,
+SELECT e.id, t.id, ` + shownNameArSQL + `, ` + shownNameLatinSQL + `, t.national_id, t.phone, e.category, t.sex, e.status,
        coalesce(array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL), '{}'),
        coalesce(array_agg(coalesce(a.status, '') ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL), '{}')
   FROM enrollments e

@@ -43,8 +43,8 @@ func TestChildParliamentarianWithPhoneIsRefused(t *testing.T) {
 	wantInvalid(t, f.store.CreateTrainee(f.ctx, child, nil), "phone")
 
 	// The database refuses it too, whatever the Go code does.
-	_, err := f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, phone, guardian_consent)
-		VALUES ('child_parliamentarian', 'ياسين', 'ياسين', 'male', 2006, '0612345678', true)`)
+	_, err := f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, phone)
+		VALUES ('child_parliamentarian', 'ياسين', 'ياسين', 'male', 2006, '0612345678')`)
 	wantCheckViolation(t, err, "trainees_child_minimal_data")
 	assertCount(t, f, "trainees", 0)
 }
@@ -58,9 +58,49 @@ func TestChildParliamentarianNeedsConsentAndBirthYear(t *testing.T) {
 	err := f.store.CreateTrainee(f.ctx, child, nil)
 	wantInvalid(t, err, "guardian_consent")
 	wantInvalid(t, err, "birth_year")
-	_, err = f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year, guardian_consent)
-		VALUES ('child_parliamentarian', 'سلمى', 'سلمى', 'female', 2006, false)`)
+	_, err = f.store.DB().Exec(`INSERT INTO trainees (category, full_name_ar, name_key, sex)
+		VALUES ('child_parliamentarian', 'سلمى', 'سلمى', 'female')`)
 	wantCheckViolation(t, err, "trainees_child_minimal_data")
+}
+
+// The database itself enrols a child parliamentarian only with an active
+// consent for training (issue 18): a raw INSERT without one is refused, one
+// with a consent passes, and once it is withdrawn neither a new enrolment
+// nor making a withdrawn one current again passes.
+func TestChildEnrolmentNeedsAnActiveConsentInTheDatabase(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	db := f.store.DB()
+	coordinator := f.user(t, "consent@example.ma")
+	var child int64
+	must(t, db.Get(&child, `INSERT INTO trainees (category, full_name_ar, name_key, sex, birth_year)
+		VALUES ('child_parliamentarian', 'سلمى', 'سلمى', 'female', 2008) RETURNING id`))
+	enrolRaw := func(course int64) error {
+		_, err := db.Exec(`INSERT INTO enrollments (trainee_id, course_id) VALUES ($1, $2)`, child, course)
+		return err
+	}
+	wantCheckViolation(t, enrolRaw(f.course.ID), "enrollments_child_consent")
+	// A consent for photographs only is no consent for training.
+	db.MustExec(`INSERT INTO consents (trainee_id, scope, method, wording_version, given_on, recorded_by)
+		VALUES ($1, 'photographs', 'signed_form', 'v1', '2019-01-10', $2)`, child, coordinator.ID)
+	wantCheckViolation(t, enrolRaw(f.course.ID), "enrollments_child_consent")
+	db.MustExec(`INSERT INTO consents (trainee_id, scope, method, wording_version, given_on, recorded_by)
+		VALUES ($1, 'training', 'signed_form', 'v1', '2019-01-10', $2)`, child, coordinator.ID)
+	must(t, enrolRaw(f.course.ID))
+	db.MustExec(`UPDATE enrollments SET status = 'withdrawn' WHERE trainee_id = $1`, child)
+
+	db.MustExec(`UPDATE consents SET withdrawn_at = now(), withdrawn_by = $2 WHERE trainee_id = $1`, child, coordinator.ID)
+	other := f.newCourse(t, "C-2")
+	wantCheckViolation(t, enrolRaw(other.ID), "enrollments_child_consent")
+	_, err := db.Exec(`UPDATE enrollments SET status = 'enrolled' WHERE trainee_id = $1`, child)
+	wantCheckViolation(t, err, "enrollments_child_consent")
+	// The store says why, on the person's field.
+	_, err = f.store.Enroll(f.ctx, other.ID, child, repository.EnrollOptions{}, nil)
+	wantInvalid(t, err, "trainee_id")
+	// A consent recorded by nobody is refused (only the migration's are).
+	_, err = db.Exec(`INSERT INTO consents (trainee_id, scope, method, wording_version, given_on)
+		VALUES ($1, 'training', 'signed_form', 'v1', '2019-01-10')`, child)
+	wantCheckViolation(t, err, "consents_asserted_by")
 }
 
 func TestChildParliamentarianMustBeAMinorInTheCourseYear(t *testing.T) {

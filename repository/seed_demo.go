@@ -22,6 +22,9 @@ type SeedReport struct {
 	Withdrawals     int `json:"withdrawals"`
 	RostersSaved    int `json:"rosters_saved"` // sessions whose attendance was recorded
 	ReportedFigures int `json:"reported_figures"`
+	Modules         int `json:"modules"`        // the takaffoul path's modules (issue 19)
+	CourseModules   int `json:"course_modules"` // courses put in a module
+	Scores          int `json:"scores"`         // enrolments given test scores and satisfaction
 	Indicators      int `json:"indicators"`
 	// TrainerAssignments counts the demo trainer's new courses.
 	TrainerAssignments int `json:"trainer_assignments"`
@@ -70,7 +73,8 @@ func (s *Store) SeedDemoProgrammes(ctx context.Context) (SeedReport, error) {
 func (s *Store) SeedDemoProgrammesAt(ctx context.Context, now time.Time) (SeedReport, error) {
 	a := &demoApplier{store: s, plan: buildDemoPlan(domain.WeekOf(now)), now: now,
 		programmeIDs: map[string]int64{}, orgIDs: map[string]int64{}, traineeIDs: map[*demoPerson]int64{}}
-	steps := []func(context.Context) error{a.provinces, a.programmes, a.organisations, a.trainees, a.courses, a.reported, a.indicators}
+	steps := []func(context.Context) error{a.provinces, a.programmes, a.modules, a.organisations, a.trainees, a.courses,
+		a.courseModules, a.scores, a.reported, a.indicators}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return a.report, fmt.Errorf("seed demo: %w", err)
@@ -104,6 +108,7 @@ type demoPlan struct {
 	people        []*demoPerson
 	courses       []*demoCourse
 	reported      []domain.ReportedFigure
+	modules       map[string][]domain.Module // by programme code: the path's modules (issue 19)
 }
 
 type demoPerson struct {
@@ -117,6 +122,14 @@ type demoCourse struct {
 	sessions   []domain.Session
 	enrolments []*demoEnrolment
 	trainer    string // e-mail of the demo account assigned to it, if any
+	module     int    // the position of its module in the programme's path, 0 for none
+	scores     []demoScores
+}
+
+// demoScores are one person's test scores and satisfaction in a course.
+type demoScores struct {
+	person *demoPerson
+	scores domain.Scores
 }
 
 type demoEnrolment struct {
@@ -138,6 +151,7 @@ type demoBuilder struct {
 
 func buildDemoPlan(week domain.Week) demoPlan {
 	b := &demoBuilder{rng: rand.New(rand.NewPCG(2017, 2020)), used: map[domain.Sex]int{}, nextID: 100001}
+	b.plan.modules = map[string][]domain.Module{}
 	b.names = map[domain.Sex][]int{
 		domain.Female: b.rng.Perm(len(demoFemaleNames) * len(demoFamilyNames)),
 		domain.Male:   b.rng.Perm(len(demoMaleNames) * len(demoFamilyNames)),
@@ -391,6 +405,13 @@ func (b *demoBuilder) takaffoul() {
 			fmt.Sprintf("Takaffoul — module de l'année %d (%d) — cohorte illustrative : le rapport ne donne pas d'effectif", i+1, year))
 	}
 	modules[2].trainer = DemoTrainer
+	// The path (issue 19): one module a year, each course its module's only offer.
+	for i, m := range modules {
+		m.module = i + 1
+		b.plan.modules[DemoTakaffoul] = append(b.plan.modules[DemoTakaffoul], domain.Module{Position: i + 1, Year: i + 1,
+			NameAr: fmt.Sprintf("تكفل — السنة %d من المسار", i+1), NameFr: fmt.Sprintf("Takaffoul — année %d du parcours", i+1),
+			ExpectedHours: 24})
+	}
 	for i := range 22 {
 		p := b.person(domain.InstitutionalActor, 4, "DEMO-TKF-"+demoCareServices[i%len(demoCareServices)][0])
 		b.cohort = append(b.cohort, p)
@@ -411,6 +432,7 @@ func (b *demoBuilder) takaffoul() {
 	for _, m := range modules {
 		m.course.Capacity = len(m.enrolments) + 5
 	}
+	demoScoresOf(modules[2], b.cohort[:16])
 }
 
 // currentCourse adds the course running in week: one follow-up session a
@@ -473,7 +495,14 @@ type demoApplier struct {
 	programmeIDs map[string]int64
 	orgIDs       map[string]int64
 	traineeIDs   map[*demoPerson]int64
+	// consentBy: the demo coordinator, who records the children's consents
+	// (signed forms); nil when the accounts are not seeded, and the
+	// consents are then "before records".
+	consentBy *int64
 }
+
+// DemoCoordinator is the demo account that records the demo children's consents.
+const DemoCoordinator = "coordinator@demo.ma"
 
 func (a *demoApplier) provinces(ctx context.Context) error {
 	for _, p := range a.plan.provinces {
@@ -522,15 +551,26 @@ func (a *demoApplier) organisations(ctx context.Context) error {
 }
 
 func (a *demoApplier) trainees(ctx context.Context) error {
+	var coordinator int64
+	err := getOne(ctx, a.store.db, &coordinator, `SELECT id FROM users WHERE email = $1`, DemoCoordinator)
+	switch {
+	case err == nil:
+		a.consentBy = &coordinator
+	case !isNotFound(err):
+		return err
+	}
 	for _, p := range a.plan.people {
 		t := p.trainee
+		if t.Category == domain.ChildParliamentarian && a.consentBy == nil {
+			t.ConsentMethod = domain.ConsentBeforeRecords
+		}
 		if p.orgReg != "" {
 			id := a.orgIDs[p.orgReg]
 			t.OrganisationID = &id
 		}
 		id, err := a.existingTrainee(ctx, &t)
 		if isNotFound(err) {
-			err = a.store.CreateTrainee(ctx, &t, nil)
+			err = a.store.CreateTrainee(ctx, &t, a.consentBy) // audited as the coordinator who records the consents
 			id = t.ID
 			a.report.Trainees++
 		}

@@ -90,7 +90,8 @@ func TestDemoDataReproducesThePublishedFigures(t *testing.T) {
 	}
 	var childData int
 	must(t, store.DB().Get(&childData, `SELECT count(*) FROM trainees WHERE category = 'child_parliamentarian'
-		AND (phone IS NOT NULL OR email IS NOT NULL OR national_id IS NOT NULL OR NOT guardian_consent)`))
+		AND (phone IS NOT NULL OR email IS NOT NULL OR national_id IS NOT NULL OR NOT EXISTS (
+		SELECT 1 FROM consents c WHERE c.trainee_id = trainees.id AND c.scope = 'training' AND c.withdrawn_at IS NULL))`))
 	if childData != 0 {
 		t.Errorf("%d child parliamentarians carry personal data or lack consent", childData)
 	}

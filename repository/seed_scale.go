@@ -53,6 +53,7 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions) error {
 			{"provinces and programmes", scaleReference},
 			{"organisations", scaleOrganisations},
 			{"trainees (COPY)", scaleTrainees},
+			{"consents", scaleConsents},
 			{"courses", scaleCourses},
 			{"sessions", scaleSessions},
 			{"enrolments", scaleEnrollments},
@@ -141,7 +142,7 @@ func scaleTrainees(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, e
 		return 0, err
 	}
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("trainees", "category", "full_name_ar", "full_name_latin", "name_key", "sex",
-		"birth_year", "organisation_id", "organisation_kind", "phone", "national_id", "guardian_consent"))
+		"birth_year", "organisation_id", "organisation_kind", "phone", "national_id"))
 	if err != nil {
 		return 0, err
 	}
@@ -157,6 +158,16 @@ func scaleTrainees(ctx context.Context, tx *sqlx.Tx, opt ScaleOptions) (int64, e
 		return 0, err
 	}
 	return int64(opt.Trainees), stmt.Close()
+}
+
+// scaleConsents gives every synthetic child a consent for training, as
+// the migration gave the people of before (a synthetic dataset has no user
+// to assert it).
+func scaleConsents(ctx context.Context, tx *sqlx.Tx, _ ScaleOptions) (int64, error) {
+	const q = `INSERT INTO consents (trainee_id, scope, method, wording_version, given_on)
+	  SELECT id, 'training', 'before_records', 'synthetic', current_date FROM trainees
+	   WHERE id > (SELECT trainee_after FROM scale_bounds) AND category = 'child_parliamentarian'`
+	return execCount(ctx, tx, q)
 }
 
 // scaleOrgs are the ids of the synthetic organisations of each kind.
@@ -176,13 +187,13 @@ func scaleTraineeRow(rng *rand.Rand, i int, orgs scaleOrgs) []any {
 	case r < 70:
 		org := orgs.institutions[rng.IntN(len(orgs.institutions))]
 		return []any{"institutional_actor", nameAr, nameLatin, t.NameKey(), sex, 1960 + rng.IntN(40), org, "institution",
-			fmt.Sprintf("06%08d", i), fmt.Sprintf("ZZ%07d", i), false}
+			fmt.Sprintf("06%08d", i), fmt.Sprintf("ZZ%07d", i)}
 	case r < 90:
 		org := orgs.associations[rng.IntN(len(orgs.associations))]
 		return []any{"associative_actor", nameAr, nameLatin, t.NameKey(), sex, 1960 + rng.IntN(40), org, "association",
-			fmt.Sprintf("07%08d", i), nil, false}
+			fmt.Sprintf("07%08d", i), nil}
 	default:
-		return []any{"child_parliamentarian", nameAr, nameLatin, t.NameKey(), sex, 2009 + rng.IntN(2), nil, nil, nil, nil, true}
+		return []any{"child_parliamentarian", nameAr, nameLatin, t.NameKey(), sex, 2009 + rng.IntN(2), nil, nil, nil, nil}
 	}
 }
 

@@ -86,7 +86,8 @@ func (s *Store) SignInSheet(ctx context.Context, sessionID int64, scope Scope, l
 // name in the reader's language (lang "ar": Arabic names first).
 func (s *Store) CourseSignInTrainees(ctx context.Context, courseID int64, lang string) (_ []SignInTrainee, err error) {
 	defer wrap(&err, "CourseSignInTrainees %d", courseID)
-	const q = `SELECT t.id, t.full_name_ar, t.full_name_latin, t.category,
+	// A withdrawn child's or an anonymised person's number, not their name (consents.go).
+	const q = `SELECT t.id, ` + shownNameArSQL + ` AS full_name_ar, ` + shownNameLatinSQL + ` AS full_name_latin, t.category,
 	                  o.name_ar AS organisation_ar, o.name_fr AS organisation_fr
 	             FROM enrollments e
 	             JOIN trainees t ON t.id = e.trainee_id

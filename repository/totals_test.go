@@ -22,7 +22,7 @@ func (f *fixture) person(t *testing.T, cat domain.Category, sex domain.Sex, name
 	case domain.AssociativeActor:
 		tr.OrganisationID = &f.association.ID
 	case domain.ChildParliamentarian:
-		tr.BirthYear, tr.GuardianConsent = ptr(2007), true
+		tr.BirthYear, tr.GuardianConsent, tr.ConsentMethod = ptr(2007), true, domain.ConsentBeforeRecords
 	}
 	must(t, f.store.CreateTrainee(f.ctx, tr, nil))
 	return tr

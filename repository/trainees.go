@@ -14,7 +14,8 @@ import (
 )
 
 const traineeSelect = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year,
-       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent
+       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, ` + activeConsentSQL + ` AS guardian_consent,
+       t.anonymised_at
   FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id`
 
 // CreateTrainee validates and stores a trainee, audited as by's. A national
@@ -38,15 +39,35 @@ func createTrainee(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *int6
 		return err
 	}
 	const q = `INSERT INTO trainees (category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-	                                 organisation_id, organisation_kind, province_id, phone, email, national_id, guardian_consent)
-	           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`
+	                                 organisation_id, organisation_kind, province_id, phone, email, national_id)
+	           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`
 	if err := getOne(ctx, tx, &t.ID, q, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex, t.BirthYear,
-		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
+		t.OrganisationID, kind, provinceID, t.Phone, t.Email, t.NationalID); err != nil {
+		return err
+	}
+	if err := keepGuardianConsent(ctx, tx, t, false, by); err != nil {
 		return err
 	}
 	// The record as created: the audit page (coordinators and admins, who
 	// may read it anyway) shows every field's history from here.
 	return audit(ctx, tx, by, "trainee.create", "trainee", t.ID, nil, auditedNewTrainee(t))
+}
+
+// keepGuardianConsent turns a child's "guardian's consent" box into
+// consent records: ticked where the person held no active consent for
+// training (had), a consent is recorded as by's; unticked where they held
+// one, it is withdrawn. An adult's box records nothing: the guardian's
+// consent is a minor's.
+func keepGuardianConsent(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, had bool, by *int64) error {
+	switch {
+	case t.GuardianConsent && !had && t.Category == domain.ChildParliamentarian:
+		_, err := insertConsent(ctx, tx, guardianConsent(t.ID, t.ConsentMethod), by)
+		return err
+	case !t.GuardianConsent && had:
+		return withdrawConsents(ctx, tx, `trainee_id = $1 AND scope = 'training'`, t.ID, by)
+	}
+	t.GuardianConsent = had && t.GuardianConsent
+	return nil
 }
 
 // organisationKindFor looks up the trainee's organisation and checks that its
@@ -103,7 +124,7 @@ func (s *Store) SearchTrainees(ctx context.Context, query string, page Page) (_ 
 	probe := domain.Trainee{Phone: &query, NationalID: &query}
 	probe.Normalize()
 	const q = `SELECT t.id, t.category, t.full_name_ar, t.full_name_latin, t.sex, t.birth_year,
-	       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, t.guardian_consent,
+	       t.organisation_id, p.code AS province, t.phone, t.email, t.national_id, ` + activeConsentSQL + ` AS guardian_consent, t.anonymised_at,
 	       coalesce(o.name_ar, o.name_fr) AS organisation_name
 	  FROM trainees t
 	  LEFT JOIN provinces p ON p.id = t.province_id
@@ -306,7 +327,10 @@ func updateTraineeIn(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *in
 			return err
 		}
 	}
-	if err := t.Validate(time.Now()); err != nil {
+	if before.AnonymisedAt != nil {
+		return ErrAlreadyAnonymised // an anonymised record is not filled in again
+	}
+	if err := t.ValidateEdit(time.Now(), before.GuardianConsent); err != nil {
 		return err
 	}
 	kind, err := organisationKindFor(ctx, tx, t)
@@ -319,11 +343,14 @@ func updateTraineeIn(ctx context.Context, tx *sqlx.Tx, t *domain.Trainee, by *in
 	}
 	const q = `UPDATE trainees SET category = $2, full_name_ar = $3, full_name_latin = $4, name_key = $5, sex = $6,
 	                  birth_year = $7, organisation_id = $8, organisation_kind = $9, province_id = $10,
-	                  phone = $11, email = $12, national_id = $13, guardian_consent = $14
+	                  phone = $11, email = $12, national_id = $13
 	            WHERE id = $1`
 	if _, err := tx.ExecContext(ctx, q, t.ID, t.Category, t.FullNameAr, t.FullNameLatin, t.NameKey(), t.Sex,
-		t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID, t.GuardianConsent); err != nil {
+		t.BirthYear, t.OrganisationID, kind, province, t.Phone, t.Email, t.NationalID); err != nil {
 		return mapError(err)
+	}
+	if err := keepGuardianConsent(ctx, tx, t, before.GuardianConsent, by); err != nil {
+		return err
 	}
 	// Every field that changed, named in "changed", with its values
 	// before and after; a minor's (before or after the change) only
