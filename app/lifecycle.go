@@ -29,8 +29,8 @@ func (s *Server) allowCorrection(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || !coordinators.admits(currentUser(c)) {
 		return nil
 	}
-	course, err := s.course(c)
-	if err != nil || !course.Closed() {
+	closed, err := s.courseClosed(c)
+	if err != nil || !closed {
 		return err
 	}
 	typed := c.FormValue(correctionField)
@@ -43,6 +43,16 @@ func (s *Server) allowCorrection(c *fiber.Ctx) error {
 	}
 	c.SetUserContext(repository.WithCorrection(c.UserContext(), reason))
 	return nil
+}
+
+// courseClosed reports whether the course the guard let through is closed:
+// from the course if a handler loaded it already, else by the store's
+// point read (the enrolment, the busiest write, never loads the course).
+func (s *Server) courseClosed(c *fiber.Ctx) (bool, error) {
+	if checked := c.Locals(courseKey).(*checkedCourse); checked.course != nil {
+		return checked.course.Closed(), nil
+	}
+	return s.store.CourseClosed(c.UserContext(), courseID(c))
 }
 
 // sessionForm is the form that edits a session (views/pages/sessions/edit.html).

@@ -50,17 +50,26 @@ func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mar
 	for i, m := range marks {
 		traineeIDs[i], statuses[i] = m.TraineeID, string(m.Status)
 	}
+	// Prepared (before the transaction, see Store.statement): planning the
+	// save took longer than running it for a roster of 40.
+	lock, err := s.statement(ctx, lockSessionForMarksSQL)
+	if err != nil {
+		return err
+	}
+	save, err := s.statement(ctx, saveAttendanceSQL)
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var session domain.Session
-		const lock = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = $1 FOR NO KEY UPDATE`
-		if err := getOne(ctx, tx, &session, lock, sessionID); err != nil {
+		if err := lock.get(ctx, tx, &session, sessionID); err != nil {
 			return err
 		}
 		if err := domain.SessionOpenForMarks(session, now); err != nil {
 			return err
 		}
 		var unmatched int
-		err := getOne(ctx, tx, &unmatched, saveAttendanceSQL, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by, othersPresent)
+		err := save.get(ctx, tx, &unmatched, sessionID, pq.Array(traineeIDs), pq.Array(statuses), by, othersPresent)
 		if err != nil {
 			return err
 		}
@@ -70,6 +79,9 @@ func (s *Store) saveAttendance(ctx context.Context, sessionID int64, marks []Mar
 		return recheckCertificates(ctx, tx, session.CourseID, by) // a mark removed may undo a completion
 	})
 }
+
+// lockSessionForMarksSQL reads the session and locks it for the save.
+const lockSessionForMarksSQL = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = $1 FOR NO KEY UPDATE`
 
 // saveAttendanceSQL upserts the marks given ($2, $3) only when every
 // trainee matched an active enrolment of the session's course; with $5, it

@@ -44,6 +44,21 @@ func (s *Store) Course(ctx context.Context, id int64) (_ *domain.Course, err err
 	return courseIn(ctx, s.db, id)
 }
 
+// CourseClosed reports whether a course is closed (a missing one is
+// domain.ErrNotFound). The guard of every coordinator's write on a course
+// asks it (app: allowCorrection), the enrolment and the attendance save
+// included: one prepared point read, where loading the whole course with
+// its province, planned at each request, cost an enrolment a third of its
+// database time (docs/BENCHMARKS.md, issue 14's regression).
+func (s *Store) CourseClosed(ctx context.Context, id int64) (closed bool, err error) {
+	defer wrap(&err, "CourseClosed")
+	stmt, err := s.statement(ctx, `SELECT closed_at IS NOT NULL FROM courses WHERE id = $1`)
+	if err != nil {
+		return false, err
+	}
+	return closed, stmt.get(ctx, nil, &closed, id)
+}
+
 func courseIn(ctx context.Context, q sqlx.QueryerContext, id int64) (*domain.Course, error) {
 	var c domain.Course
 	if err := getOne(ctx, q, &c, courseSelect+` WHERE c.id = $1`, id); err != nil {

@@ -406,3 +406,27 @@ func TestCancelledSessionRefusesMarks(t *testing.T) {
 		t.Fatalf("%d marks saved for a cancelled session", n)
 	}
 }
+
+// CourseClosed, the guard's point read of every coordinator's write on a
+// course: open, closed, reopened, and a course that does not exist.
+func TestCourseClosedAnswersTheCourseState(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	closed, err := f.store.CourseClosed(f.ctx, f.course.ID)
+	must(t, err)
+	if closed {
+		t.Fatal("an open course is reported closed")
+	}
+	_, err = f.store.CloseCourse(f.ctx, f.course.ID, nil)
+	must(t, err)
+	if closed, err = f.store.CourseClosed(f.ctx, f.course.ID); err != nil || !closed {
+		t.Fatalf("closed course: %v, %v; want true", closed, err)
+	}
+	must(t, f.store.ReopenCourse(f.ctx, f.course.ID, "a late sheet", nil))
+	if closed, err = f.store.CourseClosed(f.ctx, f.course.ID); err != nil || closed {
+		t.Fatalf("reopened course: %v, %v; want false", closed, err)
+	}
+	if _, err := f.store.CourseClosed(f.ctx, f.course.ID+1_000_000); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("missing course: %v, want ErrNotFound", err)
+	}
+}
