@@ -17,7 +17,6 @@ type RevokeReason string
 
 const (
 	RevokedNotCompleted RevokeReason = "not_completed" // the records no longer count the enrolment as completed
-	RevokedWithdrawn    RevokeReason = "withdrawn"     // the enrolment was withdrawn
 	RevokedMerged       RevokeReason = "merged"        // the enrolment went in a merge of duplicates
 	RevokedChanged      RevokeReason = "changed"       // what it says changed: a new one replaces it
 )

@@ -35,7 +35,7 @@ CREATE TABLE certificates (
     issued_by       bigint REFERENCES users (id),
     revoked_at      timestamptz,
     revoked_by      bigint REFERENCES users (id),
-    revoke_reason   text CHECK (revoke_reason IN ('not_completed', 'withdrawn', 'merged', 'changed')),
+    revoke_reason   text CHECK (revoke_reason IN ('not_completed', 'merged', 'changed')),
     replaced_by     bigint REFERENCES certificates (id),
     CONSTRAINT certificates_number_key UNIQUE (number),
     CONSTRAINT certificates_code_key UNIQUE (code),

@@ -13,9 +13,10 @@ import (
 // Certificates (issue 19, point 3; migration 00026; docs/CERTIFICATES.md).
 // An enrolment holds a valid certificate exactly when the totals count it
 // as completed (enrollmentCompletedSQL, the fragment the totals' base
-// cells use) and it is not withdrawn. IssueCertificates makes that true
+// cells use) — withdrawn or not: marks stay true after a withdrawal, and a
+// certificate says no more than the figures do. IssueCertificates makes that true
 // for one course; the writers that can make a certificate wrong (a
-// withdrawal, a correction of the enrolment, a merge) revoke it, or revoke
+// correction of the enrolment or of a mark, a merge) revoke it, or revoke
 // and reissue it, in their own transaction (reconcileCertificates).
 
 // certificateNameWithheldSQL says whether the certificate of enrolment e
@@ -31,7 +32,7 @@ const certificateNameWithheldSQL = `(t.anonymised_at IS NOT NULL OR (
 
 // certificateFactsSQL is, for each enrolment of course $1, whether it
 // deserves a certificate and what its certificate would say now.
-const certificateFactsSQL = `SELECT e.id AS enrollment_id, e.trainee_id, c.year, e.status = 'withdrawn' AS withdrawn,
+const certificateFactsSQL = `SELECT e.id AS enrollment_id, e.trainee_id, c.year,
        ` + enrollmentCompletedSQL + ` AS completed,
        CASE WHEN ` + certificateNameWithheldSQL + ` THEN NULL ELSE t.full_name_ar END AS full_name_ar,
        CASE WHEN ` + certificateNameWithheldSQL + ` THEN NULL ELSE t.full_name_latin END AS full_name_latin,
@@ -48,7 +49,6 @@ type certificateFacts struct {
 	EnrollmentID int64           `db:"enrollment_id"`
 	TraineeID    int64           `db:"trainee_id"`
 	Year         int             `db:"year"`
-	Withdrawn    bool            `db:"withdrawn"`
 	Completed    bool            `db:"completed"`
 	NameAr       *string         `db:"full_name_ar"`
 	NameLatin    *string         `db:"full_name_latin"`
@@ -60,7 +60,7 @@ type certificateFacts struct {
 	Hours        float64         `db:"hours"`
 }
 
-func (f *certificateFacts) eligible() bool { return f.Completed && !f.Withdrawn }
+func (f *certificateFacts) eligible() bool { return f.Completed }
 
 // content is what a certificate issued now would say.
 func (f *certificateFacts) content() domain.CertificateContent {
@@ -164,8 +164,6 @@ func revocation(c *domain.Certificate, f *certificateFacts) (domain.RevokeReason
 	switch {
 	case f == nil:
 		return domain.RevokedMerged, false
-	case f.Withdrawn:
-		return domain.RevokedWithdrawn, false
 	case !f.Completed:
 		return domain.RevokedNotCompleted, false
 	case f.TraineeID != c.TraineeID: // a merge moved the enrolment to the person kept

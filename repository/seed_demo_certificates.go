@@ -7,7 +7,7 @@ import (
 
 // certificates issues the certificates of the demo's finished courses
 // (issue 19, point 3), as a coordinator's bulk issue would: one per
-// completed enrolment not withdrawn. A second run issues none.
+// completed enrolment. A second run issues none.
 func (a *demoApplier) certificates(ctx context.Context) error {
 	for _, dc := range a.plan.courses {
 		if !dc.course.EndDate.Before(a.now) {
