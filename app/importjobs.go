@@ -85,8 +85,7 @@ func (s *Server) runImportJob(id int64, parsed *domain.ImportFile, opts reposito
 		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), importJobTimeout)
 		defer cancel()
-		parse := func([]byte, func(int)) *domain.ImportFile { return parsed }
-		report, err := s.store.RunImportJob(ctx, id, opts, by, parse)
+		report, err := s.store.RunParsedImportJob(ctx, id, opts, by, parsed)
 		if err != nil && classify(err).rows == nil {
 			s.log.Error("import job failed", "job", id, "error", err)
 		}

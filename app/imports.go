@@ -116,7 +116,12 @@ func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err err
 		return run, fmt.Errorf("import into course %d: %w", opts.CourseID, domain.ErrNotFound)
 	}
 	handedOver = true
-	out, err := s.startImportJob(c, filename, data, rows, run.file, opts, release)
+	// The job alone holds the rows: the request keeps what the preview
+	// shows (headers, sample), so that they are freed when the job ends
+	// and not held by a request polled for its status.
+	parsed := run.file
+	run.file = withoutRows(parsed)
+	out, err := s.startImportJob(c, filename, data, rows, parsed, opts, release)
 	run.report, run.jobID, run.running = out.report, out.jobID, out.running
 	if err == nil && !run.running && !opts.DryRun && run.draft != 0 {
 		// Committed: the file's copy is no longer needed.
@@ -267,4 +272,11 @@ func (s *Server) renderImportRefusal(c *fiber.Ctx, form *Form, err error, run im
 	data.FixJob = fixJobOf(run.jobID, run.jobID != 0, a.rows)
 	form.Message = s.tr(c).T("import.refused")
 	return s.renderPage(c, a.status, "imports/form", data, form)
+}
+
+// withoutRows is file as the preview shows it, without its rows.
+func withoutRows(file *domain.ImportFile) *domain.ImportFile {
+	summary := *file
+	summary.Rows = nil
+	return &summary
 }

@@ -174,11 +174,24 @@ const progressInterval = 250 * time.Millisecond
 // recognised. It returns the report, or what ImportTrainees would have.
 func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
+	return s.runJob(ctx, id, opt, by, parse, true)
+}
+
+// RunParsedImportJob runs job id as RunImportJob does, on the file the
+// request parsed already: the job's copy of the file is not read back (10
+// MB, twice that in transit as hex, for nothing).
+func (s *Store) RunParsedImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parsed *domain.ImportFile) (_ *ImportReport, err error) {
+	defer wrap(&err, "RunImportJob %d", id)
+	parse := func([]byte, func(int)) *domain.ImportFile { return parsed }
+	return s.runJob(ctx, id, opt, by, parse, false)
+}
+
+func (s *Store) runJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser, readFile bool) (*ImportReport, error) {
 	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
 		s.finishImportJob(id, ImportFailed, nil, nil)
 		return nil, notFound("course")
 	}
-	report, err := s.runImportJob(ctx, id, opt, by, parse)
+	report, err := s.runImportJob(ctx, id, opt, by, parse, readFile)
 	if err != nil {
 		// Only if the transaction could not say it (the connection lost):
 		// a no-op for a job that ended.
@@ -187,7 +200,7 @@ func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, b
 	return report, err
 }
 
-func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (*ImportReport, error) {
+func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser, readFile bool) (*ImportReport, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -201,8 +214,8 @@ func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, b
 	// Outside the transaction, so that readers see the job alive at once.
 	var file []byte
 	const claim = `UPDATE import_jobs SET backend_pid = $2, xact_start = $3, phase = 'reading'
-	                WHERE id = $1 AND status = 'running' RETURNING file`
-	if err := getOne(ctx, s.db, &file, claim, id, pid, start); err != nil {
+	                WHERE id = $1 AND status = 'running' RETURNING CASE WHEN $4 THEN file END`
+	if err := getOne(ctx, s.db, &file, claim, id, pid, start, readFile); err != nil {
 		return nil, err
 	}
 	progress := s.jobProgress(ctx, id)

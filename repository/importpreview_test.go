@@ -59,3 +59,32 @@ func TestAPreviewCountsWhatTheImportWrites(t *testing.T) {
 		t.Fatalf("import %+v, want %+v", report, want)
 	}
 }
+
+// A preview of children, one on record and enrolled elsewhere, one new,
+// reports what the import then writes, count for count.
+func TestAPreviewOfChildrenCountsWhatTheImportWrites(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	onRecord := f.child("أمينة")
+	onRecord.BirthYear = ptr(2013)
+	must(t, f.store.CreateTrainee(f.ctx, onRecord, nil))
+	file := "name,category,sex,birth year,consent\nأمينة,child,m,2013,yes\nيوسف,child,m,2013,yes\n"
+	opt := repository.ImportOptions{CourseID: f.course.ID, Scope: repository.AllCourses(), DecideAll: repository.MatchUseExisting}
+	dry := opt
+	dry.DryRun = true
+	before := f.counts(t)
+	preview, err := f.importString(file, "l.csv", dry)
+	must(t, err)
+	if after := f.counts(t); after != before {
+		t.Fatalf("a preview wrote: %s, then %s", before, after)
+	}
+	report, err := f.importString(file, "l.csv", opt)
+	must(t, err)
+	type counts struct{ rows, created, reused, updated, enrolled, already int }
+	of := func(r *repository.ImportReport) counts {
+		return counts{r.Rows, r.Created, r.Reused, r.Updated, r.Enrolled, r.AlreadyEnrolled}
+	}
+	if want := (counts{2, 1, 1, 0, 2, 0}); of(preview) != want || of(report) != want {
+		t.Fatalf("preview %+v, import %+v, want %+v", of(preview), of(report), want)
+	}
+}
