@@ -213,10 +213,10 @@ func (s *Server) importScores(c *fiber.Ctx, courseID int64) (int, error) {
 		return 0, err
 	}
 	file := domain.ParseScoresImport(data, header.Filename)
-	if err := file.Err(); err != nil {
-		return 0, err
+	if !file.RowsOnly() {
+		return 0, file.Err() // the file or its header: no row can be read
 	}
-	return s.store.ImportScores(c.UserContext(), courseID, file.Rows, actor(c))
+	return s.store.ImportScores(c.UserContext(), courseID, file.Rows, file.Problems, actor(c))
 }
 
 // importScoresForm answers the scores page's file form: back to the list

@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
@@ -60,7 +63,8 @@ func TestTrainerImportsScoresFile(t *testing.T) {
 		";ZZ9999;;10;20;;;\n"
 	resp := trainer.upload(form, "notes.csv", []byte(bad), map[string]string{"_csrf": trainer.token})
 	expectStatus(t, "bad file", resp, 422)
-	for _, want := range []string{"Ligne 3 : ", "de 0 à 100"} {
+	for _, want := range []string{"Ligne 3 : ", "de 0 à 100", "Ligne 4 : cette personne n&#39;est pas inscrite à cette formation",
+		"Ligne 5 : cette personne n&#39;est pas enregistrée"} {
 		if !strings.Contains(resp.Body, want) {
 			t.Errorf("the refusal does not say %q", want)
 		}
@@ -68,8 +72,7 @@ func TestTrainerImportsScoresFile(t *testing.T) {
 	if n := saved(); n != 0 {
 		t.Fatalf("a refused file saved %d rows", n)
 	}
-	// Range problems are found before the roster is read; the people's
-	// problems through the API, in JSON, with their rows.
+	// The people's problems alone, through the API, in JSON, with their rows.
 	badPeople := strings.Replace(bad, "150", "90", 1)
 	resp = trainer.upload(api, "notes.csv", []byte(badPeople), map[string]string{"_csrf": trainer.token})
 	expectStatus(t, "API bad people", resp, 422)
@@ -94,8 +97,23 @@ func TestTrainerImportsScoresFile(t *testing.T) {
 	if got := countRows(t, store, `SELECT count(*) FROM audit_log WHERE action = 'scores.record' AND actor_id = $1`, tr.ID); got != 2 {
 		t.Errorf("audited scores.record: %d, want 2", got)
 	}
-	resp = trainer.upload(form, "scores.csv", []byte(good), map[string]string{"_csrf": trainer.token})
+	// The page's form, with a workbook (Arabic headers, number cells).
+	book := excelize.NewFile()
+	for i, row := range [][]any{{"رقم البطاقة الوطنية", "الاختبار القبلي", "الاختبار البعدي"}, {"AB12345", 35, 90}} {
+		if err := book.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var xlsx bytes.Buffer
+	if err := book.Write(&xlsx); err != nil {
+		t.Fatal(err)
+	}
+	resp = trainer.upload(form, "scores.xlsx", xlsx.Bytes(), map[string]string{"_csrf": trainer.token})
 	expectStatus(t, "page form", resp, 303)
+	if got := countRows(t, store, `SELECT count(*) FROM enrollment_scores s JOIN enrollments e ON e.id = s.enrollment_id
+	    WHERE e.trainee_id = $1 AND pre_score = 35 AND post_score = 90 AND satisfaction_1 = 3`, second.ID); got != 1 {
+		t.Error("the workbook's row was not saved, or the satisfaction it lacks was not kept")
+	}
 
 	// Another course's trainer may not import into this course.
 	intruder := newClient(t, web)

@@ -20,6 +20,27 @@ type ScoresImportRow struct {
 	TraineeID  int64  // 0 when the file has no record number
 	Name       string // folded (foldLabel), "" when none
 	Scores     Scores
+	// Given are the score columns the file has: the others keep what was
+	// entered before (a file of post-tests leaves the pre-tests alone).
+	Given map[string]bool
+}
+
+// Over is the row's scores over what was entered before: a column the
+// file has replaces (an empty cell clears), a column it lacks is kept.
+func (r ScoresImportRow) Over(before Scores) Scores {
+	out := before
+	if r.Given["pre_score"] {
+		out.Pre = r.Scores.Pre
+	}
+	if r.Given["post_score"] {
+		out.Post = r.Scores.Post
+	}
+	for i, f := range SatisfactionFields {
+		if r.Given[f] {
+			out.Satisfaction[i] = r.Scores.Satisfaction[i]
+		}
+	}
+	return out
 }
 
 // scoresHeaders are the headers of a scores file; the person's columns are
@@ -67,6 +88,17 @@ func (f *ScoresImportFile) Err() error {
 	return &ImportError{Problems: f.Problems}
 }
 
+// RowsOnly reports whether every problem is a data row's (row 2 on): the
+// other rows can still be matched to people, for a refusal that lists all.
+func (f *ScoresImportFile) RowsOnly() bool {
+	for _, p := range f.Problems {
+		if p.Row < 2 || p.Key == "import.too_many_rows" {
+			return false
+		}
+	}
+	return true
+}
+
 // ParseScoresImport reads a scores file. Problems have the row as Param, so
 // that every message names its row; an unknown header is refused (nothing
 // is left out silently), as is a file that names no person's column.
@@ -77,19 +109,23 @@ func ParseScoresImport(data []byte, filename string) *ScoresImportFile {
 		return f
 	}
 	var columns []string
+	given := map[string]bool{}
 	_, ok := ImportRecords(data, filename, func(row int, record []string) bool {
 		if blank(record) {
 			return true
 		}
 		if columns == nil {
 			columns = scoresHeader(f, record)
+			for _, c := range columns {
+				given[c] = true
+			}
 			return len(f.Problems) == 0
 		}
 		if len(f.Rows)+len(f.Problems) >= MaxImportRows {
 			f.Problems = append(f.Problems, ImportProblem{Row: row, Key: "import.too_many_rows", Param: strconv.Itoa(MaxImportRows)})
 			return false
 		}
-		scoresRow(f, row, columns, record)
+		scoresRow(f, row, columns, record, given)
 		return true
 	})
 	switch {
@@ -128,8 +164,8 @@ func scoresHeader(f *ScoresImportFile, record []string) []string {
 
 // scoresRow reads one data row: numbers in any digits ("٨٥", "85.0" of a
 // number cell), names folded as the roster's are compared.
-func scoresRow(f *ScoresImportFile, row int, columns, record []string) {
-	r := ScoresImportRow{Row: row}
+func scoresRow(f *ScoresImportFile, row int, columns, record []string, given map[string]bool) {
+	r := ScoresImportRow{Row: row, Given: given}
 	before := len(f.Problems)
 	number := func(column, value string) *int {
 		n, err := strconv.Atoi(strings.TrimSuffix(value, ".0"))

@@ -117,8 +117,11 @@ type rosterRow struct {
 // course's roster by CIN, else record number, else name (one person of that
 // name only); a row naming nobody of the roster is refused with its row
 // (unknown person, or a person on record not enrolled here). Each save is
-// audited as the page's is. It returns how many enrolments were saved.
-func (s *Store) ImportScores(ctx context.Context, courseID int64, rows []domain.ScoresImportRow, by *int64) (saved int, err error) {
+// audited as the page's is. The rows' own problems (refused) come in
+// earlier: the refusal lists them with the people's, by row, so that one
+// look at the file shows everything to fix. It returns how many enrolments
+// were saved.
+func (s *Store) ImportScores(ctx context.Context, courseID int64, rows []domain.ScoresImportRow, refused []domain.ImportProblem, by *int64) (saved int, err error) {
 	defer wrap(&err, "ImportScores %d", courseID)
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var roster []rosterRow
@@ -139,7 +142,7 @@ func (s *Store) ImportScores(ctx context.Context, courseID int64, rows []domain.
 				}
 			}
 		}
-		var problems []domain.ImportProblem
+		problems := append([]domain.ImportProblem{}, refused...)
 		refuse := func(row int, key string) {
 			problems = append(problems, domain.ImportProblem{Row: row, Key: key, Param: strconv.Itoa(row)})
 		}
@@ -179,10 +182,12 @@ func (s *Store) ImportScores(ctx context.Context, courseID int64, rows []domain.
 			seen[i], matched[k] = r.Row, i
 		}
 		if len(problems) > 0 {
+			domain.SortImportProblems(problems)
 			return &domain.ImportError{Problems: problems}
 		}
 		for k, r := range rows {
-			if err := saveScoresTx(ctx, tx, courseID, roster[matched[k]].ScoreRow, r.Scores, by); err != nil {
+			before := roster[matched[k]].ScoreRow
+			if err := saveScoresTx(ctx, tx, courseID, before, r.Over(before.Scores()), by); err != nil {
 				return err
 			}
 		}
