@@ -182,7 +182,9 @@ var authzMatrix = map[string]matrixEntry{
 	"GET /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", want: pages(200, 200, 200, 404)},
 	"POST /courses/:id<int>/scores/:trainee_id<int>": {url: "/courses/{course}/scores/{trainee}", form: url.Values{"pre_score": {"101"}},
 		want: pages(422, 422, 422, 404)},
+	"POST /courses/:id<int>/scores/import":                   {url: "/courses/{course}/scores/import", form: url.Values{}, want: pages(422, 422, 422, 404)},
 	"GET /api/v1/courses/:id/scores":                         {url: "/api/v1/courses/{course}/scores", want: api(200, 200, 200, 404)},
+	"POST /api/v1/courses/:id/scores/import":                 {url: "/api/v1/courses/{course}/scores/import", json: `{}`, want: api(422, 422, 422, 404)},
 	"PUT /api/v1/courses/:id/enrollments/:trainee_id/scores": {url: "/api/v1/courses/{course}/enrollments/{trainee}/scores", json: `{"pre_score": 101}`, want: api(422, 422, 422, 404)},
 	"GET /api/v1/outcomes":                                   {url: "/api/v1/outcomes?programme=child-protection", want: api(200, 200, 403, 200)},
 	// Certificates: a coordinator's; their verify page is anyone's.

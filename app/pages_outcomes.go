@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"html/template"
+	"io"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -189,4 +190,51 @@ func (d *dashboardData) mean(people domain.Cell, m domain.MeanCell, shown string
 		return "—"
 	}
 	return isolated(shown)
+}
+
+// importScores reads the uploaded scores file ("file") and saves it into
+// the course, every row or none (repository.ImportScores); a refused file
+// is an *domain.ImportError naming each row.
+func (s *Server) importScores(c *fiber.Ctx, courseID int64) (int, error) {
+	header, err := c.FormFile("file")
+	if err != nil {
+		return 0, domain.Invalid("file", "validation.required")
+	}
+	if header.Size > domain.MaxImportBytes {
+		return 0, &domain.ImportError{Problems: []domain.ImportProblem{{Key: "import.file_too_large", Param: "10 MB"}}}
+	}
+	f, err := header.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, domain.MaxImportBytes+1))
+	if err != nil {
+		return 0, err
+	}
+	file := domain.ParseScoresImport(data, header.Filename)
+	if !file.RowsOnly() {
+		return 0, file.Err() // the file or its header: no row can be read
+	}
+	return s.store.ImportScores(c.UserContext(), courseID, file.Rows, file.Problems, actor(c))
+}
+
+// importScoresForm answers the scores page's file form: back to the list
+// and a message saying the file was saved; a refused file is the error page listing its rows.
+func (s *Server) importScoresForm(c *fiber.Ctx) error {
+	id := courseID(c)
+	if _, err := s.importScores(c, id); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, fmt.Sprintf("/courses/%d/scores", id), "outcomes.import.saved")
+}
+
+// apiImportScores answers POST /api/v1/courses/{id}/scores/import (multipart
+// "file"): {"saved": n}; a refused file is 422 with every row's problem.
+func (s *Server) apiImportScores(c *fiber.Ctx) error {
+	n, err := s.importScores(c, courseID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"saved": n})
 }

@@ -141,9 +141,11 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/courses/:id<int>/badges", s.onCourse(workers), s.badgesPage)
 	// Knowledge scores and satisfaction, per enrolment (pages_outcomes.go).
 	f.Get("/courses/:id<int>/scores", s.onCourse(workers), s.scoresPage)
+	f.Post("/courses/:id<int>/scores/import", s.onCourse(workers), s.importScoresForm)
 	f.Get("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.scorePage)
 	f.Post("/courses/:id<int>/scores/:trainee_id<int>", s.onCourse(workers), s.saveScoresForm)
 	api.Get("/courses/:id/scores", s.onCourse(workers), s.apiCourseScores)
+	api.Post("/courses/:id/scores/import", s.onCourse(workers), s.apiImportScores)
 	api.Put("/courses/:id/enrollments/:trainee_id/scores", s.onCourse(workers), s.apiPutScores)
 	api.Get("/outcomes", s.allow(readers), s.apiOutcomes)
 

@@ -2,6 +2,8 @@ package repository
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -79,24 +81,137 @@ func (s *Store) SaveScores(ctx context.Context, courseID, traineeID int64, sc do
 		if err := getOne(ctx, tx, &before, lock, courseID, traineeID); err != nil {
 			return err
 		}
-		if sc.Empty() {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM enrollment_scores WHERE enrollment_id = $1`, before.EnrollmentID); err != nil {
-				return mapError(err)
+		return saveScoresTx(ctx, tx, courseID, before, sc, by)
+	})
+}
+
+// saveScoresTx writes one enrolment's scores over before, and audits it.
+func saveScoresTx(ctx context.Context, tx *sqlx.Tx, courseID int64, before ScoreRow, sc domain.Scores, by *int64) error {
+	if sc.Empty() {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM enrollment_scores WHERE enrollment_id = $1`, before.EnrollmentID); err != nil {
+			return mapError(err)
+		}
+	} else {
+		const q = `INSERT INTO enrollment_scores (enrollment_id, course_id, pre_score, post_score,
+		                  satisfaction_1, satisfaction_2, satisfaction_3, entered_by)
+		           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		           ON CONFLICT (enrollment_id) DO UPDATE SET pre_score = $3, post_score = $4,
+		                  satisfaction_1 = $5, satisfaction_2 = $6, satisfaction_3 = $7, entered_by = $8, entered_at = now()`
+		if _, err := tx.ExecContext(ctx, q, before.EnrollmentID, courseID, sc.Pre, sc.Post,
+			sc.Satisfaction[0], sc.Satisfaction[1], sc.Satisfaction[2], by); err != nil {
+			return mapError(err)
+		}
+	}
+	return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "scores.record", Entity: "enrollment", EntityID: &before.EnrollmentID,
+		Before: scoresAudit{courseID, before.TraineeID, before.Scores()}, After: scoresAudit{courseID, before.TraineeID, sc}})
+}
+
+// rosterRow is a ScoreRow with what a scores file may name its person by.
+type rosterRow struct {
+	ScoreRow
+	NationalID *string `db:"national_id"`
+}
+
+// ImportScores saves the rows of a scores file into a course's enrolments,
+// every row or none, in one transaction: each row's person is found on the
+// course's roster by CIN, else record number, else name (one person of that
+// name only); a row naming nobody of the roster is refused with its row
+// (unknown person, or a person on record not enrolled here). Each save is
+// audited as the page's is. The rows' own problems (refused) come in
+// earlier: the refusal lists them with the people's, by row, so that one
+// look at the file shows everything to fix. It returns how many enrolments
+// were saved.
+func (s *Store) ImportScores(ctx context.Context, courseID int64, rows []domain.ScoresImportRow, refused []domain.ImportProblem, by *int64) (saved int, err error) {
+	defer wrap(&err, "ImportScores %d", courseID)
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var roster []rosterRow
+		q := strings.Replace(scoreRowSQL, "e.status = 'withdrawn' AS withdrawn,", "e.status = 'withdrawn' AS withdrawn, t.national_id,", 1) +
+			` FOR UPDATE OF e`
+		if err := tx.SelectContext(ctx, &roster, q, courseID); err != nil {
+			return mapError(err)
+		}
+		byCIN, byID, byName := map[string]int{}, map[int64]int{}, map[string][]int{}
+		for i, r := range roster {
+			if r.NationalID != nil {
+				byCIN[strings.ToUpper(*r.NationalID)] = i
 			}
-		} else {
-			const q = `INSERT INTO enrollment_scores (enrollment_id, course_id, pre_score, post_score,
-			                  satisfaction_1, satisfaction_2, satisfaction_3, entered_by)
-			           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			           ON CONFLICT (enrollment_id) DO UPDATE SET pre_score = $3, post_score = $4,
-			                  satisfaction_1 = $5, satisfaction_2 = $6, satisfaction_3 = $7, entered_by = $8, entered_at = now()`
-			if _, err := tx.ExecContext(ctx, q, before.EnrollmentID, courseID, sc.Pre, sc.Post,
-				sc.Satisfaction[0], sc.Satisfaction[1], sc.Satisfaction[2], by); err != nil {
-				return mapError(err)
+			byID[r.TraineeID] = i
+			for _, n := range []*string{r.FullNameAr, r.FullNameLatin} {
+				if n != nil {
+					byName[domain.RosterName(*n)] = append(byName[domain.RosterName(*n)], i)
+				}
 			}
 		}
-		return writeAudit(ctx, tx, AuditEntry{ActorID: by, Action: "scores.record", Entity: "enrollment", EntityID: &before.EnrollmentID,
-			Before: scoresAudit{courseID, traineeID, before.Scores()}, After: scoresAudit{courseID, traineeID, sc}})
+		problems := append([]domain.ImportProblem{}, refused...)
+		refuse := func(row int, key string) {
+			problems = append(problems, domain.ImportProblem{Row: row, Key: key, Param: strconv.Itoa(row)})
+		}
+		matched := make([]int, len(rows))
+		seen := map[int]int{}
+		for k, r := range rows {
+			i, found := -1, false
+			switch {
+			case r.NationalID != "":
+				i, found = lookup(byCIN, r.NationalID)
+			case r.TraineeID != 0:
+				i, found = lookup(byID, r.TraineeID)
+			default:
+				if ids := byName[r.Name]; len(ids) == 1 {
+					i, found = ids[0], true
+				} else if len(ids) > 1 {
+					refuse(r.Row, "outcomes.import.name_ambiguous")
+					continue
+				}
+			}
+			if !found {
+				known, err := s.personOnRecord(ctx, tx, r)
+				if err != nil {
+					return err
+				}
+				if known {
+					refuse(r.Row, "outcomes.import.not_enrolled")
+				} else {
+					refuse(r.Row, "outcomes.import.unknown_person")
+				}
+				continue
+			}
+			if _, twice := seen[i]; twice {
+				refuse(r.Row, "outcomes.import.person_twice")
+				continue
+			}
+			seen[i], matched[k] = r.Row, i
+		}
+		if len(problems) > 0 {
+			domain.SortImportProblems(problems)
+			return &domain.ImportError{Problems: problems}
+		}
+		for k, r := range rows {
+			before := roster[matched[k]].ScoreRow
+			if err := saveScoresTx(ctx, tx, courseID, before, r.Over(before.Scores()), by); err != nil {
+				return err
+			}
+		}
+		saved = len(rows)
+		return nil
 	})
+	return saved, err
+}
+
+func lookup[K comparable](m map[K]int, k K) (int, bool) {
+	i, ok := m[k]
+	return i, ok
+}
+
+// personOnRecord says whether a row's person exists at all (by CIN or
+// record number): then they are not enrolled in the course, else unknown.
+// A name is not looked up outside the roster.
+func (s *Store) personOnRecord(ctx context.Context, tx *sqlx.Tx, r domain.ScoresImportRow) (bool, error) {
+	var n int
+	const q = `SELECT count(*) FROM trainees WHERE ($1 <> '' AND upper(national_id) = $1) OR id = $2`
+	if err := tx.GetContext(ctx, &n, q, r.NationalID, r.TraineeID); err != nil {
+		return false, mapError(err)
+	}
+	return n > 0, nil
 }
 
 // outcomesSQL counts the outcome figures of the courses of programme $1
