@@ -117,13 +117,13 @@ func applyRetentionDaily(ctx context.Context, store *repository.Store, p reposit
 }
 
 func retentionRound(ctx context.Context, store *repository.Store, p repository.RetentionPolicy, autoApply bool, log *slog.Logger) {
-	run, done := store.RetentionPlan, "retention policy not applied (set RETENTION_APPLY=daily to apply it)"
+	var actions []repository.RetentionAction
+	var err error
 	if autoApply {
-		run, done = func(ctx context.Context, p repository.RetentionPolicy, now time.Time) ([]repository.RetentionAction, error) {
-			return store.ApplyRetention(ctx, p, now, nil)
-		}, "retention policy applied"
+		actions, err = store.ApplyRetention(ctx, p, time.Now(), nil)
+	} else {
+		actions, err = store.RetentionPlan(ctx, p, time.Now())
 	}
-	actions, err := run(ctx, p, time.Now())
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Warn("the retention policy", "error", err)
@@ -131,10 +131,13 @@ func retentionRound(ctx context.Context, store *repository.Store, p repository.R
 		return
 	}
 	people, scans := retentionCounts(actions)
-	if !autoApply && people+scans == 0 {
-		return
+	switch {
+	case autoApply:
+		log.Info("retention policy applied", "anonymised", people, "scans_deleted", scans, "child_years", p.ChildYears, "scan_years", p.ScanYears)
+	case people+scans > 0:
+		log.Info("retention policy not applied (set RETENTION_APPLY=daily to apply it)",
+			"anonymised", people, "scans_deleted", scans, "child_years", p.ChildYears, "scan_years", p.ScanYears)
 	}
-	log.Info(done, "anonymised", people, "scans_deleted", scans, "child_years", p.ChildYears, "scan_years", p.ScanYears)
 }
 
 // retentionAutoApply reads RETENTION_APPLY: "daily" lets the server apply
