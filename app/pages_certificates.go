@@ -148,7 +148,7 @@ func (s *Server) certificateText(lang string, cert *domain.Certificate) certific
 		Completed: t.T("certificates.doc.completed"),
 		Course:    cert.CourseTitle().In(lang),
 		As:        t.T("certificates.doc.as", "Category", t.T("category."+string(cert.Category))),
-		Dates:     t.T("certificates.doc.dates", "Start", cert.StartDate.Format(domain.DateLayout), "End", cert.EndDate.Format(domain.DateLayout)),
+		Dates:     t.T("certificates.doc.dates", "Start", cert.StartDate.Local(), "End", cert.EndDate.Local()),
 		Hours:     t.T("certificates.doc.hours", "Hours", formatDecimal(lang, cert.Hours)),
 		Number:    t.T("certificates.doc.number", "Number", cert.Number),
 		Verify:    t.T("certificates.doc.verify"),
@@ -199,10 +199,10 @@ func (s *Server) verifyPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := &verifyPageData{Found: true, Valid: cert.Valid(), Number: cert.Number, Initials: cert.HolderInitials,
-		Course: cert.CourseTitle(), Start: cert.StartDate.Format(domain.DateLayout), End: cert.EndDate.Format(domain.DateLayout),
+		Course: cert.CourseTitle(), Start: cert.StartDate.Local(), End: cert.EndDate.Local(),
 		Hours: formatDecimal(s.tr(c).Lang, cert.Hours)}
 	if cert.RevokedAt != nil {
-		d.Revoked = cert.RevokedAt.In(casablanca).Format(domain.DateLayout)
+		d.Revoked = Date(*cert.RevokedAt)
 		d.Replaced = cert.ReplacedBy != nil
 	}
 	return s.render(c, "certificates/verify", d)
