@@ -308,7 +308,7 @@ func (s *Server) applyOfflineChange(c *fiber.Ctx, raw json.RawMessage, scope rep
 		}
 		var base *repository.MarkVersion
 		if ok, err := readBase(in.Base, &base); err != nil || (ok && base == nil) {
-			return res, domain.Invalid("base", "offline.change_unreadable")
+			return res, domain.Invalid("change", "offline.change_unreadable")
 		}
 		ch.Mark = &repository.OfflineMark{SessionID: in.SessionID, TraineeID: in.TraineeID, WalkIn: in.WalkIn,
 			Status: in.Status, Base: base, FillOnly: in.FillOnly, After: in.After}
@@ -338,11 +338,11 @@ func (s *Server) applyOfflineChange(c *fiber.Ctx, raw json.RawMessage, scope rep
 // base. Their ranges are checked by the store, as the online save's.
 func offlineScores(in offlineChangeInput) (*repository.OfflineScores, error) {
 	if in.Scores == nil || in.TraineeID == 0 || in.CourseID == 0 || (in.After != "" && !changeIDPattern.MatchString(in.After)) {
-		return nil, domain.Invalid("scores", "offline.change_unreadable")
+		return nil, domain.Invalid("change", "offline.change_unreadable")
 	}
 	var base *domain.Scores
 	if _, err := readBase(in.Base, &base); err != nil {
-		return nil, domain.Invalid("base", "offline.change_unreadable")
+		return nil, domain.Invalid("change", "offline.change_unreadable")
 	}
 	return &repository.OfflineScores{CourseID: in.CourseID, TraineeID: in.TraineeID, Scores: *in.Scores, Base: base, After: in.After}, nil
 }
@@ -476,7 +476,16 @@ var offlineTextKeys = []string{
 	"checkin.present_count", "checkin.camera_denied", "checkin.camera_unsupported", "checkin.scanning", "checkin.network_error",
 	"checkin.camera_start", "checkin.camera_stop", "checkin.camera_hint", "checkin.recent", "checkin.type_label",
 	"checkin.type_hint", "checkin.submit", "checkin.malformed", "checkin.other_course",
+	// the scores page (views/pages/courses/scores.html, score.html) and its conflicts
+	"outcomes.title", "outcomes.link", "outcomes.back", "outcomes.nobody", "outcomes.tests_in", "outcomes.tests_partial",
+	"outcomes.tests_none", "outcomes.rated", "outcomes.score_hint", "outcomes.rating_hint", "outcomes.not_given",
+	"outcomes.save_button", "field.pre_score", "field.post_score", "field.satisfaction_1", "field.satisfaction_2",
+	"field.satisfaction_3", "course.closed", "offline.scores_conflict", "offline.scores_conflict_note", "offline.scores_keep_mine",
+	"offline.scores_keep_server", "offline.scores_mine", "offline.scores_server", "offline.scores_no_copy",
 }
+
+// offlineFieldKeys are sentences about a field, {field} filled in by offline.js.
+var offlineFieldKeys = []string{"outcomes.score_range", "outcomes.rating_range"}
 
 // offlineNamedKeys are the check-in's sentences about a person, for the
 // device to answer a code offline as the server would: {name}, {at},
@@ -488,7 +497,7 @@ var offlineNamedKeys = map[string]string{
 }
 
 // offlinePluralKeys are offline.js's sentences with a count.
-var offlinePluralKeys = []string{"offline.pending", "offline.refused_count", "offline.conflict_count"}
+var offlinePluralKeys = []string{"offline.pending", "offline.refused_count", "offline.conflict_count", "offline.scores_conflict_count"}
 
 // pluralSamples is a number of each CLDR plural category of each language:
 // offline.js picks the form with Intl.PluralRules and puts its count for {n}.
@@ -505,9 +514,12 @@ func (p *Page) OfflineTexts() map[string]any {
 	if p.User == nil || p.User.Role != domain.RoleTrainer || p.tr == nil {
 		return nil
 	}
-	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
+	out := make(map[string]any, len(offlineTextKeys)+len(offlineFieldKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
 	for _, key := range offlineTextKeys {
 		out[key] = p.tr.T(key, "At", "{at}")
+	}
+	for _, key := range offlineFieldKeys {
+		out[key] = p.tr.T(key, "Field", "{field}")
 	}
 	for _, key := range offlinePluralKeys {
 		forms := map[string]string{}

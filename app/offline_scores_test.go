@@ -220,7 +220,7 @@ func TestOfflineScoresConflictIsReportedNotWritten(t *testing.T) {
 	if got := savedScores(t, e.store, c, p); got != "40 80 - - -" {
 		t.Errorf("the server's value was overwritten: %q", got)
 	}
-	if n := countRows(t, e.store, `SELECT count(*) FROM audit_log WHERE action = 'offline.conflict' AND actor_id = $1`, e.trainer.ID); n != 1 {
+	if n := countRows(t, e.store, `SELECT count(*) FROM audit_log WHERE action = 'offline.scores_conflict' AND actor_id = $1`, e.trainer.ID); n != 1 {
 		t.Errorf("conflict audited %d times", n)
 	}
 	// Sent again: the same answer, nothing more written.

@@ -126,7 +126,7 @@ func applyOfflineScores(ctx context.Context, tx *sqlx.Tx, ch OfflineChange, scop
 		return res, nil
 	case len(conflicts) > 0:
 		res.Outcome, res.ConflictFields = OutcomeConflict, conflicts
-		return res, writeAudit(ctx, tx, AuditEntry{ActorID: &by, Action: "offline.conflict", Entity: "enrollment",
+		return res, writeAudit(ctx, tx, AuditEntry{ActorID: &by, Action: "offline.scores_conflict", Entity: "enrollment",
 			EntityID: &current.EnrollmentID, Before: scoresAudit{o.CourseID, o.TraineeID, server},
 			After: map[string]any{"course_id": o.CourseID, "trainee_id": o.TraineeID, "device": o.Scores, "fields": conflicts}})
 	}
