@@ -482,10 +482,8 @@ var offlineTextKeys = []string{
 	"outcomes.save_button", "field.pre_score", "field.post_score", "field.satisfaction_1", "field.satisfaction_2",
 	"field.satisfaction_3", "course.closed", "offline.scores_conflict", "offline.scores_conflict_note", "offline.scores_keep_mine",
 	"offline.scores_keep_server", "offline.scores_mine", "offline.scores_server", "offline.scores_no_copy",
+	"outcomes.score_range", "outcomes.rating_range", // {field}: filled in by offline.js
 }
-
-// offlineFieldKeys are sentences about a field, {field} filled in by offline.js.
-var offlineFieldKeys = []string{"outcomes.score_range", "outcomes.rating_range"}
 
 // offlineNamedKeys are the check-in's sentences about a person, for the
 // device to answer a code offline as the server would: {name}, {at},
@@ -514,12 +512,9 @@ func (p *Page) OfflineTexts() map[string]any {
 	if p.User == nil || p.User.Role != domain.RoleTrainer || p.tr == nil {
 		return nil
 	}
-	out := make(map[string]any, len(offlineTextKeys)+len(offlineFieldKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
+	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
 	for _, key := range offlineTextKeys {
-		out[key] = p.tr.T(key, "At", "{at}")
-	}
-	for _, key := range offlineFieldKeys {
-		out[key] = p.tr.T(key, "Field", "{field}")
+		out[key] = p.tr.T(key, "At", "{at}", "Field", "{field}")
 	}
 	for _, key := range offlinePluralKeys {
 		forms := map[string]string{}
