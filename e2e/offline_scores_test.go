@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,11 @@ func TestOfflineScoresEnteredInTheRoom(t *testing.T) {
 	)
 	if n := pendingCount(t, ctx); n != "1" {
 		t.Fatalf("a score of 120 was queued (%s waiting)", n)
+	}
+	refusal, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-error=post_score]').textContent`))
+	must(t, err)
+	if !strings.Contains(refusal, "100") || strings.Contains(refusal, "{field}") || !strings.Contains(refusal, "post-test") {
+		t.Errorf("the refusal of 120 says %q", refusal)
 	}
 	within(t, ctx, time.Minute,
 		setField(`#s-post_score`, ""),
