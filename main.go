@@ -206,6 +206,15 @@ func splitList(s string) []string {
 	return out
 }
 
+// iatiPublisher is the IATI export's publisher: IATI_REPORTING_ORG (the
+// ministry's organisation identifier registered with IATI) and
+// IATI_ACTIVITY_PREFIX (default: the reporting organisation's identifier);
+// unset, the placeholder app.DefaultIATIReportingOrg (docs/INDICATORS.md).
+func iatiPublisher() app.IATI {
+	return app.IATI{ReportingOrg: strings.TrimSpace(os.Getenv("IATI_REPORTING_ORG")),
+		ActivityPrefix: strings.TrimSpace(os.Getenv("IATI_ACTIVITY_PREFIX"))}
+}
+
 func envOr(name, fallback string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -331,10 +340,15 @@ func serve(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	iati := iatiPublisher()
+	if err := iati.Validate(); err != nil {
+		return err
+	}
 	web, err := app.New(app.Config{
 		CookieSecure:   os.Getenv("COOKIE_SECURE") == "true",
 		TrustedProxies: splitList(os.Getenv("TRUSTED_PROXIES")),
 		SetupToken:     setupToken,
+		IATI:           iati,
 	}, db.store, log)
 	if err != nil {
 		return err

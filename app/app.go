@@ -45,6 +45,9 @@ type Config struct {
 	// ImportWait is how long an import request waits for its job before
 	// answering with the job's status (default defaultImportWait).
 	ImportWait time.Duration
+	// IATI is the publisher's identifiers in the IATI export (default: the
+	// placeholder DefaultIATIReportingOrg; docs/INDICATORS.md).
+	IATI IATI
 }
 
 // Server holds the dependencies every handler shares.
@@ -94,6 +97,7 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	if cfg.SessionPurgeInterval == 0 {
 		cfg.SessionPurgeInterval = 10 * time.Minute
 	}
+	cfg.IATI = cfg.IATI.WithDefaults()
 	messages, err := loadMessages(views.FS)
 	if err != nil {
 		return nil, nil, err

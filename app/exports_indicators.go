@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -20,10 +22,53 @@ import (
 // left out (ADX has no way to say "fewer than 5": its value is a number;
 // IATI's total actual keeps its place without a value, with the comment "<5").
 
-// IATIReportingOrg is the reporting organisation's identifier written in
-// the IATI file. The ministry has to register its own with IATI: until it
-// does, publishers replace this placeholder (docs/INDICATORS.md).
-const IATIReportingOrg = "MA-MSDSEF"
+// DefaultIATIReportingOrg is the reporting organisation's identifier the
+// IATI file carries when none is configured (IATI_REPORTING_ORG): a
+// placeholder, not a registered identifier. The ministry has to register
+// its own with IATI and configure it (docs/INDICATORS.md).
+const DefaultIATIReportingOrg = "MA-MSDSEF"
+
+// IATI is who publishes the IATI file: ReportingOrg, the organisation
+// identifier written as reporting-org/@ref and as the participating
+// organisation (default DefaultIATIReportingOrg); ActivityPrefix, what each
+// activity's iati-identifier starts with, "<prefix>-<programme code>"
+// (default ReportingOrg: IATI's rule is that an activity identifier starts
+// with its reporting organisation's identifier, or a previous one of it).
+type IATI struct {
+	ReportingOrg   string
+	ActivityPrefix string
+}
+
+// WithDefaults fills what is not configured.
+func (c IATI) WithDefaults() IATI {
+	if c.ReportingOrg == "" {
+		c.ReportingOrg = DefaultIATIReportingOrg
+	}
+	if c.ActivityPrefix == "" {
+		c.ActivityPrefix = c.ReportingOrg
+	}
+	return c
+}
+
+// iatiForbidden are the characters IATI's identifiers may not hold (the
+// Standard's guidance: no spaces, "/", "&", "|", "?").
+const iatiForbidden = "/&|?"
+
+// Validate refuses an identifier the IATI file could not carry: checked at
+// start-up (main.go), so that a typing mistake in the configuration stops
+// the server rather than publishing a wrong file.
+func (c IATI) Validate() error {
+	c = c.WithDefaults()
+	for name, v := range map[string]string{"IATI_REPORTING_ORG": c.ReportingOrg, "IATI_ACTIVITY_PREFIX": c.ActivityPrefix} {
+		if strings.ContainsAny(v, iatiForbidden) || strings.IndexFunc(v, unicode.IsSpace) >= 0 || !utf8.ValidString(v) {
+			return fmt.Errorf("%s %q: an IATI identifier holds no spaces nor any of %s", name, v, iatiForbidden)
+		}
+	}
+	return nil
+}
+
+// activityID is the iati-identifier of a programme's activity.
+func (c IATI) activityID(programme string) string { return c.ActivityPrefix + "-" + programme }
 
 // ADXOrgUnit is the national organisation unit of the ADX file (Morocco's
 // ISO 3166 code); provinces are written with their own codes.
@@ -186,8 +231,8 @@ func (s *Server) exportIndicatorsIATI(c *fiber.Ctx) error {
 	var current *iatiActivity
 	for _, it := range all {
 		ind := it.indicator
-		if current == nil || current.Identifier != IATIReportingOrg+"-"+ind.Programme {
-			doc.Activities = append(doc.Activities, newIATIActivity(programmes[ind.Programme], now))
+		if current == nil || current.Identifier != s.cfg.IATI.activityID(ind.Programme) {
+			doc.Activities = append(doc.Activities, newIATIActivity(s.cfg.IATI, programmes[ind.Programme], now))
 			current = &doc.Activities[len(doc.Activities)-1]
 		}
 		current.widen(ind, now)
@@ -196,18 +241,18 @@ func (s *Server) exportIndicatorsIATI(c *fiber.Ctx) error {
 	return sendXML(c, doc, "indicators-iati", programme)
 }
 
-func newIATIActivity(p domain.Programme, now time.Time) iatiActivity {
+func newIATIActivity(publisher IATI, p domain.Programme, now time.Time) iatiActivity {
 	org := []iatiNarrative{{Lang: "fr", Text: "Ministère de la Solidarité, du Développement social, de l’Égalité et de la Famille"},
 		{Lang: "ar", Text: "وزارة التضامن والتنمية الاجتماعية والمساواة والأسرة"}}
 	return iatiActivity{
 		LastUpdated:  now.Format(time.RFC3339),
 		Lang:         "fr",
-		Identifier:   IATIReportingOrg + "-" + p.Code,
-		ReportingOrg: iatiOrg{Ref: IATIReportingOrg, Type: "10", Name: org},
+		Identifier:   publisher.activityID(p.Code),
+		ReportingOrg: iatiOrg{Ref: publisher.ReportingOrg, Type: "10", Name: org},
 		Title:        iatiText{[]iatiNarrative{{Text: p.NameFr}, {Lang: "ar", Text: p.NameAr}}},
 		Description: iatiText{[]iatiNarrative{{Text: "Indicateurs du programme, calculés à partir des registres de présence de Takaffoul."},
 			{Lang: "ar", Text: "مؤشرات البرنامج، محسوبة من سجلات الحضور في تكافل."}}},
-		Participant: iatiOrg{Ref: IATIReportingOrg, Role: "4", Name: org},
+		Participant: iatiOrg{Ref: publisher.ReportingOrg, Role: "4", Name: org},
 		Status:      iatiCode{Code: "2"},
 	}
 }

@@ -66,6 +66,10 @@ func (s *Server) apiOfflinePack(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	courses, err := s.store.OfflineScoreCourses(ctx, packCourses(sessions))
+	if err != nil {
+		return err
+	}
 	u := currentUser(c)
 	c.Set(fiber.HeaderCacheControl, "no-store") // the device keeps it in IndexedDB, never in an HTTP cache
 	return c.JSON(fiber.Map{
@@ -77,6 +81,7 @@ func (s *Server) apiOfflinePack(c *fiber.Ctx) error {
 		"institutions": orgChoices(institutions),
 		"associations": orgChoices(associations),
 		"checkin":      checkin,
+		"courses":      courses,
 	})
 }
 
@@ -103,15 +108,7 @@ func (s *Server) packCheckin(ctx context.Context, sessions []repository.PackSess
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
-	courses := []int64{}
-	for _, ps := range sessions {
-		if !seen[ps.CourseID] {
-			seen[ps.CourseID] = true
-			courses = append(courses, ps.CourseID)
-		}
-	}
-	codes, err := s.store.OfflineCheckinCodes(ctx, courses)
+	codes, err := s.store.OfflineCheckinCodes(ctx, packCourses(sessions))
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +119,20 @@ func (s *Server) packCheckin(ctx context.Context, sessions []repository.PackSess
 		}
 	}
 	return out, nil
+}
+
+// packCourses are the courses of the pack's sessions, each once: the
+// courses whose badges and scores the device keeps.
+func packCourses(sessions []repository.PackSession) []int64 {
+	seen := map[int64]bool{}
+	courses := []int64{}
+	for _, ps := range sessions {
+		if !seen[ps.CourseID] {
+			seen[ps.CourseID] = true
+			courses = append(courses, ps.CourseID)
+		}
+	}
+	return courses
 }
 
 // orgChoice is an organisation as the walk-in form lists it.
@@ -152,7 +163,9 @@ func orgChoices(orgs []domain.Organisation) []orgChoice {
 // person enrolled on the device), status, base (the mark the device's copy
 // showed; null: unmarked), fill_only ("mark all present"), source ("sheet",
 // "all_present", "qr": a scan posts the same mark). kind "walkin": course_id
-// and person, the fields of the online enrolment form.
+// and person, the fields of the online enrolment form. kind "scores":
+// course_id, trainee_id, scores (the five values, as the API's PUT) and
+// base (the scores the device's copy showed; null: none entered).
 type offlineChangeInput struct {
 	ID        string                  `json:"id"`
 	Kind      string                  `json:"kind"`
@@ -161,12 +174,24 @@ type offlineChangeInput struct {
 	TraineeID int64                   `json:"trainee_id"`
 	WalkIn    string                  `json:"walkin"`
 	Status    domain.AttendanceStatus `json:"status"`
-	Base      *repository.MarkVersion `json:"base"`
+	Base      json.RawMessage         `json:"base"` // a mark's or the scores', by kind (readBase)
 	FillOnly  bool                    `json:"fill_only"`
 	After     string                  `json:"after"`
 	Source    string                  `json:"source"`
 	CourseID  int64                   `json:"course_id"`
 	Person    *offlinePerson          `json:"person"`
+	Scores    *domain.Scores          `json:"scores"`
+}
+
+// readBase reads a change's base into v (a *MarkVersion or *Scores), as
+// strictly as the change itself: false for none (null or absent).
+func readBase(raw json.RawMessage, v any) (bool, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return false, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return true, dec.Decode(v)
 }
 
 // offlinePerson is the enrolment form's new person, as JSON (traineeForm).
@@ -281,8 +306,18 @@ func (s *Server) applyOfflineChange(c *fiber.Ctx, raw json.RawMessage, scope rep
 			(in.After != "" && !changeIDPattern.MatchString(in.After)) {
 			return res, domain.Invalid("trainee_id", "offline.change_unreadable")
 		}
+		var base *repository.MarkVersion
+		if ok, err := readBase(in.Base, &base); err != nil || (ok && base == nil) {
+			return res, domain.Invalid("change", "offline.change_unreadable")
+		}
 		ch.Mark = &repository.OfflineMark{SessionID: in.SessionID, TraineeID: in.TraineeID, WalkIn: in.WalkIn,
-			Status: in.Status, Base: in.Base, FillOnly: in.FillOnly, After: in.After}
+			Status: in.Status, Base: base, FillOnly: in.FillOnly, After: in.After}
+	case "scores":
+		sc, err := offlineScores(in)
+		if err != nil {
+			return res, err
+		}
+		ch.Scores = sc
 	case "walkin":
 		w, err := s.offlineWalkIn(c, in, scope)
 		if err != nil {
@@ -296,6 +331,20 @@ func (s *Server) applyOfflineChange(c *fiber.Ctx, raw json.RawMessage, scope rep
 	res.OfflineResult = out
 	res.ID = in.ID
 	return res, err
+}
+
+// offlineScores is the scores of a change: a person on record (a walk-in's
+// scores are entered once the server has them), the five values and the
+// base. Their ranges are checked by the store, as the online save's.
+func offlineScores(in offlineChangeInput) (*repository.OfflineScores, error) {
+	if in.Scores == nil || in.TraineeID == 0 || in.CourseID == 0 || (in.After != "" && !changeIDPattern.MatchString(in.After)) {
+		return nil, domain.Invalid("change", "offline.change_unreadable")
+	}
+	var base *domain.Scores
+	if _, err := readBase(in.Base, &base); err != nil {
+		return nil, domain.Invalid("change", "offline.change_unreadable")
+	}
+	return &repository.OfflineScores{CourseID: in.CourseID, TraineeID: in.TraineeID, Scores: *in.Scores, Base: base, After: in.After}, nil
 }
 
 // offlineWalkIn is the walk-in of a change, checked as the online enrolment
@@ -427,6 +476,13 @@ var offlineTextKeys = []string{
 	"checkin.present_count", "checkin.camera_denied", "checkin.camera_unsupported", "checkin.scanning", "checkin.network_error",
 	"checkin.camera_start", "checkin.camera_stop", "checkin.camera_hint", "checkin.recent", "checkin.type_label",
 	"checkin.type_hint", "checkin.submit", "checkin.malformed", "checkin.other_course",
+	// the scores page (views/pages/courses/scores.html, score.html) and its conflicts
+	"outcomes.title", "outcomes.link", "outcomes.back", "outcomes.nobody", "outcomes.tests_in", "outcomes.tests_partial",
+	"outcomes.tests_none", "outcomes.rated", "outcomes.score_hint", "outcomes.rating_hint", "outcomes.not_given",
+	"outcomes.save_button", "field.pre_score", "field.post_score", "field.satisfaction_1", "field.satisfaction_2",
+	"field.satisfaction_3", "course.closed", "offline.scores_conflict", "offline.scores_conflict_note", "offline.scores_keep_mine",
+	"offline.scores_keep_server", "offline.scores_mine", "offline.scores_server", "offline.scores_no_copy",
+	"outcomes.score_range", "outcomes.rating_range", // {field}: filled in by offline.js
 }
 
 // offlineNamedKeys are the check-in's sentences about a person, for the
@@ -439,7 +495,7 @@ var offlineNamedKeys = map[string]string{
 }
 
 // offlinePluralKeys are offline.js's sentences with a count.
-var offlinePluralKeys = []string{"offline.pending", "offline.refused_count", "offline.conflict_count"}
+var offlinePluralKeys = []string{"offline.pending", "offline.refused_count", "offline.conflict_count", "offline.scores_conflict_count"}
 
 // pluralSamples is a number of each CLDR plural category of each language:
 // offline.js picks the form with Intl.PluralRules and puts its count for {n}.
@@ -458,7 +514,7 @@ func (p *Page) OfflineTexts() map[string]any {
 	}
 	out := make(map[string]any, len(offlineTextKeys)+len(offlinePluralKeys)+len(offlineNamedKeys)+1)
 	for _, key := range offlineTextKeys {
-		out[key] = p.tr.T(key, "At", "{at}")
+		out[key] = p.tr.T(key, "At", "{at}", "Field", "{field}")
 	}
 	for _, key := range offlinePluralKeys {
 		forms := map[string]string{}

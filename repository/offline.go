@@ -74,11 +74,15 @@ type OfflineChange struct {
 	Payload json.RawMessage // as sent: a replay must send the same
 	Mark    *OfflineMark
 	WalkIn  *OfflineWalkIn
+	Scores  *OfflineScores
 }
 
 func (ch *OfflineChange) kind() string {
-	if ch.WalkIn != nil {
+	switch {
+	case ch.WalkIn != nil:
 		return "walkin"
+	case ch.Scores != nil:
+		return "scores"
 	}
 	return "mark"
 }
@@ -91,6 +95,10 @@ type OfflineResult struct {
 	TraineeID  *int64       `json:"trainee_id,omitempty"`
 	ConflictID *int64       `json:"conflict_id,omitempty"`
 	Mark       *MarkVersion `json:"mark,omitempty"` // the server's mark after the change (nil: unmarked)
+	// Scores: the server's scores after the change (a conflict: the
+	// server's, which stand), and the values in conflict.
+	Scores         *domain.Scores `json:"scores,omitempty"`
+	ConflictFields []string       `json:"conflict_fields,omitempty"`
 }
 
 // ApplyOfflineChange applies one change of a device's queue as user by
@@ -121,9 +129,12 @@ func (s *Store) ApplyOfflineChange(ctx context.Context, ch OfflineChange, scope 
 			res = deref(done)
 			return err
 		}
-		if ch.WalkIn != nil {
+		switch {
+		case ch.WalkIn != nil:
 			res, err = applyWalkIn(ctx, tx, stmt, ch, scope, by)
-		} else {
+		case ch.Scores != nil:
+			res, err = applyOfflineScores(ctx, tx, ch, scope, by)
+		default:
 			res, err = applyOfflineMark(ctx, tx, ch, scope, by)
 		}
 		if err != nil {
@@ -178,6 +189,11 @@ func (s *Store) offlineOutcome(ctx context.Context, q sqlx.QueryerContext, ch Of
 			traineeID = *row.TraineeID
 		}
 		if res.Mark, err = currentMark(ctx, q, ch.Mark.SessionID, traineeID, false); err != nil {
+			return nil, err
+		}
+	}
+	if ch.Scores != nil {
+		if err := replayedScores(ctx, q, ch.Scores, res); err != nil {
 			return nil, err
 		}
 	}

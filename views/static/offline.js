@@ -130,6 +130,36 @@
     return id;
   }
 
+  // enqueueScores adds a person's scores entered on this device: all five values, as the online form
+  // sends them. Its base is what this device's copy shows; entered again before being sent, the first
+  // base is kept (the earlier change, never sent, is dropped; one sent without an answer is named as
+  // "after"). Saved over a conflict shown here, its base is the server's values shown beside it.
+  async function enqueueScores(courseId, traineeId, scores) {
+    var queue = await mine();
+    var p = await copyScores(courseId, traineeId);
+    var body = {id: uuid(), kind: "scores", made_at: new Date().toISOString(), course_id: courseId, trainee_id: traineeId,
+      scores: scores, base: p ? p.scores : null};
+    await write(["queue"], function (st) {
+      queue.filter(function (i) { return i.kind === "scores" && i.body.course_id === courseId && i.body.trainee_id === traineeId; })
+        .forEach(function (earlier) {
+          if (earlier.state === "conflict") body.base = earlier.server;
+          else if (earlier.state === "pending") {
+            body.base = earlier.body.base;
+            if (earlier.attempted) { body.after = earlier.body.id; return; }
+            if (earlier.body.after) body.after = earlier.body.after;
+          }
+          st.queue.delete(earlier.seq); // superseded by what was entered now
+        });
+      st.queue.add({kind: "scores", state: "pending", userId: userId, body: body});
+    });
+    refresh();
+  }
+  // copyScores is a person of a course as this device's copy has them (the last pack), or undefined.
+  async function copyScores(courseId, traineeId) {
+    var course = ((await meta("courses")) || []).filter(function (c) { return c.id === courseId; })[0];
+    return course && course.people.filter(function (x) { return x.trainee_id === traineeId; })[0];
+  }
+
   // ---- the server
   var state = {online: navigator.onLine, syncing: false, signIn: false};
   async function fetchPack() {
@@ -148,6 +178,7 @@
       st.meta.put(pack.today, "today");
       st.meta.put({institutions: pack.institutions, associations: pack.associations}, "organisations");
       st.meta.put(pack.checkin || {key: "", codes: []}, "checkin"); // the codes' keyed hashes, never a code
+      st.meta.put(pack.courses || [], "courses"); // the scores page: its courses' people and their scores
     });
   }
 
@@ -195,6 +226,13 @@
           st.queue.put(item);
           return;
         }
+        if (r.outcome === "conflict" && item.kind === "scores") { // shown to the trainer, who chooses (drawScoreForm)
+          item.state = "conflict";
+          item.server = r.scores || {pre_score: null, post_score: null, satisfaction: [null, null, null]};
+          item.fields = r.conflict_fields || [];
+          st.queue.put(item);
+          return;
+        }
         if (r.outcome === "conflict") conflicts++;
         if (item.kind === "walkin" && r.trainee_id) walkins[item.body.id] = r.trainee_id;
         st.queue.delete(item.seq);
@@ -226,6 +264,8 @@
     line("data-pending", n("offline.pending", pending.length)).setAttribute("data-count", String(pending.length));
     line("data-contact", contact ? t("offline.last_contact", when(contact)) : t("offline.never_contact"));
     if (conflicts) line("data-conflicts", n("offline.conflict_count", conflicts));
+    var scoreConflicts = own.filter(function (i) { return i.state === "conflict"; }).length;
+    if (scoreConflicts) line("data-scores-conflicts", n("offline.scores_conflict_count", scoreConflicts)).setAttribute("data-count", String(scoreConflicts));
     if (state.signIn) line("data-sign-in", t("offline.sign_in_again"));
     if (queue.length > own.length) line("data-other-account", t("offline.other_account"));
     if (refused.length) {
@@ -258,6 +298,7 @@
   }
   function describe(item) {
     if (item.kind === "walkin") return t("offline.walkin_add") + ": " + personName(item.shown);
+    if (item.kind === "scores") return t("outcomes.title") + " · #" + item.body.trainee_id;
     return t("attendance." + item.body.status) + " · " + (item.body.trainee_id ? "#" + item.body.trainee_id : t("offline.walkin_provisional"));
   }
   function personName(p) {
@@ -282,8 +323,12 @@
     var m = location.pathname.match(/^\/sessions\/(\d+)\/(attendance|checkin)$/);
     var s = m && sessions.filter(function (x) { return x.id === Number(m[1]); })[0];
     if (s && m[2] === "checkin") { await drawCheckin(target, s); return; }
-    if (s) await drawSheet(view, s);
-    else drawSessions(view, sessions);
+    var sc = location.pathname.match(/^\/courses\/(\d+)\/scores(?:\/(\d+))?$/);
+    var courses = stored === userId ? (await meta("courses")) || [] : [];
+    if (sc) {
+      if (!(await drawScores(view, target, courses, Number(sc[1]), sc[2] ? Number(sc[2]) : 0))) return;
+    } else if (s) await drawSheet(view, s);
+    else { drawSessions(view, sessions); drawScoreCourses(view, courses); }
     if (mine !== draws) return;
     var opened = target.querySelector("details.walkin[open]");
     if (opened) { var again = view.querySelector("details.walkin"); if (again) again.open = true; }
@@ -477,6 +522,216 @@
     box.appendChild(f);
     follow();
     return box;
+  }
+
+  // ---- the scores page offline (views/pages/courses/scores.html and score.html, drawn from this
+  // device's copy): the course's people, each person's form; an entry is queued like a mark.
+  var SCORE_FIELDS = ["pre_score", "post_score", "satisfaction_1", "satisfaction_2", "satisfaction_3"];
+  function scoreValues(sc) {
+    sc = sc || {};
+    var sat = sc.satisfaction || [];
+    return [sc.pre_score, sc.post_score, sat[0], sat[1], sat[2]].map(function (v) { return v === undefined ? null : v; });
+  }
+  function scoresOf(values) {
+    return {pre_score: values[0], post_score: values[1], satisfaction: [values[2], values[3], values[4]]};
+  }
+
+  function drawScoreCourses(view, courses) {
+    if (!courses.length) return;
+    view.appendChild(el("h2", {}, t("outcomes.title")));
+    var ul = el("ul", {"class": "agenda"});
+    courses.forEach(function (c) {
+      var li = el("li", {"class": "card"});
+      li.appendChild(el("h3", {}, title(c)));
+      li.appendChild(el("a", {"class": "button", href: "/courses/" + c.id + "/scores"}, t("outcomes.link")));
+      ul.appendChild(li);
+    });
+    view.appendChild(ul);
+  }
+
+  // scoresHere is each person of the course as this device shows them: the copy's scores, or the
+  // latest entry of the queue (pending, refused or in conflict) over them.
+  async function scoresHere(c) {
+    var own = await mine();
+    return c.people.map(function (p) {
+      var item = own.filter(function (i) { return i.kind === "scores" && i.body.course_id === c.id && i.body.trainee_id === p.trainee_id; }).pop();
+      return {id: p.trainee_id, name: personName(p), copy: p.scores, scores: item ? item.body.scores : p.scores, item: item};
+    });
+  }
+
+  // drawScores draws the list or one person's form into view; false when the form on the page is
+  // already the one to show (a redraw would lose what is being typed).
+  async function drawScores(view, target, courses, courseId, traineeId) {
+    var c = courses.filter(function (x) { return x.id === courseId; })[0];
+    if (!c) {
+      view.appendChild(el("p", {"class": "flash flash-error"}, t("offline.scores_no_copy")));
+      view.appendChild(el("p")).appendChild(el("a", {href: "/"}, t("offline.back_home")));
+      return true;
+    }
+    var people = await scoresHere(c);
+    if (!traineeId) { drawScoresList(view, c, people); return true; }
+    var p = people.filter(function (x) { return x.id === traineeId; })[0];
+    if (!p) {
+      view.appendChild(el("p", {"class": "flash flash-error"}, t("offline.scores_no_copy")));
+      return true;
+    }
+    var key = JSON.stringify([p.item && p.item.state, p.item && p.item.server, p.copy]);
+    var shown = target.querySelector("form[data-offline-score]");
+    if (shown && shown.getAttribute("data-key") === key) return false;
+    drawScoreForm(view, c, p, key);
+    return true;
+  }
+
+  function scoreNote(p) {
+    if (!p.item) return "";
+    return p.item.state === "conflict" ? t("offline.scores_conflict_note") : p.item.state === "refused" ? t("offline.refused") : t("offline.saved_here");
+  }
+
+  function drawScoresList(view, c, people) {
+    view.appendChild(el("p")).appendChild(el("a", {href: "/"}, t("offline.back_home")));
+    view.appendChild(el("h2", {}, t("outcomes.title")));
+    view.appendChild(el("p", {"class": "lead"}, title(c)));
+    if (c.closed) view.appendChild(el("p", {"class": "flash flash-error"}, t("course.closed")));
+    var ul = el("ul", {"class": "score-people", "data-offline-scores": String(c.id)});
+    if (!people.length) ul.appendChild(el("li", {"class": "muted"}, t("outcomes.nobody")));
+    people.forEach(function (p) {
+      var v = scoreValues(p.scores);
+      var li = el("li", {id: "p-" + p.id, "class": "card go", "data-person": "t:" + p.id});
+      li.appendChild(el("a", {href: "/courses/" + c.id + "/scores/" + p.id}, p.name));
+      var tests = v[0] !== null && v[1] !== null ? t("outcomes.tests_in") : v[0] !== null || v[1] !== null ? t("outcomes.tests_partial") : t("outcomes.tests_none");
+      if (v[2] !== null || v[3] !== null || v[4] !== null) tests += " · " + t("outcomes.rated");
+      li.appendChild(el("span", {"class": "small muted"}, " " + tests));
+      var note = scoreNote(p);
+      if (note) li.appendChild(el("p", {"class": "muted small", "data-note": p.item.state}, note));
+      ul.appendChild(li);
+    });
+    view.appendChild(ul);
+  }
+
+  // readScores reads the form's five values ({values} or {problems}: field → sentence), digits in any
+  // script as the online form reads them.
+  function readScores(form) {
+    var problems = {}, values = [];
+    SCORE_FIELDS.forEach(function (name, i) {
+      var raw;
+      if (i < 2) raw = form.elements[name].value;
+      else { var checked = form.querySelector('input[name="' + name + '"]:checked'); raw = checked ? checked.value : ""; }
+      raw = raw.trim().replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x660); })
+        .replace(/[\u06f0-\u06f9]/g, function (d) { return String(d.charCodeAt(0) - 0x6f0); });
+      var v = raw === "" ? null : /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+      var max = i < 2 ? 100 : 5, least = i < 2 ? 0 : 1;
+      if (v !== null && !(v >= least && v <= max)) {
+        problems[name] = (T[i < 2 ? "outcomes.score_range" : "outcomes.rating_range"] || "").split("{field}").join(t("field." + name));
+      }
+      values.push(v);
+    });
+    return Object.keys(problems).length ? {problems: problems} : {values: values};
+  }
+
+  function drawScoreForm(view, c, p, key) {
+    var list = "/courses/" + c.id + "/scores";
+    view.appendChild(el("p", {"class": "go"})).appendChild(el("a", {href: list + "#p-" + p.id}, "← " + t("outcomes.back")));
+    view.appendChild(el("h2", {}, p.name));
+    view.appendChild(el("p", {"class": "muted"}, title(c)));
+    if (c.closed) view.appendChild(el("p", {"class": "flash flash-error"}, t("course.closed")));
+    var entered = scoreValues(p.scores);
+    if (p.item && p.item.state === "conflict") view.appendChild(scoresConflictBox(c, p));
+    if (p.item && p.item.state === "refused") view.appendChild(el("p", {"class": "flash flash-error"}, p.item.error));
+    var form = el("form", {"class": "card", novalidate: "", "data-offline-score": String(p.id), "data-key": key});
+    SCORE_FIELDS.slice(0, 2).forEach(function (name, i) {
+      var wrap = form.appendChild(el("p", {"class": "field"}));
+      wrap.appendChild(el("label", {"for": "s-" + name}, t("field." + name)));
+      wrap.appendChild(el("span", {"class": "hint", id: "h-" + name}, t("outcomes.score_hint")));
+      var input = el("input", {id: "s-" + name, name: name, type: "text", inputmode: "numeric", dir: "ltr", autocomplete: "off",
+        "aria-describedby": "h-" + name});
+      input.value = entered[i] === null ? "" : String(entered[i]);
+      wrap.appendChild(input);
+      wrap.appendChild(el("span", {"class": "field-error", "data-error": name}));
+    });
+    SCORE_FIELDS.slice(2).forEach(function (name, k) {
+      var fs = form.appendChild(el("fieldset", {"class": "field rating"}));
+      fs.appendChild(el("legend", {}, t("field." + name)));
+      fs.appendChild(el("p", {"class": "hint"}, t("outcomes.rating_hint")));
+      var choices = fs.appendChild(el("div", {"class": "rating-choices"}));
+      ["1", "2", "3", "4", "5", ""].forEach(function (v) {
+        var label = choices.appendChild(el("label", {"class": "rating-choice"}));
+        var input = label.appendChild(el("input", {type: "radio", name: name, value: v}));
+        input.checked = String(entered[2 + k] === null ? "" : entered[2 + k]) === v;
+        label.appendChild(document.createTextNode(" " + (v || t("outcomes.not_given"))));
+      });
+      fs.appendChild(el("p", {"class": "field-error", "data-error": name}));
+    });
+    var save = form.appendChild(el("p")).appendChild(el("button", {type: "submit", "class": "primary"}, t("outcomes.save_button")));
+    save.disabled = !!c.closed;
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      var read = readScores(form);
+      form.querySelectorAll("[data-error]").forEach(function (x) { x.textContent = (read.problems || {})[x.getAttribute("data-error")] || ""; });
+      if (read.problems) return;
+      await enqueueScores(c.id, p.id, scoresOf(read.values));
+      location.assign(list + "#p-" + p.id);
+    });
+    view.appendChild(form);
+  }
+
+  // scoresConflictBox shows both values of a change the server did not save (someone changed them
+  // since this device's copy), the ones in conflict marked, and lets the trainer choose.
+  // done, if given, runs once the choice is made (the online page reloads), else the shell redraws.
+  function scoresConflictBox(c, p, done) {
+    var box = el("div", {"class": "card flash flash-error", "data-scores-conflict": String(p.id)});
+    box.appendChild(el("p", {}, t("offline.scores_conflict")));
+    var table = box.appendChild(el("table"));
+    var head = table.appendChild(el("tr"));
+    head.appendChild(el("th"));
+    head.appendChild(el("th", {scope: "col"}, t("offline.scores_mine")));
+    head.appendChild(el("th", {scope: "col"}, t("offline.scores_server")));
+    var typed = scoreValues(p.item.body.scores), server = scoreValues(p.item.server);
+    SCORE_FIELDS.forEach(function (name, i) {
+      var tr = table.appendChild(el("tr", p.item.fields.indexOf(name) >= 0 ? {"data-conflict-field": name} : {}));
+      tr.appendChild(el("th", {scope: "row"}, t("field." + name)));
+      tr.appendChild(el("td", {}, typed[i] === null ? "—" : String(typed[i])));
+      tr.appendChild(el("td", {"data-server": name}, server[i] === null ? "—" : String(server[i])));
+    });
+    var buttons = box.appendChild(el("p"));
+    var keepMine = buttons.appendChild(el("button", {type: "button", "class": "primary", "data-keep-mine": ""}, t("offline.scores_keep_mine")));
+    buttons.appendChild(document.createTextNode(" "));
+    var keepServer = buttons.appendChild(el("button", {type: "button", "data-keep-server": ""}, t("offline.scores_keep_server")));
+    keepMine.addEventListener("click", function () { // over the server's values, now seen
+      enqueueScores(c.id, p.id, p.item.body.scores).then(function () { return sync(false); }).then(done || function () {});
+    });
+    keepServer.addEventListener("click", async function () {
+      var item = p.item;
+      var courses = (await meta("courses")) || [];
+      courses.forEach(function (x) {
+        if (x.id === c.id) x.people.forEach(function (y) { if (y.trainee_id === p.id) y.scores = item.server; });
+      });
+      await write(["queue", "meta"], function (st) { st.queue.delete(item.seq); st.meta.put(courses, "courses"); });
+      if (done) done(); else refresh();
+    });
+    return box;
+  }
+
+  // The online scores form: a save with the network gone is kept on this device instead of lost, and
+  // an entry of this device the server did not save (a conflict) is shown above it to choose.
+  function guardOnlineScores() {
+    var m = location.pathname.match(/^\/courses\/(\d+)\/scores\/(\d+)$/);
+    var form = m && document.querySelector('form[action="' + location.pathname + '"]');
+    if (!form || shell) return;
+    form.addEventListener("submit", function (e) {
+      if (navigator.onLine) return; // online: the form posts as without JavaScript
+      var read = readScores(form);
+      if (read.problems) return; // the server's messages, once the network is back
+      e.preventDefault();
+      enqueueScores(Number(m[1]), Number(m[2]), scoresOf(read.values)).then(function () {
+        location.assign("/courses/" + m[1] + "/scores#p-" + m[2]);
+      });
+    });
+    mine().then(function (own) {
+      var item = own.filter(function (i) {
+        return i.kind === "scores" && i.state === "conflict" && i.body.course_id === Number(m[1]) && i.body.trainee_id === Number(m[2]);
+      }).pop();
+      if (item) form.parentNode.insertBefore(scoresConflictBox({id: Number(m[1])}, {id: Number(m[2]), item: item}, function () { location.reload(); }), form);
+    });
   }
 
   // ---- the online sheet: a save with the network gone is kept on this device instead of lost
@@ -701,6 +956,7 @@
     });
   }
   guardOnlineSheet();
+  guardOnlineScores();
   guardLogout();
   refresh().then(function () { if (navigator.onLine) sync(false); });
 })();

@@ -1,12 +1,12 @@
 // The trainer's app's service worker (docs/OFFLINE.md). It keeps the
 // assets (versioned: a new release replaces them) and the app's shell page
 // (not versioned: it survives a new service worker), and serves the shell
-// for the trainer's home, attendance sheets and check-in pages when the
+// for the trainer's home, attendance sheets, check-in and scores pages when the
 // network is off.
 // The data — sessions, rosters, marks, the queue of changes — is in
 // IndexedDB (offline.js), never only in a cache.
 "use strict";
-var VERSION = "2026-12-02.2";
+var VERSION = "2026-12-02.3";
 var ASSETS = "takaffoul-assets-" + VERSION;
 var PAGES = "takaffoul-pages";
 var PRECACHE = ["/static/app.css", "/static/offline.js", "/static/favicon.svg", "/static/icons.svg", "/static/manifest.webmanifest",
@@ -32,9 +32,11 @@ self.addEventListener("activate", function (event) {
 });
 
 // Pages the shell stands in for when the network is off: the home, the
-// attendance sheets and the check-in pages (offline.js draws the scanner).
+// attendance sheets, the check-in pages (offline.js draws the scanner) and
+// the scores pages of a course (the list and a person's form).
 function offlinePage(path) {
-  return path === "/" || path === "/offline" || /^\/sessions\/\d+\/(attendance|checkin)$/.test(path);
+  return path === "/" || path === "/offline" || /^\/sessions\/\d+\/(attendance|checkin)$/.test(path) ||
+    /^\/courses\/\d+\/scores(\/\d+)?$/.test(path);
 }
 
 // withCamera is the shell standing in for a check-in page: with that page's
