@@ -23,14 +23,14 @@ func isolated(s string) template.HTML {
 	return template.HTML(`<bdi dir="ltr" class="nowrap">` + template.HTMLEscapeString(s) + `</bdi>`)
 }
 
-// isolatedDateTime is {{datetime t}}: "2026-01-12 20:36" in Africa/Casablanca.
+// isolatedDateTime is {{datetime t}}: "12/01/2026 20:36" in Africa/Casablanca.
 func isolatedDateTime(t time.Time) template.HTML { return isolated(DateTime(t)) }
 
-// isolatedDate is {{date t}}: "2026-01-12" in Africa/Casablanca.
+// isolatedDate is {{date t}}: "12/01/2026" in Africa/Casablanca.
 func isolatedDate(t time.Time) template.HTML { return isolated(Date(t)) }
 
 // isolatedDates is {{dates from to}}: a range of days, one isolate
-// ("2026-01-12 – 2026-03-31"), so its ends never swap.
+// ("12/01/2026 – 31/03/2026"), so its ends never swap.
 func isolatedDates(from, to time.Time) template.HTML {
 	return isolated(strings.TrimSpace(Date(from) + " – " + Date(to)))
 }

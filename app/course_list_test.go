@@ -146,3 +146,41 @@ func TestCourseListFilterKeepsATrainerToTheirCourses(t *testing.T) {
 		t.Errorf("the trainer's search finds another's course %s", env.otherCourse.Code)
 	}
 }
+
+// The course list's year filter offers every year a course of the list
+// runs in, not only its programmes' years: the demo's course of this week
+// (2026, in a programme of 2018–2020) could not be chosen by its year.
+func TestCourseListOffersTheYearsOfItsCourses(t *testing.T) {
+	t.Parallel()
+	store := dbtest.DemoStore(t)
+	web := newApp(t, store)
+	addUser(t, store, "coordinator@years.ma", domain.RoleCoordinator)
+	cl := newClient(t, web)
+	cl.login("coordinator@years.ma", testPassword)
+	var running string
+	if err := store.DB().Get(&running, `SELECT c.code FROM courses c JOIN programmes p ON p.id = c.programme_id
+	  WHERE c.year > p.end_year ORDER BY c.id LIMIT 1`); err != nil {
+		t.Fatalf("the demo's course outside its programme's years: %v", err)
+	}
+	page := cl.get("/courses")
+	expectStatus(t, "course list", page, 200)
+	year := regexp.MustCompile(`(?s)<select id="f-year" name="year">(.*?)</select>`).FindStringSubmatch(page.Body)
+	if year == nil {
+		t.Fatal("no year filter")
+	}
+	options := regexp.MustCompile(`<option value="(\d+)"`).FindAllStringSubmatch(year[1], -1)
+	var offered []string
+	for _, o := range options {
+		offered = append(offered, o[1])
+	}
+	if got := strings.Join(offered, " "); got != "2017 2018 2019 2020 2026" {
+		t.Errorf("the year filter offers %q, want the programmes' years and 2026", got)
+	}
+	chosen := cl.get("/courses?year=2026")
+	if codes := listedCodes(chosen.Body); len(codes) != 1 || codes[0] != running {
+		t.Errorf("the courses of 2026: %v, want %s", codes, running)
+	}
+	if !strings.Contains(chosen.Body, `<option value="2026" selected>`) {
+		t.Error("the year chosen is not shown chosen")
+	}
+}

@@ -391,3 +391,27 @@ func TestDemoTakaffoulHasAThreeYearPath(t *testing.T) {
 		t.Errorf("demo outcomes: %v %s", err, resp.Body)
 	}
 }
+
+// The completion headline's two figures are joined as each language joins
+// the parts of a sentence: the Arabic comma in Arabic (the template wrote
+// a Latin "," in every language).
+func TestCompletionHeadlineUsesTheLanguagesComma(t *testing.T) {
+	t.Parallel()
+	store := dbtest.DemoStore(t)
+	web := newApp(t, store)
+	addUser(t, store, "coord@demo-comma.ma", domain.RoleCoordinator)
+	coord := newClient(t, web)
+	coord.login("coord@demo-comma.ma", testPassword)
+	for lang, want := range map[string]string{"ar": "</strong> بدأوا،\n", "fr": "</strong> ont commencé,\n"} {
+		coord.setLanguage(lang)
+		page := coord.get("/dashboard?programme=" + repository.DemoTakaffoul)
+		expectStatus(t, "dashboard", page, 200)
+		i := strings.Index(page.Body, `data-figure="completion.started"`)
+		if i < 0 {
+			t.Fatalf("%s: no completion headline", lang)
+		}
+		if headline := page.Body[i:min(len(page.Body), i+120)]; !strings.Contains(headline, want) {
+			t.Errorf("%s: the completion headline %q lacks %q", lang, headline, want)
+		}
+	}
+}

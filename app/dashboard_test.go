@@ -484,7 +484,7 @@ func TestCoordinatorRecordsReportedFigures(t *testing.T) {
 
 	env.ministry.setLanguage("fr")
 	dash := env.ministry.get("/dashboard?programme=child-protection")
-	if !strings.Contains(dash.Body, `<tr class="differs">`) || !strings.Contains(dash.Body, "Rapport d&#39;étape 2019, p. 4 (<bdi dir=\"ltr\" class=\"nowrap\">2020-01-15</bdi>)") {
+	if !strings.Contains(dash.Body, `<tr class="differs">`) || !strings.Contains(dash.Body, "Rapport d&#39;étape 2019, p. 4 (<bdi dir=\"ltr\" class=\"nowrap\">15/01/2020</bdi>)") {
 		t.Error("the dashboard does not highlight the differing figure")
 	}
 	// The ministry sees it but cannot change it.

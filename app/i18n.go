@@ -143,20 +143,22 @@ func (t *Translator) FieldProblems(problems map[string]domain.Problem) map[strin
 	return out
 }
 
-// DateTime writes t in Africa/Casablanca, as "2006-01-02 15:04".
+// DateTime writes t in Africa/Casablanca as people in Morocco write it,
+// day/month/year and the time: "16/01/2026 00:30" (the forms ask a day
+// so, domain.DayLayout). Files and the API keep year-month-day.
 func DateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(casablanca).Format("2006-01-02 15:04")
+	return t.In(casablanca).Format(domain.DayLayout + " 15:04")
 }
 
-// Date writes t's day in Africa/Casablanca.
+// Date writes t's day in Africa/Casablanca, day/month/year: "16/01/2026".
 func Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(casablanca).Format("2006-01-02")
+	return t.In(casablanca).Format(domain.DayLayout)
 }
 
 const (

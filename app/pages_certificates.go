@@ -148,8 +148,8 @@ func (s *Server) certificateText(lang string, cert *domain.Certificate) certific
 		Completed: t.T("certificates.doc.completed"),
 		Course:    cert.CourseTitle().In(lang),
 		As:        t.T("certificates.doc.as", "Category", t.T("category."+string(cert.Category))),
-		Dates:     t.T("certificates.doc.dates", "Start", cert.StartDate.Format(domain.DateLayout), "End", cert.EndDate.Format(domain.DateLayout)),
-		Hours:     t.T("certificates.doc.hours", "Hours", formatHours(cert.Hours)),
+		Dates:     t.T("certificates.doc.dates", "Start", cert.StartDate.Local(), "End", cert.EndDate.Local()),
+		Hours:     t.T("certificates.doc.hours", "Hours", formatDecimal(lang, cert.Hours)),
 		Number:    t.T("certificates.doc.number", "Number", cert.Number),
 		Verify:    t.T("certificates.doc.verify"),
 		Revoked:   t.T("certificates.doc.revoked"),
@@ -165,9 +165,6 @@ func firstOf(a, b *string) string {
 	}
 	return ""
 }
-
-// formatHours writes hours without a useless ".00" ("12", "7.5").
-func formatHours(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 
 // verifyPageData is what the public verify page shows: whether the
 // certificate is valid, its course, dates and hours, its number and the
@@ -202,10 +199,10 @@ func (s *Server) verifyPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := &verifyPageData{Found: true, Valid: cert.Valid(), Number: cert.Number, Initials: cert.HolderInitials,
-		Course: cert.CourseTitle(), Start: cert.StartDate.Format(domain.DateLayout), End: cert.EndDate.Format(domain.DateLayout),
-		Hours: formatHours(cert.Hours)}
+		Course: cert.CourseTitle(), Start: cert.StartDate.Local(), End: cert.EndDate.Local(),
+		Hours: formatDecimal(s.tr(c).Lang, cert.Hours)}
 	if cert.RevokedAt != nil {
-		d.Revoked = cert.RevokedAt.In(casablanca).Format(domain.DateLayout)
+		d.Revoked = Date(*cert.RevokedAt)
 		d.Replaced = cert.ReplacedBy != nil
 	}
 	return s.render(c, "certificates/verify", d)

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"slices"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"takaffoul/repository"
@@ -54,13 +57,17 @@ func (s *Server) coursesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := &courseListData{Selects: []filterSelect{choices[0], choices[1], choices[3]}}
-	if err := form.Check(nil); err != nil {
-		return s.renderForm(c, "courses/list", data, form, err)
-	}
 	scope, err := s.scope(c)
 	if err != nil {
 		return err
+	}
+	courseYears, err := s.store.CourseYears(c.UserContext(), scope)
+	if err != nil {
+		return err
+	}
+	data := &courseListData{Selects: []filterSelect{choices[0], withYears(choices[1], courseYears), choices[3]}}
+	if err := form.Check(nil); err != nil {
+		return s.renderForm(c, "courses/list", data, form, err)
 	}
 	courses, err := s.store.Courses(c.UserContext(), scope, in.filter(), page.ask())
 	if err != nil {
@@ -79,4 +86,25 @@ func (s *Server) coursesPage(c *fiber.Ctx) error {
 		data.First, data.Last = page.offset+1, page.offset+len(courses)
 	}
 	return s.renderForm(c, "courses/list", data, form, nil)
+}
+
+// withYears is the year filter sel with years added to its options, in
+// order, each once.
+func withYears(sel filterSelect, years []int) filterSelect {
+	out := filterSelect{Name: sel.Name, Options: slices.Clone(sel.Options)}
+	for _, y := range years {
+		code := strconv.Itoa(y)
+		if !slices.ContainsFunc(out.Options, func(o namedOption) bool { return o.Code == code }) {
+			out.Options = append(out.Options, namedOption{code, code})
+		}
+	}
+	slices.SortFunc(out.Options, func(a, b namedOption) int { return cmpYear(a.Code, b.Code) })
+	return out
+}
+
+// cmpYear orders two years written in digits.
+func cmpYear(a, b string) int {
+	x, _ := strconv.Atoi(a)
+	y, _ := strconv.Atoi(b)
+	return x - y
 }

@@ -88,7 +88,7 @@ func (s *Server) signInSheetPage(c *fiber.Ctx) error {
 		return err
 	}
 	start, end := sheet.Session.StartsAt.In(casablanca), sheet.Session.EndsAt.In(casablanca)
-	return s.render(c, "sessions/sign_in_sheet", &signInSheetData{SignInSheet: sheet, Day: start.Format(domain.DateLayout),
+	return s.render(c, "sessions/sign_in_sheet", &signInSheetData{SignInSheet: sheet, Day: Date(start),
 		Hours: start.Format("15:04") + "–" + end.Format("15:04"), Reference: sessionReference(sheet.Session.ID),
 		Pages: pages})
 }

@@ -19,7 +19,7 @@ import (
 // browser reorders their parts against the Arabic words ("في 2026-" /
 // "01-12 20:36", "–2017 / 2020", "% 86").
 var leftToRight = map[string]*regexp.Regexp{
-	"date":       regexp.MustCompile(`\d{4}-\d{2}-\d{2}`),
+	"date":       regexp.MustCompile(`\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}`),
 	"time":       regexp.MustCompile(`\d{1,2}:\d{2}`),
 	"year range": regexp.MustCompile(`\d{4}\s*[–-]\s*\d{4}`),
 	"percentage": regexp.MustCompile(`\d\s*[%٪]|[%٪]\s*\d`),
@@ -33,7 +33,7 @@ var leftToRight = map[string]*regexp.Regexp{
 var unicodeIsolate = regexp.MustCompile("[\u2066\u2067\u2068][^\u2069]*\u2069")
 
 // dateTime is a day and its time: they must stay on one line.
-var dateTime = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}`)
+var dateTime = regexp.MustCompile(`(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}) \d{2}:\d{2}`)
 
 // isolating reports whether n isolates its text from the line around it:
 // <bdi>, or any element with a dir attribute (the HTML rendering rules give

@@ -52,7 +52,7 @@ func TestSignInSheetPagesStandAlone(t *testing.T) {
 			for k, pg := range pages {
 				for _, want := range []string{
 					`<bdi dir="ltr" class="course-code">` + code + `</bdi>`,
-					`<bdi dir="ltr" class="session-day">2019-03-05</bdi>`,
+					`<bdi dir="ltr" class="session-day">05/03/2019</bdi>`,
 					fmt.Sprintf(`<bdi dir="ltr" class="session-ref">S-%d</bdi>`, session.ID),
 					fmt.Sprintf(`<bdi dir="ltr" class="page-of">%d / %d</bdi>`, k+1, wantPages),
 					`class="trainer-box"`,

@@ -11,7 +11,7 @@ import (
 )
 
 // rtlDateScript measures, as drawn, the first session's date-time of the
-// course page (the first cell with a time): its text, how many line boxes it takes, and whether the year
+// course page (the first cell with a time): its text, how many line boxes it takes, and whether the day
 // is drawn left of the time, on the same line (issue 16: Chromium drew
 // "في 2026-" / "01-12 20:36" on Arabic pages).
 const rtlDateScript = `(() => {
@@ -20,10 +20,10 @@ const rtlDateScript = `(() => {
   const t = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT).nextNode();
   const b = t.parentElement, s = t.data, space = s.indexOf(' ');
   const r = document.createRange();
-  r.setStart(t, 0); r.setEnd(t, 4); const year = r.getBoundingClientRect();
+  r.setStart(t, 0); r.setEnd(t, space); const day = r.getBoundingClientRect();
   r.setStart(t, space + 1); r.setEnd(t, s.length); const time = r.getBoundingClientRect();
   return JSON.stringify({text: s, lines: b.getClientRects().length,
-    yearLeftOfTime: year.right <= time.left, sameLine: Math.abs(year.top - time.top) < 2});
+    dayLeftOfTime: day.right <= time.left, sameLine: Math.abs(day.top - time.top) < 2});
 })()`
 
 // TestArabicDateTimeReadsLeftToRight: on the Arabic course page at phone
@@ -40,13 +40,13 @@ func TestArabicDateTimeReadsLeftToRight(t *testing.T) {
 	raw, err := chromedp.Run(b, chromedp.Evaluate[string](rtlDateScript))
 	must(t, err)
 	var got struct {
-		Text           string
-		Lines          int
-		YearLeftOfTime bool
-		SameLine       bool
+		Text          string
+		Lines         int
+		DayLeftOfTime bool
+		SameLine      bool
 	}
 	must(t, json.Unmarshal([]byte(raw), &got))
-	if got.Text != "2020-02-04 09:00" || got.Lines != 1 || !got.YearLeftOfTime || !got.SameLine {
+	if got.Text != "04/02/2020 09:00" || got.Lines != 1 || !got.DayLeftOfTime || !got.SameLine {
 		t.Fatalf("the session's date-time as drawn: %+v", got)
 	}
 }

@@ -126,6 +126,17 @@ func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page P
 		f.Province, escapeLike(strings.TrimSpace(f.Search)), f.Programme)
 }
 
+// CourseYears lists, in order, the years of the courses in scope, archived
+// ones included: the course list's year filter offers them beside its
+// programmes' years (a course may run outside them, as the demo's course
+// of this week does).
+func (s *Store) CourseYears(ctx context.Context, scope Scope) (_ []int, err error) {
+	defer wrap(&err, "CourseYears")
+	const q = `SELECT DISTINCT c.year FROM courses c WHERE ($1::bigint[] IS NULL OR c.id = ANY($1)) ORDER BY c.year`
+	years := []int{}
+	return years, s.db.SelectContext(ctx, &years, q, scope.courseIDs())
+}
+
 // UpdateCourse validates and saves a course's editable fields, logging the
 // change. The programme of a course does not change.
 func (s *Store) UpdateCourse(ctx context.Context, c *domain.Course, by *int64) (err error) {
