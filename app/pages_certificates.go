@@ -145,15 +145,27 @@ func (s *Server) certificateText(lang string, cert *domain.Certificate) certific
 		Title:     t.T("certificates.doc.title"),
 		Certifies: t.T("certificates.doc.certifies"),
 		Name:      name,
-		Completed: t.T("certificates.doc.completed"),
+		Completed: t.T(gendered("certificates.doc.completed", cert.HolderSex)),
 		Course:    cert.CourseTitle().In(lang),
-		As:        t.T("certificates.doc.as", "Category", t.T("category."+string(cert.Category))),
+		As:        t.T(gendered("certificates.doc.as", cert.HolderSex), "Category", t.T(gendered("category."+string(cert.Category), cert.HolderSex))),
 		Dates:     t.T("certificates.doc.dates", "Start", cert.StartDate.Local(), "End", cert.EndDate.Local()),
 		Hours:     t.T("certificates.doc.hours", "Hours", formatDecimal(lang, cert.Hours)),
 		Number:    t.T("certificates.doc.number", "Number", cert.Number),
 		Verify:    t.T("certificates.doc.verify"),
 		Revoked:   t.T("certificates.doc.revoked"),
 	}
+}
+
+// gendered is the key of the feminine form of a certificate's message
+// (views/locales/certgender.*.json: "key.female") for a woman, the key
+// itself otherwise: Arabic and French agree with the holder ("بصفتها
+// فاعلة مؤسساتية، قد تابعت", "Actrice institutionnelle"), and the
+// masculine forms are the existing messages.
+func gendered(key string, sex domain.Sex) string {
+	if sex == domain.Female {
+		return key + ".female"
+	}
+	return key
 }
 
 func firstOf(a, b *string) string {

@@ -89,6 +89,10 @@ type Certificate struct {
 	RevokedAt       *time.Time    `db:"revoked_at" json:"revoked_at,omitempty"`
 	RevokeReason    *RevokeReason `db:"revoke_reason" json:"revoke_reason,omitempty"`
 	ReplacedBy      *int64        `db:"replaced_by" json:"replaced_by,omitempty"`
+	// HolderSex is the holder's sex as their record says it now, read only
+	// for the printed page (Arabic and French agree with it: "بصفتها فاعلة
+	// مؤسساتية"). Never in the JSON nor on the verify page.
+	HolderSex Sex `db:"holder_sex" json:"-"`
 }
 
 // Valid says whether the certificate has not been revoked.

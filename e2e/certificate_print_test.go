@@ -73,7 +73,8 @@ func TestCertificatePrintsOnOneA4Page(t *testing.T) {
 			t.Fatalf("the %s certificate is not one A4 page:\n%s", lang, info)
 		}
 		text := strings.Join(pdfPages(t, name), "")
-		for _, want := range []string{cert.Number, "Attestation de formation", "Hélène Aït-Lahcen", "Formation de Casablanca"} {
+		for _, want := range []string{cert.Number, "Attestation de formation", "Hélène Aït-Lahcen", "Formation de Casablanca",
+			"Actrice institutionnelle"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the %s certificate's PDF lacks %q:\n%s", lang, want, text)
 			}
@@ -81,7 +82,8 @@ func TestCertificatePrintsOnOneA4Page(t *testing.T) {
 		// Arabic text extracted from a PDF comes out in logical order only
 		// when the glyphs were shaped and mapped: a word read back whole
 		// is the sign the shaping worked.
-		for _, word := range []string{"شهادة", "تكوين", "فاطمة"} {
+		// The holder is a woman: the Arabic agrees (بصفتها فاعلة مؤسساتية، قد تابعت).
+		for _, word := range []string{"شهادة", "تكوين", "فاطمة", "بصفتها", "فاعلة", "مؤسساتية", "تابعت"} {
 			if !strings.Contains(text, word) {
 				t.Errorf("the %s certificate's PDF does not read back %q:\n%s", lang, word, text)
 			}

@@ -292,7 +292,12 @@ func (s *Store) CourseCertificates(ctx context.Context, courseID int64) (_ []dom
 func (s *Store) Certificate(ctx context.Context, courseID, id int64) (_ *domain.Certificate, err error) {
 	defer wrap(&err, "Certificate %d/%d", courseID, id)
 	var c domain.Certificate
-	const q = `SELECT ` + certificateColumns + ` FROM certificates WHERE id = $1 AND course_id = $2`
+	// The holder's sex, for the wording's gender, is the person's record's:
+	// certificates do not store it (a change of sex is a correction of the
+	// record, not of what the certificate attests).
+	const q = `SELECT c.*, coalesce(t.sex, '') AS holder_sex
+	             FROM (SELECT ` + certificateColumns + ` FROM certificates WHERE id = $1 AND course_id = $2) c
+	             LEFT JOIN trainees t ON t.id = c.trainee_id`
 	if err := getOne(ctx, s.db, &c, q, id, courseID); err != nil {
 		return nil, err
 	}
