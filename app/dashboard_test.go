@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
@@ -521,5 +522,24 @@ func TestPrintedDashboardStatesItsFilter(t *testing.T) {
 	r = env.ministry.get("/dashboard")
 	if !strings.Contains(r.Body, "Filtre :</strong>\n    aucun (tous les programmes") {
 		t.Error("the unfiltered dashboard does not say it has no filter")
+	}
+}
+
+// Issue 14, point 3: "How we count" on the dashboard says that cancelled
+// sessions count nowhere, in the reader's language.
+func TestHowWeCountSaysCancelledSessionsCountNowhere(t *testing.T) {
+	t.Parallel()
+	env := newDemoDashEnv(t)
+	for lang, want := range map[string]string{
+		"ar": "الحصص الملغاة لا تُحتسب في أي رقم",
+		"fr": "Les séances annulées ne comptent nulle part",
+		"en": "Cancelled sessions count nowhere",
+	} {
+		env.ministry.setLanguage(lang)
+		r := env.ministry.get("/dashboard")
+		expectStatus(t, lang, r, 200)
+		if !strings.Contains(html.UnescapeString(r.Body), want) {
+			t.Errorf("%s: the dashboard's \"how we count\" does not say what a cancelled session counts", lang)
+		}
 	}
 }

@@ -186,3 +186,53 @@ func TestMergeAndUnmergeThroughThePage(t *testing.T) {
 	expectStatus(t, "a merge of an unknown kind", coordinatorAPI.call("POST", "/api/v1/merges", `{"entity": "course", "kept_id": 1, "removed_id": 2}`), 422)
 	assertDemoFigures(t, env, "after a merge and its unmerge through the API")
 }
+
+// The same field case with another spelling: an association on record as
+// "…de l'enfance" typed "…de l’enfance" (the apostrophe a phone or a word
+// processor writes) is the one on record — 409 with it through the API,
+// reused by an import — not a second association.
+func TestAnAssociationTypedWithATypographicApostropheIsTheOneOnRecord(t *testing.T) {
+	t.Parallel()
+	env := newLifeEnv(t)
+	r := env.coordinatorAPI.call("POST", "/api/v1/organisations",
+		`{"kind": "association", "name_fr": "Association d'appui à l'enfance", "province": "rabat"}`)
+	expectStatus(t, "the association", r, 201)
+	var onRecord domain.Organisation
+	decode(t, r, &onRecord)
+	count := func() int {
+		return countRows(t, env.store, `SELECT count(*) FROM organisations WHERE name_fr ILIKE 'Association d%appui%'`)
+	}
+
+	r = env.coordinatorAPI.call("POST", "/api/v1/organisations",
+		`{"kind": "association", "name_fr": "Association d’appui à l’enfance ", "province": "rabat"}`)
+	expectStatus(t, "the same association with typographic apostrophes", r, 409)
+	var answer struct {
+		Existing domain.Organisation `json:"existing"`
+	}
+	decode(t, r, &answer)
+	if answer.Existing.ID != onRecord.ID {
+		t.Errorf("409 offers %+v, want the association %d", answer.Existing, onRecord.ID)
+	}
+
+	file := "Nom et prénom;Catégorie;Sexe;Organisme\nNadia Ouazzani;acteur associatif;F;Association d’appui à l’enfance\n"
+	r = env.coordinatorAPI.upload("/api/v1/imports/trainees", "liste.csv", []byte(file), nil)
+	expectStatus(t, "an import naming it with typographic apostrophes", r, 201)
+	var report struct {
+		Created       int `json:"organisations_created"`
+		Organisations []struct {
+			Name string `json:"name"`
+		} `json:"new_organisations"`
+	}
+	decode(t, r, &report)
+	if report.Created != 0 || len(report.Organisations) != 0 {
+		t.Errorf("the import created organisations: %+v", report)
+	}
+	var member int64
+	must(t, env.store.DB().Get(&member, `SELECT organisation_id FROM trainees WHERE full_name_latin = 'Nadia Ouazzani'`))
+	if member != onRecord.ID {
+		t.Errorf("the person imported is a member of %d, want %d", member, onRecord.ID)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d associations of that name on record, want 1", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -367,5 +368,54 @@ func TestIdentifierColumnsAreForCoordinatorsAndAudited(t *testing.T) {
 	withCIN := countRows(t, env.store, `SELECT count(*) FROM audit_log WHERE after->'identifiers' ? 'national_id'`)
 	if audited != 3 || withCIN != 2 {
 		t.Errorf("want the 3 files with identifiers audited as such (2 with the CIN), got %d and %d", audited, withCIN)
+	}
+}
+
+// Issue 14, point 3: a cancelled session is exported with its status and
+// leaves the counts. In the matrix its column says it was cancelled, the
+// marks taken before the cancellation are kept in it, and neither
+// "sessions attended", nor the rate, nor the attending total count it.
+func TestMatrixShowsACancelledSessionAndLeavesItOutOfTheCounts(t *testing.T) {
+	t.Parallel()
+	env := newExportEnv(t)
+	ctx := context.Background()
+	second := time.Date(2019, 3, 12, 14, 30, 0, 0, time.UTC)
+	sessions := []domain.Session{{StartsAt: second, EndsAt: second.Add(2 * time.Hour), Place: "Salle 2", Hours: 2}}
+	if err := env.store.CreateSessions(ctx, env.course.ID, sessions, nil); err != nil {
+		t.Fatal(err)
+	}
+	marks := []repository.Mark{{TraineeID: env.trainee.ID, Status: domain.Present}, {TraineeID: env.hostile.ID, Status: domain.Present}}
+	if err := env.store.SaveAttendance(ctx, sessions[0].ID, marks, &env.trainerID); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.store.CancelSession(ctx, sessions[0].ID, "Salle fermée", nil); err != nil {
+		t.Fatal(err)
+	}
+
+	records := readCSV(t, env.coordinator.get(fmt.Sprintf("/courses/%d/matrix.csv", env.course.ID)).Body)
+	held := column(t, records, domain.SessionLabel(env.session))
+	cancelled := column(t, records, domain.SessionLabel(sessions[0])+" (annulée)")
+	attended, rate := column(t, records, "Séances suivies"), column(t, records, "Taux de présence")
+	want := map[string][4]string{ // trainee id → held, cancelled, attended, rate
+		fmt.Sprint(env.trainee.ID): {"P", "P", "1", "100"},
+		fmt.Sprint(env.hostile.ID): {"A", "P", "0", "0"},
+	}
+	for _, r := range records[1:] {
+		w, ok := want[r[0]]
+		if !ok {
+			continue
+		}
+		delete(want, r[0])
+		if got := [4]string{r[held], r[cancelled], r[attended], r[rate]}; got != w {
+			t.Errorf("trainee %s: held, cancelled, attended, rate = %q, want %q", r[0], got, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("trainees missing from the matrix: %v", want)
+	}
+	for _, r := range records {
+		if r[0] == "Présents (P + R)" && r[attended] != "1" {
+			t.Errorf("the attending total counts the cancelled session: %q", r)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,7 +19,10 @@ type attendancePageData struct {
 	Statuses []domain.AttendanceStatus
 	// the course is closed and the user may correct it: the form asks why (lifecycle.go)
 	Correcting bool
-	History    []shownChange // the session's changes, for coordinators and admins; nil for a trainer
+	// the session's day has not come (domain.SessionOpenForMarks): the sheet
+	// says so before anyone taps a mark that would be refused
+	NotYet  bool
+	History []shownChange // the session's changes, for coordinators and admins; nil for a trainer
 }
 
 func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
@@ -31,7 +36,8 @@ func (s *Server) attendancePageData(c *fiber.Ctx) (*attendancePageData, error) {
 		return nil, err
 	}
 	data := &attendancePageData{Course: course, Session: session, Marks: marks, Statuses: domain.AttendanceStatuses,
-		Correcting: course.Closed() && coordinators.admits(currentUser(c))}
+		Correcting: course.Closed() && coordinators.admits(currentUser(c)),
+		NotYet:     errors.Is(domain.SessionOpenForMarks(*session, time.Now()), domain.ErrSessionNotYet)}
 	if coordinators.admits(currentUser(c)) { // the audit log is theirs (routes.go, /audit)
 		if data.History, err = s.history(c, repository.AuditFilter{SessionID: &session.ID}); err != nil {
 			return nil, err

@@ -178,6 +178,22 @@ func TestFutureSessionMarksAreRefusedOnTheSheet(t *testing.T) {
 	}
 }
 
+// The sheet of a session whose day has not come says so before anyone
+// taps a mark; today's sheet does not.
+func TestAFutureSessionsSheetSaysWhenItOpens(t *testing.T) {
+	t.Parallel()
+	env := newPageEnv(t)
+	ahead := futureSession(t, env.world)
+	// (the sentence is also in the offline script's messages of every sheet)
+	const notice = `<p class="flash flash-error not-yet">لم تبدأ هذه الحصة بعد: يُفتح تسجيل الحضور في يومها.</p>`
+	if r := env.trainer.get(fmt.Sprintf("/sessions/%d/attendance", ahead.ID)); !strings.Contains(r.Body, notice) {
+		t.Errorf("the sheet of a session three weeks ahead does not say it opens on its day:\n%s", visibleText(r.Body))
+	}
+	if r := env.trainer.get(fmt.Sprintf("/sessions/%d/attendance", env.session.ID)); strings.Contains(r.Body, notice) {
+		t.Error("the sheet of a past session says it has not started")
+	}
+}
+
 func TestFutureSessionMarksAreRefusedByTheAPI(t *testing.T) {
 	env := newAPIEnv(t)
 	ahead := futureSession(t, env.world)

@@ -195,17 +195,23 @@ var matrixCodes = map[AttendanceStatus]string{Present: "P", Late: "L", Excused: 
 // WriteMatrix writes a course's matrix: one row per record, one column per
 // session (headed by its local date and hours, or session_<id> for
 // machines) holding a status code, then the sessions attended (present or
-// late) and the attendance rate over all the sessions. A file for people
+// late) and the attendance rate over the sessions not cancelled: a
+// cancelled session keeps its column and the marks taken before, headed as
+// cancelled for people, and counts in neither (issue 14). A file for people
 // ends with the totals of each session and the legend of the codes (see
 // matrixFooter); a machine file is the table alone. It returns the rows
 // of trainees written.
 func WriteMatrix(w io.Writer, opts ExportOptions, sessions []Session, records iter.Seq2[*MatrixRecord, error]) (int64, error) {
-	columns := matrixColumns(sessions, opts)
+	words := newWords(opts)
+	columns := matrixColumns(sessions, opts, words)
 	table, err := NewTableWriter(w, columns, opts)
 	if err != nil {
 		return 0, err
 	}
-	words := newWords(opts)
+	held := make([]bool, len(sessions))
+	for i, ss := range sessions {
+		held[i] = !ss.Cancelled()
+	}
 	cells := make([]TableCell, 0, len(columns))
 	counts := make([]map[AttendanceStatus]int64, len(sessions))
 	for i := range counts {
@@ -213,25 +219,29 @@ func WriteMatrix(w io.Writer, opts ExportOptions, sessions []Session, records it
 	}
 	var footer func(TableWriter) error
 	if !opts.machine() {
-		footer = func(t TableWriter) error { return matrixFooter(t, len(columns), counts, opts, words) }
+		footer = func(t TableWriter) error { return matrixFooter(t, len(columns), counts, held, opts, words) }
 	}
 	return writeRecords(table, records, func(r *MatrixRecord) []TableCell {
 		for i, m := range r.Marks {
 			counts[i][m]++
 		}
-		cells = matrixCells(cells[:0], r, opts, words)
+		cells = matrixCells(cells[:0], r, held, opts, words)
 		return cells
 	}, footer)
 }
 
-// matrixColumns lays out the matrix: lead columns, one per session, tail columns.
-func matrixColumns(sessions []Session, opts ExportOptions) []Column {
+// matrixColumns lays out the matrix: lead columns, one per session, tail
+// columns. A cancelled session's header says so, in the reader's words.
+func matrixColumns(sessions []Session, opts ExportOptions, words *words) []Column {
 	columns := withIdentifiers(matrixLeadColumns, "full_name_latin", opts)
 	columns = append([]Column{}, columns...)
 	for _, s := range sessions {
 		label := SessionLabel(s)
-		if opts.machine() {
+		switch {
+		case opts.machine():
 			label = "session_" + strconv.FormatInt(s.ID, 10)
+		case s.Cancelled():
+			label += " (" + words.of("session_status", sessionStatus(true)).text + ")"
 		}
 		columns = append(columns, Column{Key: "session", Kind: Text, Width: 10, Label: label})
 	}
@@ -250,22 +260,26 @@ func SessionLabel(s Session) string {
 	return label
 }
 
-// matrixCells appends r's cells in matrixColumns order.
-func matrixCells(cells []TableCell, r *MatrixRecord, opts ExportOptions, words *words) []TableCell {
+// matrixCells appends r's cells in matrixColumns order; held[i] is false
+// for a cancelled session, whose mark is shown but not counted.
+func matrixCells(cells []TableCell, r *MatrixRecord, held []bool, opts ExportOptions, words *words) []TableCell {
 	cells = append(cells, IntCell(r.TraineeID), IntCell(r.EnrollmentID), optionalText(r.FullNameAr), optionalText(r.FullNameLatin))
 	cells = identifierCells(cells, opts, r.NationalID, r.Phone)
 	cells = append(cells, words.of("category", string(r.Category)), words.of("sex", string(r.Sex)),
 		words.of("enrollment", string(r.EnrollmentStatus)))
-	var attended int64
-	for _, m := range r.Marks {
+	var attended, sessions int64
+	for i, m := range r.Marks {
 		cells = append(cells, matrixCode(opts, words, m))
-		if m.Attended() {
-			attended++
+		if held[i] {
+			sessions++
+			if m.Attended() {
+				attended++
+			}
 		}
 	}
 	cells = append(cells, IntCell(attended))
-	if len(r.Marks) > 0 {
-		return append(cells, FloatCell(float64(attended)/float64(len(r.Marks))))
+	if sessions > 0 {
+		return append(cells, FloatCell(float64(attended)/float64(sessions)))
 	}
 	return append(cells, TableCell{})
 }
@@ -278,7 +292,7 @@ var matrixStatuses = []AttendanceStatus{Present, Late, Excused, Absent}
 // code that says what it means ("P = Présent") and how many trainees
 // had it at each session. The label is in the first column; the
 // sessions' columns are the last before the two tail columns.
-func matrixFooter(t TableWriter, width int, counts []map[AttendanceStatus]int64, opts ExportOptions, words *words) error {
+func matrixFooter(t TableWriter, width int, counts []map[AttendanceStatus]int64, held []bool, opts ExportOptions, words *words) error {
 	row := make([]TableCell, width)
 	if err := t.WriteCells(row); err != nil {
 		return err
@@ -287,14 +301,17 @@ func matrixFooter(t TableWriter, width int, counts []map[AttendanceStatus]int64,
 	code := func(s AttendanceStatus) string { return words.of("code", string(s)).text }
 	// write writes a row of counts; with total, the sum goes under
 	// "sessions attended" (the attending row only: there it is the sum of
-	// that column).
+	// that column, so it leaves out the cancelled sessions as the column does).
 	write := func(label string, total bool, count func(map[AttendanceStatus]int64) int64) error {
 		clear(row)
 		row[0] = TextCell(label)
 		var sum int64
 		for i, c := range counts {
 			n := count(c)
-			row[first+i], sum = IntCell(n), sum+n
+			row[first+i] = IntCell(n)
+			if held[i] {
+				sum += n
+			}
 		}
 		if total {
 			row[first+len(counts)] = IntCell(sum)

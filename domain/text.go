@@ -34,7 +34,7 @@ func SearchKey(s string) string {
 			continue // bytes that are not text (a NUL, broken UTF-8) match nothing
 		case unicode.Is(unicode.Cf, r), isFiller(r):
 			continue // invisible: "Ali" typed with a zero-width space is still "Ali"
-		case unicode.IsSpace(r) || r == '-' || r == '\'':
+		case unicode.IsSpace(r) || isApostropheOrDash(r):
 			space = b.Len() > 0
 			continue
 		}
@@ -48,6 +48,19 @@ func SearchKey(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return norm.NFC.String(b.String())
+}
+
+// isApostropheOrDash reports the apostrophes and dashes that separate the
+// parts of a name, in the forms keyboards, phones and word processors type
+// them: "l'enfance" and "l’enfance" are one name, and so are "Aït-Lahcen"
+// and "Aït–Lahcen". Stored keys were folded again for it (migration 00036).
+func isApostropheOrDash(r rune) bool {
+	switch r {
+	case '\'', '’', '‘', 'ʼ', '`', '´', // apostrophes
+		'-', '‐', '‑', '‒', '–', '—', '―', '−': // hyphens, dashes, minus
+		return true
+	}
+	return false
 }
 
 // digitsOnly keeps the leading + and the digits of a phone number as people

@@ -309,3 +309,26 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+// Names typed on a phone or pasted from a word processor carry
+// typographic apostrophes and dashes ("l’enfance", "Aït‐Lahcen"): they
+// fold like the ASCII ones, so that "another spelling" of an association
+// on record is that association (issue 14, point 4).
+func TestSearchKeyFoldsTypographicApostrophesAndDashes(t *testing.T) {
+	t.Parallel()
+	for _, pair := range [][2]string{
+		{"Association pour la protection de l'enfance", "Association pour la protection de l’enfance"},
+		{"l'enfance", "l‘enfance"},
+		{"Sa'id", "Saʼid"},
+		{"Sa'id", "Sa`id"},
+		{"Sa'id", "Sa´id"},
+		{"Aït-Lahcen", "Aït‐Lahcen"},
+		{"Aït-Lahcen", "Aït‑Lahcen"},
+		{"Aït-Lahcen", "Aït–Lahcen"},
+		{"Aït-Lahcen", "Aït — Lahcen"},
+	} {
+		if a, b := SearchKey(pair[0]), SearchKey(pair[1]); a != b {
+			t.Errorf("SearchKey(%q) = %q, SearchKey(%q) = %q: want equal", pair[0], a, pair[1], b)
+		}
+	}
+}

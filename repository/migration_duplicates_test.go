@@ -7,6 +7,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"takaffoul/domain"
 	"takaffoul/migrations"
 	"takaffoul/repository/dbtest"
 )
@@ -53,6 +54,63 @@ func TestMigrationKeepsExistingTwinOrganisations(t *testing.T) {
 		t.Errorf("%d organisations after the migration, want the 3 there were", orgs)
 	}
 	if _, err := db.Exec(`INSERT INTO organisation_keys (organisation_id, kind, key) VALUES (2, 'association', 'association al amal')`); err == nil {
+		t.Error("the database took a second association under one folded name")
+	}
+}
+
+// Migration 00036 folds the keys stored before it as domain.SearchKey
+// folds them now (typographic apostrophes and dashes are separators), so
+// that the database's guarantee meets a name typed either way.
+func TestMigrationFoldsStoredKeysAsSearchKeyNowDoes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sql.Open("postgres", dbtest.EmptyDatabase(t))
+	must(t, err)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	must(t, err)
+	_, err = p.UpTo(ctx, 35)
+	must(t, err)
+	// As the code before 00036 stored them: the typographic characters kept.
+	nameFr, institution, latin := "Association d’appui à l’enfance", "Centre – Rabat ‐ Salé", "Sa’id Aït—Lahcen"
+	_, err = db.Exec(`INSERT INTO organisations (id, kind, name_fr, name_key) VALUES
+	    (1, 'association', $1, 'association d’appui a l’enfance'), (2, 'institution', $2, 'centre – rabat ‐ sale')`, nameFr, institution)
+	must(t, err)
+	_, err = db.Exec(`INSERT INTO organisation_keys (organisation_id, kind, key) VALUES
+	    (1, 'association', 'association d’appui a l’enfance'), (2, 'institution', 'centre – rabat ‐ sale')`)
+	must(t, err)
+	_, err = db.Exec(`INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, organisation_id, organisation_kind)
+	    VALUES (1, 'associative_actor', 'سعيد', $1, 'سعيد | sa’id ait—lahcen', 'male', 1, 'association')`, latin)
+	must(t, err)
+	_, err = p.Up(ctx)
+	must(t, err)
+
+	var trainee, org1, org2 string
+	must(t, db.QueryRow(`SELECT name_key FROM trainees WHERE id = 1`).Scan(&trainee))
+	must(t, db.QueryRow(`SELECT name_key FROM organisations WHERE id = 1`).Scan(&org1))
+	must(t, db.QueryRow(`SELECT name_key FROM organisations WHERE id = 2`).Scan(&org2))
+	if want := domain.SearchKey("سعيد") + " | " + domain.SearchKey(latin); trainee != want {
+		t.Errorf("the person's key %q, want %q", trainee, want)
+	}
+	if org1 != domain.SearchKey(nameFr) || org2 != domain.SearchKey(institution) {
+		t.Errorf("organisations' keys %q, %q, want %q, %q", org1, org2, domain.SearchKey(nameFr), domain.SearchKey(institution))
+	}
+	var keys []string
+	rows, err := db.Query(`SELECT key FROM organisation_keys ORDER BY organisation_id`)
+	must(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		must(t, rows.Scan(&k))
+		keys = append(keys, k)
+	}
+	if len(keys) != 2 || keys[0] != domain.SearchKey(nameFr) || keys[1] != domain.SearchKey(institution) {
+		t.Errorf("organisation keys after the migration: %q", keys)
+	}
+	// The guarantee now meets the name typed with a straight apostrophe.
+	_, err = db.Exec(`INSERT INTO organisation_keys (organisation_id, kind, key) VALUES (2, 'association', $1)`,
+		domain.SearchKey("Association d'appui à l'enfance"))
+	if err == nil {
 		t.Error("the database took a second association under one folded name")
 	}
 }
