@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -234,20 +235,40 @@ type enrollInput struct {
 }
 
 // apiEnroll answers POST /api/v1/courses/{id}/enrollments. The course is
-// not loaded first: the enrolment locks it and answers 404 when it is missing.
+// not loaded first: the enrolment locks it and answers 404 when it is
+// missing, the database refuses it when it is closed (closedNeedsReason),
+// and the enrolment of a person on record confirms a cached token
+// (token_cache.go): one statement, one round trip.
 func (s *Server) apiEnroll(c *fiber.Ctx) error {
+	err := s.enrollByAPI(c)
+	if err != nil && tokenToConfirm(c) != nil {
+		// Refused before the statement confirmed the token (a malformed
+		// body): a token no longer valid is told so first.
+		if err := s.confirmToken(c); err != nil {
+			return err
+		}
+	}
+	return closedNeedsReason(c, s.tokenRefused(c, err))
+}
+
+func (s *Server) enrollByAPI(c *fiber.Ctx) error {
 	courseID := courseID(c)
 	var req enrollInput
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u := currentUser(c)
-	opt := repository.EnrollOptions{OverrideCapacity: req.OverrideCapacity && coordinators.admits(u)}
+	opt := repository.EnrollOptions{OverrideCapacity: req.OverrideCapacity && coordinators.admits(u), Token: tokenToConfirm(c)}
 	ctx := c.UserContext()
 	switch {
 	case req.Trainee != nil && req.TraineeID != 0:
 		return domain.Invalid("trainee_id", "enrollment.one_of_trainee")
 	case req.Trainee != nil:
+		// The look-alikes are read before the enrolment: the token first.
+		if err := s.confirmToken(c); err != nil {
+			return err
+		}
+		opt.Token = nil
 		t := req.Trainee.trainee()
 		if !req.ConfirmNew {
 			if dups, err := s.possibleDuplicates(c, t); err != nil || dups != nil {
@@ -267,6 +288,9 @@ func (s *Server) apiEnroll(c *fiber.Ctx) error {
 			return err
 		}
 		e, err := s.store.Enroll(ctx, courseID, req.TraineeID, opt, actor(c))
+		if !errors.Is(err, repository.ErrTokenNotConfirmed) {
+			c.Locals(tokenToConfirmKey, nil) // the statement confirmed it before anything else
+		}
 		if err != nil {
 			return err
 		}

@@ -70,6 +70,8 @@ type Server struct {
 	// openRoutes is this server's copy of publicRoutes: a test adds its own
 	// routes to it without touching what other servers read concurrently.
 	openRoutes map[string]bool
+	// tokens remembers the users of API tokens for the enrolment API (token_cache.go).
+	tokens *tokenCache
 }
 
 // New builds the Fiber application with every route registered. It fails
@@ -116,7 +118,7 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	s := &Server{cfg: cfg, store: store, log: log, messages: messages, static: static,
 		importSlots: make(chan struct{}, maxConcurrentImports),
 		loginGate:   newPasswordGate(cfg.LoginConcurrency), checkPassword: domain.Authenticate,
-		openRoutes: maps.Clone(publicRoutes)}
+		openRoutes: maps.Clone(publicRoutes), tokens: newTokenCache()}
 	// A page reads the session twice and saves it once (CSRF, authenticate):
 	// the three calls share the request's time, so that a silent database
 	// still gets the page its 503 within the request timeout.

@@ -169,6 +169,7 @@ func (s *Server) authenticateToken(c *fiber.Ctx, header string) error {
 	if err != nil {
 		return err
 	}
+	s.tokens.remember(sha256.Sum256([]byte(strings.TrimSpace(token))), u, time.Now()) // for the enrolment API (token_cache.go)
 	c.Locals(userKey, u)
 	c.Locals(authByKey, authByToken)
 	return c.Next()

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,16 +25,22 @@ const correctionField = "correction_reason"
 // correction_reason, nothing changed); with one, the store's transaction
 // may write and audits the reason (repository.WithCorrection). Trainers
 // are not asked: the database refuses their writes on a closed course
-// (repository.ErrCourseClosed, 409) whatever they send.
-func (s *Server) allowCorrection(c *fiber.Ctx) error {
+// (repository.ErrCourseClosed, 409) whatever they send. later: the
+// handler's statement finds a closed course out (the database refuses it)
+// and the handler asks why (closedNeedsReason), so that a write with no
+// reason costs no read of the course first.
+func (s *Server) allowCorrection(c *fiber.Ctx, later bool) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || !coordinators.admits(currentUser(c)) {
+		return nil
+	}
+	typed := c.FormValue(correctionField)
+	if later && typed == "" {
 		return nil
 	}
 	closed, err := s.courseClosed(c)
 	if err != nil || !closed {
 		return err
 	}
-	typed := c.FormValue(correctionField)
 	if domain.CleanNumber(typed) == "" {
 		return domain.Invalid(correctionField, "course.closed_reason_required")
 	}
@@ -43,6 +50,16 @@ func (s *Server) allowCorrection(c *fiber.Ctx) error {
 	}
 	c.SetUserContext(repository.WithCorrection(c.UserContext(), reason))
 	return nil
+}
+
+// closedNeedsReason is err, or, for a coordinator's write refused because
+// the course is closed (a route guarded by onCourseAskingWhyLater), the
+// question allowCorrection asks: why (422 on correction_reason).
+func closedNeedsReason(c *fiber.Ctx, err error) error {
+	if errors.Is(err, repository.ErrCourseClosed) && coordinators.admits(currentUser(c)) && repository.CorrectionOf(c.UserContext()) == "" {
+		return domain.Invalid(correctionField, "course.closed_reason_required")
+	}
+	return err
 }
 
 // courseClosed reports whether the course the guard let through is closed:

@@ -39,8 +39,13 @@ func (s *Server) routes(f *fiber.App) {
 	// On a database with no account: the home and login pages lead to /setup.
 	f.Use(s.offerSetup)
 
-	// Everything below knows who is asking.
-	f.Use(s.csrfProtection(), s.authenticate, s.requireSignIn)
+	// Everything below knows who is asking. The enrolment API comes first:
+	// the busiest write, it may take a coordinator's token from the cache
+	// and confirm it in its own statement (authenticateForEnrolment), so that
+	// an enrolment is one round trip to the database.
+	csrf := s.csrfProtection()
+	f.Post("/api/v1/courses/:id/enrollments", csrf, s.authenticateForEnrolment, s.requireSignIn, s.onCourseAskingWhyLater(workers), s.apiEnroll)
+	f.Use(csrf, s.authenticate, s.requireSignIn)
 	api := f.Group("/api/v1")
 
 	// Accounts: the first administrator, signing in and out, the language,
@@ -110,7 +115,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/courses/:id<int>/enrol", s.onCourse(workers), s.enrolPage)
 	f.Post("/courses/:id<int>/enrollments", s.onCourse(workers), s.enrolForm)
 	f.Post("/courses/:id<int>/enrollments/:trainee_id<int>/withdraw", s.onCourse(workers), s.withdrawForm)
-	api.Post("/courses/:id/enrollments", s.onCourse(workers), s.apiEnroll)
+	// POST /api/v1/courses/:id/enrollments: above, before the sign-in middleware.
 	api.Delete("/courses/:id/enrollments/:trainee_id", s.onCourse(workers), s.apiWithdraw)
 	// What an enrolment counts the person as: a coordinator's correction.
 	// It states its own reason, also on a closed course: onCourseAsIs.
@@ -293,15 +298,32 @@ type checkedCourse struct {
 // exist). The handler reads the course with s.course(c), or only its id
 // with courseID(c): the enrolment, the busiest write, is one statement that
 // needs no more.
-func (s *Server) onCourse(rs roles) fiber.Handler { return s.courseGuard(rs, true) }
+func (s *Server) onCourse(rs roles) fiber.Handler { return s.courseGuard(rs, askWhy) }
 
 // onCourseAsIs is onCourse for closing and reopening the course: they
 // change its state, not what a closed course protects.
-func (s *Server) onCourseAsIs(rs roles) fiber.Handler { return s.courseGuard(rs, false) }
+func (s *Server) onCourseAsIs(rs roles) fiber.Handler { return s.courseGuard(rs, asIs) }
+
+// onCourseAskingWhyLater is onCourse for the enrolment API, whose statement
+// is refused by the database on a closed course: the guard does not read
+// the course first, and the handler turns that refusal into the question a
+// coordinator is asked (closedNeedsReason).
+func (s *Server) onCourseAskingWhyLater(rs roles) fiber.Handler {
+	return s.courseGuard(rs, askWhyLater)
+}
+
+// closedCourse is how a course guard treats a write on a closed course.
+type closedCourse int
+
+const (
+	asIs        closedCourse = iota // closing and reopening: no question
+	askWhy                          // a coordinator's write needs a reason (allowCorrection)
+	askWhyLater                     // askWhy, known from the handler's own statement
+)
 
 // courseGuard is onCourse; a write on a closed course is let through as
-// a correction (allowCorrection) when corrections is set.
-func (s *Server) courseGuard(rs roles, corrections bool) fiber.Handler {
+// a correction (allowCorrection) unless closed is asIs.
+func (s *Server) courseGuard(rs roles, closed closedCourse) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if !rs.admits(currentUser(c)) {
 			return rs.objectRefusal()
@@ -314,8 +336,8 @@ func (s *Server) courseGuard(rs roles, corrections bool) fiber.Handler {
 			return err
 		}
 		c.Locals(courseKey, &checkedCourse{id: id})
-		if corrections {
-			if err := s.allowCorrection(c); err != nil {
+		if closed != asIs {
+			if err := s.allowCorrection(c, closed == askWhyLater); err != nil {
 				return err
 			}
 		}
@@ -344,7 +366,7 @@ func (s *Server) onSession(rs roles) fiber.Handler {
 		}
 		c.Locals(sessionKey, session)
 		c.Locals(courseKey, &checkedCourse{id: session.CourseID})
-		if err := s.allowCorrection(c); err != nil {
+		if err := s.allowCorrection(c, false); err != nil {
 			return err
 		}
 		return c.Next()
