@@ -34,6 +34,31 @@ import (
 // waits for the busy cores. The last two statements are prepared:
 // PostgreSQL plans them once per connection.
 func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter) (*domain.Totals, error) {
+	moved, err := readJournal(ctx, tx, st)
+	if err != nil {
+		return nil, err
+	}
+	return totalsFromCubeMoved(ctx, tx, st, f, moved)
+}
+
+// journalMoves is what the journal's people still move, as of a snapshot:
+// their cells, split into people's and associations'. The same for every
+// filter read in that snapshot (TotalsOfEach reads it once).
+type journalMoves struct{ people, assocs []cell }
+
+// readJournal reads the journal's cells in tx's snapshot.
+func readJournal(ctx context.Context, tx *sqlx.Tx, st cubeStatements) (journalMoves, error) {
+	var j journalCells
+	if err := st.journal.selectIn(ctx, tx, &j.rows); err != nil {
+		return journalMoves{}, fmt.Errorf("totals (journal): %w", err)
+	}
+	people, assocs := j.split()
+	return journalMoves{people, assocs}, nil
+}
+
+// totalsFromCubeMoved is totalsFromCube with the journal already read in
+// tx's snapshot (moved is only read).
+func totalsFromCubeMoved(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter, moved journalMoves) (*domain.Totals, error) {
 	t := &domain.Totals{Filters: f}
 	sc, labels, err := scopeAndCourseFigures(ctx, tx, f, t)
 	if err != nil {
@@ -61,13 +86,8 @@ func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domai
 			assocs[r.cubeKey] = &assocCounts{Associations: n.People, Enrolled: n.Enrolled, Trained: n.Trained}
 		}
 	}
-	var j journalCells
-	if err := st.journal.selectIn(ctx, tx, &j.rows); err != nil {
-		return nil, fmt.Errorf("totals (journal): %w", err)
-	}
-	movedPeople, movedAssocs := j.split()
-	people.addPeople(movedPeople, read.people)
-	assocs.addAssociations(movedAssocs, read.associations)
+	people.addPeople(moved.people, read.people)
+	assocs.addAssociations(moved.assocs, read.associations)
 	fileRows(cubeRows(read, people, assocs, labels), t)
 	return t, nil
 }
