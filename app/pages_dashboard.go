@@ -199,16 +199,11 @@ func (s *Server) dashboardTotals(c *fiber.Ctx, programmes placeNames) (*domain.S
 			scopes = append(scopes, r.Scope())
 		}
 	}
-	all, err := s.store.TotalsOfEach(ctx, scopes)
+	shown, err := s.shownTotalsOfEach(c, scopes)
 	if err != nil {
 		return nil, nil, err
 	}
 	exact := coordinators.admits(currentUser(c))
-	shown := make(map[domain.TotalsFilter]*domain.ShownTotals, len(scopes))
-	for i, scope := range scopes {
-		v := showTotals(*all[i], exact)
-		shown[scope] = &v
-	}
 	rows := make([]comparisonRow, 0, len(reported))
 	for _, r := range reported {
 		cmp, hidden := domain.CompareShown(r, shown[r.Scope()])

@@ -34,6 +34,9 @@ func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Tota
 // docs/BENCHMARKS.md, "The dashboard in the browser"). The result is in
 // the order of filters; the first invalid filter's error is returned.
 func (s *Store) TotalsOfEach(ctx context.Context, filters []domain.TotalsFilter) ([]*domain.Totals, error) {
+	if len(filters) == 0 {
+		return nil, nil
+	}
 	fromCube := false
 	for _, f := range filters {
 		if err := f.Validate(); err != nil {
