@@ -126,17 +126,32 @@ func ParseImportWith(r io.Reader, filename string, settings ImportSettings) *Imp
 	if settings.Now.IsZero() {
 		settings.Now = time.Now()
 	}
-	f := &ImportFile{Pivot: TwoDigitYearPivot(settings.Now)}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	switch {
-	case err != nil:
+	if err != nil {
+		f := &ImportFile{Pivot: TwoDigitYearPivot(settings.Now)}
 		f.Add(0, "", "import.unreadable", "")
 		return f
-	case len(data) > MaxImportBytes:
+	}
+	return ParseImportBytes(data, filename, settings)
+}
+
+// ParseImportBytes is ParseImportWith on a file already in memory (an
+// upload, a draft): it reads data where it is, without a copy — 10 MB,
+// twice that while io.ReadAll grows its buffer, for a file at the limit.
+// data is only read.
+func ParseImportBytes(data []byte, filename string, settings ImportSettings) *ImportFile {
+	if settings.Now.IsZero() {
+		settings.Now = time.Now()
+	}
+	f := &ImportFile{Pivot: TwoDigitYearPivot(settings.Now)}
+	if len(data) > MaxImportBytes {
 		f.Add(0, "", "import.file_too_large", "10 MB")
 		return f
 	}
 	p := &importParser{file: f, now: settings.Now, settings: settings, nationalIDs: map[string]int{}, identical: map[string]int{}}
+	if settings.Rows > 0 {
+		f.Rows = make([]ImportRow, 0, min(settings.Rows, MaxImportRows))
+	}
 	switch kind := sniff(data, filename); kind {
 	case "xlsx":
 		f.Format = "xlsx"
