@@ -100,12 +100,24 @@ func (s *Server) importBytes(c *fiber.Ctx, upload *importUpload, keepDraft bool)
 	if data, err = readUpload(f, upload.File.Size); err != nil {
 		return "", nil, err
 	}
+	filename = upload.File.Filename
+	releaseUpload(c, upload)
 	if keepDraft && len(data) <= domain.MaxImportBytes {
-		if upload.Draft, err = s.store.SaveImportDraft(c.UserContext(), currentUser(c).ID, upload.File.Filename, data); err != nil {
+		if upload.Draft, err = s.store.SaveImportDraft(c.UserContext(), currentUser(c).ID, filename, data); err != nil {
 			return "", nil, err
 		}
 	}
-	return upload.File.Filename, data, nil
+	return filename, data, nil
+}
+
+// releaseUpload lets go of the request's multipart form once the file is
+// read out of it (its fields were read before: readForm, readImportChoices):
+// the form holds the file in a buffer regrown as the upload came in, 16 MB
+// for a list of 8.7 MB, which would otherwise live as long as the request
+// and its parsing (docs/BENCHMARKS.md, "Large imports as jobs").
+func releaseUpload(c *fiber.Ctx, upload *importUpload) {
+	upload.File = nil
+	c.Request().RemoveMultipartFormFiles()
 }
 
 // readUpload reads an uploaded file of the size its header says into a
