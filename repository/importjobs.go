@@ -15,7 +15,9 @@ import (
 )
 
 // An import job (issue 15, point 6) is an import kept in import_jobs: the
-// request stores the file and the job runs it in the background, so that
+// request stores the job (with its file, or the job keeps the file and
+// stores it only if refused: RunParsedImportJob) and the job runs it in
+// the background, so that
 // a list of 100,000 rows is not bound by the request's timeout. The job's
 // transaction is opened first and its backend recorded: while that
 // transaction lives the job is running; if the server dies, PostgreSQL
