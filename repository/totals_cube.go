@@ -139,7 +139,7 @@ func (r readScope) labels() labels {
 }
 
 // readSQL is a whole read without a course filter, in one statement ($1
-// programme, $2 region and $3 province codes, '' for any; $4 year, 0 for
+// programme, $2 region and $3 province codes, ” for any; $4 year, 0 for
 // any; $5 sex and $6 category, NULL for any). Its rows, by kind:
 //
 //	s   one: the codes resolved to ids, the course figures and the labels
