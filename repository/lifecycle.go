@@ -351,7 +351,7 @@ func (s *Store) primaryTotals(ctx context.Context, f domain.TotalsFilter) (*doma
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := s.readStatement(ctx)
+	st, err := s.readStatement(ctx, f)
 	if err != nil {
 		return nil, err
 	}

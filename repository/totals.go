@@ -31,7 +31,7 @@ func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Tota
 		})
 		return t, err
 	}
-	st, err := rs.readStatement(ctx)
+	st, err := rs.readStatement(ctx, f)
 	if err != nil {
 		return nil, err
 	}

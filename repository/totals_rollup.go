@@ -171,7 +171,7 @@ type peopleCube map[cubeKey]*peopleCounts
 // provinces of a region becomes one person in the region's row (and someone
 // enrolled as a child one year and as an adult later is one of each). keep,
 // if not nil, says which rows to count.
-func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
+func (q peopleCube) addPerson(cells []cell, keep *rowFilter) {
 	type counted struct {
 		cubeCell
 		category                     attribute
@@ -181,6 +181,9 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	var rows []counted // a person has a handful of cells: a slice beats a map
 	for _, c := range cells {
 		for _, r := range c.rollups() {
+			if !keep.countsRollup(r) {
+				continue
+			}
 			i := 0
 			for i < len(rows) && (rows[i].cubeCell != r || rows[i].category != c.Category) {
 				i++
@@ -197,7 +200,7 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	first := cells[0] // one person: one sign and sex
 	for _, row := range rows {
 		k := cubeKey{cubeCell: row.cubeCell, Category: row.category, Sex: first.Sex}
-		if keep != nil && !keep(k) {
+		if !keep.counts(k) {
 			continue
 		}
 		n := q[k]
@@ -214,8 +217,21 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	}
 }
 
+// rowFilter says which cube rows to count (nil: all; a read counts only
+// the rows it looks at): rollup, the place and time cells, asked once per
+// roll-up of a cell before anything is counted there; row, the rows of
+// those.
+type rowFilter struct {
+	rollup func(cubeCell) bool
+	row    func(cubeKey) bool
+}
+
+func (f *rowFilter) countsRollup(r cubeCell) bool { return f == nil || f.rollup(r) }
+
+func (f *rowFilter) counts(k cubeKey) bool { return f == nil || f.row(k) }
+
 // addPeople counts cells sorted by person and sign.
-func (q peopleCube) addPeople(cells []cell, keep func(cubeKey) bool) {
+func (q peopleCube) addPeople(cells []cell, keep *rowFilter) {
 	eachRun(cells, sameSide, func(run []cell) { q.addPerson(run, keep) })
 }
 
@@ -233,17 +249,19 @@ type assocCube map[cubeKey]*assocCounts
 // per roll-up (12 map operations), the flags kept per member category and
 // sex in a short slice, and the four variants made once per roll-up, not
 // once per cell (48 lookups and 48 stores a cell before).
-func (q assocCube) addAssociation(sign int, cells []cell, keep func(cubeKey) bool) {
+func (q assocCube) addAssociation(sign int, cells []cell, keep *rowFilter) {
 	rollups := make(map[cubeCell][]memberFlags, 4*len(cells))
 	for _, c := range cells {
 		for _, r := range c.rollups() {
-			rollups[r] = orMember(rollups[r], c)
+			if keep.countsRollup(r) {
+				rollups[r] = orMember(rollups[r], c)
+			}
 		}
 	}
 	for r, members := range rollups {
 		for _, v := range memberVariants(members) {
 			k := cubeKey{cubeCell: r, Category: v.category, Sex: v.sex}
-			if keep != nil && !keep(k) {
+			if !keep.counts(k) {
 				continue
 			}
 			n := q[k]
@@ -300,7 +318,7 @@ func memberVariants(members []memberFlags) []memberFlags {
 }
 
 // addAssociations counts cells sorted by association and sign.
-func (q assocCube) addAssociations(cells []cell, keep func(cubeKey) bool) {
+func (q assocCube) addAssociations(cells []cell, keep *rowFilter) {
 	eachRun(cells, sameSide, func(run []cell) { q.addAssociation(run[0].Sign, run, keep) })
 }
 
