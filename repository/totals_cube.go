@@ -33,7 +33,8 @@ import (
 //
 // One statement, not a transaction of several: while trainers enrol, every
 // round trip (BEGIN and COMMIT included) waits for the busy cores. The
-// statement is prepared: PostgreSQL plans it once per connection.
+// statement is prepared (readStatement); the national read has no
+// parameters, so PostgreSQL plans it once per connection.
 //
 // tx, if not nil, is a snapshot to read in (a test's, with the records).
 func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st *preparedQuery, f domain.TotalsFilter) (*domain.Totals, error) {
