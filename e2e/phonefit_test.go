@@ -108,3 +108,65 @@ func firstScreen(t *testing.T, ctx context.Context, name string) {
 	must(t, os.MkdirAll("artifacts", 0o755))
 	must(t, os.WriteFile(filepath.Join("artifacts", name+".png"), png, 0o644))
 }
+
+// courseListScript measures the course list as drawn: where the first
+// course's card starts, the tallest card, how many cards, and whether the
+// filter form shows.
+const courseListScript = `(() => {
+  const cards = [...document.querySelectorAll('.table-wrap tbody tr')].map(tr => tr.getBoundingClientRect());
+  const form = document.querySelector('form[role=search]');
+  return JSON.stringify({first: cards.length ? Math.round(cards[0].top) : -1, tallest: Math.round(Math.max(0, ...cards.map(r => r.height))),
+    cards: cards.length, filters: !!form && form.checkVisibility()});
+})()`
+
+// courseList is what courseListScript answers.
+type courseList struct {
+	First, Tallest, Cards int
+	Filters               bool
+}
+
+func measureCourseList(t *testing.T, ctx context.Context, target string) courseList {
+	t.Helper()
+	must(t, chromedp.Do(ctx, chromedp.Navigate(target), chromedp.WaitReady(chromedp.CSS(`.table-wrap tbody tr`))))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](courseListScript))
+	must(t, err)
+	var got courseList
+	must(t, json.Unmarshal([]byte(raw), &got))
+	return got
+}
+
+// TestCourseListFitsAPhone: at 360 × 800, in Arabic and in French, the
+// coordinator's course list shows its first course on the first screen,
+// each course a card at most 170 px tall, the filters folded away until
+// asked for (a <details>); open once a filter is applied, and on a desk.
+func TestCourseListFitsAPhone(t *testing.T) {
+	base, accounts, _ := newDemoSiteAndStore(t)
+	phone := browser(t, true)
+	phoneScreen(t, phone)
+	walkLogin(t, phone, base, accounts[domain.RoleCoordinator])
+	for _, lang := range []string{"ar", "fr"} {
+		if lang != "ar" {
+			switchLanguage(t, phone, lang)
+		}
+		got := measureCourseList(t, phone, base+"/courses")
+		firstScreen(t, phone, "courses-top-"+lang+"-360")
+		t.Logf("%s: %+v", lang, got)
+		if got.Cards == 0 || got.First < 0 || got.First >= 800 {
+			t.Errorf("%s: the first course's card starts %d px from the top (want within the 800 px screen)", lang, got.First)
+		}
+		if got.Tallest > 170 {
+			t.Errorf("%s: a course's card is %d px tall (want ≤ 170)", lang, got.Tallest)
+		}
+		if got.Filters {
+			t.Errorf("%s: the filter form takes the phone's screen before anything is filtered", lang)
+		}
+		if filtered := measureCourseList(t, phone, base+"/courses?year=2026"); !filtered.Filters {
+			t.Errorf("%s: a filter is applied and the form that shows it is folded", lang)
+		}
+	}
+	desk := browser(t, false)
+	walkLogin(t, desk, base, accounts[domain.RoleCoordinator])
+	if got := measureCourseList(t, desk, base+"/courses"); !got.Filters {
+		t.Error("on a desk the filter form is folded")
+	}
+}
