@@ -62,6 +62,7 @@ const attendanceTopScript = `(() => {
 // than 350 px from the top of the screen (it started at 706–872 px: the
 // header, the offline box and the page's own top took the first screen).
 func TestAttendanceListStartsHighOnAPhone(t *testing.T) {
+	axe := axeSource(t)
 	base, accounts, sessionID := demoSiteWithSession(t)
 	phone := browser(t, true)
 	phoneScreen(t, phone)
@@ -82,6 +83,9 @@ func TestAttendanceListStartsHighOnAPhone(t *testing.T) {
 		if got.Row < 0 || got.Row >= 350 || got.Scrolled != 0 {
 			t.Errorf("%s: the first trainee's row starts %d px from the top (want < 350; header %d px, offline box %d px, scrolled %d px)",
 				lang, got.Row, got.Header, got.Status, got.Scrolled)
+		}
+		for _, p := range checkPage(t, phone, sheet, lang, true, axe) { // the walk's checks, in both languages
+			t.Errorf("%s %s: %s", lang, sheet, p)
 		}
 	}
 }
@@ -140,6 +144,7 @@ func measureCourseList(t *testing.T, ctx context.Context, target string) courseL
 // each course a card at most 170 px tall, the filters folded away until
 // asked for (a <details>); open once a filter is applied, and on a desk.
 func TestCourseListFitsAPhone(t *testing.T) {
+	axe := axeSource(t)
 	base, accounts, _ := newDemoSiteAndStore(t)
 	phone := browser(t, true)
 	phoneScreen(t, phone)
@@ -162,6 +167,11 @@ func TestCourseListFitsAPhone(t *testing.T) {
 		}
 		if filtered := measureCourseList(t, phone, base+"/courses?year=2026"); !filtered.Filters {
 			t.Errorf("%s: a filter is applied and the form that shows it is folded", lang)
+		}
+		for _, target := range []string{base + "/courses", base + "/courses?year=2026"} { // the walk's checks, folded and open
+			for _, p := range checkPage(t, phone, target, lang, true, axe) {
+				t.Errorf("%s %s: %s", lang, target, p)
+			}
 		}
 	}
 	desk := browser(t, false)
