@@ -31,15 +31,11 @@ func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Tota
 		})
 		return t, err
 	}
-	st, err := rs.cubeStatements(ctx)
+	st, err := rs.readStatement(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	err = inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) (err error) {
-		t, err = totalsFromCube(ctx, tx, st, f)
-		return err
-	})
-	return t, err
+	return totalsFromCube(ctx, nil, st, f) // one statement: one snapshot
 }
 
 // totalsFromRecords counts from the enrolments in scope, per request: one
