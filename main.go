@@ -60,6 +60,7 @@ Environment:
   MEMORY_LIMIT   the Go runtime's soft memory limit, e.g. 512MiB (default: 3/4 of the container's, else 512MiB;
                  GOMEMLIMIT wins when set)
   LOG_LEVEL      debug, info, warn or error (default info)
+  DEBUG_PPROF_ADDR a loopback address (127.0.0.1:6060) to serve net/http/pprof on; empty (default): none
   BACKUP_RECIPIENT age recipient(s) backups are encrypted to (comma-separated; backup -recipient)
   RETENTION_CHILD_YEARS years after their last course a child parliamentarian is anonymised (default 2; 0: never)
   RETENTION_SCAN_YEARS  years after a consent its form's scan is deleted (default 5; 0: never)
@@ -311,6 +312,11 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	if err := setMemoryLimit(log); err != nil {
 		return err
+	}
+	if addr := os.Getenv("DEBUG_PPROF_ADDR"); addr != "" {
+		if err := servePprof(addr, log); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

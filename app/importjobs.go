@@ -45,21 +45,22 @@ type importResult struct {
 	err    error
 }
 
-// startImportJob stores the job (the file as sent, for the file of rows
-// to fix) and runs the database part of the import in it, on the file the
-// request parsed (the wizard's preview shows its rows as read); the job
-// releases the import slot when it ends. It waits for the job up to the
+// startImportJob stores the job and runs the database part of the import
+// in it, on the file the request parsed (the wizard's preview shows its
+// rows as read); the job keeps the file as sent, to store it only if it
+// refuses it (for the file of rows to fix), and releases the import slot
+// when it ends. It waits for the job up to the
 // wait (none when the API client says Prefer: respond-async).
 func (s *Server) startImportJob(c *fiber.Ctx, filename string, data []byte, rows int, parsed *domain.ImportFile,
 	opts repository.ImportOptions, release func()) (out importOutcome, err error) {
-	id, err := s.store.CreateImportJob(c.UserContext(), repository.NewImportJob{Filename: filename, File: data,
+	id, err := s.store.CreateImportJob(c.UserContext(), repository.NewImportJob{Filename: filename,
 		RowsTotal: rows, Options: opts}, actor(c))
 	if err != nil {
 		release()
 		return out, err
 	}
 	out.jobID = id
-	done := s.runImportJob(id, parsed, opts, actor(c), release)
+	done := s.runImportJob(id, parsed, data, opts, actor(c), release)
 	wait := s.cfg.ImportWait
 	if strings.Contains(strings.ToLower(c.Get("Prefer")), "respond-async") {
 		wait = 0
@@ -79,13 +80,13 @@ func (s *Server) startImportJob(c *fiber.Ctx, filename string, data []byte, rows
 // runImportJob runs job id in the background, with a context of its own
 // (the request's ends with the request), and says on the channel how it
 // ended. A failure is logged here: the request may be gone.
-func (s *Server) runImportJob(id int64, parsed *domain.ImportFile, opts repository.ImportOptions, by *int64, release func()) <-chan importResult {
+func (s *Server) runImportJob(id int64, parsed *domain.ImportFile, file []byte, opts repository.ImportOptions, by *int64, release func()) <-chan importResult {
 	done := make(chan importResult, 1)
 	go func() {
 		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), importJobTimeout)
 		defer cancel()
-		report, err := s.store.RunParsedImportJob(ctx, id, opts, by, parsed)
+		report, err := s.store.RunParsedImportJob(ctx, id, opts, by, parsed, file)
 		if err != nil && classify(err).rows == nil {
 			s.log.Error("import job failed", "job", id, "error", err)
 		}

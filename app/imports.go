@@ -109,7 +109,7 @@ func (s *Server) runImport(c *fiber.Ctx, keepDraft bool) (run importRun, err err
 	if err != nil {
 		return run, err
 	}
-	if run.file, err = s.parseWithChoices(c, filename, data, run.choices); err != nil {
+	if run.file, err = s.parseWithChoices(c, filename, data, rows, run.choices); err != nil {
 		return run, err
 	}
 	if opts.CourseID != 0 && !opts.Scope.Allows(opts.CourseID) {

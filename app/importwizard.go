@@ -97,27 +97,50 @@ func (s *Server) importBytes(c *fiber.Ctx, upload *importUpload, keepDraft bool)
 		return "", nil, err
 	}
 	defer f.Close()
-	data, err = io.ReadAll(io.LimitReader(f, domain.MaxImportBytes+1))
-	if err != nil {
+	if data, err = readUpload(f, upload.File.Size); err != nil {
 		return "", nil, err
 	}
+	filename = upload.File.Filename
+	releaseUpload(c, upload)
 	if keepDraft && len(data) <= domain.MaxImportBytes {
-		if upload.Draft, err = s.store.SaveImportDraft(c.UserContext(), currentUser(c).ID, upload.File.Filename, data); err != nil {
+		if upload.Draft, err = s.store.SaveImportDraft(c.UserContext(), currentUser(c).ID, filename, data); err != nil {
 			return "", nil, err
 		}
 	}
-	return upload.File.Filename, data, nil
+	return filename, data, nil
+}
+
+// releaseUpload lets go of the request's multipart form once the file is
+// read out of it (its fields were read before: readForm, readImportChoices):
+// the form holds the file in a buffer regrown as the upload came in, 16 MB
+// for a list of 8.7 MB, which would otherwise live as long as the request
+// and its parsing (docs/BENCHMARKS.md, "Large imports as jobs").
+func releaseUpload(c *fiber.Ctx, upload *importUpload) {
+	upload.File = nil
+	c.Request().RemoveMultipartFormFiles()
+}
+
+// readUpload reads an uploaded file of the size its header says into a
+// buffer of that size, read once: io.ReadAll would grow its buffer by
+// doubling, about twice the file in garbage for a large list. A file that
+// is not the size it said is read as it is; beyond the limit it is cut
+// one byte past it, which the parser refuses.
+func readUpload(f io.Reader, size int64) ([]byte, error) {
+	limit := int64(domain.MaxImportBytes + 1)
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(size, 0), limit)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(f, limit))
+	return buf.Bytes(), err
 }
 
 // parseWithChoices reads the file with the user's choices for its columns
 // and those they made before, and remembers the new ones.
-func (s *Server) parseWithChoices(c *fiber.Ctx, filename string, data []byte, ch importChoices) (*domain.ImportFile, error) {
+func (s *Server) parseWithChoices(c *fiber.Ctx, filename string, data []byte, rows int, ch importChoices) (*domain.ImportFile, error) {
 	userID := currentUser(c).ID
 	remembered, err := s.store.ImportColumnChoices(c.UserContext(), userID)
 	if err != nil {
 		return nil, err
 	}
-	file := domain.ParseImportWith(bytes.NewReader(data), filename, domain.ImportSettings{Columns: ch.columns, Remembered: remembered})
+	file := domain.ParseImportBytes(data, filename, domain.ImportSettings{Columns: ch.columns, Remembered: remembered, Rows: rows})
 	// Remembered: a choice for a header the import does not know (one it
 	// knows is recognised again next time, whatever was chosen this time).
 	chosen := map[string]string{}

@@ -466,7 +466,7 @@ var offlineTextKeys = []string{
 	"offline.send_now", "offline.sending", "offline.logout_clears", "offline.logout_confirm", "offline.sessions",
 	"offline.no_sessions", "offline.open_sheet", "offline.not_yet", "offline.cancelled", "offline.saved_here",
 	"offline.save", "offline.mark_all_present", "offline.walkin_add", "offline.walkin_added", "offline.walkin_provisional",
-	"offline.refused", "offline.back_home", "offline.sign_in_again", "offline.other_account", "offline.kept_for",
+	"offline.refused", "offline.back_home", "offline.sign_in_again", "offline.other_account", "offline.kept_for", "offline.nothing_pending",
 	"attendance.present", "attendance.late", "attendance.excused", "attendance.absent", "attendance.unmarked",
 	"courses.nobody", "category.institutional_actor", "category.associative_actor", "category.child_parliamentarian",
 	"field.full_name_ar", "field.full_name_latin", "field.sex", "sex.female", "sex.male", "field.birth_year",

@@ -309,6 +309,13 @@ func artifactName(path string) string {
 // it answers the site's address and the accounts' e-mail addresses.
 func newDemoSite(t *testing.T) (string, map[domain.Role]string) {
 	t.Helper()
+	base, accounts, _ := newDemoSiteAndStore(t)
+	return base, accounts
+}
+
+// newDemoSiteAndStore is newDemoSite and the store it serves.
+func newDemoSiteAndStore(t *testing.T) (string, map[domain.Role]string, *repository.Store) {
+	t.Helper()
 	store := dbtest.DemoStore(t)
 	web, err := app.New(app.Config{SessionPurgeInterval: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	must(t, err)
@@ -326,7 +333,7 @@ func newDemoSite(t *testing.T) (string, map[domain.Role]string) {
 			assignToDemoCourses(t, store, u.ID)
 		}
 	}
-	return "http://" + ln.Addr().String(), accounts
+	return "http://" + ln.Addr().String(), accounts, store
 }
 
 // assignToDemoCourses gives the trainer three demo courses with sessions

@@ -26,7 +26,7 @@ func (s *Store) TotalsFromRecords(ctx context.Context, f domain.TotalsFilter) (*
 // two must agree whatever writers and folder are doing meanwhile.
 // It also answers how many journal rows the snapshot held.
 func (s *Store) TotalsAndRecordsInOneSnapshot(ctx context.Context, f domain.TotalsFilter) (cube, records *domain.Totals, journal int, err error) {
-	st, err := s.cubeStatements(ctx)
+	st, err := s.readStatement(ctx, f)
 	if err != nil {
 		return nil, nil, 0, err
 	}

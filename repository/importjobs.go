@@ -15,7 +15,9 @@ import (
 )
 
 // An import job (issue 15, point 6) is an import kept in import_jobs: the
-// request stores the file and the job runs it in the background, so that
+// request stores the job (with its file, or the job keeps the file and
+// stores it only if refused: RunParsedImportJob) and the job runs it in
+// the background, so that
 // a list of 100,000 rows is not bound by the request's timeout. The job's
 // transaction is opened first and its backend recorded: while that
 // transaction lives the job is running; if the server dies, PostgreSQL
@@ -174,33 +176,50 @@ const progressInterval = 250 * time.Millisecond
 // recognised. It returns the report, or what ImportTrainees would have.
 func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
-	return s.runJob(ctx, id, opt, by, parse, true)
+	return s.runJob(ctx, jobRun{id: id, opt: opt, by: by, parse: parse, readFile: true})
 }
 
 // RunParsedImportJob runs job id as RunImportJob does, on the file the
 // request parsed already: the job's copy of the file is not read back (10
-// MB, twice that in transit as hex, for nothing).
-func (s *Store) RunParsedImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parsed *domain.ImportFile) (_ *ImportReport, err error) {
+// MB, twice that in transit as hex, for nothing). file is the file as sent,
+// for a job created without it (NewImportJob.File nil): it is written to
+// the job only if the job is refused, for the file of the rows to fix — the
+// only use of it once parsed — so that an import that commits, or a preview
+// that passes, never sends it (its hex text and the message holding it were
+// the largest allocations of a 100,000-row import: docs/BENCHMARKS.md).
+func (s *Store) RunParsedImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parsed *domain.ImportFile, file []byte) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
 	parse := func([]byte, func(int)) *domain.ImportFile { return parsed }
-	return s.runJob(ctx, id, opt, by, parse, false)
+	return s.runJob(ctx, jobRun{id: id, opt: opt, by: by, parse: parse, refusedFile: file})
 }
 
-func (s *Store) runJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser, readFile bool) (*ImportReport, error) {
-	if opt.CourseID != 0 && !opt.Scope.Allows(opt.CourseID) {
-		s.finishImportJob(id, ImportFailed, nil, nil)
+// jobRun is one run of a job: readFile reads the job's stored file back for
+// parse; refusedFile is written to the job if it is refused.
+type jobRun struct {
+	id          int64
+	opt         ImportOptions
+	by          *int64
+	parse       ImportParser
+	readFile    bool
+	refusedFile []byte
+}
+
+func (s *Store) runJob(ctx context.Context, run jobRun) (*ImportReport, error) {
+	if run.opt.CourseID != 0 && !run.opt.Scope.Allows(run.opt.CourseID) {
+		s.finishImportJob(run.id, ImportFailed, nil, nil, nil)
 		return nil, notFound("course")
 	}
-	report, err := s.runImportJob(ctx, id, opt, by, parse, readFile)
+	report, err := s.runImportJob(ctx, run)
 	if err != nil {
 		// Only if the transaction could not say it (the connection lost):
 		// a no-op for a job that ended.
-		s.finishImportJob(id, ImportFailed, nil, nil)
+		s.finishImportJob(run.id, ImportFailed, nil, nil, nil)
 	}
 	return report, err
 }
 
-func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser, readFile bool) (*ImportReport, error) {
+func (s *Store) runImportJob(ctx context.Context, run jobRun) (*ImportReport, error) {
+	id, opt, by := run.id, run.opt, run.by
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -215,26 +234,26 @@ func (s *Store) runImportJob(ctx context.Context, id int64, opt ImportOptions, b
 	var file []byte
 	const claim = `UPDATE import_jobs SET backend_pid = $2, xact_start = $3, phase = 'reading'
 	                WHERE id = $1 AND status = 'running' RETURNING CASE WHEN $4 THEN file END`
-	if err := getOne(ctx, s.db, &file, claim, id, pid, start, readFile); err != nil {
+	if err := getOne(ctx, s.db, &file, claim, id, pid, start, run.readFile); err != nil {
 		return nil, err
 	}
 	progress := s.jobProgress(ctx, id)
-	parsed := parse(file, progress.rows)
+	parsed := run.parse(file, progress.rows)
 	report, err := importParsed(ctx, tx, parsed, opt, by, progress)
 	progress.stop()
 	var refused *domain.ImportError
 	switch {
 	case errors.As(err, &refused):
-		s.finishImportJob(id, ImportRefused, nil, refused.Problems)
+		s.finishImportJob(id, ImportRefused, nil, refused.Problems, run.refusedFile)
 		return report, err // the refused file's report, for the preview
 	case err != nil:
-		s.finishImportJob(id, ImportFailed, nil, nil)
+		s.finishImportJob(id, ImportFailed, nil, nil, nil)
 		return nil, err
 	case opt.DryRun:
-		s.finishImportJob(id, ImportDone, report, nil)
+		s.finishImportJob(id, ImportDone, report, nil, nil)
 		return report, nil // rolled back by the deferred Rollback
 	}
-	if err := s.markImportJob(ctx, tx, id, ImportDone, report, nil); err != nil {
+	if err := s.markImportJob(ctx, tx, id, jobEnd{status: ImportDone, report: report}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -299,28 +318,41 @@ func (p *jobProgressWriter) stop() {
 	p.done = true
 }
 
+// jobEnd is how a job ended: its status, its report or its problems, and
+// for a refused job created without its file, the file (RunParsedImportJob).
+type jobEnd struct {
+	status   string
+	report   *ImportReport
+	problems []domain.ImportProblem
+	file     []byte
+}
+
 // markImportJob ends the job on q (its transaction, or the pool).
 func (s *Store) markImportJob(ctx context.Context, q interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, id int64, status string, report *ImportReport, problems []domain.ImportProblem) error {
+}, id int64, end jobEnd) error {
 	var reportJSON, problemsJSON []byte
 	var err error
-	if report != nil {
-		if reportJSON, err = json.Marshal(report); err != nil {
+	if end.report != nil {
+		if reportJSON, err = json.Marshal(end.report); err != nil {
 			return err
 		}
 	}
-	if problems != nil {
-		if problemsJSON, err = json.Marshal(problems); err != nil {
+	if end.problems != nil {
+		if problemsJSON, err = json.Marshal(end.problems); err != nil {
 			return err
 		}
 	}
 	// A refused job keeps its file for the file of rows to fix.
 	const mark = `UPDATE import_jobs SET status = $2, phase = 'finished', finished_at = now(), report = $3, problems = $4,
 	                     rows_read = greatest(rows_read, rows_total),
-	                     file = CASE WHEN $2 = 'refused' THEN file END
+	                     file = CASE WHEN $2 = 'refused' THEN coalesce($5::bytea, file) END
 	               WHERE id = $1 AND status = 'running'`
-	_, err = q.ExecContext(ctx, mark, id, status, nullJSON(reportJSON), nullJSON(problemsJSON))
+	var file any // NULL unless refused: the file is sent only when it is kept
+	if end.status == ImportRefused && end.file != nil {
+		file = end.file
+	}
+	_, err = q.ExecContext(ctx, mark, id, end.status, nullJSON(reportJSON), nullJSON(problemsJSON), file)
 	return mapError(err)
 }
 
@@ -335,8 +367,8 @@ func nullJSON(b []byte) any {
 // back): with a context of its own, so that a job cut by its deadline
 // still says it failed. If this write fails too, the next reader finds the
 // job's transaction gone and marks it failed.
-func (s *Store) finishImportJob(id int64, status string, report *ImportReport, problems []domain.ImportProblem) {
+func (s *Store) finishImportJob(id int64, status string, report *ImportReport, problems []domain.ImportProblem, file []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = s.markImportJob(ctx, s.db, id, status, report, problems)
+	_ = s.markImportJob(ctx, s.db, id, jobEnd{status: status, report: report, problems: problems, file: file})
 }

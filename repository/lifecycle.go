@@ -351,16 +351,11 @@ func (s *Store) primaryTotals(ctx context.Context, f domain.TotalsFilter) (*doma
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := s.cubeStatements(ctx)
+	st, err := s.readStatement(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	var t *domain.Totals
-	err = inReadSnapshot(ctx, s.db, func(tx *sqlx.Tx) (err error) {
-		t, err = totalsFromCube(ctx, tx, st, f)
-		return err
-	})
-	return t, err
+	return totalsFromCube(ctx, nil, st, f)
 }
 
 // unjson reads pairs of (raw JSON, destination).

@@ -19,54 +19,60 @@ import (
 // there is one (UseReadReplica) and writes nothing. A malformed filter or
 // an unknown code is a *domain.ValidationError (422), never a 500.
 func (s *Store) Totals(ctx context.Context, f domain.TotalsFilter) (*domain.Totals, error) {
-	all, err := s.TotalsOfEach(ctx, []domain.TotalsFilter{f})
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	rs := s.readStore()
+	var t *domain.Totals
+	if f.Course != 0 {
+		err := inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) (err error) {
+			t, err = totalsFromRecords(ctx, tx, f)
+			return err
+		})
+		return t, err
+	}
+	st, err := rs.readStatement(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	return all[0], nil
+	return totalsFromCube(ctx, nil, st, f) // one statement: one snapshot
 }
 
 // TotalsOfEach computes the totals of each filter, as Totals does, all in
 // one read-only snapshot: the figures of a page that shows several scopes
-// (the dashboard and its reported figures' comparisons) agree with each
-// other, and they cost one transaction on one connection, with the journal
-// read once, instead of a transaction per scope (issue 16, point 7;
-// docs/BENCHMARKS.md, "The dashboard in the browser"). The result is in
-// the order of filters; the first invalid filter's error is returned.
+// (the dashboard, its reported figures' comparisons, its indicators' years)
+// agree with each other, and they cost one transaction on one connection
+// instead of one read per scope (issue 16, point 7; docs/BENCHMARKS.md,
+// "The dashboard in the browser"). The result is in the order of filters;
+// the first invalid filter's error is returned.
 func (s *Store) TotalsOfEach(ctx context.Context, filters []domain.TotalsFilter) ([]*domain.Totals, error) {
 	if len(filters) == 0 {
 		return nil, nil
 	}
-	fromCube := false
 	for _, f := range filters {
 		if err := f.Validate(); err != nil {
 			return nil, err
 		}
-		fromCube = fromCube || f.Course == 0
 	}
 	rs := s.readStore()
-	var st cubeStatements
-	if fromCube {
-		var err error
-		if st, err = rs.cubeStatements(ctx); err != nil {
-			return nil, err
+	statements := make([]*preparedQuery, len(filters)) // prepared before the transaction (see statement)
+	for i, f := range filters {
+		if f.Course == 0 {
+			st, err := rs.readStatement(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			statements[i] = st
 		}
 	}
 	out := make([]*domain.Totals, len(filters))
 	err := inReadSnapshot(ctx, rs.db, func(tx *sqlx.Tx) error {
-		var moved journalMoves
-		if fromCube {
-			var err error
-			if moved, err = readJournal(ctx, tx, st); err != nil {
-				return err
-			}
-		}
 		for i, f := range filters {
 			var err error
 			if f.Course != 0 {
 				out[i], err = totalsFromRecords(ctx, tx, f)
 			} else {
-				out[i], err = totalsFromCubeMoved(ctx, tx, st, f, moved)
+				out[i], err = totalsFromCube(ctx, tx, statements[i], f)
 			}
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -21,89 +22,215 @@ import (
 // number of people, plus what the journal's people still move.
 
 // totalsFromCube answers a filter without a course from the cubes and the
-// journal, in tx's snapshot: the cube rows the filter looks at plus, for
-// the people the journal still holds, what their change moves (their cells
-// now counted in, as stored counted out, and the same for their
-// associations: the fold's own counting). The figures are those of the
-// records as of the snapshot; nothing is written and no lock is taken, so
-// a read on a hot standby works too.
+// journal, in one statement (readSQL): one round trip and one snapshot.
+// It gives the filter's codes resolved, the course figures and the labels,
+// the cube rows the filter looks at and, for the people the journal still
+// holds, the cells whose counting is their move (their cells now counted
+// in, as stored counted out, and the same for their associations: the
+// fold's own counting). The figures are those of the records as of the
+// statement's snapshot; nothing is written and no lock is taken, so a read
+// on a hot standby works too.
 //
-// Three statements in all (scope, course figures and labels; the journal's
-// cells; the cube rows), and the breakdowns summed here: while trainers
-// enrol, every round trip and every millisecond of the database's time
-// waits for the busy cores. The last two statements are prepared:
-// PostgreSQL plans them once per connection.
-func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter) (*domain.Totals, error) {
-	moved, err := readJournal(ctx, tx, st)
+// One statement, not a transaction of several: while trainers enrol, every
+// round trip (BEGIN and COMMIT included) waits for the busy cores. The
+// statement is prepared (readStatement); the national read has no
+// parameters, so PostgreSQL plans it once per connection.
+//
+// tx, if not nil, is a snapshot to read in (a test's, with the records).
+func totalsFromCube(ctx context.Context, tx *sqlx.Tx, st *preparedQuery, f domain.TotalsFilter) (*domain.Totals, error) {
+	r, err := st.readTotals(ctx, tx, f)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("totals (cube): %w", err)
 	}
-	return totalsFromCubeMoved(ctx, tx, st, f, moved)
-}
-
-// journalMoves is what the journal's people still move, as of a snapshot:
-// their cells, split into people's and associations'. The same for every
-// filter read in that snapshot (TotalsOfEach reads it once).
-type journalMoves struct{ people, assocs []cell }
-
-// readJournal reads the journal's cells in tx's snapshot.
-func readJournal(ctx context.Context, tx *sqlx.Tx, st cubeStatements) (journalMoves, error) {
-	var j journalCells
-	if err := st.journal.selectIn(ctx, tx, &j.rows); err != nil {
-		return journalMoves{}, fmt.Errorf("totals (journal): %w", err)
-	}
-	people, assocs := j.split()
-	return journalMoves{people, assocs}, nil
-}
-
-// totalsFromCubeMoved is totalsFromCube with the journal already read in
-// tx's snapshot (moved is only read).
-func totalsFromCubeMoved(ctx context.Context, tx *sqlx.Tx, st cubeStatements, f domain.TotalsFilter, moved journalMoves) (*domain.Totals, error) {
-	t := &domain.Totals{Filters: f}
-	sc, labels, err := scopeAndCourseFigures(ctx, tx, f, t)
-	if err != nil {
+	t := &domain.Totals{Filters: f, Courses: r.scope.Courses, SessionsHeld: r.scope.SessionsHeld, TrainingHours: r.scope.TrainingHours}
+	sc := r.scope.totalsScope()
+	if err := sc.complete(f); err != nil {
 		return nil, err
 	}
 	read, err := sc.cubeRead()
 	if err != nil {
 		return nil, err
 	}
-	cell := read.cell
-	var stored []struct {
-		Kind string `db:"kind"`
-		cubeKey
-		peopleCounts
-	}
-	if err := st.cube.selectIn(ctx, tx, &stored, cell.Programme, cell.Year, cell.Region, cell.Province, sc.Sex, sc.Category); err != nil {
-		return nil, fmt.Errorf("totals (cube): %w", err)
-	}
-	people, assocs := peopleCube{}, assocCube{}
-	for _, r := range stored {
-		n := r.peopleCounts
-		if r.Kind == "p" {
-			people[r.cubeKey] = &n
-		} else {
-			assocs[r.cubeKey] = &assocCounts{Associations: n.People, Enrolled: n.Enrolled, Trained: n.Trained}
-		}
-	}
-	people.addPeople(moved.people, read.people)
-	assocs.addAssociations(moved.assocs, read.associations)
-	fileRows(cubeRows(read, people, assocs, labels), t)
+	movedPeople, movedAssocs := r.journal.split()
+	r.people.addPeople(movedPeople, &rowFilter{rollup: read.cell.readBy, row: read.people})
+	r.assocs.addAssociations(movedAssocs, &rowFilter{rollup: read.cell.readBy, row: read.associations})
+	fileRows(cubeRows(read, r.people, r.assocs, r.scope.labels()), t)
 	return t, nil
 }
 
-// cubeStatements are a cube read's statements, prepared.
-type cubeStatements struct{ journal, cube *preparedQuery }
-
-// cubeStatements prepares them, before a transaction (see statement).
-func (s *Store) cubeStatements(ctx context.Context) (st cubeStatements, err error) {
-	for _, q := range []struct {
-		dst   **preparedQuery
-		query string
-	}{{&st.journal, journalCellsSQL(readJournalSQL)}, {&st.cube, cubeSQL}} {
-		if *q.dst, err = s.statement(ctx, q.query); err != nil {
-			return st, fmt.Errorf("totals (cube): %w", err)
+// readTotals runs readSQL (st) for f and sorts its rows out.
+func (st *preparedQuery) readTotals(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter) (r readResult, err error) {
+	stmt := st.stmt
+	if tx != nil {
+		stmt = tx.StmtxContext(ctx, stmt)
+	}
+	var args []any
+	if !national(f) { // nationalReadSQL has its arguments written in
+		args = []any{f.Programme, f.Region, f.Province, f.Year, nullText(string(f.Sex)), nullText(string(f.Category))}
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return r, mapError(err)
+	}
+	defer rows.Close()
+	r.people, r.assocs = peopleCube{}, assocCube{}
+	for rows.Next() {
+		var (
+			kind                                 string
+			c                                    cell
+			enrolled, trained, completed, people int
+			doc                                  []byte
+		)
+		if err := rows.Scan(&kind, &c.Sign, &c.ID, &c.Programme, &c.Year, &c.Region, &c.Province, &c.Category, &c.Sex,
+			&c.AssociationID, &enrolled, &trained, &completed, &c.AttendedMarks, &c.Marks, &c.Present, &people, &doc); err != nil {
+			return r, err
 		}
+		switch kind {
+		case "s":
+			if err := json.Unmarshal(doc, &r.scope); err != nil {
+				return r, fmt.Errorf("scope: %w", err)
+			}
+		case "p":
+			r.people[c.key()] = &peopleCounts{People: people, Enrolled: enrolled, Trained: trained, Completed: completed,
+				AttendedMarks: c.AttendedMarks, Marks: c.Marks}
+		case "a":
+			r.assocs[c.key()] = &assocCounts{Associations: people, Enrolled: enrolled, Trained: trained}
+		default: // "jp", "ja": the journal's people's and associations' cells
+			c.Enrolled, c.Trained, c.Completed = enrolled != 0, trained != 0, completed != 0
+			r.journal.rows = append(r.journal.rows, journalRow{Kind: kind[1:], cell: c})
+		}
+	}
+	return r, mapError(rows.Err())
+}
+
+// nullText is s, or NULL when empty.
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// readResult is readSQL's answer, sorted out.
+type readResult struct {
+	scope   readScope
+	people  peopleCube
+	assocs  assocCube
+	journal journalCells
+}
+
+// readScope is readSQL's first row: the filter's codes resolved (as
+// scopeSQL does), the course figures and the labels.
+type readScope struct {
+	ProgrammeID      *int64  `json:"programme_id"`
+	RegionID         *int16  `json:"region_id"`
+	ProvinceID       *int64  `json:"province_id"`
+	ProvinceRegionID *int16  `json:"province_region_id"`
+	Courses          int     `json:"courses"`
+	SessionsHeld     int     `json:"sessions_held"`
+	TrainingHours    float64 `json:"training_hours"`
+	Labels           []label `json:"labels"`
+}
+
+func (r readScope) totalsScope() totalsScope {
+	return totalsScope{ProgrammeID: r.ProgrammeID, RegionID: r.RegionID, ProvinceID: r.ProvinceID, ProvinceRegionID: r.ProvinceRegionID}
+}
+
+func (r readScope) labels() labels {
+	ls := labels{}
+	for _, l := range r.Labels {
+		ls[[2]string{l.Dimension, l.Key}] = l
+	}
+	return ls
+}
+
+// readSQL is a whole read without a course filter, in one statement ($1
+// programme, $2 region and $3 province codes, empty for any; $4 year, 0 for
+// any; $5 sex and $6 category, NULL for any). Its rows, by kind:
+//
+//	s   one: the codes resolved to ids, the course figures and the labels
+//	    (doc, JSON). Courses are few: a national sum reads the covering
+//	    index courses_figures, not the sessions;
+//	p   the people's cube rows the filter looks at: its cell, and its cell
+//	    with one of programme, year and place changed (readBy: three index
+//	    ranges), at its sex and category;
+//	a   the same of the associations' cube, at the filter's category ('' =
+//	    any member), counted in people's place;
+//	jp  the journal's people's cells, now (+1) and as stored (−1), and
+//	ja  their associations' (journalSQL, the very cells the folder counts),
+//	    sorted by person or association and sign.
+//
+// The cell the cube rows are read at is the filter's (cubeCell): a
+// province fixes its region unless the filter names one. The ids come from
+// the scope, as InitPlans: index conditions like parameters.
+var readSQL = `WITH scope AS MATERIALIZED (
+    SELECT (SELECT id FROM programmes WHERE code = $1) AS programme_id,
+           (SELECT id FROM regions WHERE code = $2) AS region_id,
+           (SELECT id FROM provinces WHERE code = $3) AS province_id,
+           (SELECT region_id FROM provinces WHERE code = $3) AS province_region_id),
+cell AS MATERIALIZED (
+    SELECT coalesce(programme_id, 0) AS programme_id, $4::int::smallint AS year,
+           coalesce(region_id, province_region_id, 0)::smallint AS region_id, coalesce(province_id, 0) AS province_id
+      FROM scope),
+` + readJournalSQL + `
+SELECT 's' AS kind, 0 AS sign, 0::bigint AS id, 0::bigint AS programme_id, 0::smallint AS year, 0::smallint AS region_id,
+       0::bigint AS province_id, ''::text AS category, ''::text AS sex, 0::bigint AS association_id,
+       0 AS enrolled, 0 AS trained, 0 AS completed, 0::bigint AS attended_marks, 0::bigint AS marks, true AS present,
+       0 AS people,
+       json_build_object('programme_id', s.programme_id, 'region_id', s.region_id, 'province_id', s.province_id,
+           'province_region_id', s.province_region_id, 'courses', n.courses, 'sessions_held', n.sessions_held,
+           'training_hours', n.training_hours, 'labels', (SELECT json_agg(l) FROM (` + labelsSQL + `) l))::text AS doc
+  FROM scope s CROSS JOIN LATERAL (
+       SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
+              coalesce(sum(c.held_hours), 0)::float8 AS training_hours
+         FROM courses c
+        WHERE ($1 = '' OR c.programme_id = s.programme_id)
+          AND ($4::int = 0 OR c.year = $4::int)
+          AND ($2 = '' OR c.province_id IN (SELECT id FROM provinces WHERE region_id = s.region_id))
+          AND ($3 = '' OR c.province_id = s.province_id)) n
+UNION ALL
+SELECT 'p', 0, 0, programme_id, year, region_id, province_id, category, sex, 0,
+       enrolled, trained, completed, attended_marks, marks, true, people, NULL
+  FROM totals_cube
+ WHERE ` + readByCell + `
+   AND ($5::text IS NULL OR sex = $5) AND ($6::text IS NULL OR category = $6)
+UNION ALL
+SELECT 'a', 0, 0, programme_id, year, region_id, province_id, category, sex, 0,
+       enrolled, trained, 0, 0, 0, true, associations, NULL
+  FROM totals_assoc_cube
+ WHERE ` + readByCell + `
+   AND category = coalesce($6::text, '') AND ($5::text IS NULL OR sex = $5)
+UNION ALL
+SELECT 'jp', sign, trainee_id, programme_id, year, region_id, province_id, category, sex, association_id,
+       enrolled::int, trained::int, completed::int, attended_marks, marks, true, 0, NULL
+  FROM signed_people
+UNION ALL
+SELECT 'ja', sign, association_id, programme_id, year, region_id, province_id, category, sex, association_id,
+       enrolled::int, trained::int, 0, 0, 0, present, 0, NULL
+  FROM signed_assocs
+ ORDER BY kind, id, sign`
+
+// nationalReadSQL is readSQL for no filter, its arguments written in:
+// the dashboard's default read, and the one made while trainers enrol.
+// PostgreSQL plans a prepared statement with parameters anew at each of
+// its first five runs on every connection (a custom plan, 20–40 ms for
+// this one while the cores are busy, and the pool has 20 connections); one
+// without is planned once per connection.
+var nationalReadSQL = strings.NewReplacer("$1", "''", "$2", "''", "$3", "''", "$4", "0", "$5", "NULL", "$6", "NULL").Replace(readSQL)
+
+// national says whether f is the national read: no filter at all.
+func national(f domain.TotalsFilter) bool { return f == (domain.TotalsFilter{}) }
+
+// readStatement is the read of filter f (readSQL, or nationalReadSQL),
+// prepared.
+func (s *Store) readStatement(ctx context.Context, f domain.TotalsFilter) (*preparedQuery, error) {
+	query := readSQL
+	if national(f) {
+		query = nationalReadSQL
+	}
+	st, err := s.statement(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("totals (cube): %w", err)
 	}
 	return st, nil
 }
@@ -115,29 +242,11 @@ var readJournalSQL = `journal AS MATERIALIZED (
     SELECT coalesce(array_agg(DISTINCT trainee_id), '{}') AS persons FROM totals_pending),
 ` + journalSQL("(SELECT persons FROM journal)::bigint[]")
 
-// cubeSQL is the rows of both cubes a read of cell ($1 programme, $2 year,
-// $3 region, $4 province) may look at (readBy: the cell with at most one
-// of programme, year and place changed), for the person filters ($5
-// sex, $6 category; NULL = any). Association rows are read at the filter's
-// category (” = any member), and counted in people's place.
-const cubeSQL = `
-SELECT 'p' AS kind, programme_id, year, region_id, province_id, category, sex,
-       people, enrolled, trained, completed, attended_marks, marks
-  FROM totals_cube
- WHERE ` + readByCell + `
-   AND ($5::text IS NULL OR sex = $5) AND ($6::text IS NULL OR category = $6)
-UNION ALL
-SELECT 'a', programme_id, year, region_id, province_id, category, sex,
-       associations, enrolled, trained, 0, 0, 0
-  FROM totals_assoc_cube
- WHERE ` + readByCell + `
-   AND category = coalesce($6::text, '') AND ($5::text IS NULL OR sex = $5)`
-
-// readByCell is cubeCell.readBy in SQL, for cell ($1, $2, $3, $4): three
-// index ranges (the primary key, by_programme, by_year).
-const readByCell = `((programme_id = $1 AND year = $2)
-        OR (year = $2 AND region_id = $3 AND province_id = $4)
-        OR (programme_id = $1 AND region_id = $3 AND province_id = $4))`
+// readByCell is cubeCell.readBy in SQL, for the read's cell: three index
+// ranges (the primary key, by_programme, by_year).
+const readByCell = `((programme_id = (SELECT programme_id FROM cell) AND year = (SELECT year FROM cell))
+        OR (year = (SELECT year FROM cell) AND region_id = (SELECT region_id FROM cell) AND province_id = (SELECT province_id FROM cell))
+        OR (programme_id = (SELECT programme_id FROM cell) AND region_id = (SELECT region_id FROM cell) AND province_id = (SELECT province_id FROM cell)))`
 
 // cubeRead is where a read looks in the cubes: the filter's cell, and its
 // sex and category as the cubes count them (0: any).
@@ -314,48 +423,6 @@ type label struct {
 
 // labels are labelsSQL's, by dimension and id.
 type labels map[[2]string]label
-
-// scopeAndCourseFigures resolves the filter (as resolveScope does), counts
-// courses, sessions held and hours from the per-course counters the
-// sessions trigger keeps, and reads the labels, in one round trip. Courses
-// are few: a national sum reads an index of 20,000 entries
-// (courses_figures), not 200,000 sessions.
-func scopeAndCourseFigures(ctx context.Context, tx *sqlx.Tx, f domain.TotalsFilter, t *domain.Totals) (totalsScope, labels, error) {
-	const q = `WITH scope AS (` + scopeSQL + `)
-SELECT s.programme_id, s.region_id, s.province_id, s.province_region_id, s.course_id,
-       n.courses, n.sessions_held, n.training_hours,
-       (SELECT json_agg(l) FROM (` + labelsSQL + `) l) AS labels
-  FROM scope s CROSS JOIN LATERAL (
-       SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
-              coalesce(sum(c.held_hours), 0)::float8 AS training_hours
-         FROM courses c
-        WHERE ($1 = '' OR c.programme_id = s.programme_id)
-          AND ($5::int = 0 OR c.year = $5)
-          AND ($2 = '' OR c.province_id IN (SELECT id FROM provinces WHERE region_id = s.region_id))
-          AND ($3 = '' OR c.province_id = s.province_id)) n`
-	var row struct {
-		totalsScope
-		Courses       int     `db:"courses"`
-		SessionsHeld  int     `db:"sessions_held"`
-		TrainingHours float64 `db:"training_hours"`
-		Labels        []byte  `db:"labels"`
-	}
-	if err := getOne(ctx, tx, &row, q, f.Programme, f.Region, f.Province, f.Course, f.Year); err != nil {
-		return row.totalsScope, nil, fmt.Errorf("totals (courses): %w", err)
-	}
-	t.Courses, t.SessionsHeld, t.TrainingHours = row.Courses, row.SessionsHeld, row.TrainingHours
-	var list []label
-	if row.Labels != nil {
-		if err := json.Unmarshal(row.Labels, &list); err != nil {
-			return row.totalsScope, nil, fmt.Errorf("totals (labels): %w", err)
-		}
-	}
-	ls := labels{}
-	for _, l := range list {
-		ls[[2]string{l.Dimension, l.Key}] = l
-	}
-	return row.totalsScope, ls, row.totalsScope.complete(f)
-}
 
 // cubeCell is the filter as a cube cell: 0 for "all"; a province fixes its
 // region (unless the filter names a region: then both must hold, and a

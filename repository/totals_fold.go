@@ -434,11 +434,12 @@ func changes[K comparable](cells []cell, key func(cell) K) (gone, now []cell) {
 }
 
 // journalCells are the rows of journalCellsSQL.
-type journalCells struct {
-	rows []struct {
-		Kind string `db:"kind"`
-		cell
-	}
+type journalCells struct{ rows []journalRow }
+
+// journalRow is a cell of a person ("p") or an association ("a").
+type journalRow struct {
+	Kind string `db:"kind"`
+	cell
 }
 
 // split parts the people's cells (sorted by person, then sign) from their

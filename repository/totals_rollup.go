@@ -171,7 +171,7 @@ type peopleCube map[cubeKey]*peopleCounts
 // provinces of a region becomes one person in the region's row (and someone
 // enrolled as a child one year and as an adult later is one of each). keep,
 // if not nil, says which rows to count.
-func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
+func (q peopleCube) addPerson(cells []cell, keep *rowFilter) {
 	type counted struct {
 		cubeCell
 		category                     attribute
@@ -181,6 +181,9 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	var rows []counted // a person has a handful of cells: a slice beats a map
 	for _, c := range cells {
 		for _, r := range c.rollups() {
+			if !keep.countsRollup(r) {
+				continue
+			}
 			i := 0
 			for i < len(rows) && (rows[i].cubeCell != r || rows[i].category != c.Category) {
 				i++
@@ -197,7 +200,7 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	first := cells[0] // one person: one sign and sex
 	for _, row := range rows {
 		k := cubeKey{cubeCell: row.cubeCell, Category: row.category, Sex: first.Sex}
-		if keep != nil && !keep(k) {
+		if !keep.counts(k) {
 			continue
 		}
 		n := q[k]
@@ -214,8 +217,21 @@ func (q peopleCube) addPerson(cells []cell, keep func(cubeKey) bool) {
 	}
 }
 
+// rowFilter says which cube rows to count (nil: all; a read counts only
+// the rows it looks at): rollup, the place and time cells, asked once per
+// roll-up of a cell before anything is counted there; row, the rows of
+// those.
+type rowFilter struct {
+	rollup func(cubeCell) bool
+	row    func(cubeKey) bool
+}
+
+func (f *rowFilter) countsRollup(r cubeCell) bool { return f == nil || f.rollup(r) }
+
+func (f *rowFilter) counts(k cubeKey) bool { return f == nil || f.row(k) }
+
 // addPeople counts cells sorted by person and sign.
-func (q peopleCube) addPeople(cells []cell, keep func(cubeKey) bool) {
+func (q peopleCube) addPeople(cells []cell, keep *rowFilter) {
 	eachRun(cells, sameSide, func(run []cell) { q.addPerson(run, keep) })
 }
 
@@ -227,35 +243,82 @@ type assocCube map[cubeKey]*assocCounts
 // sex or any: the association cube is read at a category and a sex), its
 // flags OR-ed over its cells there. keep, if not nil, says which rows to
 // count.
-func (q assocCube) addAssociation(sign int, cells []cell, keep func(cubeKey) bool) {
-	type flags struct{ enrolled, trained bool }
-	rows := make(map[cubeKey]flags, 64) // an association has tens of cells: hundreds of rows
+//
+// A changed association's cells are counted twice per fold and per read
+// (before and after), tens to hundreds of them: each cell is looked up once
+// per roll-up (12 map operations), the flags kept per member category and
+// sex in a short slice, and the four variants made once per roll-up, not
+// once per cell (48 lookups and 48 stores a cell before).
+func (q assocCube) addAssociation(sign int, cells []cell, keep *rowFilter) {
+	rollups := make(map[cubeCell][]memberFlags, 4*len(cells))
 	for _, c := range cells {
 		for _, r := range c.rollups() {
-			for _, v := range [4][2]attribute{{c.Category, c.Sex}, {c.Category, 0}, {0, c.Sex}, {0, 0}} { // 0: any
-				k := cubeKey{cubeCell: r, Category: v[0], Sex: v[1]}
-				if keep != nil && !keep(k) {
-					continue
-				}
-				f := rows[k]
-				rows[k] = flags{f.enrolled || c.Enrolled, f.trained || c.Trained}
+			if keep.countsRollup(r) {
+				rollups[r] = orMember(rollups[r], c)
 			}
 		}
 	}
-	for k, f := range rows {
-		n := q[k]
-		if n == nil {
-			n = &assocCounts{}
-			q[k] = n
+	for r, members := range rollups {
+		for _, v := range memberVariants(members) {
+			k := cubeKey{cubeCell: r, Category: v.category, Sex: v.sex}
+			if !keep.counts(k) {
+				continue
+			}
+			n := q[k]
+			if n == nil {
+				n = &assocCounts{}
+				q[k] = n
+			}
+			n.Associations += sign
+			n.Enrolled += sign * b2i(v.enrolled)
+			n.Trained += sign * b2i(v.trained)
 		}
-		n.Associations += sign
-		n.Enrolled += sign * b2i(f.enrolled)
-		n.Trained += sign * b2i(f.trained)
 	}
 }
 
+// memberFlags are an association's flags in one roll-up for its members of
+// one category and sex (0 for any, in memberVariants' answer).
+type memberFlags struct {
+	category, sex     attribute
+	enrolled, trained bool
+}
+
+// orMember ORs cell c's flags into its members' category and sex.
+func orMember(members []memberFlags, c cell) []memberFlags {
+	for i := range members {
+		if m := &members[i]; m.category == c.Category && m.sex == c.Sex {
+			m.enrolled, m.trained = m.enrolled || c.Enrolled, m.trained || c.Trained
+			return members
+		}
+	}
+	return append(members, memberFlags{category: c.Category, sex: c.Sex, enrolled: c.Enrolled, trained: c.Trained})
+}
+
+// memberVariants are the flags per member variant: each category and sex,
+// each category of any sex, each sex of any category, and any member, ORed
+// over the members of each.
+func memberVariants(members []memberFlags) []memberFlags {
+	variants := make([]memberFlags, 0, 4*len(members))
+	add := func(category, sex attribute, m memberFlags) {
+		for i := range variants {
+			if v := &variants[i]; v.category == category && v.sex == sex {
+				v.enrolled, v.trained = v.enrolled || m.enrolled, v.trained || m.trained
+				return
+			}
+		}
+		variants = append(variants, memberFlags{category: category, sex: sex, enrolled: m.enrolled, trained: m.trained})
+	}
+	for _, m := range members {
+		add(m.category, m.sex, m)
+		add(m.category, 0, m)
+		add(0, m.sex, m)
+		add(0, 0, m)
+	}
+	return variants
+}
+
 // addAssociations counts cells sorted by association and sign.
-func (q assocCube) addAssociations(cells []cell, keep func(cubeKey) bool) {
+func (q assocCube) addAssociations(cells []cell, keep *rowFilter) {
 	eachRun(cells, sameSide, func(run []cell) { q.addAssociation(run[0].Sign, run, keep) })
 }
 

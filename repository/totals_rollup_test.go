@@ -1,6 +1,7 @@
 package repository
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -52,4 +53,62 @@ func TestAPersonInTwoCellsIsOnePersonWhereTheyMeet(t *testing.T) {
 	if !reflect.DeepEqual(at(cubeCell{}), at(cubeCell{0, 0, 4, 0})) {
 		t.Error("the country's row differs from the region's")
 	}
+}
+
+// An association counts once per roll-up and member variant (the members'
+// category or any × their sex or any), its flags OR-ed over its cells
+// there: addAssociation, which groups the variants per roll-up, gives the
+// rows of that definition, cell by cell, for random associations, and so
+// does a read's filter on the rows it keeps.
+func TestAssociationRowsAreTheirDefinition(t *testing.T) {
+	t.Parallel()
+	var attrs [5]attribute
+	for i, name := range []string{"associative_actor", "child_parliamentarian", "institutional_actor", "female", "male"} {
+		a, err := attributeOf(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs[i] = a
+	}
+	rng := rand.New(rand.NewPCG(13, 1))
+	read := cubeRead{cell: cubeCell{Region: 2}, category: attrs[0]}
+	filter := &rowFilter{rollup: read.cell.readBy, row: read.associations}
+	for range 200 {
+		var cells []cell
+		for range 1 + rng.IntN(30) {
+			region := int16(1 + rng.IntN(3))
+			cells = append(cells, cell{Sign: 1, ID: 1,
+				cubeCell: cubeCell{Programme: int64(1 + rng.IntN(3)), Year: int16(2020 + rng.IntN(2)), Region: region, Province: int64(region)*10 + int64(rng.IntN(2))},
+				Category: attrs[rng.IntN(3)], Sex: attrs[3+rng.IntN(2)], Enrolled: rng.IntN(4) > 0, Trained: rng.IntN(2) == 0})
+		}
+		for _, keep := range []*rowFilter{nil, filter} {
+			got, want := assocCube{}, assocRowsByDefinition(cells, keep)
+			got.addAssociation(-1, cells, keep)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("cells %+v (filter %v):\n got %d rows\nwant %d rows", cells, keep != nil, len(got), len(want))
+			}
+		}
+	}
+}
+
+// assocRowsByDefinition counts one association (sign −1) as the definition
+// says: every cell, every roll-up, every member variant.
+func assocRowsByDefinition(cells []cell, keep *rowFilter) assocCube {
+	flags := map[cubeKey][2]bool{}
+	for _, c := range cells {
+		for _, r := range c.rollups() {
+			for _, v := range [4][2]attribute{{c.Category, c.Sex}, {c.Category, 0}, {0, c.Sex}, {0, 0}} {
+				k := cubeKey{cubeCell: r, Category: v[0], Sex: v[1]}
+				if keep == nil || keep.rollup(r) && keep.row(k) {
+					f := flags[k]
+					flags[k] = [2]bool{f[0] || c.Enrolled, f[1] || c.Trained}
+				}
+			}
+		}
+	}
+	q := assocCube{}
+	for k, f := range flags {
+		q[k] = &assocCounts{Associations: -1, Enrolled: -b2i(f[0]), Trained: -b2i(f[1])}
+	}
+	return q
 }

@@ -243,6 +243,11 @@
   }
 
   // ---- what the page shows
+  // The box says what waits on this device. When all is well (online,
+  // nothing waiting, refused or in conflict) it is one short line, so that
+  // on a phone the sheet starts on the first screen (issue 16, point 3);
+  // what the device keeps, and that signing out erases it, is said on the
+  // home page. Whatever needs the trainer gets a line of its own.
   var statusBox;
   async function render() {
     if (!statusBox) {
@@ -257,14 +262,19 @@
     var own = queue.filter(function (i) { return i.userId === userId; });
     var pending = own.filter(function (i) { return i.state === "pending"; });
     var refused = own.filter(function (i) { return i.state === "refused"; });
+    var scoreConflicts = own.filter(function (i) { return i.state === "conflict"; }).length;
     var contact = await meta("lastContact");
     var conflicts = (await meta("conflicts")) || 0;
+    var quiet = state.online && !pending.length && !refused.length && !conflicts && !scoreConflicts &&
+      !state.signIn && queue.length === own.length;
     statusBox.textContent = "";
-    line("data-net", state.online ? t("offline.online_now") : t("offline.offline_now"));
-    line("data-pending", n("offline.pending", pending.length)).setAttribute("data-count", String(pending.length));
-    line("data-contact", contact ? t("offline.last_contact", when(contact)) : t("offline.never_contact"));
+    statusBox.classList.toggle("quiet", quiet);
+    var head = line("data-line", "");
+    part(head, "data-net", state.online ? t("offline.online_now") : t("offline.offline_now"));
+    part(head, "data-pending", pending.length ? n("offline.pending", pending.length) : t("offline.nothing_pending"))
+      .setAttribute("data-count", String(pending.length));
+    part(head, "data-contact", contact ? t("offline.last_contact", when(contact)) : t("offline.never_contact"));
     if (conflicts) line("data-conflicts", n("offline.conflict_count", conflicts));
-    var scoreConflicts = own.filter(function (i) { return i.state === "conflict"; }).length;
     if (scoreConflicts) line("data-scores-conflicts", n("offline.scores_conflict_count", scoreConflicts)).setAttribute("data-count", String(scoreConflicts));
     if (state.signIn) line("data-sign-in", t("offline.sign_in_again"));
     if (queue.length > own.length) line("data-other-account", t("offline.other_account"));
@@ -287,7 +297,19 @@
       send.addEventListener("click", function () { sync(true); });
       statusBox.appendChild(send);
     }
-    if (!shell) line("data-kept", t("offline.kept_for")).className = "muted small";
+    if (!shell && location.pathname === "/") {
+      line("data-kept", t("offline.kept_for")).className = "muted small";
+      line("data-logout-note", t("offline.logout_clears")).className = "muted small phone-only";
+    }
+  }
+  // part adds a sentence to a line, in a span of its own.
+  function part(p, attr, text) {
+    var span = document.createElement("span");
+    span.setAttribute(attr, "");
+    span.textContent = text;
+    if (p.childNodes.length) p.appendChild(document.createTextNode(" "));
+    p.appendChild(span);
+    return span;
   }
   function line(attr, text) {
     var p = document.createElement("p");
