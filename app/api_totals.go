@@ -32,6 +32,22 @@ func (s *Server) shownTotals(c *fiber.Ctx, f domain.TotalsFilter) (*domain.Shown
 	return &shown, nil
 }
 
+// shownTotalsOfEach is shownTotals for each filter, all read in one
+// snapshot (Store.TotalsOfEach), by filter.
+func (s *Server) shownTotalsOfEach(c *fiber.Ctx, filters []domain.TotalsFilter) (map[domain.TotalsFilter]*domain.ShownTotals, error) {
+	all, err := s.store.TotalsOfEach(c.UserContext(), filters)
+	if err != nil {
+		return nil, err
+	}
+	exact := coordinators.admits(currentUser(c))
+	shown := make(map[domain.TotalsFilter]*domain.ShownTotals, len(filters))
+	for i, f := range filters {
+		v := showTotals(*all[i], exact)
+		shown[f] = &v
+	}
+	return shown, nil
+}
+
 // showTotals is t as a user reads it: exact, or with its small counts
 // suppressed. shownTotals and the dashboard's scopes (scopeTotals) decide
 // here, so that none shows what another hides.

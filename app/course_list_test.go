@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,5 +183,36 @@ func TestCourseListOffersTheYearsOfItsCourses(t *testing.T) {
 	}
 	if !strings.Contains(chosen.Body, `<option value="2026" selected>`) {
 		t.Error("the year chosen is not shown chosen")
+	}
+}
+
+// The course list's search folds accents, case and Arabic spelling, as
+// names are searched elsewhere: «ecole» finds «École», and an Arabic title
+// is found typed without its harakat, with «ا» for «آ» or «ه» for «ة»
+// (issue 16, point 3; migration 00037).
+func TestCourseListSearchFoldsAccentsCaseAndArabicSpelling(t *testing.T) {
+	t.Parallel()
+	store := dbtest.DemoStore(t)
+	web := newApp(t, store)
+	addUser(t, store, "coordinator@search.ma", domain.RoleCoordinator)
+	cl := newClient(t, web)
+	cl.login("coordinator@search.ma", testPassword)
+	var code string
+	must(t, store.DB().Get(&code, `UPDATE courses SET title_fr = 'L’École des parents — séance d’ouverture',
+	       title_ar = 'مَدْرَسَةُ الآباء'
+	 WHERE id = (SELECT min(id) FROM courses WHERE NOT archived) RETURNING code`))
+	for _, q := range []string{"ecole", "ÉCOLE DES", "l'ecole", "Seance d'Ouverture", "parents - seance",
+		"مدرسة الآباء", "مدرسه الاباء", "مـدرسة", "مَدرسة"} {
+		r := cl.get("/courses?q=" + url.QueryEscape(q))
+		expectStatus(t, q, r, 200)
+		if got := listedCodes(r.Body); !slices.Contains(got, code) {
+			t.Errorf("search %q: the course %s is not listed (%v)", q, code, got)
+		}
+	}
+	for _, q := range []string{"ecolx", "مدرستي"} {
+		r := cl.get("/courses?q=" + url.QueryEscape(q))
+		if got := listedCodes(r.Body); slices.Contains(got, code) {
+			t.Errorf("search %q: the course %s is listed", q, code)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,22 +66,32 @@ type periodTotals struct {
 
 // indicatorsTotals reads the indicators of the programme ("" for all) and
 // the totals of each of their periods, as the user may read them. The
-// totals of each distinct filter are computed once.
+// totals of every distinct filter come from one snapshot in one call
+// (Store.TotalsOfEach): one transaction instead of one per indicator and
+// year, which took most of the dashboard's time on the server (issue 16,
+// point 7; docs/BENCHMARKS.md, "The dashboard in the browser").
 func (s *Server) indicatorsTotals(c *fiber.Ctx, programme string) ([]indicatorTotals, error) {
 	inds, err := s.store.Indicators(c.UserContext(), programme)
 	if err != nil {
 		return nil, err
 	}
-	totals := totalsCache{s: s, c: c, seen: map[domain.TotalsFilter]*domain.ShownTotals{}}
+	var filters []domain.TotalsFilter
+	for _, ind := range inds {
+		for _, year := range append([]int{0}, ind.Years()...) {
+			if f := ind.Scope(year); !slices.Contains(filters, f) {
+				filters = append(filters, f)
+			}
+		}
+	}
+	shown, err := s.shownTotalsOfEach(c, filters)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]indicatorTotals, 0, len(inds))
 	for _, ind := range inds {
 		it := indicatorTotals{indicator: ind}
 		for _, year := range append([]int{0}, ind.Years()...) {
-			t, err := totals.of(ind.Scope(year))
-			if err != nil {
-				return nil, err
-			}
-			it.periods = append(it.periods, periodTotals{year: year, totals: t})
+			it.periods = append(it.periods, periodTotals{year: year, totals: shown[ind.Scope(year)]})
 		}
 		out = append(out, it)
 	}
@@ -113,25 +124,6 @@ func (s *Server) indicatorsProgress(c *fiber.Ctx, programme string) ([]domain.In
 		out = append(out, progress)
 	}
 	return out, nil
-}
-
-// totalsCache computes the shown totals of each filter once per request.
-type totalsCache struct {
-	s    *Server
-	c    *fiber.Ctx
-	seen map[domain.TotalsFilter]*domain.ShownTotals
-}
-
-func (tc totalsCache) of(f domain.TotalsFilter) (*domain.ShownTotals, error) {
-	if t, ok := tc.seen[f]; ok {
-		return t, nil
-	}
-	t, err := tc.s.shownTotals(tc.c, f)
-	if err != nil {
-		return nil, err
-	}
-	tc.seen[f] = t
-	return t, nil
 }
 
 // indicatorsData is the indicators page: every indicator's progress and

@@ -1,12 +1,10 @@
 package app
 
 import (
-	"context"
 	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -152,13 +150,11 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		return err
 	}
 	data := &dashboardData{Selects: choices}
-	t, err := s.totalsOf(c)
+	t, comparisons, err := s.dashboardTotals(c, names["by_programme"])
 	if err != nil {
 		return s.renderForm(c, "dashboard/show", data, form, err)
 	}
-	if data.Comparisons, err = s.dashboardComparisons(c, t.Filters.Programme, names["by_programme"]); err != nil {
-		return err
-	}
+	data.Comparisons = comparisons
 	if data.Completion, err = s.dashboardCompletion(c, t.Filters.Programme); err != nil {
 		return err
 	}
@@ -173,79 +169,50 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	return s.renderForm(c, "dashboard/show", data, NewForm(filterValues(t.Filters)), nil)
 }
 
-// dashboardComparisons pairs each reported figure of the programme ("" for
-// all) with the recorded one, read through shownFor like every other
-// figure of the page: the ministry would otherwise read here, exactly, a
-// figure the totals hide. The totals of each distinct scope are computed
-// once, the scopes at the same time (scopeTotals).
-func (s *Server) dashboardComparisons(c *fiber.Ctx, programme string, programmes placeNames) ([]comparisonRow, error) {
-	reported, err := s.store.ReportedFigures(c.UserContext(), programme)
+// dashboardTotals reads the totals of the query's filter and pairs each
+// reported figure of its programme ("" for all) with the recorded one. The
+// filter's totals and those of every distinct scope of the reported
+// figures come from one snapshot in one call (Store.TotalsOfEach): they
+// agree with each other, and the page waits for one transaction instead of
+// one per scope, which were most of its 157 ms on the server (issue 16,
+// point 7; docs/BENCHMARKS.md, "The dashboard in the browser"). Every
+// figure is shown through showTotals, as for the rest of the page: the
+// ministry would otherwise read, in a comparison, a figure the totals
+// hide. An invalid filter is its validation error.
+func (s *Server) dashboardTotals(c *fiber.Ctx, programmes placeNames) (*domain.ShownTotals, []comparisonRow, error) {
+	ctx := c.UserContext()
+	f, err := domain.ParseTotalsFilter(c.Queries())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	closings, err := s.store.ScopeClosings(c.UserContext())
+	reported, err := s.store.ReportedFigures(ctx, f.Programme)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	exact := coordinators.admits(currentUser(c))
-	var scopes []domain.TotalsFilter
+	closings, err := s.store.ScopeClosings(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	scopes := []domain.TotalsFilter{f} // the page's own first
 	for _, r := range reported {
 		if !slices.Contains(scopes, r.Scope()) {
 			scopes = append(scopes, r.Scope())
 		}
 	}
-	totals, err := s.scopeTotals(c.UserContext(), scopes, exact)
+	shown, err := s.shownTotalsOfEach(c, scopes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	exact := coordinators.admits(currentUser(c))
 	rows := make([]comparisonRow, 0, len(reported))
 	for _, r := range reported {
-		cmp, hidden := domain.CompareShown(r, totals[r.Scope()])
+		cmp, hidden := domain.CompareShown(r, shown[r.Scope()])
 		row := newComparisonRow(cmp, programmes)
 		row.Hidden = hidden
 		row.withClosing(closings, exact)
 		rows = append(rows, row)
 	}
-	return rows, nil
-}
-
-// scopeParallelism is how many scopes' totals the dashboard reads at once.
-const scopeParallelism = 4
-
-// scopeTotals reads the totals of each scope, shown as exact or suppressed
-// as for the user, a few at a time: each is its own read of the cube, as it
-// was one after the other, and the page waits for the slowest instead of
-// the sum (issue 16, point 7: they were most of the dashboard's 157 ms on
-// the server; docs/BENCHMARKS.md, "The dashboard in the browser").
-func (s *Server) scopeTotals(ctx context.Context, scopes []domain.TotalsFilter, exact bool) (map[domain.TotalsFilter]*domain.ShownTotals, error) {
-	shown := make([]*domain.ShownTotals, len(scopes))
-	errs := make([]error, len(scopes))
-	slots := make(chan struct{}, scopeParallelism)
-	var wg sync.WaitGroup
-	for i, f := range scopes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			t, err := s.store.Totals(ctx, f)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			v := showTotals(*t, exact)
-			shown[i] = &v
-		}()
-	}
-	wg.Wait()
-	out := make(map[domain.TotalsFilter]*domain.ShownTotals, len(scopes))
-	for i, f := range scopes {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		out[f] = shown[i]
-	}
-	return out, nil
+	return shown[f], rows, nil
 }
 
 // placeNames gives programmes, regions and provinces their name in the

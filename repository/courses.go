@@ -73,7 +73,7 @@ type CourseFilter struct {
 	Year            int
 	Programme       string // a programme's code, beside ProgrammeID; "" for any
 	Province        string // a province's code; "" for any
-	Search          string // part of the code or of a title, in any case; "" for any
+	Search          string // part of the code or of a title, accents, case and Arabic spelling folded (search_fold, migration 00037); "" for any
 	IncludeArchived bool
 }
 
@@ -118,7 +118,7 @@ func (s *Store) Courses(ctx context.Context, scope Scope, f CourseFilter, page P
 	   AND ($4 OR NOT c.archived)
 	   AND ($7 = '' OR p.code = $7)
 	   AND ($9 = '' OR pr.code = $9)
-	   AND ($8 = '' OR c.code ILIKE '%' || $8 || '%' OR c.title_ar ILIKE '%' || $8 || '%' OR c.title_fr ILIKE '%' || $8 || '%')
+	   AND ($8 = '' OR search_fold(c.code || ' ' || c.title_ar || ' ' || c.title_fr) LIKE '%' || search_fold($8) || '%')
 	 ORDER BY c.start_date DESC, c.id DESC
 	 LIMIT $5 OFFSET $6`
 	cs := []CourseSummary{}
