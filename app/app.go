@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"maps"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/valyala/fasthttp"
 
 	"takaffoul/domain"
 	"takaffoul/repository"
@@ -85,6 +87,11 @@ func New(cfg Config, store *repository.Store, log *slog.Logger) (*fiber.App, err
 // most: the CSRF middleware reads and saves the session, authenticate reads it.
 const sessionCallsPerRequest = 3
 
+// sharedViews are the embedded views, loaded and escaped once per process
+// (newViews, escapeViews; render.go): they never change, and every server of
+// a process (the tests make many) shares them.
+var sharedViews = sync.OnceValues(func() (fiber.Views, error) { return newViews(views.FS) })
+
 // newServer is New, also returning the Server for the package's own tests.
 func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, *fiber.App, error) {
 	if cfg.RequestTimeout == 0 {
@@ -104,7 +111,7 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, nil, err
 	}
-	engine, err := newEngine(views.FS)
+	engine, err := sharedViews()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -145,7 +152,20 @@ func newServer(cfg Config, store *repository.Store, log *slog.Logger) (*Server, 
 	f.Hooks().OnShutdown(storage.Close)
 	f.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.compressResponses, s.withRequestTimeout)
 	s.routes(f)
+	listAppsForRender(f)
 	return s, f, nil
+}
+
+// listAppsForRender: fiber lists an app's apps (itself and those mounted)
+// for Ctx.Render on the first render, and writes that list holding no lock
+// (Ctx.renderExtensions → App.generateAppListKeys, fiber v2.52.15
+// ctx.go:1647): the first pages rendered at once race on it. A render now,
+// before any request, makes the list; it renders nothing (there is no view
+// named "").
+func listAppsForRender(f *fiber.App) {
+	c := f.AcquireCtx(&fasthttp.RequestCtx{})
+	defer f.ReleaseCtx(c)
+	_ = c.Render("", nil)
 }
 
 func proxyHeader(trusted []string) string {

@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"sort"
@@ -150,7 +152,59 @@ func newEngine(views fs.FS) (*html.Engine, error) {
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load views: %w", err)
 	}
+	if err := escapeViews(engine); err != nil {
+		return nil, err
+	}
 	return engine, nil
+}
+
+// loadedEngine is the engine as fiber sees it: fiber.New loads its views
+// (Views.Load), which would parse every template again, unescaped; this
+// one is loaded and escaped already (newEngine).
+type loadedEngine struct{ *html.Engine }
+
+func (loadedEngine) Load() error { return nil }
+
+// newViews is what fiber renders the pages with: newEngine's templates,
+// which fiber.New does not load again.
+func newViews(views fs.FS) (fiber.Views, error) {
+	engine, err := newEngine(views)
+	if err != nil {
+		return nil, err
+	}
+	return loadedEngine{engine}, nil
+}
+
+// escapeViews does at start-up the contextual escaping that html/template
+// otherwise does on a template's first execution, for every template that
+// render executes (the pages and the layout).
+//
+// That first escaping writes to the template (html/template's escapeTemplate
+// sets its escapeErr and Tree, under the template set's lock), while the
+// engine's Render copies the template it looked up (*tmpl, gofiber/template
+// html v2.1.3, html.go:147) holding no lock at all: the first renders of a
+// page, when they come at once, race. A silent database made it happen,
+// every page request of the moment answering with the error page, which
+// nothing had shown before (TestFirstRendersRunConcurrently). Once every
+// page is escaped, Render's copy only reads.
+//
+// Escaping needs an execution: each template is executed once, with no
+// data, into io.Discard; that execution fails at the first field, which is
+// expected. A template that cannot be escaped safely stops the start-up,
+// like one that does not parse.
+func escapeViews(engine *html.Engine) error {
+	for _, t := range engine.Templates.Templates() {
+		name := t.Name()
+		if !strings.HasPrefix(name, "pages/") && !strings.HasPrefix(name, "layouts/") {
+			continue
+		}
+		err := engine.Templates.ExecuteTemplate(io.Discard, name, nil)
+		var unsafe *htmltemplate.Error
+		if errors.As(err, &unsafe) {
+			return fmt.Errorf("escape view %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // dict builds a map from name/value pairs, to pass several values to a
