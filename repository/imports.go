@@ -166,19 +166,9 @@ func (im *importer) problem(row int, column, key, param string) {
 	im.problems = append(im.problems, domain.ImportProblem{Row: row, Column: column, Key: key, Param: param})
 }
 
-// importSettings hold for the import's transaction only. Its statements
-// over 100,000 rows are costed high enough for PostgreSQL to compile them
-// (JIT), which took 1.3 s of the audit insert alone and never paid back;
-// and the sort of the rows by line spilled to disk under the default
-// work_mem (docs/BENCHMARKS.md, "Large imports as jobs").
-const importSettings = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`
-
 func (im *importer) run() error {
 	if _, err := im.tx.ExecContext(im.ctx, `SELECT pg_advisory_xact_lock($1)`, importLock); err != nil {
 		return fmt.Errorf("import lock: %w", err)
-	}
-	if _, err := im.tx.ExecContext(im.ctx, importSettings); err != nil {
-		return fmt.Errorf("import settings: %w", err)
 	}
 	if err := im.lockCourse(); err != nil {
 		return err
@@ -511,13 +501,30 @@ func (im *importer) load() error {
 // create points each row not matched (match) at a new person, then inserts
 // the new people in one statement.
 func (im *importer) create() error {
-	// A preview counts the people to create without creating them:
-	// inserting 100,000 rows (their indexes, a foreign-key check each)
-	// was two thirds of a preview's time, to be rolled back. What the
-	// insert would refuse, the rows' validation refused already.
-	if !im.opt.DryRun {
-		if err := im.insertNew(); err != nil {
-			return err
+	steps := []struct{ what, q string }{
+		{"new ids", `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
+		              WHERE trainee_id IS NULL`},
+		// A person created meanwhile with the same national ID (outside
+		// imports, which are serialised) wins: DO NOTHING, then reuse them.
+		{"create", `INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
+		                                   organisation_id, organisation_kind, province_id, phone, email, national_id)
+		            SELECT trainee_id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
+		                   organisation_id, organisation_kind, province_id, phone, email, national_id
+		              FROM import_rows WHERE created ORDER BY line
+		            ON CONFLICT (national_id) WHERE national_id IS NOT NULL DO NOTHING`},
+		{"rematch", `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
+		              WHERE i.created AND t.national_id = i.national_id AND t.id <> i.trainee_id`},
+	}
+	if im.opt.DryRun {
+		// A preview counts the people to create without creating them:
+		// inserting 100,000 rows (their indexes, a foreign-key check each)
+		// was two thirds of a preview's time, to be rolled back. What the
+		// insert would refuse, the rows' validation refused already.
+		steps = nil
+	}
+	for _, step := range steps {
+		if _, err := im.tx.ExecContext(im.ctx, step.q); err != nil {
+			return mapError(fmt.Errorf("import %s: %w", step.what, err))
 		}
 	}
 	// (In a preview, a person to create has no trainee_id.)
@@ -525,42 +532,6 @@ func (im *importer) create() error {
 	                      count(*) FILTER (WHERE trainee_id IS NOT NULL AND NOT created)
 	                 FROM import_rows`
 	return im.tx.QueryRowContext(im.ctx, count).Scan(&im.report.Created, &im.report.Reused)
-}
-
-// insertNew gives each row not matched a new person's id and inserts
-// the new people.
-func (im *importer) insertNew() error {
-	const ids = `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
-	              WHERE trainee_id IS NULL`
-	toCreate, err := im.tx.ExecContext(im.ctx, ids)
-	if err != nil {
-		return mapError(fmt.Errorf("import new ids: %w", err))
-	}
-	// A person created meanwhile with the same national ID (outside
-	// imports, which are serialised) wins: DO NOTHING, then reuse them.
-	const create = `INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-	                                   organisation_id, organisation_kind, province_id, phone, email, national_id)
-	            SELECT trainee_id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-	                   organisation_id, organisation_kind, province_id, phone, email, national_id
-	              FROM import_rows WHERE created ORDER BY line
-	            ON CONFLICT (national_id) WHERE national_id IS NOT NULL DO NOTHING`
-	inserted, err := im.tx.ExecContext(im.ctx, create)
-	if err != nil {
-		return mapError(fmt.Errorf("import create: %w", err))
-	}
-	want, err := toCreate.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if got, err := inserted.RowsAffected(); err != nil || got == want {
-		return err // every one inserted: nobody to rematch (a join of every row with trainees, 0.8 s at 100,000)
-	}
-	const rematch = `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
-	              WHERE i.created AND t.national_id = i.national_id AND t.id <> i.trainee_id`
-	if _, err := im.tx.ExecContext(im.ctx, rematch); err != nil {
-		return mapError(fmt.Errorf("import rematch: %w", err))
-	}
-	return nil
 }
 
 // recordConsents records, as the importing user's, a consent for training
@@ -656,9 +627,7 @@ func (im *importer) audit() error {
 	}
 	// Each person created, as the enrolment page audits one (the record's
 	// fields as domain.Trainee writes them in JSON; a minor's as
-	// auditedNewTrainee keeps them). The fields are read from import_rows,
-	// which holds what was inserted: reading them back from trainees
-	// scanned the whole table (1.5 s of 9.7 at 100,000 rows).
+	// auditedNewTrainee keeps them).
 	const created = `INSERT INTO audit_log (actor_id, action, entity, entity_id, after, trainee_id)
 	SELECT $1, 'trainee.create', 'trainee', t.id,
 	       CASE WHEN t.category = 'child_parliamentarian' -- a minor's counted fields only (auditedNewTrainee)
@@ -667,9 +636,8 @@ func (im *importer) audit() error {
 	                 'full_name_ar', t.full_name_ar, 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
 	                 'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
 	                 'national_id', t.national_id, 'guardian_consent', ` + activeConsentSQL + `) END, t.id
-	  FROM (SELECT trainee_id AS id, category, full_name_ar, full_name_latin, sex, birth_year, organisation_id,
-	               province_id, phone, email, national_id FROM import_rows WHERE created) t
-	  LEFT JOIN provinces p ON p.id = t.province_id
+	  FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id
+	 WHERE t.id IN (SELECT trainee_id FROM import_rows WHERE created)
 	 ORDER BY t.id`
 	_, err = im.tx.ExecContext(im.ctx, created, im.by)
 	return mapError(err)
