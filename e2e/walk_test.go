@@ -94,13 +94,7 @@ func TestEveryPageFitsEveryScreen(t *testing.T) {
 // checks each at every width in every language. It answers a line per page.
 func walkRole(t *testing.T, base, email string, role domain.Role, axe string) []string {
 	ctx := walkBrowser(t)
-	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.main-nav`)),
-	))
+	walkLogin(t, ctx, base, email)
 	pages := walkPages(t, ctx, base)
 	var lines []string
 	for i, lang := range walkLanguages {

@@ -972,13 +972,10 @@
       // The check-in page's QR decoder where the browser has none (jsQR, 130 KB): fetched through the
       // service worker (once it controls this page), which keeps it for the day without network.
       if (!navigator.onLine || "BarcodeDetector" in window || !/\/checkin$/.test(location.pathname)) return;
-      // A fetch that fails (a busy server, a flaky link) is tried again, a few times.
-      var keepDecoder = function (tries) {
-        var again = function () { if ((tries || 0) < 4) setTimeout(function () { keepDecoder((tries || 0) + 1); }, 2000); };
-        fetch("/static/vendor/jsqr/jsQR.min.js").then(function (r) { if (!r.ok) again(); }, again);
-      };
-      if (navigator.serviceWorker.controller) keepDecoder(0);
-      else navigator.serviceWorker.addEventListener("controllerchange", function () { keepDecoder(0); }, {once: true});
+      // (sw.js precaches it since 2026-12-02.5; this keeps it for installs made before.)
+      var keepDecoder = function () { fetch("/static/vendor/jsqr/jsQR.min.js").catch(function () {}); };
+      if (navigator.serviceWorker.controller) keepDecoder();
+      else navigator.serviceWorker.addEventListener("controllerchange", keepDecoder, {once: true});
     });
   }
   guardOnlineSheet();

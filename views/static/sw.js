@@ -6,7 +6,7 @@
 // The data — sessions, rosters, marks, the queue of changes — is in
 // IndexedDB (offline.js), never only in a cache.
 "use strict";
-var VERSION = "2026-12-02.5";
+var VERSION = "2026-12-02.6";
 var ASSETS = "takaffoul-assets-" + VERSION;
 var PAGES = "takaffoul-pages";
 var PRECACHE = ["/static/app.css", "/static/offline.js", "/static/favicon.svg", "/static/icons.svg", "/static/manifest.webmanifest",
