@@ -170,6 +170,9 @@ func (im *importer) run() error {
 	if _, err := im.tx.ExecContext(im.ctx, `SELECT pg_advisory_xact_lock($1)`, importLock); err != nil {
 		return fmt.Errorf("import lock: %w", err)
 	}
+	if err := im.tuneTransaction(); err != nil {
+		return err
+	}
 	if err := im.lockCourse(); err != nil {
 		return err
 	}
@@ -206,6 +209,23 @@ func (im *importer) run() error {
 		return err
 	}
 	return im.audit()
+}
+
+// importSettings are the import transaction's own planner and memory
+// settings (docs/BENCHMARKS.md, "The import's time, statement by
+// statement"). Of a 100,000-row import's 18 s, JIT compiled the audit
+// and matching statements for 1.3 s and bought nothing on statements run
+// once; the insert's sort of the new people spilled 18 MB to disk at the
+// default 4 MB work_mem. SET LOCAL ends with the transaction.
+var importSettings = []string{"SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"}
+
+func (im *importer) tuneTransaction() error {
+	for _, set := range importSettings {
+		if _, err := im.tx.ExecContext(im.ctx, set); err != nil {
+			return fmt.Errorf("import settings (%s): %w", set, err)
+		}
+	}
+	return nil
 }
 
 // refuseIfProblems ends the import with every problem found so far, the
@@ -498,33 +518,32 @@ func (im *importer) load() error {
 	return err
 }
 
-// create points each row not matched (match) at a new person, then inserts
-// the new people in one statement.
+// The three steps that create the new people (importer.insertNew).
+const (
+	newIDsSQL = `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
+	              WHERE trainee_id IS NULL`
+	// A person created meanwhile with the same national ID (outside
+	// imports, which are serialised) wins: DO NOTHING, then reuse them.
+	insertNewSQL = `INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
+	                                   organisation_id, organisation_kind, province_id, phone, email, national_id)
+	            SELECT trainee_id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
+	                   organisation_id, organisation_kind, province_id, phone, email, national_id
+	              FROM import_rows WHERE created ORDER BY line
+	            ON CONFLICT (national_id) WHERE national_id IS NOT NULL DO NOTHING`
+	rematchSQL = `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
+	              WHERE i.created AND t.national_id = i.national_id AND t.id <> i.trainee_id`
+)
+
+// create points each row not matched (match) at a new person, inserts the
+// new people in one statement, and counts them.
 func (im *importer) create() error {
-	steps := []struct{ what, q string }{
-		{"new ids", `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
-		              WHERE trainee_id IS NULL`},
-		// A person created meanwhile with the same national ID (outside
-		// imports, which are serialised) wins: DO NOTHING, then reuse them.
-		{"create", `INSERT INTO trainees (id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-		                                   organisation_id, organisation_kind, province_id, phone, email, national_id)
-		            SELECT trainee_id, category, full_name_ar, full_name_latin, name_key, sex, birth_year,
-		                   organisation_id, organisation_kind, province_id, phone, email, national_id
-		              FROM import_rows WHERE created ORDER BY line
-		            ON CONFLICT (national_id) WHERE national_id IS NOT NULL DO NOTHING`},
-		{"rematch", `UPDATE import_rows i SET trainee_id = t.id, created = false FROM trainees t
-		              WHERE i.created AND t.national_id = i.national_id AND t.id <> i.trainee_id`},
-	}
-	if im.opt.DryRun {
-		// A preview counts the people to create without creating them:
-		// inserting 100,000 rows (their indexes, a foreign-key check each)
-		// was two thirds of a preview's time, to be rolled back. What the
-		// insert would refuse, the rows' validation refused already.
-		steps = nil
-	}
-	for _, step := range steps {
-		if _, err := im.tx.ExecContext(im.ctx, step.q); err != nil {
-			return mapError(fmt.Errorf("import %s: %w", step.what, err))
+	// A preview counts the people to create without creating them:
+	// inserting 100,000 rows (their indexes, a foreign-key check each) was
+	// two thirds of a preview's time, to be rolled back. What the insert
+	// would refuse, the rows' validation refused already.
+	if !im.opt.DryRun {
+		if err := im.insertNew(); err != nil {
+			return err
 		}
 	}
 	// (In a preview, a person to create has no trainee_id.)
@@ -532,6 +551,31 @@ func (im *importer) create() error {
 	                      count(*) FILTER (WHERE trainee_id IS NOT NULL AND NOT created)
 	                 FROM import_rows`
 	return im.tx.QueryRowContext(im.ctx, count).Scan(&im.report.Created, &im.report.Reused)
+}
+
+func (im *importer) insertNew() error {
+	toCreate, err := im.exec("new ids", newIDsSQL)
+	if err != nil {
+		return err
+	}
+	inserted, err := im.exec("create", insertNewSQL)
+	if err != nil || inserted == toCreate {
+		// Every new person inserted: no one was created meanwhile under a
+		// national ID of the list, and the rematch would scan the whole
+		// list for nothing (0.5 s at 100,000 rows).
+		return err
+	}
+	_, err = im.exec("rematch", rematchSQL)
+	return err
+}
+
+// exec runs one of the import's statements, telling how many rows it touched.
+func (im *importer) exec(what, q string) (int64, error) {
+	res, err := im.tx.ExecContext(im.ctx, q)
+	if err != nil {
+		return 0, mapError(fmt.Errorf("import %s: %w", what, err))
+	}
+	return res.RowsAffected()
 }
 
 // recordConsents records, as the importing user's, a consent for training
@@ -636,8 +680,9 @@ func (im *importer) audit() error {
 	                 'full_name_ar', t.full_name_ar, 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
 	                 'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
 	                 'national_id', t.national_id, 'guardian_consent', ` + activeConsentSQL + `) END, t.id
-	  FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id
-	 WHERE t.id IN (SELECT trainee_id FROM import_rows WHERE created)
+	  FROM (SELECT trainee_id AS id, category, full_name_ar, full_name_latin, sex, birth_year, organisation_id, province_id,
+	               phone, email, national_id FROM import_rows WHERE created) t -- what the insert wrote, without reading trainees back
+	  LEFT JOIN provinces p ON p.id = t.province_id
 	 ORDER BY t.id`
 	_, err = im.tx.ExecContext(im.ctx, created, im.by)
 	return mapError(err)

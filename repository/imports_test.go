@@ -297,3 +297,93 @@ func TestSamePersonNamedTwoWaysIsADuplicate(t *testing.T) {
 	wantImportProblem(t, err, 3, "", "import.duplicate_row")
 	assertCount(t, f, "trainees", 0)
 }
+
+// A person the enrolment page creates while an import runs, under a
+// national ID of the list, is the list's person: the import's insert waits
+// for that creation, skips the row and points it at them (the rematch,
+// which runs only when the insert inserted fewer people than planned).
+func TestAPersonCreatedDuringTheImportIsReused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	page, err := f.store.DB().Beginx()
+	must(t, err)
+	defer page.Rollback()
+	_, err = page.Exec(`INSERT INTO trainees (category, full_name_latin, name_key, sex, organisation_id, organisation_kind, national_id)
+	                    VALUES ('institutional_actor', 'Rachid Idrissi', 'rachid idrissi', 'male', $1, 'institution', 'RM1')`, f.institution.ID)
+	must(t, err)
+
+	file := fmt.Sprintf("name,category,sex,organisation,cin\nRachid Idrissi,institutional,m,%d,RM1\nSara Bennani,institutional,f,%d,RM2\n",
+		f.institution.ID, f.institution.ID)
+	type result struct {
+		report *repository.ImportReport
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		report, err := f.importString(file, "l.csv", repository.ImportOptions{})
+		done <- result{report, err}
+	}()
+	// The import's insert waits on the uncommitted RM1; then the page commits.
+	waitForALockWait(t, f)
+	must(t, page.Commit())
+
+	r := <-done
+	must(t, r.err)
+	if r.report.Created != 1 || r.report.Reused != 1 {
+		t.Errorf("created %d, reused %d; want 1 and 1 (RM1 is the person the page created)", r.report.Created, r.report.Reused)
+	}
+	assertCount(t, f, "trainees", 2)
+}
+
+// waitForALockWait returns once a connection to f's database waits on a lock.
+func waitForALockWait(t *testing.T, f *fixture) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var waiting int
+		must(t, f.store.DB().Get(&waiting, `SELECT count(*) FROM pg_stat_activity
+		                                     WHERE datname = current_database() AND wait_event_type = 'Lock'`))
+		if waiting > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no connection waited on a lock within 30 s")
+}
+
+// The audit entry of each person an import creates is the record as it was
+// stored (read back from trainees here; the import writes it from its own
+// rows), a child's reduced to the counted fields.
+func TestImportAuditsEachPersonAsStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	childBorn := domain.CurrentYear(time.Now()) - 12
+	file := "\ufeffNom et prénom;Catégorie;Sexe;Organisme;Province;Téléphone;CIN;Année de naissance;Consentement\r\n" +
+		"Hélène Aït-Lahcen;Acteur institutionnel;Femme;Centre multifonctionnel;Préfecture de Rabat;06 12 34 56 78;ab123456;1984;\r\n" +
+		"Yassine;Enfant parlementaire;Homme;;;;;" + strconv.Itoa(childBorn) + ";oui\r\n"
+	report, err := f.importString(file, "liste.csv", repository.ImportOptions{})
+	must(t, err)
+	if report.Created != 2 {
+		t.Fatalf("%+v", report)
+	}
+	var differ []string
+	must(t, f.store.DB().Select(&differ, `SELECT a.after::text || ' <> ' || s.stored::text FROM audit_log a
+	  JOIN (SELECT t.id, CASE WHEN t.category = 'child_parliamentarian'
+	            THEN jsonb_build_object('category', t.category, 'organisation_id', t.organisation_id, 'guardian_consent', c.active)
+	            ELSE jsonb_build_object('id', t.id, 'category', t.category, 'full_name_ar', t.full_name_ar,
+	                 'full_name_latin', t.full_name_latin, 'sex', t.sex, 'birth_year', t.birth_year,
+	                 'organisation_id', t.organisation_id, 'province', p.code, 'phone', t.phone, 'email', t.email,
+	                 'national_id', t.national_id, 'guardian_consent', c.active) END AS stored
+	          FROM trainees t LEFT JOIN provinces p ON p.id = t.province_id,
+	               LATERAL (SELECT EXISTS (SELECT 1 FROM consents WHERE trainee_id = t.id AND scope = 'training' AND withdrawn_at IS NULL) AS active) c) s
+	    ON s.id = a.entity_id
+	 WHERE a.action = 'trainee.create' AND a.after IS DISTINCT FROM s.stored`))
+	if len(differ) > 0 {
+		t.Errorf("audit entries that are not the stored record:\n%s", strings.Join(differ, "\n"))
+	}
+	var audited int
+	must(t, f.store.DB().Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'trainee.create'`))
+	if audited != 2 {
+		t.Errorf("%d people audited as created, want 2", audited)
+	}
+}
