@@ -520,7 +520,11 @@ func (im *importer) load() error {
 
 // The three steps that create the new people (importer.insertNew).
 const (
-	newIDsSQL = `UPDATE import_rows SET trainee_id = nextval(pg_get_serial_sequence('trainees', 'id')), created = true
+	// The sequence's name is looked up once (a sub-select, run before the
+	// rows): called in nextval's argument, pg_get_serial_sequence ran for
+	// every row, 0.9 of the statement's 1.1 s at 100,000 rows.
+	newIDsSQL = `UPDATE import_rows SET trainee_id = nextval((SELECT pg_get_serial_sequence('trainees', 'id'))::regclass),
+	                   created = true
 	              WHERE trainee_id IS NULL`
 	// A person created meanwhile with the same national ID (outside
 	// imports, which are serialised) wins: DO NOTHING, then reuse them.
