@@ -332,3 +332,39 @@ func TestSearchKeyFoldsTypographicApostrophesAndDashes(t *testing.T) {
 		}
 	}
 }
+
+// SearchKey and cleanLine skip the normalisations for plain script
+// (plainScript); on every pair of such characters, and each of them
+// between letters and spaces, they give what the normalisations give.
+func TestPlainScriptNeedsNoNormalising(t *testing.T) {
+	t.Parallel()
+	var plain []rune
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		plain = append(plain, r)
+	}
+	for r := '\u0621'; r <= '\u064A'; r++ {
+		plain = append(plain, r)
+	}
+	check := func(s string) {
+		if !plainScript(s) {
+			t.Fatalf("%q is plain script", s)
+		}
+		if got, want := SearchKey(s), norm.NFC.String(foldKey(norm.NFD.String(s))); got != want {
+			t.Errorf("SearchKey(%q) = %q, normalised %q", s, got, want)
+		}
+		if got, want := cleanLine(s), norm.NFC.String(tidy(s, false)); got != want {
+			t.Errorf("cleanLine(%q) = %q, normalised %q", s, got, want)
+		}
+	}
+	for _, a := range plain {
+		check(" X" + string(a) + "ب ")
+		for _, b := range plain {
+			check(string([]rune{a, b}))
+		}
+	}
+	for _, s := range []string{"Fátima", "فَاطِمَة", "ا\u0653", "e\u0301", "Ali\u200B"} {
+		if plainScript(s) {
+			t.Errorf("%q is not plain script: it needs normalising", s)
+		}
+	}
+}
