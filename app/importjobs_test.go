@@ -20,9 +20,16 @@ import (
 // import job before answering with its status (Config.ImportWait).
 func newImportJobsEnv(t *testing.T, wait time.Duration) *importLimitsEnv {
 	t.Helper()
+	return newImportJobsEnvConfig(t, app.Config{ImportWait: wait})
+}
+
+// newImportJobsEnvConfig is newImportJobsEnv on a server configured as cfg.
+func newImportJobsEnvConfig(t *testing.T, cfg app.Config) *importLimitsEnv {
+	t.Helper()
 	ctx := context.Background()
 	store := newStore(t)
-	web, err := app.New(app.Config{TrustedProxies: []string{"0.0.0.0"}, SessionPurgeInterval: -1, ImportWait: wait}, store, quietLog)
+	cfg.TrustedProxies, cfg.SessionPurgeInterval = []string{"0.0.0.0"}, -1
+	web, err := app.New(cfg, store, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,6 +220,28 @@ func TestAListPastTheRowLimitIsRefusedBeforeParsing(t *testing.T) {
 	}
 	if n := countRows(t, env.store, `SELECT count(*) FROM import_jobs`); n != 0 {
 		t.Fatalf("a list past the limit started %d jobs", n)
+	}
+}
+
+// Reading a list is not database work: a list whose rows take longer to
+// read than the request's bound on database work (a loaded server, a
+// large workbook) is imported all the same. It was answered 503, the job
+// never created: its insert ran past the bound, spent on reading.
+func TestAListSlowerToReadThanTheRequestBoundIsImported(t *testing.T) {
+	t.Parallel()
+	const bound, rows = 200 * time.Millisecond, 40_000
+	env := newImportJobsEnvConfig(t, app.Config{RequestTimeout: bound})
+	env.api.headers["Prefer"] = "respond-async"
+	start := time.Now()
+	r := env.api.upload("/api/v1/imports/trainees", "liste.csv", bigList(rows, env.institution.ID), nil)
+	if took := time.Since(start); took < bound {
+		t.Fatalf("%d rows read in %v, within the bound of %v: the list must be longer to show anything", rows, took, bound)
+	}
+	expectStatus(t, "a list read for longer than the bound", r, 202)
+	var accepted jobAnswer
+	decode(t, r, &accepted)
+	if j := env.waitForJob(t, accepted.StatusURL); j.Status != "done" || j.Report == nil || j.Report.Created != rows {
+		t.Fatalf("want done with %d people created, got %+v", rows, j)
 	}
 }
 

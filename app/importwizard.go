@@ -141,6 +141,7 @@ func (s *Server) parseWithChoices(c *fiber.Ctx, filename string, data []byte, ro
 		return nil, err
 	}
 	file := domain.ParseImportBytes(data, filename, domain.ImportSettings{Columns: ch.columns, Remembered: remembered, Rows: rows})
+	restartRequestBound(c) // reading the rows was not database work
 	// Remembered: a choice for a header the import does not know (one it
 	// knows is recognised again next time, whatever was chosen this time).
 	chosen := map[string]string{}

@@ -90,8 +90,40 @@ func (s *Server) withRequestTimeout(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/exports/") {
 		return c.Next()
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
-	defer cancel()
-	c.SetUserContext(ctx)
+	bound := &requestBound{unbounded: c.UserContext(), timeout: s.cfg.RequestTimeout}
+	defer bound.end()
+	bound.restart(c)
+	c.Locals(requestBoundKey, bound)
 	return c.Next()
+}
+
+const requestBoundKey = "request_bound"
+
+// requestBound is a request's bound on its database work (withRequestTimeout).
+type requestBound struct {
+	unbounded context.Context
+	timeout   time.Duration
+	cancels   []context.CancelFunc
+}
+
+func (b *requestBound) restart(c *fiber.Ctx) {
+	ctx, cancel := context.WithTimeout(b.unbounded, b.timeout)
+	b.cancels = append(b.cancels, cancel)
+	c.SetUserContext(ctx)
+}
+
+func (b *requestBound) end() {
+	for _, cancel := range b.cancels {
+		cancel()
+	}
+}
+
+// restartRequestBound gives the rest of the request its whole bound on
+// database work again, after long work that was not database work:
+// reading the rows of an imported list, which a large workbook or a
+// loaded server can make longer than the bound itself.
+func restartRequestBound(c *fiber.Ctx) {
+	if bound, ok := c.Locals(requestBoundKey).(*requestBound); ok {
+		bound.restart(c)
+	}
 }
