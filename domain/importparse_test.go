@@ -226,3 +226,31 @@ func TestExcelNumberCellsAreRepaired(t *testing.T) {
 	}
 	wantProblem(t, parseString("name,category,sex,birth year,consent\nA,child,f,soon,yes\n", "a.csv"), 2, "birth_year", "import.not_a_year")
 }
+
+// The headers that offices' own lists carry for the CIN, the phone and the
+// email, in Arabic and French, are recognised rather than left for the
+// coordinator to map by hand.
+func TestHeadersOfficesWriteAreRecognised(t *testing.T) {
+	t.Parallel()
+	for header, field := range map[string]string{
+		"رقم البطاقة":                  "national_id",
+		"رقم بطاقة التعريف الوطنية":    "national_id",
+		"بطاقة التعريف الوطنية":        "national_id",
+		"رقم ب.ت.و":                    "national_id",
+		"N° CNIE":                      "national_id",
+		"Numéro de la carte nationale": "national_id",
+		"Carte nationale":              "national_id",
+		"Numéro de téléphone":          "phone",
+		"N° de téléphone":              "phone",
+		"N° Tél":                       "phone",
+		"Phone number":                 "phone",
+		"رقم الجوال":                   "phone",
+		"الهاتف المحمول":               "phone",
+		"Adresse électronique":         "email",
+		"البريد الالكتروني":            "email",
+	} {
+		if got := headerAliases[HeaderKey(header)]; got != field {
+			t.Errorf("header %q: want %s, got %q", header, field, got)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func wantRows(t *testing.T, f *ImportFile, n int) {
 
 func TestPreviewShowsEveryColumnWithItsFieldAndTheFirstRows(t *testing.T) {
 	t.Parallel()
-	csv := "  NOM  ET PRENOM ;Catégorie;SEXE;Numéro de téléphone;Remarques;;Organisme\n" +
+	csv := "  NOM  ET PRENOM ;Catégorie;SEXE;Contact;Remarques;;Organisme\n" +
 		"Hélène Aït;acteur institutionnel;F;0612345678;vue en mai;;1\n"
 	f := parseWith(t, []byte(csv), "liste.csv", ImportSettings{})
 	wantProblem(t, f, 1, "", "import.column_unmapped")
@@ -73,7 +73,7 @@ func TestPreviewShowsEveryColumnWithItsFieldAndTheFirstRows(t *testing.T) {
 	}
 
 	// Remembered choices (stored under the folded header) apply to the next file.
-	remembered := map[string]string{HeaderKey("numéro de TÉLÉPHONE"): "phone", HeaderKey("remarques"): IgnoreColumn}
+	remembered := map[string]string{HeaderKey("CONTACT"): "phone", HeaderKey("remarques"): IgnoreColumn}
 	f = parseWith(t, []byte(csv), "liste.csv", ImportSettings{Remembered: remembered})
 	wantRows(t, f, 1)
 	if f.Headers[3].How != ColumnRemembered || f.Headers[4].How != ColumnIgnored {
