@@ -7,9 +7,12 @@ import (
 	"hash/fnv"
 	"io"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -163,6 +166,7 @@ func ParseImportBytes(data []byte, filename string, settings ImportSettings) *Im
 	default:
 		f.Add(0, "", kind, "")
 	}
+	p.readPending()
 	switch {
 	case len(f.Problems) > 0:
 	case p.columns == nil:
@@ -227,6 +231,7 @@ type importParser struct {
 	nationalIDs   map[string]int
 	identical     map[rowDigest]int // the rows read so far, by their digest
 	dataRows      int
+	pending       []pendingRow // data rows waiting to be read (readPending)
 	// onRecord, when set, receives every record instead (ImportRecords).
 	onRecord func(row int, record []string) bool
 	sep      rune // the CSV's separator, once read
@@ -431,7 +436,7 @@ func (p *importParser) record(row int, record []string) bool {
 	}
 	if usedColumns(record) > MaxImportColumns {
 		p.file.Add(row, "", "import.too_many_columns", strconv.Itoa(MaxImportColumns))
-		p.file.Rows = nil
+		p.file.Rows, p.pending = nil, nil
 		return false
 	}
 	if p.columns == nil {
@@ -449,14 +454,50 @@ func (p *importParser) record(row int, record []string) bool {
 	p.dataRows++
 	if p.dataRows > MaxImportRows {
 		p.file.Add(row, "", "import.too_many_rows", strconv.Itoa(MaxImportRows))
-		p.file.Rows = nil
+		p.file.Rows, p.pending = nil, nil
 		return false
 	}
 	p.sample(row, record)
 	if !p.headerRefused {
-		p.dataRow(row, record)
+		// (A copy: the CSV reader reuses its record.)
+		p.pending = append(p.pending, pendingRow{row: row, record: slices.Clone(record)})
+		if len(p.pending) == rowBatch {
+			p.readPending()
+		}
 	}
 	return true
+}
+
+// rowBatch is how many data rows are read at once, by every core
+// (readPending): reading a row (text hygiene, validation, name folding) is
+// nine tenths of reading a list, and each row is read on its own.
+const rowBatch = 1024
+
+type pendingRow struct {
+	row    int
+	record []string
+}
+
+// readPending reads the pending data rows on every core, then keeps them
+// in their order in the file (keepRow): the rows, their problems and the
+// checks against the rows before them are what reading them one by one
+// gives.
+func (p *importParser) readPending() {
+	rows := make([]rowRead, len(p.pending))
+	workers := min(runtime.GOMAXPROCS(0), (len(p.pending)+63)/64)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(p.pending); i += workers {
+				rows[i] = p.readRow(p.pending[i].row, p.pending[i].record)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range rows {
+		p.keepRow(&rows[i])
+	}
+	p.pending = p.pending[:0]
 }
 
 func blank(record []string) bool {
@@ -516,27 +557,48 @@ func (p *importParser) readDates(record []string) {
 // row is validated without a database; the store puts the real id.
 var placeholderOrganisation int64 = -1
 
-// dataRow reads one row into a trainee, validates it as the domain does,
-// and checks it against the rows before it.
-func (p *importParser) dataRow(row int, record []string) {
-	var t Trainee
-	var organisation string
-	bad := map[string]bool{}
-	problem := func(column, key, param string) {
-		if !bad[column] {
-			bad[column] = true
-			p.file.Add(row, column, key, param)
-		}
+// rowRead is one data row as readRow read it, for keepRow.
+type rowRead struct {
+	row          int
+	trainee      Trainee
+	organisation string
+	digest       rowDigest       // of its values, for checkDuplicates
+	notes        []rowNote       // for the file, in the order found
+	bad          map[string]bool // the columns with a problem: one each
+}
+
+// rowNote is a problem of the row, or a value in a column without a header.
+type rowNote struct {
+	problem       ImportProblem
+	unnamedColumn int // the column's index when unnamed
+	unnamed       bool
+}
+
+func (r *rowRead) problem(column, key, param string) {
+	if r.bad == nil {
+		r.bad = map[string]bool{}
 	}
+	if !r.bad[column] {
+		r.bad[column] = true
+		r.notes = append(r.notes, rowNote{problem: ImportProblem{Row: r.row, Column: column, Key: key, Param: param}})
+	}
+}
+
+// readRow reads one row into a trainee and validates it as the domain
+// does. It reads the parser's columns and clock only: rows are read
+// several at once (readPending).
+func (p *importParser) readRow(row int, record []string) rowRead {
+	r := rowRead{row: row}
+	t := &r.trainee
 	var first, last string
 	for i, raw := range record {
 		if i >= len(p.columns) || p.columns[i] == "" {
 			if i < len(p.file.Headers) && p.file.Headers[i].How == ColumnBlank && strings.TrimSpace(raw) != "" {
-				p.unnamedValue(i)
+				r.notes = append(r.notes, rowNote{unnamedColumn: i, unnamed: true})
 			}
 			continue
 		}
-		value := cleanCell(p.columns[i], raw, problem) // text hygiene, as for a form field (text.go)
+		value := cleanCell(p.columns[i], raw, r.problem) // text hygiene, as for a form field (text.go)
 		if value == "" {
 			continue
 		}
@@ -547,11 +609,11 @@ func (p *importParser) dataRow(row int, record []string) {
 			last = value
 		case "category":
 			if t.Category = categoryWords[foldLabel(value)]; t.Category == "" {
-				problem(column, "import.category_unknown", value)
+				r.problem(column, "import.category_unknown", value)
 			}
 		case "sex":
 			if t.Sex = sexWords[foldLabel(value)]; t.Sex == "" {
-				problem(column, "import.sex_unknown", value)
+				r.problem(column, "import.sex_unknown", value)
 			}
 		case "full_name_ar":
 			t.FullNameAr = &value
@@ -561,10 +623,10 @@ func (p *importParser) dataRow(row int, record []string) {
 			if year, ok := birthYearOf(value, p.now); ok {
 				t.BirthYear = &year
 			} else {
-				problem(column, "import.not_a_year", value)
+				r.problem(column, "import.not_a_year", value)
 			}
 		case "organisation":
-			organisation = value
+			r.organisation = value
 		case "province":
 			t.Province = &value
 		case "phone":
@@ -580,13 +642,13 @@ func (p *importParser) dataRow(row int, record []string) {
 		case "guardian_consent":
 			consent, ok := consentWords[foldLabel(value)]
 			if !ok {
-				problem(column, "import.consent_unknown", value)
+				r.problem(column, "import.consent_unknown", value)
 			}
 			t.GuardianConsent = consent
 		}
 	}
-	joinNames(&t, first, last)
-	if organisation != "" {
+	joinNames(t, first, last)
+	if r.organisation != "" {
 		t.OrganisationID = &placeholderOrganisation
 	}
 	if v, ok := AsValidation(t.Validate(p.now)); ok {
@@ -595,13 +657,35 @@ func (p *importParser) dataRow(row int, record []string) {
 			if field == "organisation_id" {
 				column = "organisation"
 			}
-			problem(column, v.Fields[field].Key, v.Fields[field].Param)
+			r.problem(column, v.Fields[field].Key, v.Fields[field].Param)
 		}
 	}
 	t.OrganisationID = nil
-	p.checkDuplicates(row, &t, organisation, problem)
-	if len(bad) == 0 {
-		p.file.Rows = append(p.file.Rows, ImportRow{Row: row, Trainee: t, Organisation: organisation})
+	r.digest = digestOfRow(t, r.organisation)
+	return r
+}
+
+// keepRow adds a row read to the file, with its problems, once checked
+// against the rows before it.
+func (p *importParser) keepRow(r *rowRead) {
+	for _, n := range r.notes {
+		if n.unnamed {
+			p.unnamedValue(n.unnamedColumn)
+		} else {
+			p.file.Problems = append(p.file.Problems, n.problem)
+		}
+	}
+	p.checkDuplicates(r.row, &r.trainee, r.digest, func(column, key, param string) {
+		if r.bad == nil {
+			r.bad = map[string]bool{}
+		}
+		if !r.bad[column] {
+			r.bad[column] = true
+			p.file.Add(r.row, column, key, param)
+		}
+	})
+	if len(r.bad) == 0 {
+		p.file.Rows = append(p.file.Rows, ImportRow{Row: r.row, Trainee: r.trainee, Organisation: r.organisation})
 	}
 }
 
@@ -626,12 +710,16 @@ func digestOf(values ...string) rowDigest {
 	return d
 }
 
-// checkDuplicates refuses a row identical to an earlier one, or with the
-// national ID of an earlier one: the same person twice in one list.
-func (p *importParser) checkDuplicates(row int, t *Trainee, organisation string, problem func(string, string, string)) {
-	key := digestOf(string(t.Category), deref(t.FullNameAr), deref(t.FullNameLatin), string(t.Sex),
+// digestOfRow is the digest of a row's values, read (checkDuplicates).
+func digestOfRow(t *Trainee, organisation string) rowDigest {
+	return digestOf(string(t.Category), deref(t.FullNameAr), deref(t.FullNameLatin), string(t.Sex),
 		intText(t.BirthYear), foldLabel(organisation), strings.ToLower(deref(t.Province)), deref(t.Phone),
 		deref(t.Email), deref(t.NationalID), strconv.FormatBool(t.GuardianConsent))
+}
+
+// checkDuplicates refuses a row identical to an earlier one, or with the
+// national ID of an earlier one: the same person twice in one list.
+func (p *importParser) checkDuplicates(row int, t *Trainee, key rowDigest, problem func(string, string, string)) {
 	if first, seen := p.identical[key]; seen {
 		problem("", "import.duplicate_row", strconv.Itoa(first))
 		return

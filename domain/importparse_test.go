@@ -2,6 +2,8 @@ package domain
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,6 +253,49 @@ func TestHeadersOfficesWriteAreRecognised(t *testing.T) {
 	} {
 		if got := headerAliases[HeaderKey(header)]; got != field {
 			t.Errorf("header %q: want %s, got %q", header, field, got)
+		}
+	}
+}
+
+// A list is read a batch of rows at a time, on every core (readPending):
+// rows, problems and the checks against earlier rows come out as when the
+// rows are read one by one, also across batches and past the last full one.
+func TestAListLongerThanABatchReadsAsRowByRow(t *testing.T) {
+	t.Parallel()
+	const rows = 3*rowBatch + 100
+	var b strings.Builder
+	b.WriteString("name,category,sex,organisation,national_id,remark,\n")
+	line := func(i int) string {
+		return fmt.Sprintf("Person %d,institutional,f,1,AB%06d,,\n", i, i)
+	}
+	for row := 2; row <= rows+1; row++ {
+		switch row {
+		case 1500: // a bad sex and an unnamed column's value
+			b.WriteString("Person 1500,institutional,x,1,AB001500,,kept\n")
+		case 2500: // the same as row 5
+			b.WriteString(line(5))
+		case rows + 1: // the CIN of row 10, in the last, partial batch
+			b.WriteString("Someone Else,institutional,m,1,AB000010,,\n")
+		default:
+			b.WriteString(line(row))
+		}
+	}
+	f := ParseImportWith(strings.NewReader(b.String()), "list.csv", ImportSettings{Columns: map[int]string{5: IgnoreColumn}})
+	want := []ImportProblem{
+		{Row: 1, Key: "import.column_unnamed", Param: "G"},
+		{Row: 1500, Column: "sex", Key: "import.sex_unknown", Param: "x"},
+		{Row: 2500, Key: "import.duplicate_row", Param: "5"},
+		{Row: rows + 1, Column: "national_id", Key: "import.duplicate_national_id", Param: "10"},
+	}
+	if !slices.Equal(f.Problems, want) {
+		t.Fatalf("problems:\n got %+v\nwant %+v", f.Problems, want)
+	}
+	if len(f.Rows) != rows-3 {
+		t.Fatalf("want every row but the 3 refused, got %d of %d", len(f.Rows), rows)
+	}
+	for i := 1; i < len(f.Rows); i++ {
+		if f.Rows[i].Row <= f.Rows[i-1].Row {
+			t.Fatalf("rows out of order at %d: %d after %d", i, f.Rows[i].Row, f.Rows[i-1].Row)
 		}
 	}
 }
