@@ -149,8 +149,8 @@ func (r readScope) labels() labels {
 // any; $5 sex and $6 category, NULL for any). Its rows, by kind:
 //
 //	s   one: the codes resolved to ids, the course figures and the labels
-//	    (doc, JSON). Courses are few: a national sum reads the covering
-//	    index courses_figures, not the sessions;
+//	    (doc, JSON). The course figures are the sums kept per programme,
+//	    year and province (totals_courses, migration 00039), not the courses;
 //	p   the people's cube rows the filter looks at: its cell, and its cell
 //	    with one of programme, year and place changed (readBy: three index
 //	    ranges), at its sex and category;
@@ -181,9 +181,9 @@ SELECT 's' AS kind, 0 AS sign, 0::bigint AS id, 0::bigint AS programme_id, 0::sm
            'province_region_id', s.province_region_id, 'courses', n.courses, 'sessions_held', n.sessions_held,
            'training_hours', n.training_hours, 'labels', (SELECT json_agg(l) FROM (` + labelsSQL + `) l))::text AS doc
   FROM scope s CROSS JOIN LATERAL (
-       SELECT count(*) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
+       SELECT coalesce(sum(c.courses), 0) AS courses, coalesce(sum(c.sessions_held), 0) AS sessions_held,
               coalesce(sum(c.held_hours), 0)::float8 AS training_hours
-         FROM courses c
+         FROM totals_courses c
         WHERE ($1 = '' OR c.programme_id = s.programme_id)
           AND ($4::int = 0 OR c.year = $4::int)
           AND ($2 = '' OR c.province_id IN (SELECT id FROM provinces WHERE region_id = s.region_id))

@@ -527,6 +527,9 @@ func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
 	if err := exec("course counters", recountCourseCountersSQL); err != nil {
 		return err
 	}
+	if err := exec("course figures", recountCourseFiguresSQL); err != nil {
+		return err
+	}
 	if err := exec("empty the journal", `DELETE FROM totals_pending`); err != nil {
 		return err
 	}
@@ -588,6 +591,15 @@ UPDATE courses c
                FROM sessions WHERE cancelled_at IS NULL GROUP BY course_id) s ON s.course_id = c2.id
  WHERE c.id = c2.id
    AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`
+
+// recountCourseFiguresSQL recomputes the course figures summed per
+// programme, year and province (migration 00039). TRUNCATE makes a course
+// changed meanwhile wait, its trigger then adding its change to the sums.
+const recountCourseFiguresSQL = `
+TRUNCATE totals_courses;
+INSERT INTO totals_courses (programme_id, year, province_id, courses, sessions_held, held_hours)
+SELECT programme_id, year, province_id, count(*), sum(sessions_held), sum(held_hours)
+  FROM courses GROUP BY programme_id, year, province_id`
 
 // eachRunOf streams the cells of query, sorted by person or association,
 // and hands fn the cells of each in turn.
