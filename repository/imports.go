@@ -588,9 +588,10 @@ func (im *importer) insertNew() error {
 
 // insertUnlessTaken inserts the new people, or nothing and reports taken
 // when one of their national IDs was taken meanwhile. The plain insert is
-// the rule: ON CONFLICT's check before each row cost 0.6 of its 3.8 s at
-// 100,000 rows, for a race that an import almost never meets. The
-// savepoint undoes the refused insert alone.
+// the rule: ON CONFLICT's check before each row cost 0.1–0.6 s of the
+// insert's 3.3–3.8 s at 100,000 rows (docs/BENCHMARKS.md), for a race that
+// an import almost never meets. The savepoint undoes the refused insert
+// alone.
 func (im *importer) insertUnlessTaken() (taken bool, err error) {
 	if _, err := im.tx.ExecContext(im.ctx, `SAVEPOINT import_create`); err != nil {
 		return false, fmt.Errorf("import savepoint: %w", err)
@@ -711,7 +712,7 @@ func (im *importer) audit() error {
 	// fields as domain.Trainee writes them in JSON; a minor's as
 	// auditedNewTrainee keeps them), from what the insert wrote rather than
 	// read back from trainees. An adult's record is the row t as it is
-	// (to_jsonb: a third cheaper than naming its twelve fields); an adult
+	// (to_jsonb, cheaper than naming its twelve fields); an adult
 	// holds no consent (recordConsents records a child's only); the
 	// province is looked up per row, as the planner, which takes the rows
 	// to create for none (import_rows was analysed before they were
