@@ -226,3 +226,51 @@ func outcomeRows(t *testing.T, body string) map[string]string {
 	}
 	return rows
 }
+
+// Someone who withdrew from the course is shown on the scores page as
+// withdrawn, without a form, and their scores are refused on the form, in
+// the API and in a scores file, as the device's sync refuses them
+// (TestOfflineScoresAreRefusedAsOnline): nothing is saved.
+func TestAWithdrawnPersonsScoresAreRefused(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	web := newApp(t, store)
+	tr := addUser(t, store, "trainer@withdrawn.ma", domain.RoleTrainer)
+	w := newWorld(t, store, tr.ID)
+	ctx := context.Background()
+	gone := domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr("Samir Tazi"), Sex: domain.Male,
+		NationalID: ptr("WD12345"), OrganisationID: &w.institution.ID}
+	if _, err := store.EnrollNew(ctx, w.course.ID, &gone, repository.EnrollOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Withdraw(ctx, w.course.ID, gone.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	trainer := newClient(t, web)
+	trainer.login("trainer@withdrawn.ma", testPassword)
+	trainer.post("/language", url.Values{"lang": {"fr"}, "next": {"/"}})
+	list := trainer.get(fmt.Sprintf("/courses/%d/scores", w.course.ID))
+	form := fmt.Sprintf("/courses/%d/scores/%d", w.course.ID, gone.ID)
+	if strings.Contains(list.Body, `href="`+form+`"`) || !strings.Contains(list.Body, "Samir Tazi") || !strings.Contains(list.Body, "Désinscrit") {
+		t.Errorf("the list must show the withdrawn person as withdrawn, without a link to a form:\n%.3000s", list.Body)
+	}
+	if page := trainer.get(form); strings.Contains(page.Body, `action="`+form+`"`) || !strings.Contains(page.Body, "ne peuvent plus être saisies") {
+		t.Errorf("a withdrawn person's page must say why, without a form:\n%.3000s", page.Body)
+	}
+	resp := trainer.post(form, url.Values{"pre_score": {"40"}, "post_score": {"70"}, "_csrf": {trainer.token}})
+	expectStatus(t, "the form", resp, 422)
+	if !strings.Contains(resp.Body, "ne peuvent plus être saisies") {
+		t.Errorf("the form does not say why: %.3000s", resp.Body)
+	}
+	api := fmt.Sprintf("/api/v1/courses/%d/enrollments/%d/scores", w.course.ID, gone.ID)
+	expectStatus(t, "the API", trainer.sendJSON("PUT", api, `{"pre_score": 40, "post_score": 70}`), 422)
+	file := "Nom;CIN;Pré-test;Post-test\nSamir Tazi;WD12345;40;70\n"
+	resp = trainer.upload(fmt.Sprintf("/api/v1/courses/%d/scores/import", w.course.ID), "notes.csv", []byte(file), map[string]string{"_csrf": trainer.token})
+	expectStatus(t, "a scores file", resp, 422)
+	if !strings.Contains(resp.Body, "Ligne 2 : cette personne s'est désinscrite de cette formation") {
+		t.Errorf("the file's refusal does not name the row: %s", resp.Body)
+	}
+	if n := countRows(t, store, `SELECT count(*) FROM enrollment_scores`); n != 0 {
+		t.Fatalf("a withdrawn person's scores were saved: %d", n)
+	}
+}

@@ -67,7 +67,7 @@ type scoresAudit struct {
 }
 
 // SaveScores stores the scores of a person's enrolment in a course, all
-// parts at once (nothing entered deletes them), audited before/after in the
+// parts at once (refused when they withdrew) (nothing entered deletes them), audited before/after in the
 // same transaction. Out-of-range values are a *domain.ValidationError and
 // nothing is saved.
 func (s *Store) SaveScores(ctx context.Context, courseID, traineeID int64, sc domain.Scores, by *int64) (err error) {
@@ -80,6 +80,9 @@ func (s *Store) SaveScores(ctx context.Context, courseID, traineeID int64, sc do
 		const lock = scoreRowSQL + ` AND e.trainee_id = $2 FOR UPDATE OF e`
 		if err := getOne(ctx, tx, &before, lock, courseID, traineeID); err != nil {
 			return err
+		}
+		if before.Withdrawn { // as the device's sync refuses them (activeScoreRow)
+			return domain.Invalid("trainee_id", "outcomes.withdrawn")
 		}
 		return saveScoresTx(ctx, tx, courseID, before, sc, by)
 	})
@@ -173,6 +176,10 @@ func (s *Store) ImportScores(ctx context.Context, courseID int64, rows []domain.
 				} else {
 					refuse(r.Row, "outcomes.import.unknown_person")
 				}
+				continue
+			}
+			if roster[i].Withdrawn {
+				refuse(r.Row, "outcomes.import.withdrawn")
 				continue
 			}
 			if _, twice := seen[i]; twice {
