@@ -76,25 +76,30 @@ func (st *preparedQuery) readTotals(ctx context.Context, tx *sqlx.Tx, f domain.T
 	r.people, r.assocs = peopleCube{}, assocCube{}
 	for rows.Next() {
 		var (
-			kind                                 string
-			c                                    cell
-			enrolled, trained, completed, people int
-			doc                                  []byte
+			kind string
+			c    cell
+			doc  []byte
+			// Scanned as int64, the driver's own type: into an int or an
+			// int16, database/sql formats the value as text and parses it
+			// back (with the categories' strings, 0.7–0.9 of the 4.6–5.2 ms
+			// of CPU of a national read on the full dataset).
+			sign, year, region, enrolled, trained, completed, people int64
 		)
-		if err := rows.Scan(&kind, &c.Sign, &c.ID, &c.Programme, &c.Year, &c.Region, &c.Province, &c.Category, &c.Sex,
+		if err := rows.Scan(&kind, &sign, &c.ID, &c.Programme, &year, &region, &c.Province, &c.Category, &c.Sex,
 			&c.AssociationID, &enrolled, &trained, &completed, &c.AttendedMarks, &c.Marks, &c.Present, &people, &doc); err != nil {
 			return r, err
 		}
+		c.Sign, c.Year, c.Region = int(sign), int16(year), int16(region)
 		switch kind {
 		case "s":
 			if err := json.Unmarshal(doc, &r.scope); err != nil {
 				return r, fmt.Errorf("scope: %w", err)
 			}
 		case "p":
-			r.people[c.key()] = &peopleCounts{People: people, Enrolled: enrolled, Trained: trained, Completed: completed,
+			r.people[c.key()] = &peopleCounts{People: int(people), Enrolled: int(enrolled), Trained: int(trained), Completed: int(completed),
 				AttendedMarks: c.AttendedMarks, Marks: c.Marks}
 		case "a":
-			r.assocs[c.key()] = &assocCounts{Associations: people, Enrolled: enrolled, Trained: trained}
+			r.assocs[c.key()] = &assocCounts{Associations: int(people), Enrolled: int(enrolled), Trained: int(trained)}
 		default: // "jp", "ja": the journal's people's and associations' cells
 			c.Enrolled, c.Trained, c.Completed = enrolled != 0, trained != 0, completed != 0
 			r.journal.rows = append(r.journal.rows, journalRow{Kind: kind[1:], cell: c})
