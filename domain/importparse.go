@@ -435,8 +435,9 @@ func (p *importParser) record(row int, record []string) bool {
 		return p.onRecord(row, record)
 	}
 	if usedColumns(record) > MaxImportColumns {
+		p.readPending() // the rows before keep their problems
 		p.file.Add(row, "", "import.too_many_columns", strconv.Itoa(MaxImportColumns))
-		p.file.Rows, p.pending = nil, nil
+		p.file.Rows = nil
 		return false
 	}
 	if p.columns == nil {
@@ -453,8 +454,9 @@ func (p *importParser) record(row int, record []string) bool {
 	}
 	p.dataRows++
 	if p.dataRows > MaxImportRows {
+		p.readPending() // the rows before keep their problems
 		p.file.Add(row, "", "import.too_many_rows", strconv.Itoa(MaxImportRows))
-		p.file.Rows, p.pending = nil, nil
+		p.file.Rows = nil
 		return false
 	}
 	p.sample(row, record)
@@ -486,14 +488,24 @@ func (p *importParser) readPending() {
 	rows := make([]rowRead, len(p.pending))
 	workers := min(runtime.GOMAXPROCS(0), (len(p.pending)+63)/64)
 	var wg sync.WaitGroup
+	panics := make([]any, workers)
 	for w := range workers {
 		wg.Go(func() {
+			// A panic on a worker would end the process: it is raised
+			// again on the reading goroutine, where the request's recovery
+			// answers it as before.
+			defer func() { panics[w] = recover() }()
 			for i := w; i < len(p.pending); i += workers {
 				rows[i] = p.readRow(p.pending[i].row, p.pending[i].record)
 			}
 		})
 	}
 	wg.Wait()
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
 	for i := range rows {
 		p.keepRow(&rows[i])
 	}

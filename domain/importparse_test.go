@@ -299,3 +299,26 @@ func TestAListLongerThanABatchReadsAsRowByRow(t *testing.T) {
 		}
 	}
 }
+
+// A list that stops being read (a row past the column limit) still
+// reports the problems of the rows read before it, also those of the batch
+// not yet read when it stopped.
+func TestAListStoppedKeepsTheProblemsOfTheRowsBefore(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("name,category,sex,organisation,national_id\n")
+	for row := 2; row < rowBatch+20; row++ {
+		sex := "f"
+		if row == rowBatch+10 {
+			sex = "x"
+		}
+		fmt.Fprintf(&b, "Person %d,institutional,%s,1,AB%06d\n", row, sex, row)
+	}
+	b.WriteString("Too wide" + strings.Repeat(",x", MaxImportColumns+1) + "\n")
+	f := ParseImport(strings.NewReader(b.String()), "list.csv")
+	wantProblem(t, f, rowBatch+10, "sex", "import.sex_unknown")
+	wantProblem(t, f, rowBatch+20, "", "import.too_many_columns")
+	if len(f.Rows) != 0 {
+		t.Fatalf("a list stopped keeps no rows, got %d", len(f.Rows))
+	}
+}

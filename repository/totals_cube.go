@@ -81,8 +81,8 @@ func (st *preparedQuery) readTotals(ctx context.Context, tx *sqlx.Tx, f domain.T
 			doc  []byte
 			// Scanned as int64, the driver's own type: into an int or an
 			// int16, database/sql formats the value as text and parses it
-			// back (with the categories' strings, 0.7–0.9 of the 4.6–5.2 ms
-			// of CPU of a national read on the full dataset).
+			// back (0.7–0.9 of the 4.6–5.2 ms of CPU of a national read on
+			// the full dataset).
 			sign, year, region, enrolled, trained, completed, people int64
 		)
 		if err := rows.Scan(&kind, &sign, &c.ID, &c.Programme, &year, &region, &c.Province, &c.Category, &c.Sex,

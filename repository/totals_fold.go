@@ -524,6 +524,13 @@ func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	defer func() { _, _ = tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, workMem) }()
+	// Course writers wait for the rebuild (a repair, or a bulk load's
+	// end): its recounts of the course counters and of totals_courses must
+	// not interleave with theirs, which would lock two cells in two orders,
+	// or leave the recount's TRUNCATE waiting for a writer waiting for it.
+	if err := exec("courses", `LOCK TABLE courses IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return err
+	}
 	if err := exec("course counters", recountCourseCountersSQL); err != nil {
 		return err
 	}
@@ -593,8 +600,7 @@ UPDATE courses c
    AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`
 
 // recountCourseFiguresSQL recomputes the course figures summed per
-// programme, year and province (migration 00039). TRUNCATE makes a course
-// changed meanwhile wait, its trigger then adding its change to the sums.
+// programme, year and province (migration 00039), courses locked.
 const recountCourseFiguresSQL = `
 TRUNCATE totals_courses;
 INSERT INTO totals_courses (programme_id, year, province_id, courses, sessions_held, held_hours)

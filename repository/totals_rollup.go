@@ -105,15 +105,6 @@ func (a *attribute) Scan(src any) error {
 	case string:
 		s = v
 	case []byte:
-		// Known already, as nearly always: looked up without making a
-		// string of v (one allocation per cell read).
-		attributes.RLock()
-		known, ok := attributes.codes[string(v)]
-		attributes.RUnlock()
-		if ok {
-			*a = known
-			return nil
-		}
 		s = string(v)
 	default:
 		return fmt.Errorf("a category or sex of type %T", src)
