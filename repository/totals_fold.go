@@ -524,11 +524,13 @@ func recomputeTotalsCube(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	defer func() { _, _ = tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, workMem) }()
-	// Course writers wait for the rebuild (a repair, or a bulk load's
-	// end): its recounts of the course counters and of totals_courses must
-	// not interleave with theirs, which would lock two cells in two orders,
-	// or leave the recount's TRUNCATE waiting for a writer waiting for it.
-	if err := exec("courses", `LOCK TABLE courses IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+	// The course figures' sums are the rebuild's from here (it recounts
+	// them): a writer that would change them (a session held, a course
+	// moved) waits for it, before it can hold a row of them that the
+	// counters' recount below would then wait for; an enrolment, which
+	// changes none (the trigger's WHEN), does not wait. Readers wait
+	// anyway, for the cubes emptied below.
+	if err := exec("course figures lock", `LOCK TABLE totals_courses IN ACCESS EXCLUSIVE MODE`); err != nil {
 		return err
 	}
 	if err := exec("course counters", recountCourseCountersSQL); err != nil {
@@ -600,7 +602,7 @@ UPDATE courses c
    AND (c.session_count, c.sessions_held, c.held_hours) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.held, 0), coalesce(s.hours, 0))`
 
 // recountCourseFiguresSQL recomputes the course figures summed per
-// programme, year and province (migration 00039), courses locked.
+// programme, year and province (migration 00039), the table locked.
 const recountCourseFiguresSQL = `
 TRUNCATE totals_courses;
 INSERT INTO totals_courses (programme_id, year, province_id, courses, sessions_held, held_hours)
