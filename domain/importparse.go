@@ -587,13 +587,22 @@ type rowNote struct {
 }
 
 func (r *rowRead) problem(column, key, param string) {
+	if r.firstProblemIn(column) {
+		r.notes = append(r.notes, rowNote{problem: ImportProblem{Row: r.row, Column: column, Key: key, Param: param}})
+	}
+}
+
+// firstProblemIn marks column as having a problem, reporting whether it
+// is its first: a column of a row has one problem at most.
+func (r *rowRead) firstProblemIn(column string) bool {
+	if r.bad[column] {
+		return false
+	}
 	if r.bad == nil {
 		r.bad = map[string]bool{}
 	}
-	if !r.bad[column] {
-		r.bad[column] = true
-		r.notes = append(r.notes, rowNote{problem: ImportProblem{Row: r.row, Column: column, Key: key, Param: param}})
-	}
+	r.bad[column] = true
+	return true
 }
 
 // readRow reads one row into a trainee and validates it as the domain
@@ -688,11 +697,7 @@ func (p *importParser) keepRow(r *rowRead) {
 		}
 	}
 	p.checkDuplicates(r.row, &r.trainee, r.digest, func(column, key, param string) {
-		if r.bad == nil {
-			r.bad = map[string]bool{}
-		}
-		if !r.bad[column] {
-			r.bad[column] = true
+		if r.firstProblemIn(column) {
 			p.file.Add(r.row, column, key, param)
 		}
 	})

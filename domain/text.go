@@ -63,8 +63,8 @@ func foldKey(s string) string {
 // only, as most names are: text that NFC leaves as it is, and that NFD
 // leaves as it is but for the letters with a hamza or a madda (أ إ آ ؤ ئ),
 // which SearchKey's folds unify with their base letter anyway. For it the
-// normalisations' table lookups are skipped: they were a third of the
-// time of reading a 100,000-row participant list (docs/BENCHMARKS.md).
+// normalisations' table lookups are skipped: they were a quarter of the
+// Go time of a 100,000-row import (a CPU profile of BenchmarkImport100k).
 // TestPlainScriptNeedsNoNormalising holds SearchKey and cleanLine to the
 // normalised result on every such character.
 func plainScript(s string) bool {

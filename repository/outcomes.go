@@ -67,7 +67,7 @@ type scoresAudit struct {
 }
 
 // SaveScores stores the scores of a person's enrolment in a course, all
-// parts at once (refused when they withdrew) (nothing entered deletes them), audited before/after in the
+// parts at once (nothing entered deletes them; refused when they withdrew), audited before/after in the
 // same transaction. Out-of-range values are a *domain.ValidationError and
 // nothing is saved.
 func (s *Store) SaveScores(ctx context.Context, courseID, traineeID int64, sc domain.Scores, by *int64) (err error) {
