@@ -140,3 +140,28 @@ func TestEveryChangeIsAuditedAsItsActorsInItsTransaction(t *testing.T) {
 		t.Errorf("reported_figure.delete: %+v", deleted)
 	}
 }
+
+// An audit entry's actor is a user because users are never deleted (the
+// log has no key check on its actor: migration 00040): deleting one, with
+// or without a history, is refused, and the account stays.
+func TestUsersAreNeverDeleted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, u := range []*domain.User{
+		{Email: "quiet@audit.ma", Name: "No history", Role: domain.RoleTrainer},
+		{Email: "busy@audit.ma", Name: "With history", Role: domain.RoleCoordinator},
+	} {
+		must(t, f.store.CreateUser(f.ctx, u, "a-long-enough-password", f.importerID()))
+		if u.Role == domain.RoleCoordinator {
+			must(t, f.store.CreateTrainee(f.ctx, f.institutionalActor("Signed By Busy"), &u.ID))
+		}
+		if _, err := f.store.DB().ExecContext(f.ctx, `DELETE FROM users WHERE id = $1`, u.ID); err == nil {
+			t.Errorf("%s: deleted", u.Email)
+		}
+		var kept bool
+		must(t, f.store.DB().GetContext(f.ctx, &kept, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, u.ID))
+		if !kept {
+			t.Errorf("%s: gone", u.Email)
+		}
+	}
+}
