@@ -6,11 +6,11 @@
 // The data — sessions, rosters, marks, the queue of changes — is in
 // IndexedDB (offline.js), never only in a cache.
 "use strict";
-var VERSION = "2026-12-02.6";
+var VERSION = "2026-12-04.1";
 var ASSETS = "takaffoul-assets-" + VERSION;
 var PAGES = "takaffoul-pages";
 var PRECACHE = ["/static/app.css", "/static/offline.js", "/static/favicon.svg", "/static/icons.svg", "/static/manifest.webmanifest",
-  "/static/checkin.js", "/static/checkin.css",
+  "/static/checkin.js", "/static/checkin.css", "/static/nav.js",
   // The QR decoder for browsers without BarcodeDetector (130 KB, about 40 KB compressed): kept at
   // install, so that check-in works in a room with no network even when the trainer never opened
   // a check-in page online (offline.js also fetches it from a check-in page, for older installs).
