@@ -34,6 +34,13 @@ const navScript = `(() => {
     if (b.height < 44 || b.width < 44) got.small.push(name(a) + ' ' + Math.round(b.width) + '×' + Math.round(b.height));
   }
   got.widthAfter = document.documentElement.scrollWidth;
+  if (current) { // the keyboard's focus ring, drawn inside the link: the row would clip one drawn outside it
+    current.focus();
+    const st = getComputedStyle(current);
+    got.ring = current.matches(':focus-visible') && st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0 &&
+      parseFloat(st.outlineOffset) + parseFloat(st.outlineWidth) <= 0;
+    current.blur();
+  }
   return JSON.stringify(got);
 })()`
 
@@ -45,6 +52,7 @@ type navMeasure struct {
 	Lefts                                  []int
 	Unreachable, Small                     []string
 	WidthAfter                             int
+	Ring                                   bool
 }
 
 // TestNavigationIsOneRowOnAPhone: at 360 × 800 the main navigation takes
@@ -91,6 +99,9 @@ func TestNavigationIsOneRowOnAPhone(t *testing.T) {
 			if len(got.Unreachable) > 0 {
 				t.Errorf("%s: links that cannot be brought into view and tapped: %s", where, strings.Join(got.Unreachable, "; "))
 			}
+			if !got.Ring {
+				t.Errorf("%s: a link focused by the keyboard shows no focus ring inside the row", where)
+			}
 			if len(got.Small) > 0 {
 				t.Errorf("%s: targets under 44 px: %s", where, strings.Join(got.Small, "; "))
 			}
@@ -104,5 +115,16 @@ func TestNavigationIsOneRowOnAPhone(t *testing.T) {
 			must(t, chromedp.Do(phone, chromedp.Navigate(base+"/audit"), chromedp.Click(chromedp.CSS(`nav.main-nav li:first-child a`))))
 			waitFor(t, phone, "the home page by the navigation's first link", `Promise.resolve(location.pathname === "/")`)
 		}
+	}
+	// On a desk the navigation is as it was: its links wrap, nothing scrolls.
+	desk := browser(t, false)
+	walkLogin(t, desk, base, accounts[domain.RoleAdmin])
+	must(t, chromedp.Do(desk, chromedp.Navigate(base+"/audit"), chromedp.WaitVisible(chromedp.CSS(`nav.main-nav`))))
+	got, err := chromedp.Run(desk, chromedp.Evaluate[string](`(() => { const ul = document.querySelector('nav.main-nav ul'), st = getComputedStyle(ul);
+	  return st.flexWrap + ' ' + st.overflowX + ' ' + ul.scrollLeft + ' ' + Math.round(ul.getBoundingClientRect().height); })()`))
+	must(t, err)
+	t.Logf("desk: navigation %s (wrap, overflow, scrolled, px tall)", got)
+	if f := strings.Fields(got); len(f) != 4 || f[0] != "wrap" || f[1] != "visible" || f[2] != "0" {
+		t.Errorf("desk: the navigation is %q (want wrapping, not scrolling)", got)
 	}
 }
