@@ -86,7 +86,7 @@ func (s *Server) runImportJob(id int64, parsed *domain.ImportFile, file []byte, 
 		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), importJobTimeout)
 		defer cancel()
-		report, err := s.store.RunParsedImportJob(ctx, id, opts, by, parsed, file)
+		report, err := s.store.RunParsedImportJob(ctx, id, opts, parsed, file, by)
 		if err != nil && classify(err).rows == nil {
 			s.log.Error("import job failed", "job", id, "error", err)
 		}

@@ -249,9 +249,7 @@ func (s *Server) preview(c *fiber.Ctx, run importRun) *importPreview {
 	if run.file == nil {
 		return nil
 	}
-	p := newImportPreview(s.tr(c), run.file, run.report, run.choices, run.draft)
-	p.ShowRecord = coordinators.admits(currentUser(c))
-	return p
+	return newImportPreview(s.tr(c), run.file, run.report, run.choices, run.draft, coordinators.admits(currentUser(c)))
 }
 
 // renderImportRefusal shows the form again after a refused import, with

@@ -201,9 +201,11 @@ type previewOrganisation struct {
 const maxPreviewMatches = 200
 
 // newImportPreview builds the preview of a read file and, when the store
-// went that far, of its matches and new organisations.
-func newImportPreview(t *Translator, file *domain.ImportFile, report *repository.ImportReport, ch importChoices, draft int64) *importPreview {
-	p := &importPreview{Draft: draft, Sample: file.Sample, Read: readAs(t, file),
+// went that far, of its matches and new organisations. manage is whether
+// the user may read and update the people on record (coordinators): a
+// trainer sees which fields differ, and is not offered "update".
+func newImportPreview(t *Translator, file *domain.ImportFile, report *repository.ImportReport, ch importChoices, draft int64, manage bool) *importPreview {
+	p := &importPreview{Draft: draft, ShowRecord: manage, Sample: file.Sample, Read: readAs(t, file),
 		Pivot: t.T("imports.pivot", "Pivot", strconv.Itoa(file.Pivot), "Next", strconv.Itoa((file.Pivot+1)%100))}
 	for _, h := range file.Headers {
 		col := previewColumn{ImportHeader: h, HowLabel: t.T("imports.how." + h.How)}
@@ -227,10 +229,10 @@ func newImportPreview(t *Translator, file *domain.ImportFile, report *repository
 		}
 		p.Matches = append(p.Matches, previewMatch{Row: m.Row, Rule: t.T("imports.match_rule." + m.Rule),
 			Existing: describeRecord(m.Existing), Diffs: differences(t, m.Differences),
-			Options: decisionOptions(t, ch.decisions[m.Row], true)})
+			Options: decisionOptions(t, ch.decisions[m.Row], true, manage)})
 	}
 	if len(report.Matches) > 0 {
-		p.DecideAll = decisionOptions(t, ch.decideAll, false)
+		p.DecideAll = decisionOptions(t, ch.decideAll, false, manage)
 	}
 	for _, o := range report.NewOrganisations {
 		po := previewOrganisation{Key: o.Key, Name: o.Name, Rows: joinRows(o.Rows)}
@@ -277,14 +279,21 @@ func separatorName(sep string) string {
 	return "comma"
 }
 
-func decisionOptions(t *Translator, chosen string, perRow bool) []option {
+// decisionOptions are the choices for a match (perRow) or for all: refuse
+// by default, use the record, and update it for those who may (mayUpdate;
+// the engine refuses a trainer's "update" all the same).
+func decisionOptions(t *Translator, chosen string, perRow, mayUpdate bool) []option {
 	var opts []option
 	if perRow {
 		opts = append(opts, option{Value: "", Label: t.T("imports.decision.as_for_all"), Selected: chosen == ""})
 	} else if chosen == "" {
 		chosen = repository.MatchRefuse
 	}
-	for _, d := range []string{repository.MatchRefuse, repository.MatchUseExisting, repository.MatchUpdate} {
+	decisions := []string{repository.MatchRefuse, repository.MatchUseExisting}
+	if mayUpdate {
+		decisions = append(decisions, repository.MatchUpdate)
+	}
+	for _, d := range decisions {
 		opts = append(opts, option{Value: d, Label: t.T("imports.decision." + d), Selected: chosen == d})
 	}
 	return opts

@@ -54,6 +54,7 @@ func newLifeEnv(t *testing.T) *lifeEnv {
 // session is not theirs (404); deleting is for coordinators (403), and a
 // marked session is not deleted (409).
 func TestSessionLifeThroughThePagesAndTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newLifeEnv(t)
 	s := fmt.Sprintf("/sessions/%d", env.session.ID)
 	env.trainer.setLanguage("fr")
@@ -117,6 +118,7 @@ func TestSessionLifeThroughThePagesAndTheAPI(t *testing.T) {
 // with one they are made, the reason in the audit. Nothing changes on a
 // refusal.
 func TestClosedCourseRefusesTrainersAndAsksCoordinatorsWhy(t *testing.T) {
+	t.Parallel()
 	env := newLifeEnv(t)
 	course := fmt.Sprintf("/courses/%d", env.course.ID)
 	expectStatus(t, "trainer closes", env.trainer.post(course+"/close", nil), 403)
@@ -188,6 +190,7 @@ func TestClosedCourseRefusesTrainersAndAsksCoordinatorsWhy(t *testing.T) {
 // panel shows beside each reported figure its value at closing, and
 // highlights one that changed since.
 func TestThePanelHighlightsAFigureChangedSinceClosing(t *testing.T) {
+	t.Parallel()
 	env := newLifeEnv(t)
 	ctx := context.Background()
 	for _, figure := range []string{"local_actors.enrolled", "courses"} {

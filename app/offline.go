@@ -327,7 +327,7 @@ func (s *Server) applyOfflineChange(c *fiber.Ctx, raw json.RawMessage, scope rep
 	default:
 		return res, domain.Invalid("kind", "offline.change_unreadable")
 	}
-	out, err := s.store.ApplyOfflineChange(c.UserContext(), ch, scope, currentUser(c).ID)
+	out, err := s.store.ApplyOfflineChange(c.UserContext(), ch, scope, actor(c))
 	res.OfflineResult = out
 	res.ID = in.ID
 	return res, err

@@ -60,6 +60,7 @@ func marksOf(t *testing.T, w *world, sessionID int64) map[int64]domain.Attendanc
 // button fills only the person with no mark, and says so; a sheet loaded
 // before someone else's mark does not replace it either.
 func TestMarkAllPresentFillsOnlyTheUnmarked(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	marked, unmarked := roomPeople(t, env.world)
 	sheet := fmt.Sprintf("/sessions/%d/attendance", env.session.ID)
@@ -126,6 +127,7 @@ func TestMarkAllPresentFillsOnlyTheUnmarked(t *testing.T) {
 // The API's "mark all present" (?others=present) fills the unmarked only;
 // a PUT names each mark it sets.
 func TestAPIMarkOthersPresentKeepsSavedMarks(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	marked, unmarked := roomPeople(t, env.world)
 	target := fmt.Sprintf("/api/v1/sessions/%d/attendance?others=present", env.session.ID)
@@ -159,6 +161,7 @@ func futureSession(t *testing.T, w *world) domain.Session {
 // accepted, counting it as held. The sheet refuses it with a sentence
 // (422), and nothing is saved, whichever button.
 func TestFutureSessionMarksAreRefusedOnTheSheet(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	ahead := futureSession(t, env.world)
 	sheet := fmt.Sprintf("/sessions/%d/attendance", ahead.ID)
@@ -195,6 +198,7 @@ func TestAFutureSessionsSheetSaysWhenItOpens(t *testing.T) {
 }
 
 func TestFutureSessionMarksAreRefusedByTheAPI(t *testing.T) {
+	t.Parallel()
 	env := newAPIEnv(t)
 	ahead := futureSession(t, env.world)
 	body := fmt.Sprintf(`[{"trainee_id": %d, "status": "present"}]`, env.trainee.ID)
@@ -217,6 +221,7 @@ func TestFutureSessionMarksAreRefusedByTheAPI(t *testing.T) {
 // and action, and pages 50 changes at a time with links that keep the
 // filter.
 func TestAuditPageFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	ctx := context.Background()
 	for _, target := range []string{"/audit", fmt.Sprintf("/people/%d", env.trainee.ID), fmt.Sprintf("/audit?person=%d", env.trainee.ID)} {
@@ -263,6 +268,7 @@ func TestAuditPageFiltersAndPages(t *testing.T) {
 // minor's full record (the person's page, the API) is logged as the
 // reader's.
 func TestHistoriesAndMinorsReadsAreLogged(t *testing.T) {
+	t.Parallel()
 	env := newPageEnv(t)
 	ctx := context.Background()
 	kid := &domain.Trainee{Category: domain.ChildParliamentarian, FullNameAr: ptr("سلمى البقالي"), Sex: domain.Female,

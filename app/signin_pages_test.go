@@ -84,3 +84,66 @@ func TestSignInSheetPagesStandAlone(t *testing.T) {
 		}
 	}
 }
+
+// trainerBox is the trainer's box of one printed page.
+var trainerBox = regexp.MustCompile(`(?s)<div class="trainer-box">.*?</div>\s*</div>`)
+
+// Every printed page of the sheet (the template repeats the box on each
+// page, not only on the last) ends with the trainer's box: its title, then a
+// labelled blank line for the trainer's name and one for the signature, in
+// the reader's language.
+func TestSignInSheetTrainerBoxOnEveryPage(t *testing.T) {
+	t.Parallel()
+	env := newExportEnv(t)
+	ctx := context.Background()
+	course := env.newCourse(t, "PP-2019-BOX-01")
+	session := env.newSession(t, course.ID)
+	if err := env.store.AssignTrainer(ctx, course.ID, env.trainerID, nil); err != nil {
+		t.Fatal(err)
+	}
+	// 20 people + 5 blank lines: 3 pages.
+	for i := range 20 {
+		p := domain.Trainee{Category: domain.InstitutionalActor, FullNameLatin: ptr(fmt.Sprintf("Person %02d", i)),
+			FullNameAr: ptr(fmt.Sprintf("مشارك %02d", i)), Sex: domain.Female, OrganisationID: &env.institution.ID}
+		if _, err := env.store.EnrollNew(ctx, course.ID, &p, repository.EnrollOptions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	labels := map[string][3]string{ // title, name, signature (views/locales/signin.*.json)
+		"ar": {"المكوّن(ة) المسؤول(ة) عن الحصة", "الاسم الكامل:", "التوقيع:"},
+		"fr": {"Formateur ou formatrice responsable de la séance", "Nom et prénom :", "Signature :"},
+		"en": {"Trainer in charge of the session", "Full name:", "Signature:"},
+	}
+	for _, lang := range []string{"ar", "fr", "en"} {
+		if err := env.store.SetUserLanguage(ctx, env.trainerID, lang); err != nil {
+			t.Fatal(err)
+		}
+		r := env.trainer.get(fmt.Sprintf("/sessions/%d/sign-in-sheet", session.ID))
+		expectStatus(t, lang+" sheet", r, 200)
+		pages := sheetPage.FindAllString(r.Body, -1)
+		if len(pages) != 3 {
+			t.Fatalf("%s: want 3 pages, got %d", lang, len(pages))
+		}
+		l := labels[lang]
+		want := regexp.MustCompile(`(?s)^<div class="trainer-box">\s*` +
+			`<p class="trainer-box-title">` + regexp.QuoteMeta(l[0]) + `</p>\s*` +
+			`<div class="trainer-box-fields">\s*` +
+			`<p><span>` + regexp.QuoteMeta(l[1]) + `</span><span class="blank"></span></p>\s*` +
+			`<p><span>` + regexp.QuoteMeta(l[2]) + `</span><span class="blank"></span></p>\s*` +
+			`</div>\s*</div>$`)
+		for k, pg := range pages {
+			boxes := trainerBox.FindAllString(pg, -1)
+			if len(boxes) != 1 {
+				t.Errorf("%s, page %d: want one trainer's box, got %d", lang, k+1, len(boxes))
+				continue
+			}
+			if !want.MatchString(boxes[0]) {
+				t.Errorf("%s, page %d: the trainer's box lacks its title, a name line or a signature line in %s:\n%s", lang, k+1, lang, boxes[0])
+			}
+			// The box follows the table: at the foot of the page.
+			if strings.Index(pg, boxes[0]) < strings.Index(pg, "</table>") {
+				t.Errorf("%s, page %d: the trainer's box comes before the lines", lang, k+1)
+			}
+		}
+	}
+}

@@ -54,6 +54,7 @@ func fieldsOf(t *testing.T, raw json.RawMessage) map[string]any {
 // with what was before and what is after, and names the person, course
 // and session it is about.
 func TestEachWriteKindIsAuditedWithBeforeAndAfter(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	actor := &domain.User{Email: "coordinator@history.ma", Name: "Coordinator", Role: domain.RoleCoordinator}
 	must(t, f.store.CreateUser(f.ctx, actor, "a-long-enough-password", nil))
@@ -193,6 +194,7 @@ func deref(id *int64) any {
 // created (and audited) before the enrolment was refused are rolled back
 // with their entries; a refused mark logs nothing.
 func TestAFailingWriteLeavesNoAuditEntry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	audited := func() int {
 		var n int
@@ -226,6 +228,7 @@ func TestAFailingWriteLeavesNoAuditEntry(t *testing.T) {
 
 // Reading a minor's full record is logged as the reader's; an adult's is not.
 func TestReadingAMinorsRecordIsLogged(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	reader := &domain.User{Email: "reader@history.ma", Name: "Reader", Role: domain.RoleCoordinator}
 	must(t, f.store.CreateUser(f.ctx, reader, "a-long-enough-password", nil))
@@ -252,6 +255,7 @@ func TestReadingAMinorsRecordIsLogged(t *testing.T) {
 // The audit log's filters each narrow it, and pages neither overlap nor
 // skip an entry.
 func TestAuditLogFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	actor := &domain.User{Email: "pager@history.ma", Name: "Pager", Role: domain.RoleCoordinator}
 	must(t, f.store.CreateUser(f.ctx, actor, "a-long-enough-password", nil))

@@ -213,7 +213,7 @@ func revokeCertificate(ctx context.Context, tx *sqlx.Tx, c *domain.Certificate, 
 // lockCertificates takes the course's certificates lock until the end of
 // tx (taking it twice in one transaction is fine).
 func lockCertificates(ctx context.Context, tx *sqlx.Tx, courseID int64) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('certificates', $1))`, courseID)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, certificatesLock, courseID)
 	return mapError(err)
 }
 

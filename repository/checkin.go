@@ -61,7 +61,7 @@ func (s *Store) makeCheckinCodes(ctx context.Context, courseID int64) error {
 		return nil // the usual case: nothing to write
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('enrollment_codes', $1))`, courseID); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, enrolmentCodesLock, courseID); err != nil {
 			return mapError(err)
 		}
 		for range 5 {

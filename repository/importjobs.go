@@ -174,7 +174,7 @@ const progressInterval = 250 * time.Millisecond
 // transaction is rolled back, so that no reader can find the transaction
 // gone and the job still running — which is how a job whose server died is
 // recognised. It returns the report, or what ImportTrainees would have.
-func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parse ImportParser) (_ *ImportReport, err error) {
+func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, parse ImportParser, by *int64) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
 	return s.runJob(ctx, jobRun{id: id, opt: opt, by: by, parse: parse, readFile: true})
 }
@@ -187,7 +187,7 @@ func (s *Store) RunImportJob(ctx context.Context, id int64, opt ImportOptions, b
 // only use of it once parsed — so that an import that commits, or a preview
 // that passes, never sends it (its hex text and the message holding it were
 // the largest allocations of a 100,000-row import: docs/BENCHMARKS.md).
-func (s *Store) RunParsedImportJob(ctx context.Context, id int64, opt ImportOptions, by *int64, parsed *domain.ImportFile, file []byte) (_ *ImportReport, err error) {
+func (s *Store) RunParsedImportJob(ctx context.Context, id int64, opt ImportOptions, parsed *domain.ImportFile, file []byte, by *int64) (_ *ImportReport, err error) {
 	defer wrap(&err, "RunImportJob %d", id)
 	parse := func([]byte, func(int)) *domain.ImportFile { return parsed }
 	return s.runJob(ctx, jobRun{id: id, opt: opt, by: by, parse: parse, refusedFile: file})

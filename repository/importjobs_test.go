@@ -48,7 +48,7 @@ func TestAJobPolledAsItEndsIsNeverSeenFailed(t *testing.T) {
 			}
 			seen <- last
 		}()
-		_, _ = f.store.RunImportJob(f.ctx, id, opts, &user.ID, parse)
+		_, _ = f.store.RunImportJob(f.ctx, id, opts, parse, &user.ID)
 		stop.Store(true)
 		<-seen
 		job, err := f.store.ImportJob(f.ctx, id, user.ID)

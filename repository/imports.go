@@ -73,11 +73,6 @@ type ImportRead struct {
 	Pivot     int    `json:"two_digit_year_pivot"`
 }
 
-// importLock serialises imports: people without a national ID (children)
-// are matched on their identity, which no unique index guards, so two
-// imports of the same list at once must not both create them.
-const importLock = 0x7a6b_1d_01
-
 // ImportTrainees writes a parsed participant list in one transaction,
 // all or nothing. Every problem of the file and of the database lookups
 // (unknown province, a child too old for the course, a full course, a

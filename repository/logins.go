@@ -12,13 +12,6 @@ import (
 	"takaffoul/domain"
 )
 
-// Advisory lock classes of the login reservations (two-key form; the totals
-// use 7700–7702).
-const (
-	loginAccountLock = 7710
-	loginAddressLock = 7711
-)
-
 // ReserveLogin counts a sign-in attempt before its password is checked: it
 // reads the history of the account and the address, asks domain's limits
 // whether the attempt may go ahead, and if so writes it as pending. It

@@ -101,15 +101,19 @@ type OfflineResult struct {
 	ConflictFields []string       `json:"conflict_fields,omitempty"`
 }
 
-// ApplyOfflineChange applies one change of a device's queue as user by
+// ApplyOfflineChange applies one change of a device's queue as the user by
 // within scope, once: the change's id is claimed in offline_changes in the
 // same transaction as the change, so that a replay (or twenty at once)
 // reads the first outcome back instead of applying it again. A refusal
 // (outside the scope, session not open, not enrolled, invalid person)
 // writes nothing and is returned as the error.
-func (s *Store) ApplyOfflineChange(ctx context.Context, ch OfflineChange, scope Scope, by int64) (_ OfflineResult, err error) {
+func (s *Store) ApplyOfflineChange(ctx context.Context, ch OfflineChange, scope Scope, by *int64) (_ OfflineResult, err error) {
 	defer wrap(&err, "ApplyOfflineChange %s", ch.ID)
-	if done, err := s.offlineOutcome(ctx, s.db, ch, by); err != nil || done != nil {
+	if by == nil { // a device's change is always a signed-in user's
+		return OfflineResult{}, domain.ErrUnauthenticated
+	}
+	user := *by
+	if done, err := s.offlineOutcome(ctx, s.db, ch, user); err != nil || done != nil {
 		return deref(done), err
 	}
 	stmt, err := s.statement(ctx, enrolSQL) // before the transaction: see statement
@@ -120,22 +124,22 @@ func (s *Store) ApplyOfflineChange(ctx context.Context, ch OfflineChange, scope 
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		const claim = `INSERT INTO offline_changes (change_id, user_id, kind, payload, outcome, made_at)
 		               VALUES ($1, $2, $3, $4, 'applied', $5) ON CONFLICT (change_id) DO NOTHING`
-		r, err := tx.ExecContext(ctx, claim, ch.ID, by, ch.kind(), string(ch.Payload), ch.MadeAt)
+		r, err := tx.ExecContext(ctx, claim, ch.ID, user, ch.kind(), string(ch.Payload), ch.MadeAt)
 		if err != nil {
 			return mapError(err)
 		}
 		if n, _ := r.RowsAffected(); n == 0 { // a replay that ran at the same time committed first
-			done, err := s.offlineOutcome(ctx, tx, ch, by)
+			done, err := s.offlineOutcome(ctx, tx, ch, user)
 			res = deref(done)
 			return err
 		}
 		switch {
 		case ch.WalkIn != nil:
-			res, err = applyWalkIn(ctx, tx, stmt, ch, scope, by)
+			res, err = applyWalkIn(ctx, tx, stmt, ch, scope, user)
 		case ch.Scores != nil:
-			res, err = applyOfflineScores(ctx, tx, ch, scope, by)
+			res, err = applyOfflineScores(ctx, tx, ch, scope, user)
 		default:
-			res, err = applyOfflineMark(ctx, tx, ch, scope, by)
+			res, err = applyOfflineMark(ctx, tx, ch, scope, user)
 		}
 		if err != nil {
 			return err

@@ -76,7 +76,7 @@ func (s *Store) ApplyRetention(ctx context.Context, p RetentionPolicy, now time.
 	var done []RetentionAction
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		// One run at a time: two servers' daily runs do not interleave.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('takaffoul.retention'))`); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, retentionLock); err != nil {
 			return mapError(err)
 		}
 		plan, err := retentionPlan(ctx, tx, p, now)

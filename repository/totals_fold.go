@@ -31,11 +31,6 @@ import (
 // counting is what the journal's people move. The counting itself (the
 // roll-ups) is Go, in totals_rollup.go.
 
-// foldLock is the advisory lock key held by the folder and the rebuild: one
-// of them at a time writes the cells and the cubes. (The application's only
-// other key is importLock, in imports.go.)
-const foldLock int64 = 0x7a6b_1d_02
-
 // foldBatch is how many journal rows one fold takes: the people of a large
 // import are folded in several short transactions, not one long one.
 const foldBatch = 5000

@@ -29,10 +29,6 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User, password string,
 // database holds no account at all.
 var ErrAccountsExist = fmt.Errorf("an account exists already: %w", domain.ErrConflict)
 
-// firstAdminLock serialises first-run setups (a double submit, two
-// instances started on one empty database): one admin comes out of it.
-const firstAdminLock = 0x74616b61666f6f6c // "takafool"
-
 // HasUsers reports whether any account exists; none is a first run.
 func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 	var exists bool
@@ -50,7 +46,7 @@ func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 func (s *Store) CreateFirstAdmin(ctx context.Context, u *domain.User, password string) error {
 	u.Role = domain.RoleAdmin
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(firstAdminLock)); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, firstAdminLock); err != nil {
 			return fmt.Errorf("CreateFirstAdmin: %w", mapError(err))
 		}
 		var exists bool
