@@ -4,6 +4,8 @@ package repository
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -64,3 +66,34 @@ func ExportPlannerSettings() []string { return exportPlanner }
 
 // WithOneRoundTrip is withOneRoundTrip, for its test.
 func WithOneRoundTrip(dsn string) string { return withOneRoundTrip(dsn) }
+
+// ImportMatchPlans runs an import's steps up to its matches, in a
+// transaction it rolls back, and answers the plan (EXPLAIN) of each match
+// step as the import would run it.
+func (s *Store) ImportMatchPlans(ctx context.Context, file *domain.ImportFile, opt ImportOptions, by *int64) ([]string, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: newImportReport(file, opt), now: time.Now(),
+		phase: func(string) {}}
+	for _, step := range []func() error{im.tuneTransaction, im.lockCourse, im.resolve, im.newOrganisations} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	im.refuseSameIdentity()
+	if err := im.load(); err != nil {
+		return nil, err
+	}
+	var plans []string
+	for _, step := range matchSteps {
+		var lines []string
+		if err := tx.SelectContext(ctx, &lines, "EXPLAIN "+step.q); err != nil {
+			return nil, err
+		}
+		plans = append(plans, step.what+":\n"+strings.Join(lines, "\n"))
+	}
+	return plans, nil
+}

@@ -510,11 +510,14 @@ func (im *importer) load() error {
 		return mapError(fmt.Errorf("import copy: %w", err))
 	}
 	// Temporary tables get no automatic statistics; the joins below need
-	// them, on the columns they join and filter on (the names and the
+	// them, on the columns they join and filter on (the full names and the
 	// email, the widest, are not compared: half of ANALYZE's 0.2 s at
-	// 100,000 rows).
+	// 100,000 rows). match_id and trainee_id are empty yet, and the steps
+	// read them: without their statistics the planner took "not matched"
+	// for 0.5 % of the rows and probed the names' trigram index once per
+	// row (4.9 s for 100,000 rows on 100,000 people; docs/BENCHMARKS.md).
 	_, err = im.tx.ExecContext(im.ctx, `ANALYZE import_rows (line, category, name_key, sex, birth_year,
-	    organisation_id, province_id, phone, national_id, guardian_consent)`)
+	    organisation_id, province_id, phone, national_id, guardian_consent, match_id, trainee_id)`)
 	return err
 }
 
