@@ -22,8 +22,22 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER users_never_deleted BEFORE DELETE ON users
     FOR EACH ROW EXECUTE FUNCTION refuse_user_delete();
+-- A TRUNCATE fires no row trigger (and, the key gone, no longer reaches
+-- audit_log through CASCADE): refused too.
+-- +goose StatementBegin
+CREATE FUNCTION refuse_users_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'users are deactivated, never deleted: users cannot be truncated'
+        USING ERRCODE = 'restrict_violation';
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER users_never_truncated BEFORE TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_users_truncate();
 
 -- +goose Down
+DROP TRIGGER users_never_truncated ON users;
+DROP FUNCTION refuse_users_truncate();
 DROP TRIGGER users_never_deleted ON users;
 DROP FUNCTION refuse_user_delete();
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES users(id);

@@ -143,7 +143,8 @@ func TestEveryChangeIsAuditedAsItsActorsInItsTransaction(t *testing.T) {
 
 // An audit entry's actor is a user because users are never deleted (the
 // log has no key check on its actor: migration 00040): deleting one, with
-// or without a history, is refused, and the account stays.
+// or without a history, is refused, and the account stays; so is emptying
+// the table.
 func TestUsersAreNeverDeleted(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -163,5 +164,8 @@ func TestUsersAreNeverDeleted(t *testing.T) {
 		if !kept {
 			t.Errorf("%s: gone", u.Email)
 		}
+	}
+	if _, err := f.store.DB().ExecContext(f.ctx, `TRUNCATE users CASCADE`); err == nil {
+		t.Error("users truncated")
 	}
 }
