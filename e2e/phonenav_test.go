@@ -128,3 +128,31 @@ func TestNavigationIsOneRowOnAPhone(t *testing.T) {
 		t.Errorf("desk: the navigation is %q (want wrapping, not scrolling)", got)
 	}
 }
+
+// TestFilterFormsKeepTheirPaddingOnAPhone: at 360 px the audit log's and
+// the dashboard's filters (a form in a card) keep space between the card's
+// edge and their fields. The phone rule meant for the course list's
+// folding filters (a <details>, whose summary gives the space) took every
+// card of filters' padding away: the first label touched the border.
+func TestFilterFormsKeepTheirPaddingOnAPhone(t *testing.T) {
+	base, accounts := newDemoSite(t)
+	phone := browser(t, true)
+	phoneScreen(t, phone)
+	walkLogin(t, phone, base, accounts[domain.RoleCoordinator])
+	const gaps = `(() => {
+	  const card = document.querySelector('form.card.filters'), b = card.getBoundingClientRect();
+	  const inside = [...card.querySelectorAll('label, input, select, button')].map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+	  return JSON.stringify({top: Math.round(Math.min(...inside.map(r => r.top)) - b.top), bottom: Math.round(b.bottom - Math.max(...inside.map(r => r.bottom)))});
+	})()`
+	for _, page := range []string{"/audit", "/dashboard"} {
+		must(t, chromedp.Do(phone, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS(`form.card.filters`))))
+		raw, err := chromedp.Run(phone, chromedp.Evaluate[string](gaps))
+		must(t, err)
+		var got struct{ Top, Bottom int }
+		must(t, json.Unmarshal([]byte(raw), &got))
+		t.Logf("%s: %d px above the first field, %d px below the last", page, got.Top, got.Bottom)
+		if got.Top < 8 || got.Bottom < 8 {
+			t.Errorf("%s: the filters' fields are %d px from the card's top and %d px from its bottom (want ≥ 8)", page, got.Top, got.Bottom)
+		}
+	}
+}
