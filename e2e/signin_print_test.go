@@ -95,40 +95,58 @@ func TestSignInSheetPrintsOnA4(t *testing.T) {
 // French as in Arabic.
 func TestSignInSheetPrintsPageKOfN(t *testing.T) {
 	s := newSite(t)
-	ctx := context.Background()
-	var orgID int64
-	must(t, s.store.DB().Get(&orgID, `SELECT id FROM organisations LIMIT 1`))
 	// 20 people + 5 blank lines: 3 pages of 12 lines at most.
-	for i := range 20 {
-		p := domain.Trainee{Category: domain.InstitutionalActor, FullNameAr: ptr(fmt.Sprintf("مشاركة رقم %02d بنت عبد الرحمان", i)),
-			FullNameLatin: ptr(fmt.Sprintf("Participante numéro %02d Benabderrahmane", i)), Sex: domain.Female, OrganisationID: &orgID}
-		_, err := s.store.EnrollNew(ctx, s.course.ID, &p, repository.EnrollOptions{}, nil)
-		must(t, err)
-	}
-	for _, who := range []struct{ email, lang string }{{"trainer@e2e.ma", "ar"}, {"coordinator@e2e.ma", "fr"}} {
-		var userID int64
-		must(t, s.store.DB().Get(&userID, `SELECT id FROM users WHERE email = $1`, who.email))
-		must(t, s.store.SetUserLanguage(ctx, userID, who.lang))
-		b := browser(t, false)
-		s.login(t, b, who.email)
-		must(t, chromedp.Do(b,
-			chromedp.Navigate(fmt.Sprintf("%s/sessions/%d/sign-in-sheet", s.base, s.session.ID)),
-			chromedp.WaitVisible(chromedp.CSS(`table.sheet`)),
-		))
-		pdf, err := chromedp.Run(b, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
-			res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: ptr(true)})
-			return res.Data, err
-		})
-		must(t, err)
-		name := filepath.Join("artifacts", "sign-in-sheet-3-pages-"+who.lang+".pdf")
-		must(t, os.MkdirAll("artifacts", 0o755))
-		must(t, os.WriteFile(name, pdf, 0o644))
+	enrolParticipants(t, s, 20)
+	for _, who := range sheetReaders {
+		_, _, name := printSheetAs(t, s, who.email, who.lang, "sign-in-sheet-3-pages-"+who.lang+".pdf")
 		pages := pdfPages(t, name)
 		checkPrintedPages(t, pages, s.course.Code, 3)
 		if title := map[string]string{"ar": "ورقة التوقيع", "fr": "Feuille d'émargement"}[who.lang]; !strings.Contains(pages[0], title) {
 			t.Errorf("the %s sheet is not in its language:\n%s", who.lang, pages[0])
 		}
 	}
+}
+
+// sheetReaders print the sign-in sheet: a trainer in Arabic, a coordinator
+// in French.
+var sheetReaders = []struct{ email, lang string }{{"trainer@e2e.ma", "ar"}, {"coordinator@e2e.ma", "fr"}}
+
+// enrolParticipants enrols n more people, with long names, in the site's course.
+func enrolParticipants(t *testing.T, s *site, n int) {
+	t.Helper()
+	var orgID int64
+	must(t, s.store.DB().Get(&orgID, `SELECT id FROM organisations LIMIT 1`))
+	for i := range n {
+		p := domain.Trainee{Category: domain.InstitutionalActor, FullNameAr: ptr(fmt.Sprintf("مشاركة رقم %02d بنت عبد الرحمان", i)),
+			FullNameLatin: ptr(fmt.Sprintf("Participante numéro %02d Benabderrahmane", i)), Sex: domain.Female, OrganisationID: &orgID}
+		_, err := s.store.EnrollNew(context.Background(), s.course.ID, &p, repository.EnrollOptions{}, nil)
+		must(t, err)
+	}
+}
+
+// printSheetAs opens the session's sign-in sheet as the user email, in lang,
+// and prints it to PDF as the browser does, kept under artifacts/ as file:
+// the browser (still on the sheet), the PDF and its path.
+func printSheetAs(t *testing.T, s *site, email, lang, file string) (b context.Context, pdf []byte, name string) {
+	t.Helper()
+	var userID int64
+	must(t, s.store.DB().Get(&userID, `SELECT id FROM users WHERE email = $1`, email))
+	must(t, s.store.SetUserLanguage(context.Background(), userID, lang))
+	b = browser(t, false)
+	s.login(t, b, email)
+	must(t, chromedp.Do(b,
+		chromedp.Navigate(fmt.Sprintf("%s/sessions/%d/sign-in-sheet", s.base, s.session.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`table.sheet`)),
+	))
+	pdf, err := chromedp.Run(b, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: ptr(true)})
+		return res.Data, err
+	})
+	must(t, err)
+	name = filepath.Join("artifacts", file)
+	must(t, os.MkdirAll("artifacts", 0o755))
+	must(t, os.WriteFile(name, pdf, 0o644))
+	return b, pdf, name
 }
 
 // pdfPages is the text of each page of a PDF, as poppler's pdftotext reads
@@ -174,39 +192,14 @@ const printWidthPx = (21.0 - 2*1.2) * pxPerCm
 // name line and its signature line below the lines to sign.
 func TestSignInSheetSignatureColumnAndTrainerBoxPrint(t *testing.T) {
 	s := newSite(t)
-	ctx := context.Background()
-	var orgID int64
-	must(t, s.store.DB().Get(&orgID, `SELECT id FROM organisations LIMIT 1`))
 	// 40 people + 5 blank lines: 4 pages of 12 lines at most.
 	_, err := s.store.DB().Exec(`UPDATE courses SET capacity = 40 WHERE id = $1`, s.course.ID)
 	must(t, err)
-	for i := range 40 {
-		p := domain.Trainee{Category: domain.InstitutionalActor, FullNameAr: ptr(fmt.Sprintf("مشاركة رقم %02d بنت عبد الرحمان", i)),
-			FullNameLatin: ptr(fmt.Sprintf("Participante numéro %02d Benabderrahmane", i)), Sex: domain.Female, OrganisationID: &orgID}
-		_, err := s.store.EnrollNew(ctx, s.course.ID, &p, repository.EnrollOptions{}, nil)
-		must(t, err)
-	}
+	enrolParticipants(t, s, 40)
 	const minCm, pages, lines = 5.0, 4, 40 + 5
-	for _, who := range []struct{ email, lang string }{{"trainer@e2e.ma", "ar"}, {"coordinator@e2e.ma", "fr"}} {
-		var userID int64
-		must(t, s.store.DB().Get(&userID, `SELECT id FROM users WHERE email = $1`, who.email))
-		must(t, s.store.SetUserLanguage(ctx, userID, who.lang))
-		b := browser(t, false)
-		s.login(t, b, who.email)
-		must(t, chromedp.Do(b,
-			chromedp.Navigate(fmt.Sprintf("%s/sessions/%d/sign-in-sheet", s.base, s.session.ID)),
-			chromedp.WaitVisible(chromedp.CSS(`table.sheet`)),
-		))
-
+	for _, who := range sheetReaders {
 		// The PDF first, as the browser prints it.
-		pdf, err := chromedp.Run(b, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
-			res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: ptr(true)})
-			return res.Data, err
-		})
-		must(t, err)
-		name := filepath.Join("artifacts", "sign-in-sheet-4-pages-"+who.lang+".pdf")
-		must(t, os.MkdirAll("artifacts", 0o755))
-		must(t, os.WriteFile(name, pdf, 0o644))
+		b, pdf, name := printSheetAs(t, s, who.email, who.lang, "sign-in-sheet-4-pages-"+who.lang+".pdf")
 		checkPrintedPages(t, pdfPages(t, name), s.course.Code, pages)
 		checkPrintedSignatureRoom(t, who.lang, pdfWords(t, name), pdfPageWidth(t, pdf), minCm, lines, 12)
 

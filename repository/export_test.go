@@ -78,13 +78,7 @@ func (s *Store) ImportMatchPlans(ctx context.Context, file *domain.ImportFile, o
 	defer func() { _ = tx.Rollback() }()
 	im := &importer{ctx: ctx, tx: tx, file: file, opt: opt, by: by, report: newImportReport(file, opt), now: time.Now(),
 		phase: func(string) {}}
-	for _, step := range []func() error{im.tuneTransaction, im.lockCourse, im.resolve, im.newOrganisations} {
-		if err := step(); err != nil {
-			return nil, err
-		}
-	}
-	im.refuseSameIdentity()
-	if err := im.load(); err != nil {
+	if err := im.loadForMatching(); err != nil {
 		return nil, err
 	}
 	var plans []string

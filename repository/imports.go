@@ -163,23 +163,7 @@ func (im *importer) problem(row int, column, key, param string) {
 }
 
 func (im *importer) run() error {
-	if _, err := im.tx.ExecContext(im.ctx, `SELECT pg_advisory_xact_lock($1)`, importLock); err != nil {
-		return fmt.Errorf("import lock: %w", err)
-	}
-	if err := im.tuneTransaction(); err != nil {
-		return err
-	}
-	if err := im.lockCourse(); err != nil {
-		return err
-	}
-	if err := im.resolve(); err != nil {
-		return err
-	}
-	if err := im.newOrganisations(); err != nil {
-		return err
-	}
-	im.refuseSameIdentity()
-	if err := im.load(); err != nil {
+	if err := im.loadForMatching(); err != nil {
 		return err
 	}
 	if err := im.match(); err != nil {
@@ -205,6 +189,22 @@ func (im *importer) run() error {
 		return err
 	}
 	return im.audit()
+}
+
+// loadForMatching takes the import's locks and settings, resolves the
+// rows' organisations and provinces, and loads them into import_rows: what
+// comes before the matches.
+func (im *importer) loadForMatching() error {
+	if _, err := im.tx.ExecContext(im.ctx, `SELECT pg_advisory_xact_lock($1)`, importLock); err != nil {
+		return fmt.Errorf("import lock: %w", err)
+	}
+	for _, step := range []func() error{im.tuneTransaction, im.lockCourse, im.resolve, im.newOrganisations} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	im.refuseSameIdentity()
+	return im.load()
 }
 
 // importSettings are the import transaction's own planner and memory
